@@ -1,0 +1,251 @@
+"""``[tool.noxgraph]`` (or ``noxgraph.toml``): what the workspace asks of noxgraph.
+
+Parsing is strict: an unknown key or a value of the wrong type is an error
+that names the file, the table and the value (and suggests the key that was
+probably meant). Tasks are parsed into :class:`Task` values whose commands are
+already split into argument templates, so a bad placeholder is found when the
+configuration is read, not when nox runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from noxgraph._toml import Table, describe
+from noxgraph.pyproject import KINDS, Kind, normalize_group
+
+__all__ = [
+    "DEFAULT_TASKS",
+    "PLACEHOLDERS",
+    "Config",
+    "Task",
+    "parse_config",
+    "parse_package_tasks",
+]
+
+#: The placeholders a task command may use, filled in when the session runs.
+PLACEHOLDERS = ("package", "name", "root", "wheelhouse", "posargs")
+
+_VENV_BACKENDS = ("uv", "virtualenv", "venv", "conda", "mamba", "micromamba", "none")
+_TASK_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+_TEST_GROUPS = ("test", "tests", "testing", "dev")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task: the commands a ``<task>-<package>`` session runs, and what it installs.
+
+    ``package``: install the package and its workspace dependencies from their
+    folders first. ``groups``: dependency groups or extras to install with it,
+    in order of preference (the first the package has is used).
+    ``needs_tests``: only packages that have tests get this task.
+    """
+
+    name: str
+    commands: tuple[tuple[str, ...], ...]
+    install: tuple[str, ...] = ()
+    package: bool = True
+    groups: tuple[str, ...] = ()
+    needs_tests: bool = False
+
+
+DEFAULT_TASKS: Mapping[str, Task] = {
+    "build": Task(
+        name="build",
+        commands=(("python", "-m", "build", "--outdir", "{wheelhouse}", "{package}"),),
+        install=("build",),
+        package=False,
+    ),
+    "test": Task(
+        name="test",
+        commands=(("pytest", "{posargs}"),),
+        install=("pytest",),
+        package=True,
+        groups=_TEST_GROUPS,
+        needs_tests=True,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The workspace configuration, with every default applied."""
+
+    file: str | None = None
+    members: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    base: str | None = None
+    global_files: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    order_kinds: tuple[Kind, ...] = ("runtime", "optional", "build")
+    affected_kinds: tuple[Kind, ...] = KINDS
+    venv_backend: str = "uv|virtualenv"
+    wheelhouse: str = "dist"
+    tasks: Mapping[str, Task] = field(default_factory=lambda: dict(DEFAULT_TASKS))
+
+
+_WORKSPACE_KEYS = (
+    "members",
+    "exclude",
+    "base",
+    "global-files",
+    "ignore",
+    "order-kinds",
+    "affected-kinds",
+    "venv-backend",
+    "wheelhouse",
+    "tasks",
+)
+_PACKAGE_KEYS = ("tasks",)
+_TASK_KEYS = ("commands", "install", "package", "groups", "needs-tests")
+
+
+def _check_keys(table: Table, known: tuple[str, ...], hint: str = "") -> None:
+    for key in table.keys():
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        suggestion = f"; did you mean {close[0]!r}?" if close else ""
+        raise table.error(None, f"unknown key {key!r}{suggestion}{hint}")
+
+
+def _kinds(table: Table, key: str) -> tuple[Kind, ...] | None:
+    values = table.strings(key)
+    if values is None:
+        return None
+    kinds: list[Kind] = []
+    for value in values:
+        if value not in KINDS:
+            raise table.error(
+                key, f"unknown edge kind {value!r}; the kinds are {', '.join(KINDS)}"
+            )
+        kinds.append(value)  # type: ignore[arg-type]  # checked against KINDS above
+    return tuple(dict.fromkeys(kinds))
+
+
+def _command(text: str, table: Table, key: str) -> tuple[str, ...]:
+    """Split one command into argument templates and check its placeholders."""
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise table.error(key, f"command {text!r} cannot be split: {exc}") from None
+    if not argv:
+        raise table.error(key, "a command is empty")
+    formatter = string.Formatter()
+    for arg in argv:
+        try:
+            fields = [
+                (name, spec, conv)
+                for _, name, spec, conv in formatter.parse(arg)
+                if name is not None
+            ]
+        except ValueError as exc:
+            raise table.error(key, f"command {text!r}: {exc} (write {{{{ for a brace)") from None
+        for name, spec, conv in fields:
+            if name not in PLACEHOLDERS or spec or conv:
+                raise table.error(
+                    key,
+                    f"command {text!r} uses {{{name}}}; the placeholders are "
+                    + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
+                )
+            if name == "posargs" and arg != "{posargs}":
+                raise table.error(
+                    key, f"command {text!r}: {{posargs}} must be a whole argument"
+                )
+    return tuple(argv)
+
+
+def _task(name: str, value: Any, tasks: Table, base: Task | None) -> Task:
+    """Parse one task entry over ``base`` (the task it overrides, if any)."""
+    if not _TASK_NAME.match(name):
+        raise tasks.error(
+            name,
+            f"task name {name!r} must be lower case letters, digits and '_' (no '-', which"
+            " separates the task from the package in session names)",
+        )
+    start = base or Task(name=name, commands=())
+    if isinstance(value, list):
+        if not all(isinstance(item, str) for item in value):
+            raise tasks.error(name, f"expected an array of commands, got {describe(value)}")
+        return replace(start, commands=tuple(_command(text, tasks, name) for text in value))
+    table = tasks.table(name)
+    if table is None:
+        raise tasks.error(name, "expected an array of commands or a table")
+    _check_keys(table, _TASK_KEYS)
+    commands = table.strings("commands")
+    install = table.strings("install")
+    groups = table.strings("groups")
+    package = table.boolean("package")
+    needs_tests = table.boolean("needs-tests")
+    return replace(
+        start,
+        commands=start.commands
+        if commands is None
+        else tuple(_command(text, table, "commands") for text in commands),
+        install=start.install if install is None else tuple(install),
+        groups=start.groups if groups is None else tuple(normalize_group(g) for g in groups),
+        package=start.package if package is None else package,
+        needs_tests=start.needs_tests if needs_tests is None else needs_tests,
+    )
+
+
+def _tasks(table: Table, base: Mapping[str, Task]) -> dict[str, Task]:
+    tasks_table = table.table("tasks")
+    result = dict(base)
+    if tasks_table is None:
+        return result
+    for name, value in tasks_table.items():
+        result[name] = _task(name, value, tasks_table, base.get(name))
+    return result
+
+
+def parse_config(table: Table | None, file: str | None) -> Config:
+    """Read the workspace configuration; ``table`` is ``None`` when there is none."""
+    if table is None:
+        return Config()
+    _check_keys(table, _WORKSPACE_KEYS)
+    members = table.strings("members")
+    venv_backend = table.string("venv-backend")
+    if venv_backend is not None:
+        for part in venv_backend.split("|"):
+            if part not in _VENV_BACKENDS:
+                raise table.error(
+                    "venv-backend",
+                    f"unknown backend {part!r} in {venv_backend!r}; use "
+                    + ", ".join(_VENV_BACKENDS)
+                    + " (or several joined by '|')",
+                )
+    defaults = Config()
+    return Config(
+        file=file,
+        members=tuple(members) if members is not None else None,
+        exclude=tuple(table.strings("exclude") or ()),
+        base=table.string("base"),
+        global_files=tuple(table.strings("global-files") or ()),
+        ignore=tuple(table.strings("ignore") or ()),
+        order_kinds=_kinds(table, "order-kinds") or defaults.order_kinds,
+        affected_kinds=_kinds(table, "affected-kinds") or defaults.affected_kinds,
+        venv_backend=venv_backend or defaults.venv_backend,
+        wheelhouse=table.string("wheelhouse") or defaults.wheelhouse,
+        tasks=_tasks(table, DEFAULT_TASKS),
+    )
+
+
+def parse_package_tasks(
+    raw: Mapping[str, Any], file: str, workspace_tasks: Mapping[str, Task]
+) -> dict[str, Task]:
+    """A member's own ``[tool.noxgraph]``: task overrides on top of the workspace's."""
+    table = Table(raw, file, "tool.noxgraph")
+    _check_keys(
+        table,
+        _PACKAGE_KEYS,
+        hint=" (a member's [tool.noxgraph] may only override tasks; workspace keys"
+        " belong in the root pyproject.toml or noxgraph.toml)",
+    )
+    return _tasks(table, workspace_tasks)

@@ -1,0 +1,527 @@
+"""Find the members of a workspace and read them into a :class:`Workspace`.
+
+Members come from, in this order: ``[tool.noxgraph].members``, the root's
+``[tool.uv.workspace]``, ``.wrknv/workspace.toml``, or a scan of every
+``pyproject.toml`` under the root that git does not ignore. The scan walks by
+hand only outside git repositories; inside one, ``git ls-files`` answers, so
+``.gitignore`` is honoured exactly as git honours it, and nested repositories
+and submodules are scanned as repositories of their own.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from noxgraph._toml import Table, read_toml
+from noxgraph.config import Config, Task, parse_config, parse_package_tasks
+from noxgraph.errors import NoxgraphError, PyprojectError, UsageError, WorkspaceError
+from noxgraph.pyproject import (
+    Document,
+    Package,
+    Source,
+    is_template_path,
+    looks_like_template,
+    package_name,
+    parse_document,
+    read_package,
+    uv_sources,
+)
+
+__all__ = ["SKIP_DIRS", "Skipped", "Workspace", "load_workspace"]
+
+#: Folders a scan never enters, whatever git says about them.
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".nox", ".tox", ".venv", "node_modules", "build", "dist",
+     "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+)
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A ``pyproject.toml`` (or folder) that is not a member, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Every member of the workspace, read, with the configuration that applies.
+
+    ``packages`` are sorted by canonical name. ``inputs`` are the files whose
+    contents decide the workspace (POSIX paths relative to ``root``).
+    ``problems`` holds the errors met when loading with ``tolerant=True``.
+    """
+
+    root: Path
+    config: Config
+    packages: tuple[Package, ...]
+    skipped: tuple[Skipped, ...]
+    discovery: str
+    inputs: tuple[str, ...]
+    tasks: Mapping[str, Mapping[str, Task]]
+    problems: tuple[NoxgraphError, ...] = ()
+    _by_name: Mapping[str, Package] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {pkg.name: pkg for pkg in self.packages})
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(pkg.name for pkg in self.packages)
+
+    def get(self, name: str) -> Package | None:
+        """The member called ``name`` in any spelling (``Foo_Bar`` finds ``foo-bar``)."""
+        return self._by_name.get(canonicalize_name(name))
+
+    def tasks_of(self, name: str) -> Mapping[str, Task]:
+        """The tasks that apply to package ``name``: those it has sessions for."""
+        return self.tasks.get(name, {})
+
+
+# -- configuration ---------------------------------------------------------------------
+
+
+def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, list[str]]:
+    """The workspace configuration and the files it was read from."""
+    tool_table: Table | None = None
+    inputs: list[str] = []
+    if root_doc is not None:
+        tool = root_doc.table.table("tool")
+        tool_table = tool.table("noxgraph") if tool is not None else None
+    standalone = root / "noxgraph.toml"
+    if standalone.is_file():
+        if tool_table is not None:
+            raise WorkspaceError(
+                "configuration is in both noxgraph.toml and [tool.noxgraph] of pyproject.toml;"
+                " keep one"
+            )
+        inputs.append("noxgraph.toml")
+        return parse_config(Table(read_toml(standalone, "noxgraph.toml"), "noxgraph.toml"),
+                            "noxgraph.toml"), inputs
+    if tool_table is not None:
+        return parse_config(tool_table, "pyproject.toml"), inputs
+    return Config(), inputs
+
+
+# -- finding member folders ------------------------------------------------------------
+
+
+def _expand(root: Path, patterns: Iterable[str], table: Table | None, key: str) -> list[Path]:
+    """Folders under ``root`` matched by glob ``patterns`` that hold a ``pyproject.toml``.
+
+    A pattern without wildcards names one folder, which must hold one.
+    """
+    found: list[Path] = []
+    for pattern in patterns:
+        clean = pattern.rstrip("/") or "."
+        if os.path.isabs(clean) or ".." in Path(clean).parts:
+            raise _error(table, key, f"member pattern {pattern!r} leads outside {root}")
+        matches = sorted(glob.glob(clean, root_dir=root, recursive=True))
+        if not _GLOB_CHARS & set(clean) and not (root / clean / "pyproject.toml").is_file():
+            raise _error(table, key, f"member {pattern!r} has no pyproject.toml")
+        for match in matches:
+            folder = Path(os.path.normpath(root / match))
+            if (folder / "pyproject.toml").is_file():
+                found.append(folder)
+    return found
+
+
+def _error(table: Table | None, key: str, message: str) -> NoxgraphError:
+    if table is None:
+        return WorkspaceError(message)
+    return table.error(key, message)
+
+
+def _members_from_globs(
+    root: Path, table: Table | None, members: Iterable[str], exclude: Iterable[str]
+) -> list[Path]:
+    included = _expand(root, members, table, "members")
+    excluded = {
+        Path(os.path.normpath(root / m))
+        for pattern in exclude
+        for m in glob.glob(pattern.rstrip("/") or ".", root_dir=root, recursive=True)
+    }
+    return [folder for folder in dict.fromkeys(included) if folder not in excluded]
+
+
+def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]:
+    display = ".wrknv/workspace.toml"
+    table = Table(read_toml(root / display, display), display)
+    repos = table.raw("repos")
+    if not isinstance(repos, list):
+        raise table.error("repos", "expected an array of tables ([[repos]])")
+    folders: list[Path] = []
+    for index, entry in enumerate(repos):
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise table.error(f"repos[{index}]", "expected a table with a string 'path'")
+        folder = Path(os.path.normpath(root / entry["path"]))
+        if not (folder / "pyproject.toml").is_file():
+            skipped.append(
+                Skipped(_rel(folder / "pyproject.toml", root),
+                        f"listed in {display} but has no pyproject.toml")
+            )
+            continue
+        folders.append(folder)
+    return folders, display
+
+
+def _git_lines(args: list[str], cwd: Path) -> list[str] | None:
+    """NUL-separated output of a git command, or ``None`` when git cannot answer."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        out = subprocess.run(
+            [git, *args], cwd=cwd, capture_output=True, check=True, env=_git_env()
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return [line for line in out.decode("utf-8", "surrogateescape").split("\0") if line]
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # A caller's GIT_DIR would point every command at one repository.
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(key, None)
+    return env
+
+
+class _Scan:
+    """The scan of a tree for ``pyproject.toml`` files (see the module docstring)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.found: list[Path] = []
+        self.skipped: list[Skipped] = []
+        self._venv_cache: dict[Path, bool] = {}
+
+    def run(self) -> list[Path]:
+        top = _git_lines(["rev-parse", "--show-toplevel", "-z"], self.root)
+        if top is not None:
+            self.repository(self.root)
+        else:
+            self.walk(self.root)
+        return sorted(set(self.found))
+
+    def _skip_dir(self, folder: Path) -> bool:
+        return folder.name in SKIP_DIRS or (folder / "pyvenv.cfg").is_file()
+
+    def walk(self, start: Path) -> None:
+        """Walk folders outside any repository by hand, never following links."""
+        stack = [start]
+        while stack:
+            folder = stack.pop()
+            if folder != start and (folder / ".git").exists():
+                self.repository(folder)
+                continue
+            try:
+                with os.scandir(folder) as entries:
+                    children = sorted(entries, key=lambda e: e.name)
+            except OSError as exc:
+                self.skipped.append(
+                    Skipped(_rel(folder, self.root), f"cannot be read: {exc.strerror or exc}")
+                )
+                continue
+            for entry in children:
+                path = Path(entry.path)
+                if entry.is_symlink():
+                    if entry.name == "pyproject.toml" or path.is_dir():
+                        self.skipped.append(
+                            Skipped(_rel(path, self.root), "is a symbolic link; not followed")
+                        )
+                    continue
+                if entry.is_dir() and not self._skip_dir(path):
+                    stack.append(path)
+                elif entry.name == "pyproject.toml" and entry.is_file():
+                    self.found.append(folder)
+
+    def repository(self, repo: Path) -> None:
+        """Ask git for the files of ``repo`` (or the part of it under the root)."""
+        listing = _git_lines(["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                             repo)
+        if listing is None:
+            # No usable git: a plain walk is the best remaining answer.
+            self.walk_plain(repo)
+            return
+        gitlinks: set[str] = set()
+        if any(line == ".gitmodules" for line in listing):
+            staged = _git_lines(["ls-files", "-z", "--stage"], repo) or []
+            gitlinks = {line.split("\t", 1)[1] for line in staged if line.startswith("160000 ")}
+        for line in listing:
+            if line.endswith("/") or line in gitlinks:
+                nested = Path(os.path.normpath(repo / line))
+                if (nested / ".git").exists() and not self._inside_skipped(nested, repo):
+                    self.repository(nested)
+                continue
+            if line == "pyproject.toml" or line.endswith("/pyproject.toml"):
+                folder = Path(os.path.normpath(repo / line)).parent
+                if not self._inside_skipped(folder, repo):
+                    self.found.append(folder)
+
+    def walk_plain(self, repo: Path) -> None:
+        for dirpath, dirnames, filenames in os.walk(repo):
+            here = Path(dirpath)
+            dirnames[:] = [d for d in dirnames if not self._skip_dir(here / d)]
+            if "pyproject.toml" in filenames:
+                self.found.append(here)
+
+    def _inside_skipped(self, folder: Path, repo: Path) -> bool:
+        """Whether ``folder`` lies in a folder the scan never enters."""
+        current = folder
+        while current != repo and current != current.parent:
+            cached = self._venv_cache.get(current)
+            if cached is None:
+                cached = self._skip_dir(current)
+                self._venv_cache[current] = cached
+            if cached:
+                return True
+            current = current.parent
+        return False
+
+
+# -- reading members -------------------------------------------------------------------
+
+
+def _rel(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+@dataclass
+class _Loader:
+    root: Path
+    tolerant: bool
+    problems: list[NoxgraphError] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def fail(self, error: NoxgraphError) -> None:
+        if not self.tolerant:
+            raise error
+        self.problems.append(error)
+
+    def document(self, folder: Path) -> Document | None:
+        """Parse ``folder/pyproject.toml``; templates are skipped, bad TOML is an error."""
+        file = folder / "pyproject.toml"
+        display = _rel(file, self.root)
+        if is_template_path(display):
+            self.skipped.append(Skipped(display, "is inside a template folder ({{ ... }})"))
+            return None
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            self.fail(PyprojectError(display, f"cannot be read: {exc.strerror or exc}"))
+            return None
+        try:
+            return parse_document(folder, display, data)
+        except PyprojectError as exc:
+            if looks_like_template(data):
+                self.skipped.append(Skipped(display, "is a template (Jinja markup), not TOML"))
+                return None
+            self.fail(exc)
+            return None
+
+
+def _uv_roots(docs: Mapping[Path, Document]) -> list[tuple[Path, set[Path], dict[str, Source]]]:
+    """Every uv workspace root among ``docs``: its folder, its members, its sources.
+
+    Innermost roots come first, so the first root that holds a package is the
+    one uv would use for it.
+    """
+    roots: list[tuple[Path, set[Path], dict[str, Source]]] = []
+    for folder, doc in docs.items():
+        tool = doc.table.table("tool")
+        uv = tool.table("uv") if tool is not None else None
+        workspace = uv.table("workspace") if uv is not None else None
+        if workspace is None:
+            continue
+        try:
+            members = _members_from_globs(
+                folder, workspace, workspace.strings("members") or (),
+                workspace.strings("exclude") or ()
+            )
+        except NoxgraphError:
+            # A nested workspace's own member list is uv's to enforce; here it
+            # only decides which sources a member inherits.
+            members = []
+        roots.append((folder, {folder, *members}, uv_sources(doc)))
+    roots.sort(key=lambda item: len(item[0].parts), reverse=True)
+    return roots
+
+
+def load_workspace(root: Path | str, *, tolerant: bool = False) -> Workspace:
+    """Find and read every member under ``root``.
+
+    Errors in the input raise :class:`~noxgraph.errors.NoxgraphError`. With
+    ``tolerant=True`` they are collected in ``Workspace.problems`` instead, as
+    far as the workspace can still be read, so ``noxgraph check`` can list
+    them all at once.
+    """
+    root_path = Path(root)
+    if not root_path.exists():
+        raise UsageError(f"--root {root}: no such folder")
+    if not root_path.is_dir():
+        raise UsageError(f"--root {root}: not a folder")
+    root_path = root_path.resolve()
+    loader = _Loader(root_path, tolerant)
+
+    root_doc: Document | None = None
+    if (root_path / "pyproject.toml").is_file():
+        root_doc = loader.document(root_path)
+        if root_doc is None and not tolerant and loader.problems:
+            raise loader.problems[0]
+    config, inputs = _read_config(root_path, root_doc)
+
+    folders: list[Path]
+    uv_table: Table | None = None
+    if root_doc is not None:
+        tool = root_doc.table.table("tool")
+        uv = tool.table("uv") if tool is not None else None
+        uv_table = uv.table("workspace") if uv is not None else None
+    if config.members is not None:
+        config_table = _config_table(root_path, root_doc)
+        folders = _members_from_globs(root_path, config_table, config.members, ())
+        discovery = f"{config.file}: [tool.noxgraph].members"
+    elif uv_table is not None:
+        folders = _members_from_globs(
+            root_path, uv_table, uv_table.strings("members") or (),
+            uv_table.strings("exclude") or ()
+        )
+        discovery = "pyproject.toml: [tool.uv.workspace]"
+    elif (root_path / ".wrknv" / "workspace.toml").is_file():
+        folders, discovery = _wrknv_members(root_path, loader.skipped)
+        inputs.append(discovery)
+    else:
+        scan = _Scan(root_path)
+        folders = scan.run()
+        loader.skipped.extend(scan.skipped)
+        discovery = "scan"
+    if config.exclude:
+        excluded = {
+            Path(os.path.normpath(root_path / m))
+            for pattern in config.exclude
+            for m in glob.glob(pattern.rstrip("/") or ".", root_dir=root_path, recursive=True)
+        }
+        folders = [folder for folder in folders if folder not in excluded]
+    if root_doc is not None and root_path not in folders:
+        folders.insert(0, root_path)
+
+    docs: dict[Path, Document] = {}
+    for folder in dict.fromkeys(folders):
+        doc = root_doc if folder == root_path else loader.document(folder)
+        if doc is not None:
+            docs[folder] = doc
+    uv_roots = _uv_roots(docs)
+
+    packages: list[Package] = []
+    for folder, doc in docs.items():
+        try:
+            names = package_name(doc)
+            if isinstance(names, str):
+                loader.skipped.append(Skipped(doc.display, names))
+                continue
+            inherited: dict[str, Source] = {}
+            for uv_root, members, sources in uv_roots:
+                if folder in members:
+                    if uv_root != folder:
+                        inherited = sources
+                    break
+            packages.append(
+                read_package(doc, root=root_path, names=names, inherited_sources=inherited)
+            )
+        except NoxgraphError as exc:
+            loader.fail(exc)
+
+    packages = _unique(packages, loader, scanned=discovery == "scan")
+    tasks = _package_tasks(packages, config, root_path, loader)
+    inputs.extend(pkg.pyproject for pkg in packages)
+    inputs.extend(s.path for s in loader.skipped if s.path.endswith("pyproject.toml"))
+    if root_doc is not None and "pyproject.toml" not in inputs:
+        inputs.append("pyproject.toml")
+    return Workspace(
+        root=root_path,
+        config=config,
+        packages=tuple(packages),
+        skipped=tuple(sorted(loader.skipped, key=lambda s: s.path)),
+        discovery=discovery,
+        inputs=tuple(sorted(set(inputs))),
+        tasks=tasks,
+        problems=tuple(loader.problems),
+    )
+
+
+def _config_table(root: Path, root_doc: Document | None) -> Table | None:
+    if (root / "noxgraph.toml").is_file():
+        return Table(read_toml(root / "noxgraph.toml", "noxgraph.toml"), "noxgraph.toml")
+    if root_doc is None:
+        return None
+    tool = root_doc.table.table("tool")
+    return tool.table("noxgraph") if tool is not None else None
+
+
+def _unique(packages: list[Package], loader: _Loader, *, scanned: bool) -> list[Package]:
+    """Sort by name and settle members that share a canonical name.
+
+    Declared members (configuration, uv, wrknv) that share a name are an error
+    naming every path. A scan only guesses which folders are members, so there
+    every copy is skipped with a reason naming the others, and ``check`` still
+    reports the clash as an error.
+    """
+    by_name: dict[str, list[Package]] = {}
+    for pkg in packages:
+        by_name.setdefault(pkg.name, []).append(pkg)
+    unique: list[Package] = []
+    for name in sorted(by_name):
+        same = sorted(by_name[name], key=lambda p: p.relpath)
+        if len(same) == 1:
+            unique.append(same[0])
+            continue
+        paths = ", ".join(f"{p.pyproject} ({p.display_name!r})" for p in same)
+        error = WorkspaceError(
+            f"package name {name!r} is declared by {len(same)} files: {paths};"
+            " rename one, or leave one out with [tool.noxgraph].exclude or members"
+        )
+        if not scanned:
+            loader.fail(error)
+            unique.append(same[0])
+            continue
+        for pkg in same:
+            others = ", ".join(p.pyproject for p in same if p is not pkg)
+            loader.skipped.append(Skipped(
+                pkg.pyproject,
+                f"duplicate package name {name!r} (also {others}); choose one with"
+                " [tool.noxgraph].members or exclude",
+            ))
+        if loader.tolerant:
+            loader.problems.append(error)
+    return unique
+
+
+def _package_tasks(
+    packages: Iterable[Package], config: Config, root: Path, loader: _Loader
+) -> dict[str, dict[str, Task]]:
+    """Each member's tasks: the workspace's, overridden by its own ``[tool.noxgraph]``."""
+    result: dict[str, dict[str, Task]] = {}
+    for pkg in packages:
+        tasks: Mapping[str, Task] = config.tasks
+        own_is_workspace = pkg.path == root and config.file == "pyproject.toml"
+        if pkg.tool_config is not None and not own_is_workspace:
+            try:
+                tasks = parse_package_tasks(pkg.tool_config, pkg.pyproject, config.tasks)
+            except NoxgraphError as exc:
+                loader.fail(exc)
+        result[pkg.name] = {
+            name: task
+            for name, task in tasks.items()
+            if task.commands and (pkg.has_tests or not task.needs_tests)
+        }
+    return result
