@@ -55,11 +55,12 @@ def parse_toml(data: bytes, display: str) -> dict[str, Any]:
             display, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
     try:
-        return tomllib.loads(text)
+        document: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PyprojectError(display, f"invalid TOML: {exc}") from None
     except RecursionError:
         raise PyprojectError(display, "invalid TOML: values are nested too deeply") from None
+    return document
 
 
 def read_toml(path: Path, display: str) -> dict[str, Any]:

@@ -107,7 +107,7 @@ _TASK_KEYS = ("commands", "install", "package", "groups", "needs-tests")
 
 
 def _check_keys(table: Table, known: tuple[str, ...], hint: str = "") -> None:
-    for key in table.keys():
+    for key in table.data:
         if key in known:
             continue
         close = difflib.get_close_matches(key, known, n=1)
@@ -121,11 +121,10 @@ def _kinds(table: Table, key: str) -> tuple[Kind, ...] | None:
         return None
     kinds: list[Kind] = []
     for value in values:
-        if value not in KINDS:
-            raise table.error(
-                key, f"unknown edge kind {value!r}; the kinds are {', '.join(KINDS)}"
-            )
-        kinds.append(value)  # type: ignore[arg-type]  # checked against KINDS above
+        kind = next((k for k in KINDS if k == value), None)
+        if kind is None:
+            raise table.error(key, f"unknown edge kind {value!r}; the kinds are {', '.join(KINDS)}")
+        kinds.append(kind)
     return tuple(dict.fromkeys(kinds))
 
 
@@ -155,9 +154,7 @@ def _command(text: str, table: Table, key: str) -> tuple[str, ...]:
                     + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS),
                 )
             if name == "posargs" and arg != "{posargs}":
-                raise table.error(
-                    key, f"command {text!r}: {{posargs}} must be a whole argument"
-                )
+                raise table.error(key, f"command {text!r}: {{posargs}} must be a whole argument")
     return tuple(argv)
 
 

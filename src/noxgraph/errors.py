@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "CycleError",
+    "DuplicateNameError",
     "GitError",
     "NoxgraphError",
     "PyprojectError",
@@ -51,7 +52,12 @@ class PyprojectError(NoxgraphError):
 
     def __init__(self, file: str, message: str) -> None:
         self.file = file
+        self.detail = one_line(message, limit=2000)
         super().__init__(f"{file}: {message}")
+
+    def shown_from(self, file: str) -> str:
+        """The same message with the file shown as ``file`` (say, relative to the cwd)."""
+        return f"{file}: {self.detail}"
 
 
 class ConfigError(PyprojectError):
@@ -60,6 +66,15 @@ class ConfigError(PyprojectError):
 
 class WorkspaceError(NoxgraphError):
     """The set of packages is inconsistent: duplicate names, a missing member."""
+
+
+class DuplicateNameError(WorkspaceError):
+    """Two members share one canonical name."""
+
+    def __init__(self, message: str, name: str, files: list[str]) -> None:
+        self.name = name
+        self.files = files
+        super().__init__(message)
 
 
 class CycleError(NoxgraphError):

@@ -13,6 +13,7 @@ An edge points from the dependent to the dependency: ``app -> lib`` means
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -134,10 +135,16 @@ def _resolve(
         target = by_folder.get(source.path)
         if target is not None:
             if decl.name and decl.name != target:
-                notes.append(Note("warning", file, (
-                    f"{decl.where}: declares {decl.name!r} but its path {source.text!r}"
-                    f" ({source.where}) is package {target!r}; the edge goes to {target!r}"
-                )))
+                notes.append(
+                    Note(
+                        "warning",
+                        file,
+                        (
+                            f"{decl.where}: declares {decl.name!r} but its path {source.text!r}"
+                            f" ({source.where}) is package {target!r}; the edge goes to {target!r}"
+                        ),
+                    )
+                )
             return target
         inside = source.path == workspace.root or workspace.root in source.path.parents
         where = "to a folder that is no member" if inside else "outside the workspace"
@@ -145,23 +152,41 @@ def _resolve(
             f"the edge is drawn to member {by_name!r} by name" if by_name else "no edge is drawn"
         )
         shown = Path(os.path.relpath(source.path, workspace.root)).as_posix()
-        notes.append(Note("warning", file, (
-            f"{decl.where}: path {source.text!r} for {label!r} ({source.where}) leads {where}"
-            f" ({shown}); {outcome}"
-        )))
+        notes.append(
+            Note(
+                "warning",
+                file,
+                (
+                    f"{decl.where}: path {source.text!r} for {label!r} ({source.where}) leads {where}"
+                    f" ({shown}); {outcome}"
+                ),
+            )
+        )
         return by_name
     if by_name is not None:
         if source is not None and source.kind in ("git", "url"):
-            notes.append(Note("info", file, (
-                f"{decl.where}: {decl.name!r} is a member but is taken from {source.kind}"
-                f" {source.text!r} ({source.where}); the edge to the member is drawn"
-            )))
+            notes.append(
+                Note(
+                    "info",
+                    file,
+                    (
+                        f"{decl.where}: {decl.name!r} is a member but is taken from {source.kind}"
+                        f" {source.text!r} ({source.where}); the edge to the member is drawn"
+                    ),
+                )
+            )
         return by_name
     if source is not None and source.kind == "workspace":
-        notes.append(Note("warning", file, (
-            f"{source.where}: {decl.name!r} is marked workspace = true but no member"
-            " has that name"
-        )))
+        notes.append(
+            Note(
+                "warning",
+                file,
+                (
+                    f"{source.where}: {decl.name!r} is marked workspace = true but no member"
+                    " has that name"
+                ),
+            )
+        )
     return None
 
 
@@ -341,7 +366,9 @@ class DependencyGraph:
                         components.append(sorted(self.names[i] for i in component))
         return sorted(components)
 
-    def cycle_path(self, component: Sequence[str], kinds: Iterable[Kind] | None = None) -> list[str]:
+    def cycle_path(
+        self, component: Sequence[str], kinds: Iterable[Kind] | None = None
+    ) -> list[str]:
         """One shortest cycle through the first package of ``component``, closed."""
         mask = kind_mask(kinds)
         members = {self._index[n] for n in component}
@@ -368,7 +395,7 @@ class DependencyGraph:
         path = self.cycle_path(component, kinds)
         wanted = set(KINDS if kinds is None else kinds)
         parts = [path[0]]
-        for source, target in zip(path, path[1:]):
+        for source, target in itertools.pairwise(path):
             edges = [e for e in self.edges_between(source, target) if e.kind in wanted]
             label = "+".join(e.kind for e in edges)
             parts.append(f"-[{label}: {edges[0].declared_in}]-> {target}")

@@ -26,7 +26,6 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, canonicalize_name
 
 from noxgraph._toml import Table, describe, parse_toml
-from noxgraph.errors import PyprojectError
 
 __all__ = [
     "KINDS",
@@ -36,11 +35,11 @@ __all__ = [
     "Package",
     "Source",
     "Sources",
-    "parse_document",
-    "normalize_group",
     "is_template_path",
     "looks_like_template",
+    "normalize_group",
     "package_name",
+    "parse_document",
     "read_package",
     "uv_sources",
 ]
@@ -257,9 +256,7 @@ def uv_sources(doc: Document) -> dict[str, Source]:
             paths = [source for source in chosen if source.kind == "path"]
             result[canonicalize_name(key)] = paths[0] if paths else chosen[0]
         else:
-            result[canonicalize_name(key)] = _one_uv_source(
-                entry, doc.folder, where, sources, key
-            )
+            result[canonicalize_name(key)] = _one_uv_source(entry, doc.folder, where, sources, key)
     return result
 
 
@@ -383,7 +380,11 @@ class _Reader:
             requirement = location
         self.declarations.append(
             Declaration(
-                name=name, kind="dev", where=where, requirement=requirement, group=group,
+                name=name,
+                kind="dev",
+                where=where,
+                requirement=requirement,
+                group=group,
                 source=source,
             )
         )
@@ -470,7 +471,8 @@ class _Reader:
             requirement += specifier
         if marker:
             requirement += f" ; {marker}"
-        _requirement(requirement, table, key)
+        parsed = _requirement(requirement, table, key)
+        marker = str(parsed.marker) if parsed.marker else None
         self.declarations.append(
             Declaration(
                 name=name,
@@ -570,16 +572,14 @@ def _resolve_groups(groups: Table) -> dict[str, list[tuple[str, str]]]:
                 and isinstance(item["include-group"], str)
             ):
                 if normalize_group(item["include-group"]) not in written:
-                    raise groups.error(
-                        key, f"includes unknown group {item['include-group']!r}"
-                    )
+                    raise groups.error(key, f"includes unknown group {item['include-group']!r}")
                 continue
             raise groups.error(
                 key, f"expected a string or {{include-group = ...}}, got {describe(item)}"
             )
 
     resolved: dict[str, list[tuple[str, str]]] = {}
-    for start in written:
+    for start, start_key in written.items():
         if start in resolved:
             continue
         # Iterative depth-first expansion; ``path`` holds the include chain so
@@ -610,7 +610,7 @@ def _resolve_groups(groups: Table) -> dict[str, list[tuple[str, str]]]:
                 continue
             if target in path:
                 chain = " -> ".join(written[g] for g in [*path[path.index(target) :], target])
-                raise groups.error(written[start], f"include-group cycle: {chain}")
+                raise groups.error(start_key, f"include-group cycle: {chain}")
             path.append(target)
             cursors.append(0)
     return {group: resolved[group] for group in written}

@@ -22,7 +22,13 @@ from packaging.utils import canonicalize_name
 
 from noxgraph._toml import Table, read_toml
 from noxgraph.config import Config, Task, parse_config, parse_package_tasks
-from noxgraph.errors import NoxgraphError, PyprojectError, UsageError, WorkspaceError
+from noxgraph.errors import (
+    DuplicateNameError,
+    NoxgraphError,
+    PyprojectError,
+    UsageError,
+    WorkspaceError,
+)
 from noxgraph.pyproject import (
     Document,
     Package,
@@ -39,8 +45,21 @@ __all__ = ["SKIP_DIRS", "Skipped", "Workspace", "load_workspace"]
 
 #: Folders a scan never enters, whatever git says about them.
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".nox", ".tox", ".venv", "node_modules", "build", "dist",
-     "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".nox",
+        ".tox",
+        ".venv",
+        "node_modules",
+        "build",
+        "dist",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
 )
 _GLOB_CHARS = frozenset("*?[")
 
@@ -106,8 +125,9 @@ def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, list[st
                 " keep one"
             )
         inputs.append("noxgraph.toml")
-        return parse_config(Table(read_toml(standalone, "noxgraph.toml"), "noxgraph.toml"),
-                            "noxgraph.toml"), inputs
+        return parse_config(
+            Table(read_toml(standalone, "noxgraph.toml"), "noxgraph.toml"), "noxgraph.toml"
+        ), inputs
     if tool_table is not None:
         return parse_config(tool_table, "pyproject.toml"), inputs
     return Config(), inputs
@@ -124,7 +144,7 @@ def _expand(root: Path, patterns: Iterable[str], table: Table | None, key: str) 
     found: list[Path] = []
     for pattern in patterns:
         clean = pattern.rstrip("/") or "."
-        if os.path.isabs(clean) or ".." in Path(clean).parts:
+        if Path(clean).is_absolute() or ".." in Path(clean).parts:
             raise _error(table, key, f"member pattern {pattern!r} leads outside {root}")
         matches = sorted(glob.glob(clean, root_dir=root, recursive=True))
         if not _GLOB_CHARS & set(clean) and not (root / clean / "pyproject.toml").is_file():
@@ -167,8 +187,10 @@ def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]
         folder = Path(os.path.normpath(root / entry["path"]))
         if not (folder / "pyproject.toml").is_file():
             skipped.append(
-                Skipped(_rel(folder / "pyproject.toml", root),
-                        f"listed in {display} but has no pyproject.toml")
+                Skipped(
+                    _rel(folder / "pyproject.toml", root),
+                    f"listed in {display} but has no pyproject.toml",
+                )
             )
             continue
         folders.append(folder)
@@ -248,8 +270,7 @@ class _Scan:
 
     def repository(self, repo: Path) -> None:
         """Ask git for the files of ``repo`` (or the part of it under the root)."""
-        listing = _git_lines(["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                             repo)
+        listing = _git_lines(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], repo)
         if listing is None:
             # No usable git: a plain walk is the best remaining answer.
             self.walk_plain(repo)
@@ -279,7 +300,7 @@ class _Scan:
     def _inside_skipped(self, folder: Path, repo: Path) -> bool:
         """Whether ``folder`` lies in a folder the scan never enters."""
         current = folder
-        while current != repo and current != current.parent:
+        while current not in (repo, current.parent):
             cached = self._venv_cache.get(current)
             if cached is None:
                 cached = self._skip_dir(current)
@@ -346,8 +367,10 @@ def _uv_roots(docs: Mapping[Path, Document]) -> list[tuple[Path, set[Path], dict
             continue
         try:
             members = _members_from_globs(
-                folder, workspace, workspace.strings("members") or (),
-                workspace.strings("exclude") or ()
+                folder,
+                workspace,
+                workspace.strings("members") or (),
+                workspace.strings("exclude") or (),
             )
         except NoxgraphError:
             # A nested workspace's own member list is uv's to enforce; here it
@@ -393,8 +416,10 @@ def load_workspace(root: Path | str, *, tolerant: bool = False) -> Workspace:
         discovery = f"{config.file}: [tool.noxgraph].members"
     elif uv_table is not None:
         folders = _members_from_globs(
-            root_path, uv_table, uv_table.strings("members") or (),
-            uv_table.strings("exclude") or ()
+            root_path,
+            uv_table,
+            uv_table.strings("members") or (),
+            uv_table.strings("exclude") or (),
         )
         discovery = "pyproject.toml: [tool.uv.workspace]"
     elif (root_path / ".wrknv" / "workspace.toml").is_file():
@@ -486,9 +511,11 @@ def _unique(packages: list[Package], loader: _Loader, *, scanned: bool) -> list[
             unique.append(same[0])
             continue
         paths = ", ".join(f"{p.pyproject} ({p.display_name!r})" for p in same)
-        error = WorkspaceError(
+        error = DuplicateNameError(
             f"package name {name!r} is declared by {len(same)} files: {paths};"
-            " rename one, or leave one out with [tool.noxgraph].exclude or members"
+            " rename one, or leave one out with [tool.noxgraph].exclude or members",
+            name,
+            [p.pyproject for p in same],
         )
         if not scanned:
             loader.fail(error)
@@ -496,11 +523,13 @@ def _unique(packages: list[Package], loader: _Loader, *, scanned: bool) -> list[
             continue
         for pkg in same:
             others = ", ".join(p.pyproject for p in same if p is not pkg)
-            loader.skipped.append(Skipped(
-                pkg.pyproject,
-                f"duplicate package name {name!r} (also {others}); choose one with"
-                " [tool.noxgraph].members or exclude",
-            ))
+            loader.skipped.append(
+                Skipped(
+                    pkg.pyproject,
+                    f"duplicate package name {name!r} (also {others}); choose one with"
+                    " [tool.noxgraph].members or exclude",
+                )
+            )
         if loader.tolerant:
             loader.problems.append(error)
     return unique

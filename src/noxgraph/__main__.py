@@ -1,0 +1,7 @@
+"""``python -m noxgraph``: the same as the ``noxgraph`` command."""
+
+from __future__ import annotations
+
+from noxgraph.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,252 @@
+"""The ``noxgraph`` command line: the only place that prints or exits.
+
+Exit codes: 0 success; 1 the answer is "no" (a check failed, a build failed,
+the noxfile is stale); 2 bad usage or bad input, always as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from noxgraph import __version__
+from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
+from noxgraph.pyproject import KINDS, Kind
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace, "Output"], int]
+
+
+class Output:
+    """Where answers go: JSON and plain text as they are, rich renderables styled.
+
+    Text is plain (no colour, no box drawing) when the stream is not a
+    terminal or ``NO_COLOR`` is set, so piped output stays greppable.
+    """
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+        isatty = getattr(self.stream, "isatty", lambda: False)()
+        self.plain = not isatty or bool(os.environ.get("NO_COLOR"))
+
+    def write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+    def rich(self, renderable: Any) -> None:
+        from rich.console import Console  # noqa: PLC0415 - rich only for text output
+
+        if not self.plain:
+            Console(file=self.stream, highlight=False).print(renderable)
+            return
+        # Piped text is for grep and diff: no wrapping at an imagined width, no
+        # colour, and no padding left at the ends of table rows.
+        console = Console(width=100_000, no_color=True, highlight=False, color_system=None)
+        with console.capture() as capture:
+            console.print(renderable)
+        self.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
+
+
+def _kinds(text: str) -> list[Kind]:
+    kinds: list[Kind] = []
+    for raw in text.split(","):
+        part = raw.strip()
+        for kind in KINDS:
+            if part == kind:
+                kinds.append(kind)
+                break
+        else:
+            raise argparse.ArgumentTypeError(
+                f"unknown kind {part!r}; choose from {', '.join(KINDS)}"
+            )
+    return kinds
+
+
+def _format(args: argparse.Namespace) -> str:
+    return "json" if getattr(args, "json", False) else str(args.format)
+
+
+# -- graph, show, check ----------------------------------------------------------------
+
+
+def cmd_graph(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.graph import build_graph  # noqa: PLC0415 - each command loads what it needs
+    from noxgraph.render import (  # noqa: PLC0415
+        dumps,
+        graph_document,
+        graph_dot,
+        graph_mermaid,
+        graph_text,
+        graph_view,
+    )
+    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+
+    workspace = load_workspace(args.root)
+    graph = build_graph(workspace)
+    view = graph_view(graph, args.kinds)
+    fmt = _format(args)
+    if fmt == "json":
+        out.write(dumps(graph_document(workspace, view, args.root.as_posix())))
+    elif fmt == "dot":
+        out.write(graph_dot(workspace, view))
+    elif fmt == "mermaid":
+        out.write(graph_mermaid(workspace, view))
+    else:
+        out.rich(graph_text(workspace, view, plain=out.plain))
+    if view.order_error is not None:
+        _error(view.order_error.message)
+        return 1
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.graph import build_graph  # noqa: PLC0415
+    from noxgraph.render import dumps, show_document, show_text  # noqa: PLC0415
+    from noxgraph.sessions import session_name  # noqa: PLC0415
+    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+
+    workspace = load_workspace(args.root)
+    pkg = workspace.get(args.package)
+    if pkg is None:
+        close = difflib.get_close_matches(args.package, workspace.names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"no package named {args.package!r} in {workspace.root}{hint}")
+    graph = build_graph(workspace)
+    sessions = {task: session_name(task, pkg.name) for task in workspace.tasks_of(pkg.name)}
+    document = show_document(workspace, graph, pkg, sessions)
+    if _format(args) == "json":
+        out.write(dumps(document))
+    else:
+        out.rich(show_text(document, plain=out.plain))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.checks import run_checks  # noqa: PLC0415
+    from noxgraph.graph import build_graph  # noqa: PLC0415
+    from noxgraph.render import check_document, check_text, dumps  # noqa: PLC0415
+    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+
+    workspace = load_workspace(args.root, tolerant=True)
+    findings = run_checks(workspace, build_graph(workspace))
+    failed = any(
+        f.severity == "error" or (args.strict and f.severity == "warning") for f in findings
+    )
+    document = check_document(findings, failed=failed, strict=args.strict)
+    if _format(args) == "json":
+        out.write(dumps(document))
+    else:
+        out.rich(check_text(document, plain=out.plain))
+    return 1 if failed else 0
+
+
+# -- the parser ---------------------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="the workspace folder (default: the current directory)",
+    )
+    parser.add_argument(
+        "--format", choices=formats, default=formats[0], help="output format (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="the same as --format json (schema version 1)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="noxgraph",
+        description=(
+            "One nox session per package and task, chained in dependency order, for"
+            " workspaces of many Python packages."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    graph = commands.add_parser(
+        "graph",
+        help="the dependency graph, build order and levels",
+        description="Print the dependency graph between the workspace's packages, the build"
+        " order and the levels that can build side by side.",
+    )
+    _common(graph, ("text", "json", "dot", "mermaid"))
+    graph.add_argument(
+        "--kinds",
+        type=_kinds,
+        action="extend",
+        metavar="KIND[,KIND]",
+        help=f"only edges of these kinds ({', '.join(KINDS)}); default: all",
+    )
+    graph.set_defaults(handler=cmd_graph)
+
+    show = commands.add_parser(
+        "show",
+        help="one package: path, version, dependencies, dependents, tasks",
+        description="Show one package: where it is, what it depends on (with kinds and"
+        " constraints), what depends on it, and the tasks that apply to it.",
+    )
+    show.add_argument("package", metavar="PKG", help="the package name, in any spelling")
+    _common(show, ("text", "json"))
+    show.set_defaults(handler=cmd_show)
+
+    check = commands.add_parser(
+        "check",
+        help="cycles, duplicate names, unsatisfied constraints, dynamic metadata",
+        description="Check the workspace: cycles over ordering edges, duplicate names,"
+        " constraints a sibling does not satisfy, unreadable or dynamic metadata, and path"
+        " sources that lead outside the workspace. Exits 1 when an error is found.",
+    )
+    _common(check, ("text", "json"))
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.set_defaults(handler=cmd_check)
+
+    return parser
+
+
+def _from_cwd(path: Path) -> str:
+    """``path`` as the user would type it from here: relative unless that climbs far."""
+    relative = os.path.relpath(path)
+    if relative.startswith(os.pardir + os.sep + os.pardir):
+        return str(Path(path).resolve())
+    return Path(relative).as_posix()
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"noxgraph: error: {message}\n")
+    sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args, Output())
+    except PyprojectError as exc:
+        _error(exc.shown_from(_from_cwd(getattr(args, "root", Path()) / exc.file)))
+        return 2
+    except NoxgraphError as exc:
+        _error(exc.message)
+        return 2
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``noxgraph graph | head``): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

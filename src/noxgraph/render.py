@@ -1,0 +1,393 @@
+"""Turn answers into output: JSON documents, DOT, Mermaid, and rich renderables.
+
+Every function here is pure: it returns a document, a string or a rich
+renderable, and the command line decides where it goes. JSON documents carry
+``"schema": 1``; their shape is a contract other tools read. ``rich`` is
+imported only by the text renderers, so JSON output never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from noxgraph.config import Task
+from noxgraph.errors import CycleError
+from noxgraph.graph import DependencyGraph, Edge
+from noxgraph.pyproject import KINDS, Kind, Package
+from noxgraph.workspace import Workspace
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from noxgraph.checks import Finding
+
+__all__ = [
+    "SCHEMA",
+    "GraphView",
+    "check_document",
+    "check_text",
+    "dumps",
+    "graph_document",
+    "graph_dot",
+    "graph_mermaid",
+    "graph_text",
+    "graph_view",
+    "show_document",
+    "show_text",
+]
+
+SCHEMA = 1
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """JSON as every command prints it: indented, keys in contract order."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class GraphView:
+    """What ``noxgraph graph`` shows: edges of some kinds, with order, levels, cycles.
+
+    ``order`` and ``levels`` follow the configured order kinds among the kinds
+    shown; when those edges hold a cycle there is no order, ``order`` and
+    ``levels`` are empty and ``order_error`` says why.
+    """
+
+    kinds: tuple[Kind, ...]
+    order_kinds: tuple[Kind, ...]
+    edges: tuple[Edge, ...]
+    order: tuple[str, ...]
+    levels: tuple[tuple[str, ...], ...]
+    cycles: tuple[tuple[str, ...], ...]
+    order_error: CycleError | None
+
+
+def graph_view(graph: DependencyGraph, kinds: Sequence[Kind] | None = None) -> GraphView:
+    shown = tuple(kinds or KINDS)
+    order_kinds = tuple(k for k in graph.order_kinds if k in shown)
+    error: CycleError | None = None
+    try:
+        levels = graph.levels(order_kinds)
+    except CycleError as exc:
+        levels, error = [], exc
+    return GraphView(
+        kinds=shown,
+        order_kinds=order_kinds,
+        edges=tuple(graph.edges_of(shown)),
+        order=tuple(name for level in levels for name in level),
+        levels=tuple(tuple(level) for level in levels),
+        cycles=tuple(tuple(c) for c in graph.cycles(shown)),
+        order_error=error,
+    )
+
+
+def _edge_document(edge: Edge) -> dict[str, Any]:
+    return {
+        "from": edge.source,
+        "to": edge.target,
+        "kind": edge.kind,
+        "specifier": edge.specifier,
+        "extras": list(edge.extras),
+        "marker": edge.marker,
+        "declared_in": edge.declared_in,
+    }
+
+
+def graph_document(workspace: Workspace, view: GraphView, root: str) -> dict[str, Any]:
+    """The ``graph --format json`` contract (schema 1)."""
+    return {
+        "schema": SCHEMA,
+        "root": root,
+        "packages": [
+            {
+                "name": pkg.name,
+                "path": pkg.relpath,
+                "version": pkg.version,
+                "dynamic": list(pkg.dynamic),
+            }
+            for pkg in workspace.packages
+        ],
+        "edges": [_edge_document(edge) for edge in view.edges],
+        "order": list(view.order),
+        "levels": [list(level) for level in view.levels],
+        "cycles": [list(cycle) for cycle in view.cycles],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in workspace.skipped],
+    }
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_DOT_STYLE = {
+    "runtime": "solid",
+    "optional": "dashed",
+    "group": "dotted",
+    "dev": "dotted",
+    "build": "bold",
+}
+
+
+def graph_dot(workspace: Workspace, view: GraphView) -> str:
+    """Graphviz DOT: one node per package, one arrow per edge, styled by kind."""
+    lines = ["digraph noxgraph {", "  rankdir=BT;", "  node [shape=box];"]
+    for pkg in workspace.packages:
+        label = f"{pkg.name}\\n{pkg.version or 'dynamic'}"
+        lines.append(f"  {_quote(pkg.name)} [label={_quote(label)}];")
+    for edge in view.edges:
+        lines.append(
+            f"  {_quote(edge.source)} -> {_quote(edge.target)}"
+            f" [label={_quote(edge.kind)}, style={_DOT_STYLE[edge.kind]}];"
+        )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+_MERMAID_ARROW = {
+    "runtime": "-->",
+    "optional": "-.->",
+    "group": "-.->",
+    "dev": "-.->",
+    "build": "==>",
+}
+
+
+def graph_mermaid(workspace: Workspace, view: GraphView) -> str:
+    """A Mermaid flowchart, for a README or a pull request."""
+    ids = {pkg.name: f"n{i}" for i, pkg in enumerate(workspace.packages)}
+    lines = ["flowchart BT"]
+    for pkg in workspace.packages:
+        lines.append(f"  {ids[pkg.name]}[{_quote(pkg.name)}]")
+    for edge in view.edges:
+        arrow = _MERMAID_ARROW[edge.kind]
+        lines.append(f"  {ids[edge.source]} {arrow}|{edge.kind}| {ids[edge.target]}")
+    return "\n".join(lines) + "\n"
+
+
+class _Table:
+    """A rich table whose cells are literal text: values never pass as rich markup."""
+
+    def __init__(self, plain: bool, *headers: str) -> None:
+        from rich import box  # noqa: PLC0415 - rich only for text output
+        from rich.table import Table  # noqa: PLC0415
+
+        self.table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for header in headers:
+            self.table.add_column(header, overflow="fold")
+
+    def add_row(self, *cells: str | RenderableType) -> None:
+        from rich.text import Text  # noqa: PLC0415
+
+        self.table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
+
+    def __rich__(self) -> RenderableType:
+        return self.table
+
+
+def _table(plain: bool, *headers: str) -> _Table:
+    return _Table(plain, *headers)
+
+
+def _kind_label(edge: Edge) -> str:
+    parts: list[str] = [edge.kind]
+    if edge.specifier:
+        parts.append(edge.specifier)
+    if edge.extras:
+        parts.append(f"[{','.join(edge.extras)}]")
+    if edge.marker:
+        parts.append(f"; {edge.marker}")
+    return " ".join(parts)
+
+
+def graph_text(workspace: Workspace, view: GraphView, *, plain: bool) -> RenderableType:
+    """Levels as a table, dependencies as a tree, then cycles and skipped files."""
+    from rich.console import Group  # noqa: PLC0415 - rich only for text output
+    from rich.text import Text  # noqa: PLC0415
+    from rich.tree import Tree  # noqa: PLC0415
+
+    parts: list[RenderableType] = [
+        Text(
+            f"{len(workspace.packages)} packages, {len(view.edges)} edges"
+            f" ({', '.join(view.kinds)}); members from {workspace.discovery}",
+            style="bold",
+        )
+    ]
+    if view.order_error is None:
+        levels = _table(plain, "level", "packages (can build side by side)")
+        for number, level in enumerate(view.levels):
+            levels.add_row(str(number), ", ".join(level))
+        parts += [Text(f"\nBuild order over {', '.join(view.order_kinds)} edges"), levels]
+    else:
+        parts.append(Text(f"\nNo build order: {view.order_error.message}", style="red"))
+
+    by_source: dict[str, list[Edge]] = {}
+    for edge in view.edges:
+        by_source.setdefault(edge.source, []).append(edge)
+    tree = Tree("Dependencies", guide_style="dim")
+    for pkg in workspace.packages:
+        node = tree.add(Text(f"{pkg.name} {pkg.version or '(dynamic version)'}", style="bold"))
+        for edge in by_source.get(pkg.name, []):
+            node.add(Text(f"{edge.target}  {_kind_label(edge)}"))
+    parts += [Text(""), tree]
+
+    if view.cycles:
+        cycles = _table(plain, "cycle", "kinds")
+        for cycle in view.cycles:
+            members = set(cycle)
+            kinds = sorted(
+                {e.kind for e in view.edges if e.source in members and e.target in members},
+                key=KINDS.index,
+            )
+            cycles.add_row(" <-> ".join(cycle), ", ".join(kinds))
+        parts += [Text("\nCycles (normal through group and dev edges; they do not order)"), cycles]
+    if workspace.skipped:
+        skipped = _table(plain, "skipped", "reason")
+        for entry in workspace.skipped:
+            skipped.add_row(entry.path, entry.reason)
+        parts += [Text(""), skipped]
+    return Group(*parts)
+
+
+# -- show --------------------------------------------------------------------------------
+
+
+def _task_document(name: str, task: Task, session: str) -> dict[str, Any]:
+    return {
+        "session": session,
+        "commands": [list(argv) for argv in task.commands],
+        "install": list(task.install),
+        "installs_package": task.package,
+        "groups": list(task.groups),
+    }
+
+
+def _grouped(edges: Iterable[Edge], key: str) -> dict[str, list[Edge]]:
+    result: dict[str, list[Edge]] = {}
+    for edge in edges:
+        result.setdefault(getattr(edge, key), []).append(edge)
+    return result
+
+
+def show_document(
+    workspace: Workspace, graph: DependencyGraph, pkg: Package, sessions: Mapping[str, str]
+) -> dict[str, Any]:
+    """``show --format json``: one package, its edges both ways, and its tasks."""
+    outgoing = _grouped((e for e in graph.edges if e.source == pkg.name), "target")
+    incoming = _grouped((e for e in graph.edges if e.target == pkg.name), "source")
+    siblings = set(outgoing)
+    return {
+        "schema": SCHEMA,
+        "name": pkg.name,
+        "display_name": pkg.display_name,
+        "path": pkg.relpath,
+        "pyproject": pkg.pyproject,
+        "version": pkg.version,
+        "dynamic": list(pkg.dynamic),
+        "dependencies": [
+            {
+                "name": target,
+                "kinds": [e.kind for e in edges],
+                "specifier": next((e.specifier for e in edges if e.specifier), ""),
+                "edges": [_edge_document(e) for e in edges],
+                "where": [d.where for e in edges for d in e.declarations],
+            }
+            for target, edges in sorted(outgoing.items())
+        ],
+        "dependents": [
+            {"name": source, "kinds": [e.kind for e in edges]}
+            for source, edges in sorted(incoming.items())
+        ],
+        "external": [
+            {"requirement": d.requirement, "kind": d.kind, "where": d.where}
+            for d in pkg.declarations
+            if d.name not in siblings and d.name != pkg.name
+        ],
+        "tasks": {
+            name: _task_document(name, task, sessions[name])
+            for name, task in workspace.tasks_of(pkg.name).items()
+        },
+    }
+
+
+def show_text(document: Mapping[str, Any], *, plain: bool) -> RenderableType:
+    from rich.console import Group  # noqa: PLC0415 - rich only for text output
+    from rich.text import Text  # noqa: PLC0415
+
+    title = Text(f"{document['name']} {document['version'] or '(dynamic version)'}", style="bold")
+    title.append(f"  {document['path']}  ({document['pyproject']})", style="dim")
+    parts: list[RenderableType] = [title]
+    if document["dynamic"]:
+        parts.append(Text(f"dynamic: {', '.join(document['dynamic'])}"))
+    deps = _table(plain, "dependency", "kinds", "specifier", "declared in")
+    for dep in document["dependencies"]:
+        deps.add_row(
+            dep["name"],
+            ", ".join(dep["kinds"]),
+            dep["specifier"] or "-",
+            ", ".join(dict.fromkeys(dep["where"])),
+        )
+    parts += (
+        [Text("\nWorkspace dependencies"), deps]
+        if document["dependencies"]
+        else [Text("\nWorkspace dependencies: none")]
+    )
+    if document["dependents"]:
+        dependents = _table(plain, "dependent", "kinds")
+        for dep in document["dependents"]:
+            dependents.add_row(dep["name"], ", ".join(dep["kinds"]))
+        parts += [Text("\nDependents"), dependents]
+    else:
+        parts.append(Text("\nDependents: none"))
+    tasks = _table(plain, "task", "session", "commands")
+    for name, task in document["tasks"].items():
+        commands = "; ".join(" ".join(argv) for argv in task["commands"])
+        tasks.add_row(name, task["session"], commands)
+    parts += [Text("\nTasks"), tasks] if document["tasks"] else [Text("\nTasks: none")]
+    return Group(*parts)
+
+
+# -- check -------------------------------------------------------------------------------
+
+
+def check_document(findings: Sequence[Finding], *, failed: bool, strict: bool) -> dict[str, Any]:
+    counts = {severity: 0 for severity in ("error", "warning", "note")}
+    for finding in findings:
+        counts[finding.severity] += 1
+    return {
+        "schema": SCHEMA,
+        "ok": not failed,
+        "strict": strict,
+        "counts": counts,
+        "findings": [
+            {"severity": f.severity, "code": f.code, "file": f.file, "message": f.message}
+            for f in findings
+        ],
+    }
+
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "dim"}
+
+
+def check_text(document: Mapping[str, Any], *, plain: bool) -> RenderableType:
+    from rich.console import Group  # noqa: PLC0415 - rich only for text output
+    from rich.text import Text  # noqa: PLC0415
+
+    table = _table(plain, "severity", "file", "finding")
+    for finding in document["findings"]:
+        table.add_row(
+            Text(finding["severity"], style=_SEVERITY_STYLE[finding["severity"]]),
+            finding["file"] or "-",
+            finding["message"],
+        )
+    counts = document["counts"]
+    tally = ", ".join(
+        f"{counts[s]} {s}{'' if counts[s] == 1 else 's'}" for s in ("error", "warning", "note")
+    )
+    summary = Text(
+        f"{tally}: " + ("ok" if document["ok"] else "check failed"),
+        style="bold green" if document["ok"] else "bold red",
+    )
+    return Group(table, summary) if document["findings"] else summary

@@ -1,0 +1,250 @@
+"""``noxgraph graph``, ``show`` and ``check`` from the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO, cli, cli_process, package, pyproject, write
+
+CORPUS = REPO / "tests" / "data" / "corpus"
+
+
+def _case(tmp_path: Path, name: str) -> Path:
+    return Path(shutil.copytree(CORPUS / name, tmp_path / name))
+
+
+def _small(root: Path) -> Path:
+    pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(root, "libs/core", "core")
+    package(root, "libs/app", "app", "core>=1 ; python_version >= '3.10'", extra="""
+        [project.optional-dependencies]
+        fast = ["core[speed]"]
+        [dependency-groups]
+        test = ["testkit"]
+    """)
+    package(root, "libs/testkit", "testkit", "core")
+    write(root / "libs" / "app" / "tests" / "test_app.py", "def test(): pass\n")
+    return root
+
+
+def test_graph_json_is_the_contract(tmp_path: Path) -> None:
+    root = _small(tmp_path / "ws")
+    run = cli("graph", "--root", root, "--format", "json", cwd=tmp_path)
+    assert run.code == 0, run.err
+    document = json.loads(run.out)
+    assert list(document) == [
+        "schema", "root", "packages", "edges", "order", "levels", "cycles", "skipped"
+    ]
+    assert document["schema"] == 1
+    assert document["root"] == str(root)
+    assert document["packages"] == [
+        {"name": "app", "path": "libs/app", "version": "1.0.0", "dynamic": []},
+        {"name": "core", "path": "libs/core", "version": "1.0.0", "dynamic": []},
+        {"name": "testkit", "path": "libs/testkit", "version": "1.0.0", "dynamic": []},
+    ]
+    assert document["edges"] == [
+        {"from": "app", "to": "core", "kind": "runtime", "specifier": ">=1", "extras": [],
+         "marker": 'python_version >= "3.10"', "declared_in": "libs/app/pyproject.toml"},
+        {"from": "app", "to": "core", "kind": "optional", "specifier": "", "extras": ["speed"],
+         "marker": None, "declared_in": "libs/app/pyproject.toml"},
+        {"from": "app", "to": "testkit", "kind": "group", "specifier": "", "extras": [],
+         "marker": None, "declared_in": "libs/app/pyproject.toml"},
+        {"from": "testkit", "to": "core", "kind": "runtime", "specifier": "", "extras": [],
+         "marker": None, "declared_in": "libs/testkit/pyproject.toml"},
+    ]
+    assert document["order"] == ["core", "app", "testkit"]
+    assert document["levels"] == [["core"], ["app", "testkit"]]
+    assert document["cycles"] == []
+    assert document["skipped"] == [
+        {"path": "pyproject.toml",
+         "reason": "names no package (no [project] or [tool.poetry] name): configuration only"}
+    ]
+
+
+def test_graph_kinds_filter_edges_order_and_cycles(tmp_path: Path) -> None:
+    root = _small(tmp_path)
+    run = cli("graph", "--root", root, "--json", "--kinds", "runtime,group")
+    document = json.loads(run.out)
+    assert {(e["from"], e["to"], e["kind"]) for e in document["edges"]} == {
+        ("app", "core", "runtime"), ("app", "testkit", "group"), ("testkit", "core", "runtime")
+    }
+    run = cli("graph", "--root", root, "--json", "--kinds", "build")
+    assert json.loads(run.out)["edges"] == []
+    assert json.loads(run.out)["levels"] == [["app", "core", "testkit"]]
+    bad = cli("graph", "--root", root, "--kinds", "sideways")
+    assert bad.code == 2 and "unknown kind 'sideways'" in bad.err
+
+
+def test_graph_text_dot_and_mermaid(tmp_path: Path) -> None:
+    root = _small(tmp_path)
+    text = cli("graph", "--root", root)
+    assert text.code == 0
+    assert "3 packages, 4 edges" in text.out
+    assert "0      core" in text.out
+    assert "1      app, testkit" in text.out
+    assert "core  runtime >=1 ; python_version >= \"3.10\"" in text.out
+    assert "\x1b[" not in text.out
+    dot = cli("graph", "--root", root, "--format", "dot").out
+    assert dot.startswith("digraph noxgraph {")
+    assert '"app" -> "core" [label="optional", style=dashed];' in dot
+    mermaid = cli("graph", "--root", root, "--format", "mermaid").out.splitlines()
+    assert mermaid[0] == "flowchart BT"
+    assert '  n0["app"]' in mermaid
+    assert "  n0 -.->|group| n2" in mermaid
+
+
+def test_prefect_optional_cycle_prints_the_graph_and_fails(tmp_path: Path) -> None:
+    root = _case(tmp_path, "prefect")
+    run = cli("graph", "--root", root, "--json")
+    assert run.code == 1
+    document = json.loads(run.out)
+    assert document["order"] == [] and document["levels"] == []
+    assert ["prefect", "prefect-aws", "prefect-dbt", "prefect-shell"] in document["cycles"]
+    assert "prefect -[optional: pyproject.toml]-> prefect-aws -[runtime:" in run.err
+    assert run.err.count("\n") == 1
+    pyproject(root, ".", (root / "pyproject.toml").read_text() + """
+        [tool.noxgraph]
+        order-kinds = ["runtime", "build"]
+    """)
+    ordered = cli("graph", "--root", root, "--json")
+    assert ordered.code == 0
+    assert json.loads(ordered.out)["order"] == [
+        "prefect", "prefect-aws", "prefect-shell", "prefect-dbt"
+    ]
+
+
+def test_langgraph_broken_sources_and_duplicate_examples(tmp_path: Path) -> None:
+    root = _case(tmp_path, "langgraph")
+    run = cli("graph", "--root", root, "--json")
+    assert run.code == 0, run.err
+    document = json.loads(run.out)
+    assert [p["name"] for p in document["packages"]] == [
+        "langgraph", "langgraph-examples", "langgraph-prebuilt", "langgraph-sdk"
+    ]
+    assert {(e["from"], e["to"], e["kind"]) for e in document["edges"]} == {
+        ("langgraph", "langgraph-prebuilt", "runtime"),
+        ("langgraph", "langgraph-sdk", "runtime"),
+        ("langgraph", "langgraph-sdk", "group"),
+        ("langgraph-prebuilt", "langgraph", "group"),
+        ("langgraph-examples", "langgraph-sdk", "runtime"),
+    }
+    assert [s["path"] for s in document["skipped"]] == [
+        "libs/cli/examples/monorepo-a/agent/pyproject.toml",
+        "libs/cli/examples/monorepo-b/agent/pyproject.toml",
+    ]
+    check = cli("check", "--root", root, "--json")
+    assert check.code == 1
+    findings = json.loads(check.out)["findings"]
+    assert [f["code"] for f in findings if f["severity"] == "error"] == ["duplicate-name"]
+    [source] = [f for f in findings if f["code"] == "source"]
+    assert source["file"] == "libs/cli/examples/pyproject.toml"
+    assert "'../sdk_py'" in source["message"]
+    assert "drawn to member 'langgraph-sdk' by name" in source["message"]
+
+
+def test_meltano_root_package_and_jinja_template(tmp_path: Path) -> None:
+    root = _case(tmp_path, "meltano")
+    document = json.loads(cli("graph", "--root", root, "--json").out)
+    assert [p["name"] for p in document["packages"]] == ["meltano-tap-csv", "singer-sdk"]
+    assert document["cycles"] == [["meltano-tap-csv", "singer-sdk"]]
+    assert document["order"] == ["singer-sdk", "meltano-tap-csv"]
+    (root / "pyproject.toml").write_text(
+        (root / "pyproject.toml").read_text().replace("[tool.uv.workspace]", "[tool.other]")
+    )
+    scanned = json.loads(cli("graph", "--root", root, "--json").out)
+    assert scanned["skipped"] == [{
+        "path": "cookiecutter/tap-template/{{cookiecutter.tap_id}}/pyproject.toml",
+        "reason": "is inside a template folder ({{ ... }})",
+    }]
+
+
+def test_show_text_and_json(tmp_path: Path) -> None:
+    root = _small(tmp_path)
+    document = json.loads(cli("show", "APP", "--root", root, "--format", "json").out)
+    assert document["name"] == "app"
+    assert [(d["name"], d["kinds"], d["specifier"]) for d in document["dependencies"]] == [
+        ("core", ["runtime", "optional"], ">=1"), ("testkit", ["group"], "")
+    ]
+    assert document["dependents"] == []
+    assert document["tasks"]["test"]["session"] == "test-app"
+    assert document["tasks"]["build"]["commands"] == [
+        ["python", "-m", "build", "--outdir", "{wheelhouse}", "{package}"]
+    ]
+    core = json.loads(cli("show", "core", "--root", root, "--json").out)
+    assert core["dependents"] == [
+        {"name": "app", "kinds": ["runtime", "optional"]}, {"name": "testkit", "kinds": ["runtime"]}
+    ]
+    assert list(core["tasks"]) == ["build"]
+    text = cli("show", "app", "--root", root).out
+    assert "[project].dependencies, [project.optional-dependencies].fast" in text
+    missing = cli("show", "apq", "--root", root)
+    assert missing.code == 2
+    assert missing.err == f"noxgraph: error: no package named 'apq' in {root}; did you mean 'app'?\n"
+
+
+def test_check_passes_on_a_clean_workspace_and_fails_on_unsatisfied_constraints(
+    tmp_path: Path,
+) -> None:
+    root = _small(tmp_path)
+    clean = cli("check", "--root", root, "--json")
+    assert clean.code == 0
+    assert json.loads(clean.out)["counts"] == {"error": 0, "warning": 0, "note": 1}
+    package(root, "libs/testkit", "testkit", "core>=2")
+    failing = cli("check", "--root", root)
+    assert failing.code == 1
+    assert "'core>=2' is not satisfied by sibling core 1.0.0 (libs/core/pyproject.toml)" in (
+        failing.out
+    )
+
+
+def test_check_strict_fails_on_warnings_such_as_dynamic_dependencies(tmp_path: Path) -> None:
+    pyproject(tmp_path, "a", '[project]\nname = "a"\nversion = "1"\ndynamic = ["dependencies"]\n')
+    assert cli("check", "--root", tmp_path).code == 0
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [finding] = json.loads(strict.out)["findings"]
+    assert finding["code"] == "dynamic" and finding["file"] == "a/pyproject.toml"
+
+
+def test_check_lists_every_unreadable_file_at_once(tmp_path: Path) -> None:
+    write(tmp_path / "a" / "pyproject.toml", "[project\n")
+    write(tmp_path / "b" / "pyproject.toml", '[project]\nname = "b"\ndependencies = ["x>>"]\n')
+    package(tmp_path, "c", "c")
+    run = cli("check", "--root", tmp_path, "--json")
+    assert run.code == 1
+    errors = [f for f in json.loads(run.out)["findings"] if f["severity"] == "error"]
+    assert [(f["file"], f["code"]) for f in errors] == [
+        ("a/pyproject.toml", "invalid"), ("b/pyproject.toml", "invalid")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("graph", "--root", "{tmp}/missing"), "--root {tmp}/missing: no such folder"),
+        (("show", "x", "--root", "{tmp}/empty"), "no package named 'x'"),
+        (("graph", "--root", "{tmp}/bad"), "bad/a/pyproject.toml: invalid TOML"),
+    ],
+)
+def test_errors_are_one_line_exit_2_and_no_traceback(
+    tmp_path: Path, args: tuple[str, ...], needle: str
+) -> None:
+    write(tmp_path / "bad" / "a" / "pyproject.toml", "[project\n")
+    (tmp_path / "empty").mkdir()
+    run = cli_process(*(a.replace("{tmp}", str(tmp_path)) for a in args), cwd=tmp_path)
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err.startswith("noxgraph: error: ")
+    assert needle.replace("{tmp}", str(tmp_path)) in run.err
+    assert run.err.count("\n") == 1
+    assert "Traceback" not in run.err
+
+
+def test_usage_errors_exit_2() -> None:
+    run = cli("graph", "--format", "yaml")
+    assert run.code == 2
+    assert "invalid choice: 'yaml'" in run.err

@@ -1,0 +1,291 @@
+"""Finding members: configuration, uv, wrknv, and a scan that honours git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from noxgraph.errors import NoxgraphError, PyprojectError, UsageError, WorkspaceError
+from noxgraph.workspace import load_workspace
+from tests.helpers import commit_all, git, init_repo, package, pyproject, write
+
+
+def _names(root: Path) -> tuple[str, ...]:
+    return load_workspace(root).names
+
+
+def test_noxgraph_members_and_exclude_choose_the_members(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", """
+        [tool.noxgraph]
+        members = ["libs/*", "tools/cli"]
+        exclude = ["libs/legacy"]
+    """)
+    package(tmp_path, "libs/a", "a")
+    package(tmp_path, "libs/legacy", "legacy")
+    package(tmp_path, "tools/cli", "cli")
+    package(tmp_path, "tools/other", "other")
+    (tmp_path / "libs" / "docs").mkdir()
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("a", "cli")
+    assert workspace.discovery == "pyproject.toml: [tool.noxgraph].members"
+
+
+def test_noxgraph_toml_holds_the_configuration_at_top_level(tmp_path: Path) -> None:
+    write(tmp_path / "noxgraph.toml", 'members = ["pkgs/*"]\nwheelhouse = "wheels"\n')
+    package(tmp_path, "pkgs/a", "a")
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("a",)
+    assert workspace.config.wheelhouse == "wheels"
+    assert "noxgraph.toml" in workspace.inputs
+
+
+def test_configuration_in_two_places_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "noxgraph.toml", "")
+    pyproject(tmp_path, ".", "[tool.noxgraph]\n")
+    with pytest.raises(WorkspaceError, match="both noxgraph.toml and"):
+        load_workspace(tmp_path)
+
+
+def test_a_literal_member_without_pyproject_is_an_error(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/gone"]\n')
+    with pytest.raises(PyprojectError, match=r"\[tool.noxgraph\].members: member 'libs/gone'"):
+        load_workspace(tmp_path)
+
+
+def test_uv_workspace_members_and_exclude(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", """
+        [project]
+        name = "root-app"
+        version = "1"
+        [tool.uv.workspace]
+        members = ["packages/*"]
+        exclude = ["packages/scratch"]
+    """)
+    package(tmp_path, "packages/a", "a")
+    package(tmp_path, "packages/scratch", "scratch")
+    package(tmp_path, "elsewhere/x", "x")
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("a", "root-app")
+    assert workspace.discovery == "pyproject.toml: [tool.uv.workspace]"
+
+
+def test_wrknv_workspace_lists_sibling_repositories(tmp_path: Path) -> None:
+    write(tmp_path / ".wrknv" / "workspace.toml", """
+        root = "."
+        [[repos]]
+        path = "provide-foundation"
+        name = "provide-foundation"
+        type = "foundation"
+        [[repos]]
+        path = "pyvider"
+        name = "pyvider"
+        [[repos]]
+        path = "docs-site"
+        name = "docs-site"
+    """)
+    package(tmp_path, "provide-foundation", "provide-foundation")
+    package(tmp_path, "pyvider", "pyvider", "provide-foundation>=1")
+    package(tmp_path, "not-listed", "not-listed")
+    (tmp_path / "docs-site").mkdir()
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("provide-foundation", "pyvider")
+    assert [s.path for s in workspace.skipped] == ["docs-site/pyproject.toml"]
+
+
+def test_scan_honours_gitignore_and_never_enters_tool_folders(tmp_path: Path) -> None:
+    init_repo(tmp_path)
+    write(tmp_path / ".gitignore", "generated/\n")
+    package(tmp_path, "a", "a")
+    package(tmp_path, "generated/copy", "copy")
+    for folder in (".nox/x", ".tox/x", "node_modules/x", "build/x", "dist/x", "venv/lib/x"):
+        package(tmp_path, folder, folder.replace("/", "-").strip(".-"))
+    write(tmp_path / "venv" / "pyvenv.cfg", "home = /usr\n")
+    commit_all(tmp_path)
+    package(tmp_path, "untracked", "untracked")
+    assert _names(tmp_path) == ("a", "untracked")
+
+
+def test_scan_of_sibling_repositories_each_with_its_own_git(tmp_path: Path) -> None:
+    for name in ("foundation", "testkit", "app"):
+        repo = init_repo(tmp_path / name)
+        write(repo / ".gitignore", "scratch/\n")
+        package(repo, ".", name)
+        package(repo, "scratch", f"{name}-scratch")
+        commit_all(repo)
+    package(tmp_path, "loose", "loose")
+    assert _names(tmp_path) == ("app", "foundation", "loose", "testkit")
+
+
+def test_scan_follows_submodules_and_nested_repositories(tmp_path: Path) -> None:
+    source = init_repo(tmp_path / "source")
+    package(source, ".", "vendored")
+    commit_all(source)
+    meta = init_repo(tmp_path / "meta")
+    package(meta, "app", "app", "vendored")
+    commit_all(meta)
+    git(meta, "submodule", "add", "-q", str(source), "deps/vendored")
+    commit_all(meta, "add submodule")
+    nested = init_repo(meta / "nested")
+    package(nested, ".", "nested")
+    workspace = load_workspace(meta)
+    assert workspace.names == ("app", "nested", "vendored")
+
+
+def test_scan_without_git_walks_and_skips_symlinks(tmp_path: Path) -> None:
+    package(tmp_path, "a", "a")
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("a",)
+    assert [s.path for s in workspace.skipped] == ["loop"]
+
+
+def test_root_pyproject_naming_a_package_is_a_member(tmp_path: Path) -> None:
+    package(tmp_path, ".", "root")
+    package(tmp_path, "sub", "sub", "root")
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("root", "sub")
+    root = workspace.get("root")
+    assert root is not None and root.relpath == "."
+
+
+def test_pyprojects_that_name_no_package_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    pyproject(tmp_path, "config-only", "[tool.ruff]\nline-length = 100\n")
+    pyproject(tmp_path, "template", '[project]\nname = "$pkg"\n')
+    pyproject(tmp_path, "nameless", '[project]\nversion = "1"\n')
+    write(tmp_path / "jinja" / "pyproject.toml", '{%- if x %}\n[project]\nname = "{{ name }}"\n')
+    write(tmp_path / "{{cookiecutter.slug}}" / "pyproject.toml", "[project\n")
+    package(tmp_path, "real", "real")
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("real",)
+    reasons = {s.path: s.reason for s in workspace.skipped}
+    assert reasons == {
+        "config-only/pyproject.toml": (
+            "names no package (no [project] or [tool.poetry] name): configuration only"
+        ),
+        "jinja/pyproject.toml": "is a template (Jinja markup), not TOML",
+        "nameless/pyproject.toml": "has a [project] table without a name",
+        "template/pyproject.toml": (
+            "[project].name '$pkg' is not a valid package name (a template?)"
+        ),
+        "{{cookiecutter.slug}}/pyproject.toml": "is inside a template folder ({{ ... }})",
+    }
+
+
+def test_duplicate_names_among_declared_members_are_an_error_naming_every_path(
+    tmp_path: Path,
+) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["a", "b"]\n')
+    package(tmp_path, "a", "Same.Name")
+    package(tmp_path, "b", "same_name")
+    with pytest.raises(WorkspaceError) as info:
+        load_workspace(tmp_path)
+    message = str(info.value)
+    assert "'same-name' is declared by 2 files" in message
+    assert "a/pyproject.toml ('Same.Name')" in message
+    assert "b/pyproject.toml ('same_name')" in message
+
+
+def test_duplicate_names_found_by_a_scan_are_skipped_and_reported(tmp_path: Path) -> None:
+    package(tmp_path, "examples/one/agent", "agent")
+    package(tmp_path, "examples/two/agent", "agent")
+    package(tmp_path, "real", "real", "agent")
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("real",)
+    assert [s.path for s in workspace.skipped] == [
+        "examples/one/agent/pyproject.toml",
+        "examples/two/agent/pyproject.toml",
+    ]
+    assert "also examples/two/agent/pyproject.toml" in workspace.skipped[0].reason
+    tolerant = load_workspace(tmp_path, tolerant=True)
+    assert [type(p).__name__ for p in tolerant.problems] == ["DuplicateNameError"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'[project\nname = "a"\n',
+         "a/pyproject.toml: invalid TOML: Expected ']' at the end of a table declaration"
+         " (at line 1, column 9)"),
+        (b'[project]\nname = "a"\ndependencies = ["b >> 1"]\n',
+         "a/pyproject.toml: [project].dependencies: invalid requirement 'b >> 1'"),
+        (b'[project]\nname = "a"\ndependencies = "b"\n',
+         "a/pyproject.toml: [project].dependencies: expected an array of strings,"
+         " got string 'b'"),
+        (b'[project]\nname = 3\n', "a/pyproject.toml: [project].name: expected a string"),
+        (b"\xef\xbb\xbf[project]\nname = 'a'\n", "a/pyproject.toml: starts with a UTF-8 byte-order"),
+        (b"[project]\nname = '\xff'\n", "a/pyproject.toml: is not UTF-8 text (byte 0xff"),
+        (b"[tool.poetry]\nname = 'a'\n[tool.poetry.dependencies]\nb = 3\n",
+         "[tool.poetry.dependencies].b: expected a version string or a table, got integer 3"),
+        (b"[tool.poetry]\nname = 'a'\n[tool.poetry.dependencies]\nb = '^^1'\n",
+         "[tool.poetry.dependencies].b: invalid version constraint '^^1'"),
+    ],
+)
+def test_bad_pyproject_is_one_line_naming_file_table_and_value(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "pyproject.toml").write_bytes(content)
+    with pytest.raises(NoxgraphError) as info:
+        load_workspace(tmp_path)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('memebrs = ["x"]', "unknown key 'memebrs'; did you mean 'members'?"),
+        ('order-kinds = ["runtime", "sideways"]', "unknown edge kind 'sideways'"),
+        ('venv-backend = "uv|pipenv"', "unknown backend 'pipenv'"),
+        ('[tool.noxgraph.tasks]\n"build-all" = ["x"]', "must be lower case letters"),
+        ('[tool.noxgraph.tasks]\nlint = ["ruff check {pkg}"]', "uses {pkg}; the placeholders"),
+        ('[tool.noxgraph.tasks]\nlint = ["pytest -k{posargs}"]', "must be a whole argument"),
+        ('[tool.noxgraph.tasks]\nlint = ["echo \'unbalanced"]', "cannot be split"),
+        ('[tool.noxgraph.tasks.lint]\ncommand = ["x"]', "unknown key 'command'; did you mean"),
+    ],
+)
+def test_bad_configuration_names_the_key_and_the_file(
+    tmp_path: Path, config: str, message: str
+) -> None:
+    header = "" if config.startswith("[") else "[tool.noxgraph]\n"
+    pyproject(tmp_path, ".", header + config + "\n")
+    with pytest.raises(PyprojectError) as info:
+        load_workspace(tmp_path)
+    assert str(info.value).startswith("pyproject.toml: [tool.noxgraph")
+    assert message in str(info.value)
+
+
+def test_a_member_may_override_tasks_but_not_workspace_keys(tmp_path: Path) -> None:
+    package(tmp_path, "a", "a", extra="""
+        [tool.noxgraph.tasks]
+        build = ["python -m build --wheel --outdir {wheelhouse} {package}"]
+        lint = { commands = ["ruff check ."], install = ["ruff"], package = false }
+    """)
+    package(tmp_path, "b", "b", extra='[tool.noxgraph]\nbase = "develop"\n')
+    with pytest.raises(PyprojectError, match=r"b/pyproject.toml: \[tool.noxgraph\]: unknown key"):
+        load_workspace(tmp_path)
+    (tmp_path / "b" / "pyproject.toml").unlink()
+    workspace = load_workspace(tmp_path)
+    tasks = workspace.tasks_of("a")
+    assert sorted(tasks) == ["build", "lint"]
+    assert tasks["build"].commands[0][:4] == ("python", "-m", "build", "--wheel")
+    assert tasks["build"].install == ("build",)
+    assert tasks["lint"].package is False
+
+
+def test_the_test_task_applies_only_to_packages_with_tests(tmp_path: Path) -> None:
+    package(tmp_path, "tested", "tested")
+    write(tmp_path / "tested" / "tests" / "test_it.py", "def test(): pass\n")
+    package(tmp_path, "flat", "flat")
+    write(tmp_path / "flat" / "test_flat.py", "def test(): pass\n")
+    package(tmp_path, "untested", "untested")
+    workspace = load_workspace(tmp_path)
+    assert sorted(workspace.tasks_of("tested")) == ["build", "test"]
+    assert sorted(workspace.tasks_of("flat")) == ["build", "test"]
+    assert sorted(workspace.tasks_of("untested")) == ["build"]
+
+
+def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such folder"):
+        load_workspace(tmp_path / "nope")
