@@ -116,8 +116,12 @@ def cli(*args: str | Path, cwd: Path | None = None) -> Run:
     return Run(code, out.getvalue(), err.getvalue())
 
 
-def cli_process(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-                timeout: float = 120) -> Run:
+def cli_process(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Run:
     """Run ``python -m noxgraph ARGS`` as a real process."""
     done = subprocess.run(
         [sys.executable, "-m", "noxgraph", *map(str, args)],

@@ -20,12 +20,18 @@ def _case(tmp_path: Path, name: str) -> Path:
 def _small(root: Path) -> Path:
     pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
     package(root, "libs/core", "core")
-    package(root, "libs/app", "app", "core>=1 ; python_version >= '3.10'", extra="""
+    package(
+        root,
+        "libs/app",
+        "app",
+        "core>=1 ; python_version >= '3.10'",
+        extra="""
         [project.optional-dependencies]
         fast = ["core[speed]"]
         [dependency-groups]
         test = ["testkit"]
-    """)
+    """,
+    )
     package(root, "libs/testkit", "testkit", "core")
     write(root / "libs" / "app" / "tests" / "test_app.py", "def test(): pass\n")
     return root
@@ -37,7 +43,14 @@ def test_graph_json_is_the_contract(tmp_path: Path) -> None:
     assert run.code == 0, run.err
     document = json.loads(run.out)
     assert list(document) == [
-        "schema", "root", "packages", "edges", "order", "levels", "cycles", "skipped"
+        "schema",
+        "root",
+        "packages",
+        "edges",
+        "order",
+        "levels",
+        "cycles",
+        "skipped",
     ]
     assert document["schema"] == 1
     assert document["root"] == str(root)
@@ -47,21 +60,51 @@ def test_graph_json_is_the_contract(tmp_path: Path) -> None:
         {"name": "testkit", "path": "libs/testkit", "version": "1.0.0", "dynamic": []},
     ]
     assert document["edges"] == [
-        {"from": "app", "to": "core", "kind": "runtime", "specifier": ">=1", "extras": [],
-         "marker": 'python_version >= "3.10"', "declared_in": "libs/app/pyproject.toml"},
-        {"from": "app", "to": "core", "kind": "optional", "specifier": "", "extras": ["speed"],
-         "marker": None, "declared_in": "libs/app/pyproject.toml"},
-        {"from": "app", "to": "testkit", "kind": "group", "specifier": "", "extras": [],
-         "marker": None, "declared_in": "libs/app/pyproject.toml"},
-        {"from": "testkit", "to": "core", "kind": "runtime", "specifier": "", "extras": [],
-         "marker": None, "declared_in": "libs/testkit/pyproject.toml"},
+        {
+            "from": "app",
+            "to": "core",
+            "kind": "runtime",
+            "specifier": ">=1",
+            "extras": [],
+            "marker": 'python_version >= "3.10"',
+            "declared_in": "libs/app/pyproject.toml",
+        },
+        {
+            "from": "app",
+            "to": "core",
+            "kind": "optional",
+            "specifier": "",
+            "extras": ["speed"],
+            "marker": None,
+            "declared_in": "libs/app/pyproject.toml",
+        },
+        {
+            "from": "app",
+            "to": "testkit",
+            "kind": "group",
+            "specifier": "",
+            "extras": [],
+            "marker": None,
+            "declared_in": "libs/app/pyproject.toml",
+        },
+        {
+            "from": "testkit",
+            "to": "core",
+            "kind": "runtime",
+            "specifier": "",
+            "extras": [],
+            "marker": None,
+            "declared_in": "libs/testkit/pyproject.toml",
+        },
     ]
     assert document["order"] == ["core", "app", "testkit"]
     assert document["levels"] == [["core"], ["app", "testkit"]]
     assert document["cycles"] == []
     assert document["skipped"] == [
-        {"path": "pyproject.toml",
-         "reason": "names no package (no [project] or [tool.poetry] name): configuration only"}
+        {
+            "path": "pyproject.toml",
+            "reason": "names no package (no [project] or [tool.poetry] name): configuration only",
+        }
     ]
 
 
@@ -70,7 +113,9 @@ def test_graph_kinds_filter_edges_order_and_cycles(tmp_path: Path) -> None:
     run = cli("graph", "--root", root, "--json", "--kinds", "runtime,group")
     document = json.loads(run.out)
     assert {(e["from"], e["to"], e["kind"]) for e in document["edges"]} == {
-        ("app", "core", "runtime"), ("app", "testkit", "group"), ("testkit", "core", "runtime")
+        ("app", "core", "runtime"),
+        ("app", "testkit", "group"),
+        ("testkit", "core", "runtime"),
     }
     run = cli("graph", "--root", root, "--json", "--kinds", "build")
     assert json.loads(run.out)["edges"] == []
@@ -86,7 +131,7 @@ def test_graph_text_dot_and_mermaid(tmp_path: Path) -> None:
     assert "3 packages, 4 edges" in text.out
     assert "0      core" in text.out
     assert "1      app, testkit" in text.out
-    assert "core  runtime >=1 ; python_version >= \"3.10\"" in text.out
+    assert 'core  runtime >=1 ; python_version >= "3.10"' in text.out
     assert "\x1b[" not in text.out
     dot = cli("graph", "--root", root, "--format", "dot").out
     assert dot.startswith("digraph noxgraph {")
@@ -106,14 +151,22 @@ def test_prefect_optional_cycle_prints_the_graph_and_fails(tmp_path: Path) -> No
     assert ["prefect", "prefect-aws", "prefect-dbt", "prefect-shell"] in document["cycles"]
     assert "prefect -[optional: pyproject.toml]-> prefect-aws -[runtime:" in run.err
     assert run.err.count("\n") == 1
-    pyproject(root, ".", (root / "pyproject.toml").read_text() + """
+    pyproject(
+        root,
+        ".",
+        (root / "pyproject.toml").read_text()
+        + """
         [tool.noxgraph]
         order-kinds = ["runtime", "build"]
-    """)
+    """,
+    )
     ordered = cli("graph", "--root", root, "--json")
     assert ordered.code == 0
     assert json.loads(ordered.out)["order"] == [
-        "prefect", "prefect-aws", "prefect-shell", "prefect-dbt"
+        "prefect",
+        "prefect-aws",
+        "prefect-shell",
+        "prefect-dbt",
     ]
 
 
@@ -123,7 +176,10 @@ def test_langgraph_broken_sources_and_duplicate_examples(tmp_path: Path) -> None
     assert run.code == 0, run.err
     document = json.loads(run.out)
     assert [p["name"] for p in document["packages"]] == [
-        "langgraph", "langgraph-examples", "langgraph-prebuilt", "langgraph-sdk"
+        "langgraph",
+        "langgraph-examples",
+        "langgraph-prebuilt",
+        "langgraph-sdk",
     ]
     assert {(e["from"], e["to"], e["kind"]) for e in document["edges"]} == {
         ("langgraph", "langgraph-prebuilt", "runtime"),
@@ -156,10 +212,12 @@ def test_meltano_root_package_and_jinja_template(tmp_path: Path) -> None:
         (root / "pyproject.toml").read_text().replace("[tool.uv.workspace]", "[tool.other]")
     )
     scanned = json.loads(cli("graph", "--root", root, "--json").out)
-    assert scanned["skipped"] == [{
-        "path": "cookiecutter/tap-template/{{cookiecutter.tap_id}}/pyproject.toml",
-        "reason": "is inside a template folder ({{ ... }})",
-    }]
+    assert scanned["skipped"] == [
+        {
+            "path": "cookiecutter/tap-template/{{cookiecutter.tap_id}}/pyproject.toml",
+            "reason": "is inside a template folder ({{ ... }})",
+        }
+    ]
 
 
 def test_show_text_and_json(tmp_path: Path) -> None:
@@ -167,7 +225,8 @@ def test_show_text_and_json(tmp_path: Path) -> None:
     document = json.loads(cli("show", "APP", "--root", root, "--format", "json").out)
     assert document["name"] == "app"
     assert [(d["name"], d["kinds"], d["specifier"]) for d in document["dependencies"]] == [
-        ("core", ["runtime", "optional"], ">=1"), ("testkit", ["group"], "")
+        ("core", ["runtime", "optional"], ">=1"),
+        ("testkit", ["group"], ""),
     ]
     assert document["dependents"] == []
     assert document["tasks"]["test"]["session"] == "test-app"
@@ -176,14 +235,17 @@ def test_show_text_and_json(tmp_path: Path) -> None:
     ]
     core = json.loads(cli("show", "core", "--root", root, "--json").out)
     assert core["dependents"] == [
-        {"name": "app", "kinds": ["runtime", "optional"]}, {"name": "testkit", "kinds": ["runtime"]}
+        {"name": "app", "kinds": ["runtime", "optional"]},
+        {"name": "testkit", "kinds": ["runtime"]},
     ]
     assert list(core["tasks"]) == ["build"]
     text = cli("show", "app", "--root", root).out
     assert "[project].dependencies, [project.optional-dependencies].fast" in text
     missing = cli("show", "apq", "--root", root)
     assert missing.code == 2
-    assert missing.err == f"noxgraph: error: no package named 'apq' in {root}; did you mean 'app'?\n"
+    assert (
+        missing.err == f"noxgraph: error: no package named 'apq' in {root}; did you mean 'app'?\n"
+    )
 
 
 def test_check_passes_on_a_clean_workspace_and_fails_on_unsatisfied_constraints(
@@ -218,7 +280,8 @@ def test_check_lists_every_unreadable_file_at_once(tmp_path: Path) -> None:
     assert run.code == 1
     errors = [f for f in json.loads(run.out)["findings"] if f["severity"] == "error"]
     assert [(f["file"], f["code"]) for f in errors] == [
-        ("a/pyproject.toml", "invalid"), ("b/pyproject.toml", "invalid")
+        ("a/pyproject.toml", "invalid"),
+        ("b/pyproject.toml", "invalid"),
     ]
 
 

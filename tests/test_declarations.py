@@ -32,11 +32,16 @@ def test_pep621_dependencies_are_runtime_edges_with_specifier_extras_and_marker(
 def test_optional_dependencies_are_optional_edges_and_remember_the_extra(tmp_path: Path) -> None:
     _uv_root(tmp_path)
     package(tmp_path, "libs/b", "b")
-    package(tmp_path, "libs/a", "a", extra="""
+    package(
+        tmp_path,
+        "libs/a",
+        "a",
+        extra="""
         [project.optional-dependencies]
         Fast_Mode = ["b>=1"]
         all = ["b"]
-    """)
+    """,
+    )
     _, graph = load(tmp_path)
     [edge] = graph.edges
     assert edge.kind == "optional"
@@ -48,11 +53,16 @@ def test_dependency_groups_resolve_include_group(tmp_path: Path) -> None:
     _uv_root(tmp_path)
     package(tmp_path, "libs/b", "b")
     package(tmp_path, "libs/c", "c")
-    package(tmp_path, "libs/a", "a", extra="""
+    package(
+        tmp_path,
+        "libs/a",
+        "a",
+        extra="""
         [dependency-groups]
         test = ["pytest", "b"]
         Dev = [{include-group = "test"}, "c"]
-    """)
+    """,
+    )
     workspace, graph = load(tmp_path)
     assert {(e.target, e.kind) for e in graph.edges} == {("b", "group"), ("c", "group")}
     a = workspace.get("a")
@@ -65,8 +75,10 @@ def test_dependency_groups_resolve_include_group(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("groups", "message"),
     [
-        ('a = [{include-group = "b"}]\nb = [{include-group = "a"}]',
-         "[dependency-groups].a: include-group cycle: a -> b -> a"),
+        (
+            'a = [{include-group = "b"}]\nb = [{include-group = "a"}]',
+            "[dependency-groups].a: include-group cycle: a -> b -> a",
+        ),
         ('a = [{include-group = "missing"}]', "includes unknown group 'missing'"),
         ('a = "pytest"', "[dependency-groups].a: expected an array, got string 'pytest'"),
         ('a = [{include = "b"}]', "expected a string or {include-group = ...}"),
@@ -85,14 +97,18 @@ def test_dependency_group_errors_name_file_table_and_value(
 def test_build_system_requires_is_a_build_edge(tmp_path: Path) -> None:
     _uv_root(tmp_path)
     package(tmp_path, "libs/plugin", "plugin")
-    pyproject(tmp_path, "libs/app", """
+    pyproject(
+        tmp_path,
+        "libs/app",
+        """
         [build-system]
         requires = ["hatchling", "plugin>=0.5"]
         build-backend = "hatchling.build"
         [project]
         name = "app"
         version = "1"
-    """)
+    """,
+    )
     assert edges(tmp_path) == {("app", "plugin", "build")}
 
 
@@ -102,7 +118,10 @@ def test_poetry_tables_with_path_optional_extras_markers_groups_and_dev(tmp_path
     package(tmp_path, "libs/extra", "extra-lib")
     package(tmp_path, "libs/grp", "grp")
     package(tmp_path, "libs/old", "old")
-    pyproject(tmp_path, "libs/poet", """
+    pyproject(
+        tmp_path,
+        "libs/poet",
+        """
         [tool.poetry]
         name = "Poet"
         version = "2.1.0"
@@ -117,14 +136,18 @@ def test_poetry_tables_with_path_optional_extras_markers_groups_and_dev(tmp_path
         grp = [{ version = "<2", python = "<3.12" }, { version = ">=1" }]
         [tool.poetry.dev-dependencies]
         old = "~1.4"
-    """)
+    """,
+    )
     workspace, graph = load(tmp_path)
     poet = workspace.get("poet")
     assert poet is not None
     assert (poet.display_name, poet.version) == ("Poet", "2.1.0")
     found = {(e.target, e.kind): e for e in graph.edges}
     assert set(found) == {
-        ("core", "runtime"), ("extra-lib", "optional"), ("grp", "group"), ("old", "dev")
+        ("core", "runtime"),
+        ("extra-lib", "optional"),
+        ("grp", "group"),
+        ("old", "dev"),
     }
     optional = found["extra-lib", "optional"]
     assert optional.specifier == "<2,>=1.2"
@@ -154,19 +177,25 @@ def test_poetry_tables_with_path_optional_extras_markers_groups_and_dev(tmp_path
 )
 def test_poetry_constraints_become_pep440(tmp_path: Path, constraint: str, expected: str) -> None:
     package(tmp_path, "b", "b")
-    pyproject(tmp_path, "a", f"""
+    pyproject(
+        tmp_path,
+        "a",
+        f"""
         [tool.poetry]
         name = "a"
         [tool.poetry.dependencies]
         b = "{constraint}"
-    """)
+    """,
+    )
     [edge] = load(tmp_path)[1].edges
     assert edge.specifier == expected
 
 
 def test_poetry_or_constraint_is_kept_as_an_edge_and_reported(tmp_path: Path) -> None:
     package(tmp_path, "b", "b")
-    pyproject(tmp_path, "a", '[tool.poetry]\nname = "a"\n[tool.poetry.dependencies]\nb = "^1 || ^2"\n')
+    pyproject(
+        tmp_path, "a", '[tool.poetry]\nname = "a"\n[tool.poetry.dependencies]\nb = "^1 || ^2"\n'
+    )
     [edge] = load(tmp_path)[1].edges
     assert edge.specifier == ""
     assert "has no PEP 440 form" in (edge.declarations[0].constraint_note or "")
@@ -176,12 +205,17 @@ def test_uv_and_pdm_dev_dependencies_are_dev_edges(tmp_path: Path) -> None:
     package(tmp_path, "libs/b", "b")
     package(tmp_path, "libs/c", "c")
     package(tmp_path, "libs/d", "d")
-    package(tmp_path, "libs/a", "a", extra="""
+    package(
+        tmp_path,
+        "libs/a",
+        "a",
+        extra="""
         [tool.uv]
         dev-dependencies = ["b>=1"]
         [tool.pdm.dev-dependencies]
         lint = ["-e file:///${PROJECT_ROOT}/../c#egg=c", "-e ../d"]
-    """)
+    """,
+    )
     assert edges(tmp_path) == {("a", "b", "dev"), ("a", "c", "dev"), ("a", "d", "dev")}
 
 
@@ -195,11 +229,17 @@ def test_pep508_file_urls_with_pdm_project_root_name_a_sibling_by_path(tmp_path:
 def test_uv_path_source_leads_to_the_folder_whatever_it_is_called(tmp_path: Path) -> None:
     _uv_root(tmp_path, '"libs/*", "vendor/*"')
     package(tmp_path, "vendor/bee-checkout", "bee")
-    package(tmp_path, "libs/a", "a", "bee", extra="""
+    package(
+        tmp_path,
+        "libs/a",
+        "a",
+        "bee",
+        extra="""
         [tool.uv.sources]
         bee = { path = "../../vendor/bee-checkout", editable = true }
         unused = { path = "../../vendor/bee-checkout" }
-    """)
+    """,
+    )
     workspace, graph = load(tmp_path)
     [edge] = graph.edges
     assert (edge.target, edge.kind) == ("bee", "runtime")
@@ -210,10 +250,14 @@ def test_uv_path_source_leads_to_the_folder_whatever_it_is_called(tmp_path: Path
 
 
 def test_uv_sources_are_inherited_from_the_workspace_root(tmp_path: Path) -> None:
-    _uv_root(tmp_path, '"libs/*", "other/*"', extra="""
+    _uv_root(
+        tmp_path,
+        '"libs/*", "other/*"',
+        extra="""
         [tool.uv.sources]
         core = { path = "other/core-src" }
-    """)
+    """,
+    )
     package(tmp_path, "other/core-src", "core")
     package(tmp_path, "libs/a", "a", "core")
     workspace, graph = load(tmp_path)
@@ -227,7 +271,7 @@ def test_uv_sources_are_inherited_from_the_workspace_root(tmp_path: Path) -> Non
 def test_a_uv_source_with_no_declaration_behind_it_is_no_edge(tmp_path: Path) -> None:
     _uv_root(tmp_path)
     package(tmp_path, "libs/b", "b")
-    package(tmp_path, "libs/a", "a", extra='[tool.uv.sources]\nb = { workspace = true }\n')
+    package(tmp_path, "libs/a", "a", extra="[tool.uv.sources]\nb = { workspace = true }\n")
     assert edges(tmp_path) == set()
 
 
@@ -268,7 +312,9 @@ def test_static_version_is_read_and_dynamic_fields_are_recorded(tmp_path: Path) 
 
 def test_declaring_a_sibling_twice_with_one_kind_is_one_merged_edge(tmp_path: Path) -> None:
     package(tmp_path, "b", "b")
-    package(tmp_path, "a", "a", "b>=1 ; sys_platform == 'linux'", "b[x]<3 ; sys_platform == 'darwin'")
+    package(
+        tmp_path, "a", "a", "b>=1 ; sys_platform == 'linux'", "b[x]<3 ; sys_platform == 'darwin'"
+    )
     [edge] = load(tmp_path)[1].edges
     assert edge.specifier == "<3,>=1"
     assert edge.extras == ("x",)
@@ -276,11 +322,18 @@ def test_declaring_a_sibling_twice_with_one_kind_is_one_merged_edge(tmp_path: Pa
 
 
 def test_non_sibling_path_sources_draw_no_edge_and_are_reported(tmp_path: Path) -> None:
-    package(tmp_path, "ws/a", "a", "outside", "lost", extra="""
+    package(
+        tmp_path,
+        "ws/a",
+        "a",
+        "outside",
+        "lost",
+        extra="""
         [tool.uv.sources]
         outside = { path = "../../elsewhere" }
         lost = { path = "../not-a-member" }
-    """)
+    """,
+    )
     write(tmp_path / "elsewhere" / "setup.py")
     (tmp_path / "ws" / "not-a-member").mkdir()
     _, graph = load(tmp_path / "ws")

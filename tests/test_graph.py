@@ -21,8 +21,13 @@ def _graph(pairs: list[tuple[str, str, Kind]], names: str = "") -> DependencyGra
 
 def test_levels_and_order_are_deterministic_with_ties_by_name() -> None:
     graph = _graph(
-        [("app", "lib", "runtime"), ("app", "util", "runtime"), ("lib", "core", "runtime"),
-         ("util", "core", "build"), ("zeta", "core", "optional")],
+        [
+            ("app", "lib", "runtime"),
+            ("app", "util", "runtime"),
+            ("lib", "core", "runtime"),
+            ("util", "core", "build"),
+            ("zeta", "core", "optional"),
+        ],
         names="alone",
     )
     assert graph.levels() == [["alone", "core"], ["lib", "util", "zeta"], ["app"]]
@@ -36,7 +41,9 @@ def test_order_respects_every_order_edge_on_random_graphs() -> None:
         names = [f"p{i}" for i in range(count)]
         pairs: list[tuple[str, str, Kind]] = [
             (names[i], names[j], rng.choice(["runtime", "optional", "build"]))
-            for i in range(count) for j in range(i) if rng.random() < 0.15
+            for i in range(count)
+            for j in range(i)
+            if rng.random() < 0.15
         ]
         graph = _graph(pairs, names=" ".join(names))
         position = {name: i for i, name in enumerate(graph.order())}
@@ -49,16 +56,30 @@ def test_order_respects_every_order_edge_on_random_graphs() -> None:
 
 
 def test_group_and_dev_cycles_do_not_order_but_are_reported() -> None:
-    graph = _graph([("core", "testkit", "group"), ("testkit", "core", "runtime"),
-                    ("app", "core", "runtime"), ("core", "app", "dev")])
+    graph = _graph(
+        [
+            ("core", "testkit", "group"),
+            ("testkit", "core", "runtime"),
+            ("app", "core", "runtime"),
+            ("core", "app", "dev"),
+        ]
+    )
     assert graph.order() == ["core", "app", "testkit"]
     assert graph.cycles() == [["app", "core", "testkit"]]
     assert graph.cycles(["runtime", "optional", "build"]) == []
 
 
 def test_a_cycle_over_order_kinds_is_an_error_naming_kinds_and_files() -> None:
-    graph = _graph([("a", "b", "runtime"), ("b", "c", "build"), ("c", "a", "optional"),
-                    ("x", "y", "runtime"), ("y", "x", "runtime"), ("c", "x", "runtime")])
+    graph = _graph(
+        [
+            ("a", "b", "runtime"),
+            ("b", "c", "build"),
+            ("c", "a", "optional"),
+            ("x", "y", "runtime"),
+            ("y", "x", "runtime"),
+            ("c", "x", "runtime"),
+        ]
+    )
     with pytest.raises(CycleError) as info:
         graph.order()
     message = str(info.value)
@@ -70,8 +91,16 @@ def test_a_cycle_over_order_kinds_is_an_error_naming_kinds_and_files() -> None:
 
 
 def test_cycles_finds_every_strongly_connected_component() -> None:
-    graph = _graph([("a", "b", "runtime"), ("b", "a", "runtime"), ("b", "c", "runtime"),
-                    ("c", "d", "runtime"), ("d", "c", "group"), ("e", "e2", "dev")])
+    graph = _graph(
+        [
+            ("a", "b", "runtime"),
+            ("b", "a", "runtime"),
+            ("b", "c", "runtime"),
+            ("c", "d", "runtime"),
+            ("d", "c", "group"),
+            ("e", "e2", "dev"),
+        ]
+    )
     assert graph.cycles() == [["a", "b"], ["c", "d"]]
     assert graph.cycles(["runtime"]) == [["a", "b"]]
 
@@ -92,8 +121,14 @@ def test_deep_chains_need_no_recursion() -> None:
 
 
 def test_dependencies_and_dependents_direct_and_transitive_by_kind() -> None:
-    graph = _graph([("app", "lib", "runtime"), ("lib", "core", "runtime"),
-                    ("tests", "app", "group"), ("app", "tool", "build")])
+    graph = _graph(
+        [
+            ("app", "lib", "runtime"),
+            ("lib", "core", "runtime"),
+            ("tests", "app", "group"),
+            ("app", "tool", "build"),
+        ]
+    )
     assert graph.dependencies("app") == ["lib", "tool"]
     assert graph.dependencies("app", transitive=True) == ["core", "lib", "tool"]
     assert graph.dependencies("app", ["runtime"], transitive=True) == ["core", "lib"]
@@ -103,11 +138,15 @@ def test_dependencies_and_dependents_direct_and_transitive_by_kind() -> None:
 
 
 def test_order_kinds_come_from_configuration(tmp_path: Path) -> None:
-    pyproject(tmp_path, ".", """
+    pyproject(
+        tmp_path,
+        ".",
+        """
         [tool.noxgraph]
         members = ["*"]
         order-kinds = ["runtime", "build"]
-    """)
+    """,
+    )
     package(tmp_path, "core", "core", extra='[project.optional-dependencies]\naws = ["aws"]\n')
     package(tmp_path, "aws", "aws", "core")
     _, graph = load(tmp_path)

@@ -16,11 +16,15 @@ def _names(root: Path) -> tuple[str, ...]:
 
 
 def test_noxgraph_members_and_exclude_choose_the_members(tmp_path: Path) -> None:
-    pyproject(tmp_path, ".", """
+    pyproject(
+        tmp_path,
+        ".",
+        """
         [tool.noxgraph]
         members = ["libs/*", "tools/cli"]
         exclude = ["libs/legacy"]
-    """)
+    """,
+    )
     package(tmp_path, "libs/a", "a")
     package(tmp_path, "libs/legacy", "legacy")
     package(tmp_path, "tools/cli", "cli")
@@ -54,14 +58,18 @@ def test_a_literal_member_without_pyproject_is_an_error(tmp_path: Path) -> None:
 
 
 def test_uv_workspace_members_and_exclude(tmp_path: Path) -> None:
-    pyproject(tmp_path, ".", """
+    pyproject(
+        tmp_path,
+        ".",
+        """
         [project]
         name = "root-app"
         version = "1"
         [tool.uv.workspace]
         members = ["packages/*"]
         exclude = ["packages/scratch"]
-    """)
+    """,
+    )
     package(tmp_path, "packages/a", "a")
     package(tmp_path, "packages/scratch", "scratch")
     package(tmp_path, "elsewhere/x", "x")
@@ -71,7 +79,9 @@ def test_uv_workspace_members_and_exclude(tmp_path: Path) -> None:
 
 
 def test_wrknv_workspace_lists_sibling_repositories(tmp_path: Path) -> None:
-    write(tmp_path / ".wrknv" / "workspace.toml", """
+    write(
+        tmp_path / ".wrknv" / "workspace.toml",
+        """
         root = "."
         [[repos]]
         path = "provide-foundation"
@@ -83,7 +93,8 @@ def test_wrknv_workspace_lists_sibling_repositories(tmp_path: Path) -> None:
         [[repos]]
         path = "docs-site"
         name = "docs-site"
-    """)
+    """,
+    )
     package(tmp_path, "provide-foundation", "provide-foundation")
     package(tmp_path, "pyvider", "pyvider", "provide-foundation>=1")
     package(tmp_path, "not-listed", "not-listed")
@@ -204,21 +215,34 @@ def test_duplicate_names_found_by_a_scan_are_skipped_and_reported(tmp_path: Path
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b'[project\nname = "a"\n',
-         "a/pyproject.toml: invalid TOML: Expected ']' at the end of a table declaration"
-         " (at line 1, column 9)"),
-        (b'[project]\nname = "a"\ndependencies = ["b >> 1"]\n',
-         "a/pyproject.toml: [project].dependencies: invalid requirement 'b >> 1'"),
-        (b'[project]\nname = "a"\ndependencies = "b"\n',
-         "a/pyproject.toml: [project].dependencies: expected an array of strings,"
-         " got string 'b'"),
-        (b'[project]\nname = 3\n', "a/pyproject.toml: [project].name: expected a string"),
-        (b"\xef\xbb\xbf[project]\nname = 'a'\n", "a/pyproject.toml: starts with a UTF-8 byte-order"),
+        (
+            b'[project\nname = "a"\n',
+            "a/pyproject.toml: invalid TOML: Expected ']' at the end of a table declaration"
+            " (at line 1, column 9)",
+        ),
+        (
+            b'[project]\nname = "a"\ndependencies = ["b >> 1"]\n',
+            "a/pyproject.toml: [project].dependencies: invalid requirement 'b >> 1'",
+        ),
+        (
+            b'[project]\nname = "a"\ndependencies = "b"\n',
+            "a/pyproject.toml: [project].dependencies: expected an array of strings,"
+            " got string 'b'",
+        ),
+        (b"[project]\nname = 3\n", "a/pyproject.toml: [project].name: expected a string"),
+        (
+            b"\xef\xbb\xbf[project]\nname = 'a'\n",
+            "a/pyproject.toml: starts with a UTF-8 byte-order",
+        ),
         (b"[project]\nname = '\xff'\n", "a/pyproject.toml: is not UTF-8 text (byte 0xff"),
-        (b"[tool.poetry]\nname = 'a'\n[tool.poetry.dependencies]\nb = 3\n",
-         "[tool.poetry.dependencies].b: expected a version string or a table, got integer 3"),
-        (b"[tool.poetry]\nname = 'a'\n[tool.poetry.dependencies]\nb = '^^1'\n",
-         "[tool.poetry.dependencies].b: invalid version constraint '^^1'"),
+        (
+            b"[tool.poetry]\nname = 'a'\n[tool.poetry.dependencies]\nb = 3\n",
+            "[tool.poetry.dependencies].b: expected a version string or a table, got integer 3",
+        ),
+        (
+            b"[tool.poetry]\nname = 'a'\n[tool.poetry.dependencies]\nb = '^^1'\n",
+            "[tool.poetry.dependencies].b: invalid version constraint '^^1'",
+        ),
     ],
 )
 def test_bad_pyproject_is_one_line_naming_file_table_and_value(
@@ -257,11 +281,16 @@ def test_bad_configuration_names_the_key_and_the_file(
 
 
 def test_a_member_may_override_tasks_but_not_workspace_keys(tmp_path: Path) -> None:
-    package(tmp_path, "a", "a", extra="""
+    package(
+        tmp_path,
+        "a",
+        "a",
+        extra="""
         [tool.noxgraph.tasks]
         build = ["python -m build --wheel --outdir {wheelhouse} {package}"]
         lint = { commands = ["ruff check ."], install = ["ruff"], package = false }
-    """)
+    """,
+    )
     package(tmp_path, "b", "b", extra='[tool.noxgraph]\nbase = "develop"\n')
     with pytest.raises(PyprojectError, match=r"b/pyproject.toml: \[tool.noxgraph\]: unknown key"):
         load_workspace(tmp_path)
