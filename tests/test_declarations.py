@@ -128,8 +128,12 @@ def test_poetry_tables_with_path_optional_extras_markers_groups_and_dev(tmp_path
         [tool.poetry.dependencies]
         python = "^3.10"
         renamed-core = { path = "../core", develop = true }
-        extra-lib = { version = "^1.2", optional = true, extras = ["x"], markers = "os_name == 'posix'" }
         requests = "*"
+        [tool.poetry.dependencies.extra-lib]
+        version = "^1.2"
+        optional = true
+        extras = ["x"]
+        markers = "os_name == 'posix'"
         [tool.poetry.extras]
         fancy = ["extra-lib"]
         [tool.poetry.group.test.dependencies]

@@ -47,7 +47,7 @@ def test_noxgraph_toml_holds_the_configuration_at_top_level(tmp_path: Path) -> N
 def test_configuration_in_two_places_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "noxgraph.toml", "")
     pyproject(tmp_path, ".", "[tool.noxgraph]\n")
-    with pytest.raises(WorkspaceError, match="both noxgraph.toml and"):
+    with pytest.raises(WorkspaceError, match=r"both noxgraph\.toml and"):
         load_workspace(tmp_path)
 
 

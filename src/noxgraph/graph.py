@@ -157,7 +157,8 @@ def _resolve(
                 "warning",
                 file,
                 (
-                    f"{decl.where}: path {source.text!r} for {label!r} ({source.where}) leads {where}"
+                    f"{decl.where}: path {source.text!r} for {label!r} ({source.where})"
+                    f" leads {where}"
                     f" ({shown}); {outcome}"
                 ),
             )
