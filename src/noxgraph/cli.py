@@ -12,11 +12,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from noxgraph import __version__
 from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
 from noxgraph.pyproject import KINDS, Kind
+
+if TYPE_CHECKING:
+    from noxgraph.workspace import Workspace
 
 __all__ = ["main"]
 
@@ -146,6 +149,61 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     return 1 if failed else 0
 
 
+def cmd_affected(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.affected import compute_affected  # noqa: PLC0415
+    from noxgraph.changes import changes_from_files, changes_from_git  # noqa: PLC0415
+    from noxgraph.graph import build_graph  # noqa: PLC0415
+    from noxgraph.render import affected_document, affected_text, dumps  # noqa: PLC0415
+    from noxgraph.sessions import session_name  # noqa: PLC0415
+    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+
+    workspace = load_workspace(args.root)
+    graph = build_graph(workspace)
+    if args.files is not None:
+        if args.base or args.head or args.uncommitted is not None:
+            raise UsageError("--files names the changes itself; drop --base, --head, --uncommitted")
+        changes = changes_from_files(workspace.root, args.files)
+    else:
+        changes = changes_from_git(
+            workspace.root,
+            (pkg.path for pkg in workspace.packages),
+            base=args.base,
+            configured_base=workspace.config.base,
+            head=args.head,
+            uncommitted=args.uncommitted,
+            if_base_missing=args.if_base_missing,
+        )
+    affected = compute_affected(workspace, graph, changes)
+    fmt = _format(args)
+    if fmt == "json":
+        out.write(dumps(affected_document(affected)))
+    elif fmt == "names":
+        out.write("".join(f"{name}\n" for name in affected.names))
+    elif fmt == "sessions":
+        tasks = _tasks_for(workspace, args.task)
+        lines = [
+            session_name(task, pkg)
+            for task in tasks
+            for pkg in affected.names
+            if task in workspace.tasks_of(pkg)
+        ]
+        out.write("".join(f"{line}\n" for line in lines))
+    else:
+        out.rich(affected_text(affected, explain=args.explain, plain=out.plain))
+    return 0
+
+
+def _tasks_for(workspace: Workspace, task: str | None) -> list[str]:
+    """The task asked for, or every task, in configuration order."""
+    every = list(dict.fromkeys(t for name in workspace.names for t in workspace.tasks_of(name)))
+    if task is None:
+        return every
+    if task not in every:
+        known = ", ".join(every) or "none"
+        raise UsageError(f"--task {task!r}: no package has that task (tasks: {known})")
+    return [task]
+
+
 # -- the parser ---------------------------------------------------------------------------
 
 
@@ -212,6 +270,49 @@ def build_parser() -> argparse.ArgumentParser:
     _common(check, ("text", "json"))
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.set_defaults(handler=cmd_check)
+
+    affected = commands.add_parser(
+        "affected",
+        help="changed packages and everything that depends on them",
+        description="Which packages a change affects: those whose files changed since the"
+        " merge base with --base, and, transitively, every package that depends on them."
+        " Without --head, uncommitted and untracked files count too.",
+    )
+    _common(affected, ("text", "json", "names", "sessions"))
+    affected.add_argument(
+        "--base",
+        metavar="REF",
+        help="compare with this ref (default: [tool.noxgraph].base, else main, else master)",
+    )
+    affected.add_argument(
+        "--head",
+        metavar="REF",
+        help="the changes up to this ref (default: HEAD and the working tree)",
+    )
+    affected.add_argument(
+        "--files",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help="the changed files, relative to the current directory; git is not asked",
+    )
+    affected.add_argument(
+        "--uncommitted",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="count uncommitted and untracked files (default: yes without --head)",
+    )
+    affected.add_argument("--explain", action="store_true", help="say why each package is affected")
+    affected.add_argument(
+        "--task", metavar="NAME", help="with --format sessions: only this task's sessions"
+    )
+    affected.add_argument(
+        "--if-base-missing",
+        choices=("error", "all"),
+        default="error",
+        help="when a base cannot be found: fail (default), or treat every package as affected",
+    )
+    affected.set_defaults(handler=cmd_affected)
 
     return parser
 

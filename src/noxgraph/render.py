@@ -22,11 +22,14 @@ from noxgraph.workspace import Workspace
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from noxgraph.affected import Affected, AffectedPackage
     from noxgraph.checks import Finding
 
 __all__ = [
     "SCHEMA",
     "GraphView",
+    "affected_document",
+    "affected_text",
     "check_document",
     "check_text",
     "dumps",
@@ -391,3 +394,111 @@ def check_text(document: Mapping[str, Any], *, plain: bool) -> RenderableType:
         style="bold green" if document["ok"] else "bold red",
     )
     return Group(table, summary) if document["findings"] else summary
+
+
+# -- affected ----------------------------------------------------------------------------
+
+
+def _common(values: Iterable[str | None]) -> str | None:
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def affected_document(affected: Affected) -> dict[str, Any]:
+    """``affected --format json`` (schema 1); paths POSIX, relative to the workspace root."""
+    changes = affected.changes
+    repositories = changes.repositories
+    return {
+        "schema": SCHEMA,
+        "source": changes.source,
+        "base": _common(repo.base for repo in repositories),
+        "head": _common(repo.head for repo in repositories),
+        "uncommitted": any(repo.uncommitted for repo in repositories),
+        "repositories": [
+            {
+                "path": repo.path,
+                "base": repo.base,
+                "merge_base": repo.merge_base,
+                "head": repo.head,
+                "uncommitted": repo.uncommitted,
+                "missing_base": repo.missing_base,
+            }
+            for repo in repositories
+        ],
+        "changed_files": [
+            {"path": f.path, "status": f.status, "package": f.package} for f in affected.files
+        ],
+        "affected": [
+            {
+                "name": pkg.name,
+                "path": pkg.path,
+                "reason": pkg.reason,
+                "files": list(pkg.files),
+                "via": list(pkg.via),
+            }
+            for pkg in affected.packages
+        ],
+        "unowned_files": list(affected.unowned_files),
+        "ignored_files": list(affected.ignored_files),
+        "global_files": list(affected.global_files),
+        "deleted_packages": [{"name": gone.name, "path": gone.folder} for gone in affected.deleted],
+    }
+
+
+def _explain(pkg: AffectedPackage) -> str:
+    if pkg.reason == "changed":
+        shown = ", ".join(pkg.files[:3]) + (
+            f" and {len(pkg.files) - 3} more" if len(pkg.files) > 3 else ""
+        )
+        return f"changed: {shown}"
+    if pkg.reason == "global":
+        return (
+            f"global file changed: {', '.join(pkg.files[:3])}"
+            if pkg.files
+            else ("no base to compare with (--if-base-missing all)")
+        )
+    chain = " -> ".join(pkg.via)
+    if pkg.reason == "deleted-dependency":
+        return f"depends on {chain}, deleted since the base"
+    return f"depends on {chain} (changed)"
+
+
+def _changes_line(affected: Affected) -> str:
+    changes = affected.changes
+    if changes.source == "files":
+        return f"{len(changes.files)} files named with --files"
+    parts = []
+    for repo in changes.repositories:
+        if repo.missing_base:
+            parts.append(f"{repo.path}: no base ({repo.missing_base})")
+            continue
+        short = (repo.merge_base or "")[:10]
+        extra = " plus uncommitted and untracked files" if repo.uncommitted else ""
+        parts.append(f"{repo.path}: {repo.base}...{repo.head} (merge base {short}){extra}")
+    return f"{len(changes.files)} changed files; " + "; ".join(parts)
+
+
+def affected_text(affected: Affected, *, explain: bool, plain: bool) -> RenderableType:
+    from rich.console import Group  # noqa: PLC0415 - rich only for text output
+    from rich.text import Text  # noqa: PLC0415
+
+    parts: list[RenderableType] = [Text(_changes_line(affected), style="dim")]
+    count = len(affected.packages)
+    if not count:
+        parts.append(Text("No package is affected.", style="bold"))
+    else:
+        parts.append(Text(f"{count} packages affected, in build order:", style="bold"))
+        table = _table(plain, "package", "path", *(("reason",) if explain else ()))
+        for pkg in affected.packages:
+            table.add_row(pkg.name, pkg.path, *((_explain(pkg),) if explain else ()))
+        parts.append(table)
+    if explain:
+        for title, files in (
+            ("unowned files (in no package)", affected.unowned_files),
+            ("ignored files", affected.ignored_files),
+        ):
+            if files:
+                parts.append(Text(f"{title}: {', '.join(files)}", style="dim"))
+        for gone in affected.deleted:
+            parts.append(Text(f"deleted since the base: {gone.name} ({gone.folder})", style="dim"))
+    return Group(*parts)

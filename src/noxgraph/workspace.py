@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from noxgraph._git import git_lines
 from noxgraph._toml import Table, read_toml
 from noxgraph.config import Config, Task, parse_config, parse_package_tasks
 from noxgraph.errors import (
@@ -197,28 +196,6 @@ def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]
     return folders, display
 
 
-def _git_lines(args: list[str], cwd: Path) -> list[str] | None:
-    """NUL-separated output of a git command, or ``None`` when git cannot answer."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    try:
-        out = subprocess.run(
-            [git, *args], cwd=cwd, capture_output=True, check=True, env=_git_env()
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return [line for line in out.decode("utf-8", "surrogateescape").split("\0") if line]
-
-
-def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # A caller's GIT_DIR would point every command at one repository.
-    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        env.pop(key, None)
-    return env
-
-
 class _Scan:
     """The scan of a tree for ``pyproject.toml`` files (see the module docstring)."""
 
@@ -229,7 +206,7 @@ class _Scan:
         self._venv_cache: dict[Path, bool] = {}
 
     def run(self) -> list[Path]:
-        top = _git_lines(["rev-parse", "--show-toplevel", "-z"], self.root)
+        top = git_lines(self.root, "rev-parse", "--show-toplevel")
         if top is not None:
             self.repository(self.root)
         else:
@@ -270,14 +247,14 @@ class _Scan:
 
     def repository(self, repo: Path) -> None:
         """Ask git for the files of ``repo`` (or the part of it under the root)."""
-        listing = _git_lines(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], repo)
+        listing = git_lines(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
         if listing is None:
             # No usable git: a plain walk is the best remaining answer.
             self.walk_plain(repo)
             return
         gitlinks: set[str] = set()
         if any(line == ".gitmodules" for line in listing):
-            staged = _git_lines(["ls-files", "-z", "--stage"], repo) or []
+            staged = git_lines(repo, "ls-files", "-z", "--stage") or []
             gitlinks = {line.split("\t", 1)[1] for line in staged if line.startswith("160000 ")}
         for line in listing:
             if line.endswith("/") or line in gitlinks:

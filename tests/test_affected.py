@@ -1,0 +1,378 @@
+"""``noxgraph affected`` on real git repositories made in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import cli, cli_process, commit_all, git, init_repo, package, pyproject, write
+
+
+def _affected(root: Path, *args: str, cwd: Path | None = None) -> dict[str, Any]:
+    run = cli("affected", "--root", root, "--json", *args, cwd=cwd)
+    assert run.code == 0, run.err
+    document: dict[str, Any] = json.loads(run.out)
+    return document
+
+
+def _reasons(document: dict[str, Any]) -> dict[str, tuple[str, list[str], list[str]]]:
+    return {a["name"]: (a["reason"], a["files"], a["via"]) for a in document["affected"]}
+
+
+def _monorepo(root: Path) -> Path:
+    """core <- text <- app <- cli, core <- color; testkit tests core (a dev-group cycle)."""
+    init_repo(root)
+    pyproject(
+        root,
+        ".",
+        """
+        [tool.noxgraph]
+        members = ["libs/*", "apps/*"]
+        ignore = ["**/*.md", "docs/**"]
+        global-files = ["constraints.txt", ".github/workflows/**"]
+    """,
+    )
+    package(root, "libs/core", "core", extra='[dependency-groups]\ntest = ["testkit"]\n')
+    package(root, "libs/testkit", "testkit", "core")
+    package(root, "libs/color", "color", "core")
+    package(root, "libs/text", "text", "core")
+    package(root, "apps/app", "app", "text")
+    package(root, "apps/cli", "cli", "app")
+    for folder in ("libs/core", "libs/testkit", "libs/color", "libs/text", "apps/app", "apps/cli"):
+        write(root / folder / "src" / "mod.py", f"NAME = {folder!r}\n")
+    write(root / "constraints.txt", "")
+    commit_all(root, "init")
+    return root
+
+
+def test_a_change_affects_the_owner_and_its_dependents_in_build_order(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root / "libs/text/src/mod.py", "NAME = 'changed'\n")
+    commit_all(root, "change text")
+    document = _affected(root)
+    assert [a["name"] for a in document["affected"]] == ["text", "app", "cli"]
+    assert _reasons(document) == {
+        "text": ("changed", ["libs/text/src/mod.py"], []),
+        "app": ("dependency", [], ["text"]),
+        "cli": ("dependency", [], ["app", "text"]),
+    }
+    assert document["base"] == "main" and document["head"] == "HEAD"
+    [repo] = document["repositories"]
+    assert repo["merge_base"] == git(root, "rev-parse", "main").strip()
+    assert document["changed_files"] == [
+        {"path": "libs/text/src/mod.py", "status": "modified", "package": "text"}
+    ]
+
+
+def test_dev_group_cycles_spread_affected_and_affected_kinds_can_narrow_it(
+    tmp_path: Path,
+) -> None:
+    root = _monorepo(tmp_path)
+    write(root / "libs/testkit/src/mod.py", "NAME = 'changed'\n")
+    assert _reasons(_affected(root, "--files", "libs/testkit/src/mod.py", cwd=root))["core"] == (
+        "dependency",
+        [],
+        ["testkit"],
+    )
+    config = (root / "pyproject.toml").read_text()
+    (root / "pyproject.toml").write_text(config + 'affected-kinds = ["runtime", "build"]\n')
+    narrowed = _affected(root, "--files", "libs/testkit/src/mod.py", cwd=root)
+    assert [a["name"] for a in narrowed["affected"]] == ["testkit"]
+
+
+def test_feature_branch_with_merges_from_main_counts_only_its_own_changes(
+    tmp_path: Path,
+) -> None:
+    root = _monorepo(tmp_path)
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root / "libs/color/src/mod.py", "NAME = 'feature'\n")
+    commit_all(root, "feature work on color")
+    git(root, "checkout", "-q", "main")
+    write(root / "apps/cli/src/mod.py", "NAME = 'main moved on'\n")
+    commit_all(root, "main work on cli")
+    git(root, "checkout", "-q", "feature")
+    git(root, "merge", "-q", "--no-edit", "main")
+    write(root / "libs/core/README.md", "docs\n")
+    commit_all(root, "docs")
+    document = _affected(root, "--head", "HEAD")
+    assert _reasons(document) == {"color": ("changed", ["libs/color/src/mod.py"], [])}
+    assert document["ignored_files"] == ["libs/core/README.md"]
+    assert document["uncommitted"] is False
+
+
+def test_a_rename_across_packages_counts_at_both_paths(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    write(root / "libs/color/src/shared.py", "VALUE = 1\n" * 20)
+    commit_all(root, "shared in color")
+    git(root, "checkout", "-q", "-b", "move")
+    (root / "apps/app/src").mkdir(exist_ok=True)
+    git(root, "mv", "libs/color/src/shared.py", "apps/app/src/shared.py")
+    commit_all(root, "move shared to app")
+    document = _affected(root)
+    assert document["changed_files"] == [
+        {"path": "apps/app/src/shared.py", "status": "renamed", "package": "app"},
+        {"path": "libs/color/src/shared.py", "status": "renamed", "package": "color"},
+    ]
+    assert [a["name"] for a in document["affected"]] == ["color", "app", "cli"]
+
+
+def test_a_package_deleted_since_the_base_affects_those_that_depended_on_it(
+    tmp_path: Path,
+) -> None:
+    root = _monorepo(tmp_path)
+    git(root, "checkout", "-q", "-b", "drop-color")
+    package(root, "apps/painter", "painter", "color>=1")
+    commit_all(root, "painter uses color")
+    git(root, "branch", "-f", "main")
+    shutil.rmtree(root / "libs/color")
+    commit_all(root, "delete color")
+    document = _affected(root)
+    assert document["deleted_packages"] == [{"name": "color", "path": "libs/color"}]
+    assert _reasons(document) == {"painter": ("deleted-dependency", [], ["color"])}
+    assert {f["path"]: f["package"] for f in document["changed_files"]} == {
+        "libs/color/pyproject.toml": "color",
+        "libs/color/src/mod.py": "color",
+    }
+    assert document["unowned_files"] == []
+
+
+def test_a_moved_package_is_changed_not_deleted(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    git(root, "checkout", "-q", "-b", "move")
+    git(root, "mv", "libs/color", "apps/color")
+    commit_all(root, "move color")
+    document = _affected(root)
+    assert document["deleted_packages"] == []
+    assert _reasons(document)["color"][0] == "changed"
+    assert {f["package"] for f in document["changed_files"]} == {"color"}
+
+
+def test_uncommitted_and_untracked_files_count_without_head(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    write(root / "libs/color/src/mod.py", "NAME = 'dirty'\n")
+    write(root / "apps/cli/src/new_module.py", "X = 1\n")
+    write(root / "notes.txt", "where does this go\n")
+    document = _affected(root)
+    assert document["uncommitted"] is True
+    assert document["changed_files"] == [
+        {"path": "apps/cli/src/new_module.py", "status": "untracked", "package": "cli"},
+        {"path": "libs/color/src/mod.py", "status": "modified", "package": "color"},
+        {"path": "notes.txt", "status": "untracked", "package": None},
+    ]
+    assert document["unowned_files"] == ["notes.txt"]
+    assert [a["name"] for a in document["affected"]] == ["color", "cli"]
+    assert _affected(root, "--no-uncommitted")["affected"] == []
+    assert _affected(root, "--head", "HEAD")["affected"] == []
+    text = cli("affected", "--root", root)
+    assert "plus uncommitted and untracked files" in text.out
+    clash = cli("affected", "--root", root, "--head", "HEAD", "--uncommitted")
+    assert clash.code == 2 and "--uncommitted only applies without --head" in clash.err
+
+
+def test_global_files_affect_everything_and_ignored_files_nothing(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    write(root / "docs/guide/index.rst", "docs\n")
+    write(root / "libs/core/CHANGES.md", "docs\n")
+    assert _affected(root)["affected"] == []
+    write(root / ".github/workflows/ci.yml", "on: push\n")
+    document = _affected(root)
+    assert document["global_files"] == [".github/workflows/ci.yml"]
+    reasons = _reasons(document)
+    assert len(reasons) == 6
+    assert reasons["core"] == ("global", [".github/workflows/ci.yml"], [])
+
+
+def test_sibling_repositories_are_asked_each_with_its_own_base(tmp_path: Path) -> None:
+    foundation = init_repo(tmp_path / "foundation")
+    package(foundation, ".", "foundation")
+    commit_all(foundation)
+    testkit = init_repo(tmp_path / "testkit", branch="master")
+    package(testkit, ".", "testkit", "foundation")
+    commit_all(testkit)
+    app = init_repo(tmp_path / "app")
+    package(app, ".", "app", "testkit")
+    commit_all(app)
+    git(foundation, "checkout", "-q", "-b", "feature")
+    write(foundation / "src/foundation/__init__.py", "X = 1\n")
+    commit_all(foundation, "change")
+    document = _affected(tmp_path)
+    assert [(r["path"], r["base"]) for r in document["repositories"]] == [
+        ("app", "main"),
+        ("foundation", "main"),
+        ("testkit", "master"),
+    ]
+    assert [a["name"] for a in document["affected"]] == ["foundation", "testkit", "app"]
+    assert document["changed_files"] == [
+        {
+            "path": "foundation/src/foundation/__init__.py",
+            "status": "added",
+            "package": "foundation",
+        }
+    ]
+    text = cli("affected", "--root", tmp_path).out
+    assert "testkit: master...HEAD" in text and "foundation: main...HEAD" in text
+
+
+def test_a_moved_submodule_pointer_is_a_change_of_its_package(tmp_path: Path) -> None:
+    vendored = init_repo(tmp_path / "upstream")
+    package(vendored, ".", "vendored")
+    commit_all(vendored)
+    meta = init_repo(tmp_path / "meta")
+    package(meta, "app", "app", "vendored")
+    commit_all(meta)
+    git(meta, "submodule", "add", "-q", str(vendored), "deps/vendored")
+    commit_all(meta, "add submodule")
+    sub = meta / "deps" / "vendored"
+    write(sub / "src/vendored/__init__.py", "X = 2\n")
+    commit_all(sub, "move the submodule on")
+    document = _affected(meta)
+    assert document["changed_files"] == [
+        {"path": "deps/vendored", "status": "modified", "package": "vendored"}
+    ]
+    assert [a["name"] for a in document["affected"]] == ["vendored", "app"]
+    assert [r["path"] for r in document["repositories"]] == ["."]
+
+
+def test_a_shallow_clone_says_how_to_fix_it_and_never_means_everything(tmp_path: Path) -> None:
+    origin = _monorepo(tmp_path / "origin")
+    git(origin, "checkout", "-q", "-b", "feature")
+    for number in range(3):
+        write(origin / "libs/text/src/mod.py", f"NAME = {number}\n")
+        commit_all(origin, f"change {number}")
+    clone = tmp_path / "clone"
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--branch",
+        "feature",
+        "--no-single-branch",
+        f"file://{origin}",
+        str(clone),
+    )
+    missing = cli_process("affected", "--root", clone)
+    assert missing.code == 2
+    assert "neither 'main' nor 'master' exists" in missing.err
+    assert "pass --base origin/main" in missing.err
+    shallow = cli_process("affected", "--root", clone, "--base", "origin/main")
+    assert shallow.code == 2
+    assert "is a shallow clone without the merge base" in shallow.err
+    assert "git fetch --unshallow" in shallow.err and "fetch-depth: 0" in shallow.err
+    assert shallow.out == "" and "Traceback" not in shallow.err
+    everything = _affected(clone, "--base", "origin/main", "--if-base-missing", "all")
+    assert len(everything["affected"]) == 6
+    assert {a["reason"] for a in everything["affected"]} == {"global"}
+    assert "shallow clone" in everything["repositories"][0]["missing_base"]
+    git(clone, "fetch", "-q", "--unshallow")
+    fixed = _affected(clone, "--base", "origin/main")
+    assert [a["name"] for a in fixed["affected"]] == ["text", "app", "cli"]
+
+
+def test_an_unknown_base_and_no_repository_are_clear_errors(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path / "repo")
+    unknown = cli("affected", "--root", root, "--base", "release-9")
+    assert unknown.code == 2
+    assert unknown.err == (
+        "noxgraph: error: repository .: base 'release-9' (from --base) is not a known commit;"
+        " fetch it (git fetch origin release-9:release-9), or name the changed files with"
+        " --files\n"
+    )
+    plain = tmp_path / "plain"
+    package(plain, "a", "a")
+    no_git = cli("affected", "--root", plain)
+    assert no_git.code == 2
+    assert "is not in a git repository" in no_git.err and "--files" in no_git.err
+
+
+def test_files_given_on_the_command_line_need_no_git(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    package(root, "core", "core")
+    package(root, "app", "app", "core")
+    document = _affected(root, "--files", "core/src/x.py", "README", cwd=root)
+    assert document["source"] == "files" and document["repositories"] == []
+    assert [a["name"] for a in document["affected"]] == ["core", "app"]
+    assert document["unowned_files"] == ["README"]
+    from_above = _affected(root, "--files", "plain/app/pyproject.toml", cwd=tmp_path)
+    assert [a["name"] for a in from_above["affected"]] == ["app"]
+    outside = cli("affected", "--root", root, "--files", "elsewhere.txt", cwd=tmp_path)
+    assert outside.code == 2 and "is outside the workspace root" in outside.err
+
+
+def test_names_and_sessions_formats(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    write(root / "apps/app/tests/test_app.py", "def test(): pass\n")
+    names = cli(
+        "affected", "--root", root, "--files", "apps/app/src/mod.py", "--format", "names", cwd=root
+    )
+    assert names.out == "app\ncli\n"
+    sessions = cli(
+        "affected",
+        "--root",
+        root,
+        "--files",
+        "apps/app/src/mod.py",
+        "--format",
+        "sessions",
+        cwd=root,
+    )
+    assert sessions.out == "build-app\nbuild-cli\ntest-app\n"
+    only_test = cli(
+        "affected",
+        "--root",
+        root,
+        "--files",
+        "apps/app/src/mod.py",
+        "--format",
+        "sessions",
+        "--task",
+        "test",
+        cwd=root,
+    )
+    assert only_test.out == "test-app\n"
+    unknown = cli(
+        "affected",
+        "--root",
+        root,
+        "--files",
+        "x",
+        "--format",
+        "sessions",
+        "--task",
+        "lint",
+        cwd=root,
+    )
+    assert unknown.code == 2 and "no package has that task" in unknown.err
+
+
+def test_explain_gives_the_shortest_chain(tmp_path: Path) -> None:
+    root = tmp_path
+    package(root, "base", "base")
+    package(root, "mid", "mid", "base")
+    package(root, "deep", "deep", "mid")
+    package(root, "top", "top", "deep", "base")
+    document = _affected(root, "--files", "base/x.py", cwd=root)
+    assert _reasons(document)["top"] == ("dependency", [], ["base"])
+    assert _reasons(document)["deep"] == ("dependency", [], ["mid", "base"])
+    text = cli("affected", "--root", root, "--files", "base/x.py", "--explain", cwd=root).out
+    assert "depends on mid -> base (changed)" in text
+    assert "changed: base/x.py" in text
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "names"])
+def test_nothing_affected_is_a_clean_answer(tmp_path: Path, fmt: str) -> None:
+    root = _monorepo(tmp_path)
+    run = cli("affected", "--root", root, "--format", fmt)
+    assert run.code == 0
+    if fmt == "text":
+        assert "No package is affected." in run.out
+    elif fmt == "json":
+        assert json.loads(run.out)["affected"] == []
+    else:
+        assert run.out == ""
