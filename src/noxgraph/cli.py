@@ -19,6 +19,8 @@ from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
 from noxgraph.pyproject import KINDS, Kind
 
 if TYPE_CHECKING:
+    from noxgraph.affected import Affected
+    from noxgraph.graph import DependencyGraph
     from noxgraph.workspace import Workspace
 
 __all__ = ["main"]
@@ -150,8 +152,6 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.affected import compute_affected  # noqa: PLC0415
-    from noxgraph.changes import changes_from_files, changes_from_git  # noqa: PLC0415
     from noxgraph.graph import build_graph  # noqa: PLC0415
     from noxgraph.render import affected_document, affected_text, dumps  # noqa: PLC0415
     from noxgraph.sessions import session_name  # noqa: PLC0415
@@ -159,21 +159,7 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
 
     workspace = load_workspace(args.root)
     graph = build_graph(workspace)
-    if args.files is not None:
-        if args.base or args.head or args.uncommitted is not None:
-            raise UsageError("--files names the changes itself; drop --base, --head, --uncommitted")
-        changes = changes_from_files(workspace.root, args.files)
-    else:
-        changes = changes_from_git(
-            workspace.root,
-            (pkg.path for pkg in workspace.packages),
-            base=args.base,
-            configured_base=workspace.config.base,
-            head=args.head,
-            uncommitted=args.uncommitted,
-            if_base_missing=args.if_base_missing,
-        )
-    affected = compute_affected(workspace, graph, changes)
+    affected = _compute_affected(args, workspace, graph)
     fmt = _format(args)
     if fmt == "json":
         out.write(dumps(affected_document(affected)))
@@ -191,6 +177,157 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     else:
         out.rich(affected_text(affected, explain=args.explain, plain=out.plain))
     return 0
+
+
+def cmd_generate(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.generate import generate  # noqa: PLC0415
+    from noxgraph.graph import build_graph  # noqa: PLC0415
+    from noxgraph.render import dumps  # noqa: PLC0415
+    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+
+    workspace = load_workspace(args.root)
+    graph = build_graph(workspace)
+    output = args.output if args.output is not None else workspace.root / "noxfile.py"
+    display = _from_cwd(output)
+    outcome = generate(
+        workspace,
+        graph,
+        Path.cwd() / output,
+        display=display,
+        force=args.force,
+        check=args.check,
+    )
+    if args.json:
+        out.write(
+            dumps(
+                {
+                    "schema": 1,
+                    "output": display,
+                    "status": outcome.status,
+                    "fingerprint": outcome.fingerprint,
+                    "sessions": outcome.sessions,
+                    "packages": len(workspace.packages),
+                    "diff": outcome.diff,
+                }
+            )
+        )
+    elif outcome.status == "stale":
+        out.write(outcome.diff)
+        _error(f"{display} is stale; run `noxgraph generate` to update it")
+    else:
+        message = {
+            "written": f"wrote {display}",
+            "unchanged": f"{display} is already up to date",
+            "current": f"{display} is up to date",
+        }[outcome.status]
+        out.write(
+            f"{message}: {outcome.sessions} sessions for {len(workspace.packages)} packages"
+            f" ({outcome.fingerprint})\n"
+        )
+    return 1 if outcome.status == "stale" else 0
+
+
+def cmd_run(args: argparse.Namespace, out: Output) -> int:
+    import tempfile  # noqa: PLC0415
+
+    from noxgraph.graph import build_graph  # noqa: PLC0415
+    from noxgraph.render import dumps, run_plan_text, run_summary_text  # noqa: PLC0415
+    from noxgraph.runner import invoke, plan_run, read_report  # noqa: PLC0415
+    from noxgraph.sessions import build_specs  # noqa: PLC0415
+    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+
+    workspace = load_workspace(args.root)
+    graph = build_graph(workspace)
+    noxfile = args.noxfile if args.noxfile is not None else workspace.root / "noxfile.py"
+    if not noxfile.is_file():
+        raise UsageError(
+            f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
+        )
+    affected_names: tuple[str, ...] | None = None
+    bases: list[str | None] = []
+    if args.affected:
+        affected = _compute_affected(args, workspace, graph)
+        affected_names = affected.names
+        bases = [repo.base for repo in affected.changes.repositories]
+    with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
+        report = Path(folder) / "report.json"
+        plan = plan_run(
+            build_specs(workspace, graph),
+            args.task,
+            noxfile=noxfile.resolve(),
+            report=report,
+            jobs=args.jobs,
+            affected=affected_names,
+            bases=bases,
+            nox_args=args.nox_args,
+        )
+        if plan is None:
+            out.write(f"{args.task}: no package is affected; nothing to run\n")
+            return 0
+        if args.dry_run:
+            if args.json:
+                out.write(
+                    dumps(
+                        {
+                            "schema": 1,
+                            "argv": list(plan.argv),
+                            "env": dict(plan.env),
+                            "sessions": list(plan.sessions),
+                            "skipped": dict(plan.skipped),
+                        }
+                    )
+                )
+            else:
+                out.rich(run_plan_text(plan, plain=out.plain))
+            return 0
+        code = invoke(plan)
+        rows = read_report(report)
+    if args.json:
+        out.write(
+            dumps(
+                {
+                    "schema": 1,
+                    "exit_status": code,
+                    "sessions": [
+                        {
+                            "session": r.session,
+                            "package": r.package,
+                            "result": r.result,
+                            "duration": r.duration,
+                            "note": r.note,
+                        }
+                        for r in rows
+                    ],
+                }
+            )
+        )
+    elif rows:
+        out.rich(run_summary_text(rows, code, plain=out.plain))
+    return code
+
+
+def _compute_affected(
+    args: argparse.Namespace, workspace: Workspace, graph: DependencyGraph
+) -> Affected:
+    """The affected packages, from --files or git, as the options of affected ask."""
+    from noxgraph.affected import compute_affected  # noqa: PLC0415
+    from noxgraph.changes import changes_from_files, changes_from_git  # noqa: PLC0415
+
+    if args.files is not None:
+        if args.base or args.head or args.uncommitted is not None:
+            raise UsageError("--files names the changes itself; drop --base, --head, --uncommitted")
+        changes = changes_from_files(workspace.root, args.files)
+    else:
+        changes = changes_from_git(
+            workspace.root,
+            (pkg.path for pkg in workspace.packages),
+            base=args.base,
+            configured_base=workspace.config.base,
+            head=args.head,
+            uncommitted=args.uncommitted,
+            if_base_missing=args.if_base_missing,
+        )
+    return compute_affected(workspace, graph, changes)
 
 
 def _tasks_for(workspace: Workspace, task: str | None) -> list[str]:
@@ -220,6 +357,39 @@ def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
     )
     parser.add_argument(
         "--json", action="store_true", help="the same as --format json (schema version 1)"
+    )
+
+
+def _change_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say what changed, shared by ``affected`` and ``run --affected``."""
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="compare with this ref (default: [tool.noxgraph].base, else main, else master)",
+    )
+    parser.add_argument(
+        "--head",
+        metavar="REF",
+        help="the changes up to this ref (default: HEAD and the working tree)",
+    )
+    parser.add_argument(
+        "--files",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help="the changed files, relative to the current directory; git is not asked",
+    )
+    parser.add_argument(
+        "--uncommitted",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="count uncommitted and untracked files (default: yes without --head)",
+    )
+    parser.add_argument(
+        "--if-base-missing",
+        choices=("error", "all"),
+        default="error",
+        help="when a base cannot be found: fail (default), or treat every package as affected",
     )
 
 
@@ -313,6 +483,86 @@ def build_parser() -> argparse.ArgumentParser:
         help="when a base cannot be found: fail (default), or treat every package as affected",
     )
     affected.set_defaults(handler=cmd_affected)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write the noxfile: one session per package and task",
+        description="Write a noxfile with one nox session per package and task, chained in"
+        " dependency order with requires=. Text outside the generated block is kept. With"
+        " --check, write nothing and exit 1 (printing a diff) when the file is stale.",
+    )
+    generate.add_argument(
+        "--root",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="the workspace folder (default: the current directory)",
+    )
+    generate.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where to write (default: noxfile.py in the workspace root)",
+    )
+    generate.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff when the file is stale",
+    )
+    generate.add_argument(
+        "--force", action="store_true", help="replace a noxfile that noxgraph did not write"
+    )
+    generate.add_argument(
+        "--json", action="store_true", help="print the outcome as JSON (schema version 1)"
+    )
+    generate.set_defaults(handler=cmd_generate)
+
+    run = commands.add_parser(
+        "run",
+        help="run a task over the graph by invoking nox",
+        description="Run TASK for every package (<task>-all), or with --affected only for the"
+        " packages a change affects, by invoking nox on the noxfile; nox does the work."
+        " Arguments after -- go to nox. Ends with a summary of every session.",
+    )
+    run.add_argument("task", metavar="TASK", help="the task, such as build or test")
+    run.add_argument(
+        "nox_args", nargs="*", metavar="NOX_ARG", help="after --: arguments for nox itself"
+    )
+    run.add_argument(
+        "--root",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="the workspace folder (default: the current directory)",
+    )
+    run.add_argument(
+        "--noxfile",
+        type=Path,
+        metavar="PATH",
+        help="the noxfile to run (default: noxfile.py in the workspace root)",
+    )
+    run.add_argument(
+        "--affected",
+        action="store_true",
+        help="only the packages a change affects (see `noxgraph affected`)",
+    )
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="run up to N sessions side by side (nox's --parallel)",
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="print the nox command and the sessions, run nothing"
+    )
+    run.add_argument(
+        "--json",
+        action="store_true",
+        help="print the plan or the summary as JSON (schema version 1)",
+    )
+    _change_options(run)
+    run.set_defaults(handler=cmd_run)
 
     return parser
 

@@ -35,6 +35,7 @@ __all__ = [
     "Package",
     "Source",
     "Sources",
+    "has_tests",
     "is_template_path",
     "looks_like_template",
     "normalize_group",
@@ -616,7 +617,7 @@ def _resolve_groups(groups: Table) -> dict[str, list[tuple[str, str]]]:
     return {group: resolved[group] for group in written}
 
 
-def _has_tests(folder: Path) -> bool:
+def has_tests(folder: Path) -> bool:
     """A package has tests when it has a tests folder or test modules at its top."""
     try:
         with os.scandir(folder) as entries:
@@ -685,7 +686,7 @@ def read_package(
         declarations=tuple(reader.declarations),
         extras=tuple(dict.fromkeys(reader.extras)),
         groups=tuple(dict.fromkeys(reader.groups)),
-        has_tests=_has_tests(doc.folder),
+        has_tests=has_tests(doc.folder),
         tool_config=tool_config,
     )
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from noxgraph.affected import Affected, AffectedPackage
     from noxgraph.checks import Finding
+    from noxgraph.runner import ReportRow, RunPlan
 
 __all__ = [
     "SCHEMA",
@@ -38,6 +39,8 @@ __all__ = [
     "graph_mermaid",
     "graph_text",
     "graph_view",
+    "run_plan_text",
+    "run_summary_text",
     "show_document",
     "show_text",
 ]
@@ -502,3 +505,46 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
         for gone in affected.deleted:
             parts.append(Text(f"deleted since the base: {gone.name} ({gone.folder})", style="dim"))
     return Group(*parts)
+
+
+# -- run ---------------------------------------------------------------------------------
+
+
+def run_plan_text(plan: RunPlan, *, plain: bool) -> RenderableType:
+    from rich.console import Group  # noqa: PLC0415 - rich only for text output
+    from rich.text import Text  # noqa: PLC0415
+
+    table = _table(plain, "session", "will")
+    for name in plan.sessions:
+        reason = plan.skipped.get(name)
+        table.add_row(name, f"skip: {reason}" if reason else "run")
+    env = " ".join(f"{key}=<{len(json.loads(value))} sessions>" for key, value in plan.env.items())
+    command = " ".join(plan.argv)
+    return Group(Text(f"{env} {command}".strip()), table)
+
+
+_RESULT_STYLE = {"success": "green", "failed": "bold red", "aborted": "red", "skipped": "dim"}
+
+
+def run_summary_text(rows: Sequence[ReportRow], code: int, *, plain: bool) -> RenderableType:
+    from rich.console import Group  # noqa: PLC0415 - rich only for text output
+    from rich.text import Text  # noqa: PLC0415
+
+    table = _table(plain, "package", "session", "result", "time", "note")
+    for row in rows:
+        table.add_row(
+            row.package,
+            row.session,
+            Text(row.result, style=_RESULT_STYLE.get(row.result, "")),
+            f"{row.duration:.1f}s",
+            row.note,
+        )
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.result] = counts.get(row.result, 0) + 1
+    tally = ", ".join(f"{count} {result}" for result, count in sorted(counts.items()))
+    return Group(
+        Text(""),
+        table,
+        Text(f"{tally}; nox exited with {code}", style="bold green" if code == 0 else "bold red"),
+    )

@@ -40,7 +40,7 @@ from noxgraph.pyproject import (
     uv_sources,
 )
 
-__all__ = ["SKIP_DIRS", "Skipped", "Workspace", "load_workspace"]
+__all__ = ["SKIP_DIRS", "Discovery", "Skipped", "Workspace", "discover", "load_workspace"]
 
 #: Folders a scan never enters, whatever git says about them.
 SKIP_DIRS = frozenset(
@@ -358,6 +358,95 @@ def _uv_roots(docs: Mapping[Path, Document]) -> list[tuple[Path, set[Path], dict
     return roots
 
 
+@dataclass(frozen=True)
+class Discovery:
+    """Where the members are, before any of them is read.
+
+    ``folders`` are the candidate member folders; ``inputs`` are every file
+    that decides the workspace (configuration and the candidates'
+    ``pyproject.toml``), POSIX and relative to ``root``. Discovery reads only
+    the configuration, so a noxfile can re-run it cheaply at load time to
+    tell whether it is stale.
+    """
+
+    root: Path
+    config: Config
+    root_doc: Document | None
+    folders: tuple[Path, ...]
+    label: str
+    inputs: tuple[str, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def _resolve_root(root: Path | str) -> Path:
+    root_path = Path(root)
+    if not root_path.exists():
+        raise UsageError(f"--root {root}: no such folder")
+    if not root_path.is_dir():
+        raise UsageError(f"--root {root}: not a folder")
+    return root_path.resolve()
+
+
+def _discover(root: Path, loader: _Loader) -> Discovery:
+    root_doc: Document | None = None
+    if (root / "pyproject.toml").is_file():
+        root_doc = loader.document(root)
+        if root_doc is None and loader.problems:
+            raise loader.problems[0]
+    config, inputs = _read_config(root, root_doc)
+
+    folders: list[Path]
+    uv_table: Table | None = None
+    if root_doc is not None:
+        tool = root_doc.table.table("tool")
+        uv = tool.table("uv") if tool is not None else None
+        uv_table = uv.table("workspace") if uv is not None else None
+    skipped: list[Skipped] = []
+    if config.members is not None:
+        config_table = _config_table(root, root_doc)
+        folders = _members_from_globs(root, config_table, config.members, ())
+        label = f"{config.file}: [tool.noxgraph].members"
+    elif uv_table is not None:
+        folders = _members_from_globs(
+            root, uv_table, uv_table.strings("members") or (), uv_table.strings("exclude") or ()
+        )
+        label = "pyproject.toml: [tool.uv.workspace]"
+    elif (root / ".wrknv" / "workspace.toml").is_file():
+        folders, label = _wrknv_members(root, skipped)
+        inputs.append(label)
+    else:
+        scan = _Scan(root)
+        folders = scan.run()
+        skipped.extend(scan.skipped)
+        label = "scan"
+    if config.exclude:
+        excluded = {
+            Path(os.path.normpath(root / m))
+            for pattern in config.exclude
+            for m in glob.glob(pattern.rstrip("/") or ".", root_dir=root, recursive=True)
+        }
+        folders = [folder for folder in folders if folder not in excluded]
+    if root_doc is not None and root not in folders:
+        folders.insert(0, root)
+    unique = tuple(dict.fromkeys(folders))
+    inputs.extend(_rel(folder / "pyproject.toml", root) for folder in unique)
+    return Discovery(
+        root=root,
+        config=config,
+        root_doc=root_doc,
+        folders=unique,
+        label=label,
+        inputs=tuple(sorted(set(inputs))),
+        skipped=tuple(skipped),
+    )
+
+
+def discover(root: Path | str) -> Discovery:
+    """Find the candidate members and the input files of the workspace at ``root``."""
+    root_path = _resolve_root(root)
+    return _discover(root_path, _Loader(root_path, tolerant=False))
+
+
 def load_workspace(root: Path | str, *, tolerant: bool = False) -> Workspace:
     """Find and read every member under ``root``.
 
@@ -366,60 +455,14 @@ def load_workspace(root: Path | str, *, tolerant: bool = False) -> Workspace:
     far as the workspace can still be read, so ``noxgraph check`` can list
     them all at once.
     """
-    root_path = Path(root)
-    if not root_path.exists():
-        raise UsageError(f"--root {root}: no such folder")
-    if not root_path.is_dir():
-        raise UsageError(f"--root {root}: not a folder")
-    root_path = root_path.resolve()
+    root_path = _resolve_root(root)
     loader = _Loader(root_path, tolerant)
-
-    root_doc: Document | None = None
-    if (root_path / "pyproject.toml").is_file():
-        root_doc = loader.document(root_path)
-        if root_doc is None and not tolerant and loader.problems:
-            raise loader.problems[0]
-    config, inputs = _read_config(root_path, root_doc)
-
-    folders: list[Path]
-    uv_table: Table | None = None
-    if root_doc is not None:
-        tool = root_doc.table.table("tool")
-        uv = tool.table("uv") if tool is not None else None
-        uv_table = uv.table("workspace") if uv is not None else None
-    if config.members is not None:
-        config_table = _config_table(root_path, root_doc)
-        folders = _members_from_globs(root_path, config_table, config.members, ())
-        discovery = f"{config.file}: [tool.noxgraph].members"
-    elif uv_table is not None:
-        folders = _members_from_globs(
-            root_path,
-            uv_table,
-            uv_table.strings("members") or (),
-            uv_table.strings("exclude") or (),
-        )
-        discovery = "pyproject.toml: [tool.uv.workspace]"
-    elif (root_path / ".wrknv" / "workspace.toml").is_file():
-        folders, discovery = _wrknv_members(root_path, loader.skipped)
-        inputs.append(discovery)
-    else:
-        scan = _Scan(root_path)
-        folders = scan.run()
-        loader.skipped.extend(scan.skipped)
-        discovery = "scan"
-    if config.exclude:
-        excluded = {
-            Path(os.path.normpath(root_path / m))
-            for pattern in config.exclude
-            for m in glob.glob(pattern.rstrip("/") or ".", root_dir=root_path, recursive=True)
-        }
-        folders = [folder for folder in folders if folder not in excluded]
-    if root_doc is not None and root_path not in folders:
-        folders.insert(0, root_path)
+    found = _discover(root_path, loader)
+    loader.skipped.extend(found.skipped)
 
     docs: dict[Path, Document] = {}
-    for folder in dict.fromkeys(folders):
-        doc = root_doc if folder == root_path else loader.document(folder)
+    for folder in found.folders:
+        doc = found.root_doc if folder == root_path else loader.document(folder)
         if doc is not None:
             docs[folder] = doc
     uv_roots = _uv_roots(docs)
@@ -443,19 +486,15 @@ def load_workspace(root: Path | str, *, tolerant: bool = False) -> Workspace:
         except NoxgraphError as exc:
             loader.fail(exc)
 
-    packages = _unique(packages, loader, scanned=discovery == "scan")
-    tasks = _package_tasks(packages, config, root_path, loader)
-    inputs.extend(pkg.pyproject for pkg in packages)
-    inputs.extend(s.path for s in loader.skipped if s.path.endswith("pyproject.toml"))
-    if root_doc is not None and "pyproject.toml" not in inputs:
-        inputs.append("pyproject.toml")
+    packages = _unique(packages, loader, scanned=found.label == "scan")
+    tasks = _package_tasks(packages, found.config, root_path, loader)
     return Workspace(
         root=root_path,
-        config=config,
+        config=found.config,
         packages=tuple(packages),
         skipped=tuple(sorted(loader.skipped, key=lambda s: s.path)),
-        discovery=discovery,
-        inputs=tuple(sorted(set(inputs))),
+        discovery=found.label,
+        inputs=found.inputs,
         tasks=tasks,
         problems=tuple(loader.problems),
     )
