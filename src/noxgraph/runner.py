@@ -21,6 +21,7 @@ from typing import Any
 
 from noxgraph.errors import UsageError
 from noxgraph.sessions import (
+    AGGREGATES,
     ENV_NOT_AFFECTED,
     SessionSpec,
     affected_plan,
@@ -127,5 +128,7 @@ def read_report(path: Path) -> list[ReportRow]:
         elif reason:
             note = str(reason)
         package = name.split("-", 1)[1] if "-" in name else name
+        if package in AGGREGATES:
+            package = "-"
         rows.append(ReportRow(name, package, result, float(entry.get("duration") or 0), note))
     return rows

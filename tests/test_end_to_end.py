@@ -1,0 +1,191 @@
+"""End to end: a wheel of noxgraph in a fresh virtualenv, and real builds of the example.
+
+These build wheels and virtualenvs for real, so they take minutes; they are
+marked ``slow`` and CI runs them (``pytest -m "not slow"`` skips them locally).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import EXAMPLE, REPO, commit_all, git, init_repo, write
+
+pytestmark = pytest.mark.slow
+
+
+def _run(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, f"{args} failed:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel of noxgraph built from this checkout."""
+    folder = tmp_path_factory.mktemp("noxgraph-wheel")
+    _run(sys.executable, "-m", "build", "--wheel", "--outdir", folder, REPO, cwd=REPO)
+    return folder
+
+
+def _fresh_venv(folder: Path) -> Path:
+    venv.EnvBuilder(with_pip=True, clear=True).create(folder)
+    return folder / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def installed(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv with noxgraph installed from its wheel (not editable)."""
+    python = _fresh_venv(tmp_path_factory.mktemp("venv") / "env")
+    [wheel] = wheelhouse.glob("noxgraph-*.whl")
+    _run(python, "-m", "pip", "install", "-q", wheel, cwd=wheelhouse)
+    return python
+
+
+def test_installed_wheel_answers_graph_json_from_another_folder(
+    installed: Path, tmp_path: Path
+) -> None:
+    noxgraph = installed.parent / "noxgraph"
+    done = _run(noxgraph, "graph", "--root", EXAMPLE, "--format", "json", cwd=tmp_path)
+    document = json.loads(done.stdout)
+    assert document["schema"] == 1
+    assert [p["name"] for p in document["packages"]] == [
+        "ex-app",
+        "ex-cli",
+        "ex-color",
+        "ex-core",
+        "ex-hook",
+        "ex-testkit",
+        "ex-text",
+    ]
+    assert {(e["from"], e["to"], e["kind"]) for e in document["edges"]} == {
+        ("ex-app", "ex-core", "runtime"),
+        ("ex-app", "ex-hook", "build"),
+        ("ex-app", "ex-text", "runtime"),
+        ("ex-cli", "ex-app", "runtime"),
+        ("ex-color", "ex-core", "runtime"),
+        ("ex-core", "ex-testkit", "group"),
+        ("ex-testkit", "ex-core", "runtime"),
+        ("ex-text", "ex-color", "optional"),
+        ("ex-text", "ex-core", "runtime"),
+    }
+    assert document["order"] == [
+        "ex-core",
+        "ex-hook",
+        "ex-color",
+        "ex-testkit",
+        "ex-text",
+        "ex-app",
+        "ex-cli",
+    ]
+    assert document["cycles"] == [["ex-core", "ex-testkit"]]
+    module = _run(installed, "-c", "import noxgraph, sys; print(noxgraph.__file__)", cwd=tmp_path)
+    assert "site-packages" in module.stdout
+
+
+def test_installed_wheel_finds_its_template(installed: Path, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(EXAMPLE, tmp_path / "ws"))
+    done = _run(installed.parent / "noxgraph", "generate", cwd=copy)
+    assert "wrote noxfile.py: 18 sessions for 7 packages" in done.stdout
+    listed = _run(installed, "-m", "nox", "-l", cwd=copy)
+    assert "build-ex-app [build,ex-app]" in listed.stdout
+
+
+def test_script_block_lets_nox_load_the_noxfile_without_noxgraph_beside_it(
+    wheelhouse: Path, tmp_path: Path
+) -> None:
+    copy = Path(shutil.copytree(EXAMPLE, tmp_path / "ws"))
+    _run(sys.executable, "-m", "noxgraph", "generate", cwd=copy)
+    python = _fresh_venv(tmp_path / "nox-only")
+    _run(python, "-m", "pip", "install", "-q", "nox", cwd=tmp_path)
+    missing = subprocess.run([python, "-c", "import noxgraph"], capture_output=True, check=False)
+    assert missing.returncode != 0
+    links = {"PIP_FIND_LINKS": str(wheelhouse), "UV_FIND_LINKS": str(wheelhouse)}
+    listed = _run(python.parent / "nox", "-l", cwd=copy, env=links)
+    assert "- build-ex-core [build,ex-core]" in listed.stdout
+    assert (copy / ".nox" / "_nox_script_mode").is_dir()
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Iterator[Path]:
+    copy = Path(shutil.copytree(EXAMPLE, tmp_path / "ws"))
+    init_repo(copy)
+    write(copy / ".gitignore", ".nox/\ndist/\n")
+    commit_all(copy, "the example workspace")
+    _run(sys.executable, "-m", "noxgraph", "generate", cwd=copy)
+    yield copy
+
+
+def _built(wheelhouse: Path) -> list[str]:
+    return sorted(path.name for path in wheelhouse.iterdir()) if wheelhouse.is_dir() else []
+
+
+def test_build_affected_builds_real_wheels_of_exactly_the_affected_packages(
+    example_repo: Path,
+) -> None:
+    root = example_repo
+    git(root, "checkout", "-q", "-b", "feature")
+    color = root / "libs/color/src/ex_color/__init__.py"
+    color.write_text(color.read_text() + "\nBRIGHT = True\n")
+    commit_all(root, "brighter colours")
+    done = _run(sys.executable, "-m", "nox", "-s", "build-affected", cwd=root)
+    output = done.stderr
+    assert "build-ex-core: skipped (not affected since main)" in output
+    assert "build-ex-hook: skipped (not affected since main)" in output
+    assert "build-ex-testkit" not in output
+    ran = [
+        line.split()[-1]
+        for line in output.splitlines()
+        if line.startswith("nox > Running session build-ex-")
+    ]
+    assert ran == [
+        "build-ex-core",
+        "build-ex-hook",
+        "build-ex-color",
+        "build-ex-text",
+        "build-ex-app",
+        "build-ex-cli",
+    ]
+    assert _built(root / "dist") == [
+        "ex_app-1.0.0-py3-none-any.whl",
+        "ex_app-1.0.0.tar.gz",
+        "ex_cli-1.0.0-py3-none-any.whl",
+        "ex_cli-1.0.0.tar.gz",
+        "ex_color-1.0.0-py3-none-any.whl",
+        "ex_color-1.0.0.tar.gz",
+        "ex_text-1.0.0-py3-none-any.whl",
+        "ex_text-1.0.0.tar.gz",
+    ]
+    assert (root / ".nox" / "build-ex-app" / "lib").is_dir()
+
+
+def test_build_all_in_parallel_builds_every_wheel(example_repo: Path) -> None:
+    root = example_repo
+    done = _run(sys.executable, "-m", "nox", "-s", "build-all", "-j", "2", cwd=root)
+    assert "build-all: success" in done.stdout + done.stderr
+    wheels = [name for name in _built(root / "dist") if name.endswith(".whl")]
+    assert len(wheels) == 7
+    import zipfile  # noqa: PLC0415
+
+    [app] = (root / "dist").glob("ex_app-*.whl")
+    with zipfile.ZipFile(app) as archive:
+        info = archive.read("ex_app/_build_info.py").decode()
+    assert "BUILT_BY = 'ex-hook'" in info or 'BUILT_BY = "ex-hook"' in info
