@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,8 +184,6 @@ def test_build_all_in_parallel_builds_every_wheel(example_repo: Path) -> None:
     assert "build-all: success" in done.stdout + done.stderr
     wheels = [name for name in _built(root / "dist") if name.endswith(".whl")]
     assert len(wheels) == 7
-    import zipfile  # noqa: PLC0415
-
     [app] = (root / "dist").glob("ex_app-*.whl")
     with zipfile.ZipFile(app) as archive:
         info = archive.read("ex_app/_build_info.py").decode()

@@ -32,13 +32,17 @@ members = ["libs/*"]
 venv-backend = "none"
 ignore = ["**/*.md"]
 
+[tool.noxgraph.tasks.build]
+commands = ["python {{root}}/record.py {{name}} {{posargs}}"]
+install = []
+package = false
+
 [tool.noxgraph.tasks]
-build = {{ commands = ["python {{root}}/record.py {{name}} {{posargs}}"], install = [], package = false }}
 test = []
 {extra}
 """
 
-#: core <- util <- app, core <- plugin; lonely has no edges; util's tests use testkit.
+#: core <- util <- app, core <- plugin; lonely has no edges.
 GRAPH = {
     "core": (),
     "util": ("core",),
