@@ -1,0 +1,47 @@
+"""Sessions for developing noxgraph itself.
+
+nox -s tests    the whole test suite, end-to-end tests included (minutes)
+nox -s lint     ruff check, ruff format --check and mypy --strict on src/
+nox -s fuzz     the property-based tests with a long budget (by hand)
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2026.8.10"
+nox.options.sessions = ["tests", "lint"]
+nox.options.default_venv_backend = "uv|virtualenv"
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite against noxgraph installed from this checkout (not editable)."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check, and mypy --strict on src/."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("mypy", "--strict", "src")
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """The property-based and fuzz tests with a long budget: ``nox -s fuzz -- --examples N``."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    examples = session.posargs[1] if session.posargs[:1] == ["--examples"] else "2000"
+    session.run(
+        "pytest",
+        "-m",
+        "fuzz",
+        "-p",
+        "no:cacheprovider",
+        env={"NOXGRAPH_FUZZ_EXAMPLES": examples},
+    )
