@@ -9,7 +9,7 @@ import pytest
 
 from noxgraph.errors import CycleError
 from noxgraph.graph import DependencyGraph, Edge
-from noxgraph.pyproject import Kind
+from noxgraph.kinds import Kind
 from tests.helpers import load, package, pyproject
 
 

@@ -16,13 +16,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from noxgraph.changes import Changes, FormerPackage
+from noxgraph.changes import Changes, FormerPackage, PendingChanges, changes_from_files
+from noxgraph.graph import DependencyGraph, build_graph
+from noxgraph.workspace import Workspace, discover, load_workspace
 
 if TYPE_CHECKING:
-    from noxgraph.graph import DependencyGraph
-    from noxgraph.workspace import Workspace
+    from pathlib import Path
 
-__all__ = ["Affected", "AffectedPackage", "FileOwner", "Reason", "compute_affected"]
+__all__ = [
+    "Affected",
+    "AffectedPackage",
+    "FileOwner",
+    "Reason",
+    "affected_in",
+    "compute_affected",
+]
 
 Reason = Literal["changed", "dependency", "global", "deleted-dependency"]
 
@@ -221,3 +229,46 @@ def compute_affected(workspace: Workspace, graph: DependencyGraph, changes: Chan
         packages=tuple(reasons[name] for name in order if name in reasons),
         deleted=tuple(deleted[name] for name in sorted(deleted)),
     )
+
+
+def affected_in(
+    root: Path | str,
+    *,
+    base: str | None = None,
+    head: str | None = None,
+    files: Sequence[str] | None = None,
+    uncommitted: bool | None = None,
+    if_base_missing: Literal["error", "all"] = "error",
+) -> tuple[Workspace, DependencyGraph, Affected]:
+    """Read the workspace at ``root`` and answer what a change affects.
+
+    git is asked in the background as soon as the repositories are known, while
+    the members' ``pyproject.toml`` files are read: the two take about as long.
+    ``files`` names the changes directly (relative to the current folder).
+    """
+    found = discover(root)
+    if files is not None:
+        workspace = load_workspace(found)
+        graph = build_graph(workspace)
+        return (
+            workspace,
+            graph,
+            compute_affected(workspace, graph, changes_from_files(found.root, files)),
+        )
+    pending = PendingChanges(
+        found.root,
+        found.folders,
+        base=base,
+        configured_base=found.config.base,
+        head=head,
+        uncommitted=uncommitted,
+        if_base_missing=if_base_missing,
+    )
+    try:
+        workspace = load_workspace(found)
+        graph = build_graph(workspace)
+    except BaseException:
+        pending.close()
+        raise
+    changes = pending.result(pkg.path for pkg in workspace.packages)
+    return workspace, graph, compute_affected(workspace, graph, changes)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from noxgraph._git import git
+from noxgraph._paths import relative
 from noxgraph._toml import parse_toml
 from noxgraph.errors import GitError, NoxgraphError, UsageError
 from noxgraph.pyproject import Document, package_name
@@ -27,6 +29,7 @@ __all__ = [
     "ChangedFile",
     "Changes",
     "FormerPackage",
+    "PendingChanges",
     "RepositoryChanges",
     "changes_from_files",
     "changes_from_git",
@@ -91,55 +94,65 @@ class Changes:
 
 
 def _relative(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path, root)).as_posix()
+    return relative(path, root)
 
 
-def _is_submodule_checkout(folder: Path) -> bool:
-    marker = folder / ".git"
-    if not marker.is_file():
-        return False
+def _is_submodule_checkout(folder: str) -> bool:
+    marker = os.path.join(folder, ".git")  # noqa: PTH118 - one call per folder
     try:
-        text = marker.read_text(encoding="utf-8", errors="replace")
+        with open(marker, encoding="utf-8", errors="replace") as handle:  # noqa: PTH123
+            text = handle.read(4096)
     except OSError:
-        return False
+        return False  # a directory (a plain repository), or nothing
     return text.startswith("gitdir:") and "/modules/" in text.replace("\\", "/")
 
 
-def find_repositories(root: Path, folders: Iterable[Path]) -> list[Path]:
-    """The repositories to ask: the one holding the root, and those holding members.
+class RepositoryFinder:
+    """Which repository holds a folder; answers are cached, so asking for every
+    member of a large workspace costs about one ``stat`` per folder."""
 
-    A member inside a submodule is asked through the superproject, which sees
-    the submodule's pointer and working tree as one path.
-    """
-    found: dict[Path, None] = {}
-    cache: dict[Path, Path | None] = {}
+    def __init__(self) -> None:
+        self._cache: dict[str, str | None] = {}
 
-    def holder(start: Path) -> Path | None:
-        visited: list[Path] = []
-        current: Path | None = start
-        answer: Path | None = None
-        while current is not None:
-            if current in cache:
-                answer = cache[current]
+    def holder(self, folder: str) -> str | None:
+        """The repository to ask about ``folder``: a submodule is asked through its
+        superproject, which sees the submodule's pointer and working tree as one path."""
+        visited: list[str] = []
+        current = folder
+        answer: str | None = None
+        while True:
+            if current in self._cache:
+                answer = self._cache[current]
                 break
             visited.append(current)
-            if (current / ".git").exists():
+            if os.path.lexists(os.path.join(current, ".git")):  # noqa: PTH118
+                answer = current
                 if _is_submodule_checkout(current):
-                    outer = holder(current.parent) if current.parent != current else None
+                    parent = os.path.dirname(current)  # noqa: PTH120
+                    outer = self.holder(parent) if parent != current else None
                     answer = outer if outer is not None else current
-                else:
-                    answer = current
                 break
-            current = current.parent if current.parent != current else None
-        for folder in visited:
-            cache[folder] = answer
+            parent = os.path.dirname(current)  # noqa: PTH120
+            if parent == current:
+                break
+            current = parent
+        for seen in visited:
+            self._cache[seen] = answer
         return answer
 
-    for folder in [root, *folders]:
-        repo = holder(folder)
-        if repo is not None:
-            found[repo] = None
-    return sorted(found, key=lambda p: (len(p.parts), str(p)))
+    def repositories(self, root: Path, folders: Iterable[Path]) -> list[Path]:
+        """The repositories to ask: the one holding the root, and those holding ``folders``."""
+        found: dict[str, None] = {}
+        for folder in [root, *folders]:
+            repo = self.holder(os.fspath(folder))
+            if repo is not None:
+                found[repo] = None
+        return sorted((Path(repo) for repo in found), key=lambda p: (len(p.parts), str(p)))
+
+
+def find_repositories(root: Path, folders: Iterable[Path]) -> list[Path]:
+    """The repositories to ask: the one holding the root, and those holding members."""
+    return RepositoryFinder().repositories(root, folders)
 
 
 def _verified(repo: Path, ref: str) -> bool:
@@ -188,6 +201,26 @@ def _merge_base(repo: Path, shown: str, base: str, head: str) -> str:
         f"repository {shown}: {base!r} and {head!r} have no common ancestor; pass another"
         " --base, or name the changed files with --files"
     )
+
+
+def _base_and_merge_base(
+    repo: Path, shown: str, base: str | None, configured: str | None, head: str
+) -> tuple[str, str]:
+    """The base to use and its merge base with ``head``.
+
+    The common case costs one git call; only when ``merge-base`` fails is git
+    asked why, so the error can say how to fix it.
+    """
+    wanted = base or configured
+    for candidate in [wanted] if wanted else ["main", "master"]:
+        done = git(repo, "merge-base", candidate, head, check=False)
+        if done.returncode == 0:
+            return candidate, done.stdout.decode().strip()
+        if _verified(repo, candidate):
+            if not _verified(repo, head):
+                raise GitError(f"repository {shown}: head {head!r} is not a known commit")
+            return candidate, _merge_base(repo, shown, candidate, head)
+    return "", _merge_base(repo, shown, _resolve_base(repo, shown, base, configured), head)
 
 
 def _parse_name_status(output: bytes, prefix: str, repository: str) -> list[ChangedFile]:
@@ -250,10 +283,7 @@ def _repository(
     prefix = "" if cwd == root else _relative(cwd, root) + "/"
     shown = _relative(repo, root) if inside_root else str(repo)
     head_ref = head or "HEAD"
-    chosen = _resolve_base(repo, shown, base, configured_base)
-    if not _verified(repo, head_ref):
-        raise GitError(f"repository {shown}: head {head_ref!r} is not a known commit")
-    merge_base = _merge_base(repo, shown, chosen, head_ref)
+    chosen, merge_base = _base_and_merge_base(repo, shown, base, configured_base, head_ref)
     diff = ["diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", "--relative"]
     target = [merge_base] if uncommitted else [merge_base, head_ref]
     files = _parse_name_status(git(cwd, *diff, *target, "--").stdout, prefix, shown)
@@ -273,6 +303,116 @@ def _repository(
     )
 
 
+def _shown(repo: Path, root: Path) -> str:
+    return _relative(repo, root) if (repo == root or root in repo.parents) else str(repo)
+
+
+class PendingChanges:
+    """git queries started in the background, one per repository, while the caller
+    goes on (reading the members, say).
+
+    The repositories are those of the candidate folders discovery found; once the
+    members are known, :meth:`result` keeps only the repositories that hold a
+    member (or the root), so a repository holding nothing but a skipped
+    ``pyproject.toml`` never turns into an error.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        candidate_folders: Iterable[Path],
+        *,
+        base: str | None = None,
+        configured_base: str | None = None,
+        head: str | None = None,
+        uncommitted: bool | None = None,
+        if_base_missing: Literal["error", "all"] = "error",
+    ) -> None:
+        if head is not None and uncommitted:
+            raise UsageError("--uncommitted only applies without --head (against the working tree)")
+        self.root = root
+        self.head = head
+        self.base = base
+        self.configured_base = configured_base
+        self.if_base_missing = if_base_missing
+        self.with_worktree = head is None if uncommitted is None else uncommitted
+        self._finder = RepositoryFinder()
+        repositories = self._finder.repositories(root, candidate_folders)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(8, len(repositories))))
+        self._futures: dict[Path, Future[RepositoryChanges]] = {
+            repo: self._pool.submit(
+                _repository,
+                root,
+                repo,
+                base=base,
+                configured_base=configured_base,
+                head=head,
+                uncommitted=self.with_worktree,
+            )
+            for repo in repositories
+        }
+
+    def result(self, member_folders: Iterable[Path]) -> Changes:
+        """Wait for the repositories that hold ``member_folders`` (and the root)."""
+        try:
+            wanted = self._finder.repositories(self.root, member_folders)
+            if not wanted:
+                message = (
+                    f"{self.root} is not in a git repository, and none of its members is:"
+                    " name the changed files with --files"
+                )
+                if self.if_base_missing != "all":
+                    raise GitError(message)
+                missing = RepositoryChanges(
+                    ".", self.base, None, self.head or "HEAD", False, (), (), message
+                )
+                return Changes("git", (missing,), (), ())
+            answers = [self._answer(repo) for repo in wanted]
+        finally:
+            self.close()
+        unique: dict[tuple[str, str], ChangedFile] = {}
+        for answer in answers:
+            for changed in answer.files:
+                unique.setdefault((changed.path, changed.status), changed)
+        return Changes(
+            source="git",
+            repositories=tuple(answers),
+            files=tuple(sorted(unique.values(), key=lambda c: (c.path, c.status))),
+            former=tuple(f for answer in answers for f in answer.former),
+        )
+
+    def close(self) -> None:
+        """Stop what has not started; what runs finishes on its own (git is quick)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _answer(self, repo: Path) -> RepositoryChanges:
+        future = self._futures.get(repo)
+        try:
+            if future is None:
+                return _repository(
+                    self.root,
+                    repo,
+                    base=self.base,
+                    configured_base=self.configured_base,
+                    head=self.head,
+                    uncommitted=self.with_worktree,
+                )
+            return future.result()
+        except GitError as exc:
+            if self.if_base_missing != "all":
+                raise
+            return RepositoryChanges(
+                _shown(repo, self.root),
+                self.base,
+                None,
+                self.head or "HEAD",
+                self.with_worktree,
+                (),
+                (),
+                exc.message,
+            )
+
+
 def changes_from_git(
     root: Path,
     member_folders: Iterable[Path],
@@ -290,51 +430,16 @@ def changes_from_git(
     With ``if_base_missing="all"`` a repository whose base cannot be found is
     recorded with ``missing_base`` instead of raising.
     """
-    if head is not None and uncommitted:
-        raise UsageError("--uncommitted only applies without --head (against the working tree)")
-    with_worktree = head is None if uncommitted is None else uncommitted
-    repositories = find_repositories(root, member_folders)
-    if not repositories:
-        message = (
-            f"{root} is not in a git repository, and none of its members is: name the changed"
-            " files with --files"
-        )
-        if if_base_missing == "all":
-            missing = RepositoryChanges(".", base, None, head or "HEAD", False, (), (), message)
-            return Changes("git", (missing,), (), ())
-        raise GitError(message)
-    answers: list[RepositoryChanges] = []
-    for repo in repositories:
-        try:
-            answers.append(
-                _repository(
-                    root,
-                    repo,
-                    base=base,
-                    configured_base=configured_base,
-                    head=head,
-                    uncommitted=with_worktree,
-                )
-            )
-        except GitError as exc:
-            if if_base_missing != "all":
-                raise
-            shown = _relative(repo, root) if (repo == root or root in repo.parents) else str(repo)
-            answers.append(
-                RepositoryChanges(
-                    shown, base, None, head or "HEAD", with_worktree, (), (), exc.message
-                )
-            )
-    unique: dict[tuple[str, str], ChangedFile] = {}
-    for answer in answers:
-        for changed in answer.files:
-            unique.setdefault((changed.path, changed.status), changed)
-    return Changes(
-        source="git",
-        repositories=tuple(answers),
-        files=tuple(sorted(unique.values(), key=lambda c: (c.path, c.status))),
-        former=tuple(f for answer in answers for f in answer.former),
-    )
+    folders = list(member_folders)
+    return PendingChanges(
+        root,
+        folders,
+        base=base,
+        configured_base=configured_base,
+        head=head,
+        uncommitted=uncommitted,
+        if_base_missing=if_base_missing,
+    ).result(folders)
 
 
 def changes_from_files(root: Path, paths: Iterable[str], cwd: Path | None = None) -> Changes:

@@ -7,16 +7,15 @@ the noxfile is stale); 2 bad usage or bad input, always as one line on stderr.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from noxgraph import __version__
 from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
-from noxgraph.pyproject import KINDS, Kind
+from noxgraph.kinds import KINDS, Kind
 
 if TYPE_CHECKING:
     from noxgraph.affected import Affected
@@ -39,6 +38,12 @@ class Output:
         self.stream = stream or sys.stdout
         isatty = getattr(self.stream, "isatty", lambda: False)()
         self.plain = not isatty or bool(os.environ.get("NO_COLOR"))
+
+    def json(self, document: Mapping[str, Any]) -> None:
+        """A JSON document: indented on a terminal, compact when piped."""
+        from noxgraph.render import dumps  # noqa: PLC0415
+
+        self.write(dumps(document, indent=not self.plain))
 
     def write(self, text: str) -> None:
         self.stream.write(text)
@@ -83,7 +88,6 @@ def _format(args: argparse.Namespace) -> str:
 def cmd_graph(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.graph import build_graph  # noqa: PLC0415 - each command loads what it needs
     from noxgraph.render import (  # noqa: PLC0415
-        dumps,
         graph_document,
         graph_dot,
         graph_mermaid,
@@ -97,7 +101,7 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
     view = graph_view(graph, args.kinds)
     fmt = _format(args)
     if fmt == "json":
-        out.write(dumps(graph_document(workspace, view, args.root.as_posix())))
+        out.json(graph_document(workspace, view, args.root.as_posix()))
     elif fmt == "dot":
         out.write(graph_dot(workspace, view))
     elif fmt == "mermaid":
@@ -112,13 +116,15 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import dumps, show_document, show_text  # noqa: PLC0415
+    from noxgraph.render import show_document, show_text  # noqa: PLC0415
     from noxgraph.sessions import session_name  # noqa: PLC0415
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
     workspace = load_workspace(args.root)
     pkg = workspace.get(args.package)
     if pkg is None:
+        import difflib  # noqa: PLC0415 - only for the error message
+
         close = difflib.get_close_matches(args.package, workspace.names, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(f"no package named {args.package!r} in {workspace.root}{hint}")
@@ -126,7 +132,7 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
     sessions = {task: session_name(task, pkg.name) for task in workspace.tasks_of(pkg.name)}
     document = show_document(workspace, graph, pkg, sessions)
     if _format(args) == "json":
-        out.write(dumps(document))
+        out.json(document)
     else:
         out.rich(show_text(document, plain=out.plain))
     return 0
@@ -135,7 +141,7 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
 def cmd_check(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.checks import run_checks  # noqa: PLC0415
     from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import check_document, check_text, dumps  # noqa: PLC0415
+    from noxgraph.render import check_document, check_text  # noqa: PLC0415
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
     workspace = load_workspace(args.root, tolerant=True)
@@ -145,24 +151,20 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     )
     document = check_document(findings, failed=failed, strict=args.strict)
     if _format(args) == "json":
-        out.write(dumps(document))
+        out.json(document)
     else:
         out.rich(check_text(document, plain=out.plain))
     return 1 if failed else 0
 
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import affected_document, affected_text, dumps  # noqa: PLC0415
+    from noxgraph.render import affected_document, affected_text  # noqa: PLC0415
     from noxgraph.sessions import session_name  # noqa: PLC0415
-    from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
-    workspace = load_workspace(args.root)
-    graph = build_graph(workspace)
-    affected = _compute_affected(args, workspace, graph)
+    workspace, _, affected = _affected_in(args)
     fmt = _format(args)
     if fmt == "json":
-        out.write(dumps(affected_document(affected)))
+        out.json(affected_document(affected))
     elif fmt == "names":
         out.write("".join(f"{name}\n" for name in affected.names))
     elif fmt == "sessions":
@@ -182,7 +184,6 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
 def cmd_generate(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.generate import generate  # noqa: PLC0415
     from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import dumps  # noqa: PLC0415
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
     workspace = load_workspace(args.root)
@@ -198,18 +199,16 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
         check=args.check,
     )
     if args.json:
-        out.write(
-            dumps(
-                {
-                    "schema": 1,
-                    "output": display,
-                    "status": outcome.status,
-                    "fingerprint": outcome.fingerprint,
-                    "sessions": outcome.sessions,
-                    "packages": len(workspace.packages),
-                    "diff": outcome.diff,
-                }
-            )
+        out.json(
+            {
+                "schema": 1,
+                "output": display,
+                "status": outcome.status,
+                "fingerprint": outcome.fingerprint,
+                "sessions": outcome.sessions,
+                "packages": len(workspace.packages),
+                "diff": outcome.diff,
+            }
         )
     elif outcome.status == "stale":
         out.write(outcome.diff)
@@ -231,13 +230,16 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     import tempfile  # noqa: PLC0415
 
     from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import dumps, run_plan_text, run_summary_text  # noqa: PLC0415
+    from noxgraph.render import run_plan_text, run_summary_text  # noqa: PLC0415
     from noxgraph.runner import invoke, plan_run, read_report  # noqa: PLC0415
     from noxgraph.sessions import build_specs  # noqa: PLC0415
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
-    workspace = load_workspace(args.root)
-    graph = build_graph(workspace)
+    if args.affected:
+        workspace, graph, affected = _affected_in(args)
+    else:
+        workspace = load_workspace(args.root)
+        graph = build_graph(workspace)
     noxfile = args.noxfile if args.noxfile is not None else workspace.root / "noxfile.py"
     if not noxfile.is_file():
         raise UsageError(
@@ -246,7 +248,6 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     affected_names: tuple[str, ...] | None = None
     bases: list[str | None] = []
     if args.affected:
-        affected = _compute_affected(args, workspace, graph)
         affected_names = affected.names
         bases = [repo.base for repo in affected.changes.repositories]
     with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
@@ -266,16 +267,14 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             return 0
         if args.dry_run:
             if args.json:
-                out.write(
-                    dumps(
-                        {
-                            "schema": 1,
-                            "argv": list(plan.argv),
-                            "env": dict(plan.env),
-                            "sessions": list(plan.sessions),
-                            "skipped": dict(plan.skipped),
-                        }
-                    )
+                out.json(
+                    {
+                        "schema": 1,
+                        "argv": list(plan.argv),
+                        "env": dict(plan.env),
+                        "sessions": list(plan.sessions),
+                        "skipped": dict(plan.skipped),
+                    }
                 )
             else:
                 out.rich(run_plan_text(plan, plain=out.plain))
@@ -283,51 +282,41 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         code = invoke(plan)
         rows = read_report(report)
     if args.json:
-        out.write(
-            dumps(
-                {
-                    "schema": 1,
-                    "exit_status": code,
-                    "sessions": [
-                        {
-                            "session": r.session,
-                            "package": r.package,
-                            "result": r.result,
-                            "duration": r.duration,
-                            "note": r.note,
-                        }
-                        for r in rows
-                    ],
-                }
-            )
+        out.json(
+            {
+                "schema": 1,
+                "exit_status": code,
+                "sessions": [
+                    {
+                        "session": r.session,
+                        "package": r.package,
+                        "result": r.result,
+                        "duration": r.duration,
+                        "note": r.note,
+                    }
+                    for r in rows
+                ],
+            }
         )
     elif rows:
         out.rich(run_summary_text(rows, code, plain=out.plain))
     return code
 
 
-def _compute_affected(
-    args: argparse.Namespace, workspace: Workspace, graph: DependencyGraph
-) -> Affected:
-    """The affected packages, from --files or git, as the options of affected ask."""
-    from noxgraph.affected import compute_affected  # noqa: PLC0415
-    from noxgraph.changes import changes_from_files, changes_from_git  # noqa: PLC0415
+def _affected_in(args: argparse.Namespace) -> tuple[Workspace, DependencyGraph, Affected]:
+    """The workspace, its graph and what the change affects, as the options ask."""
+    from noxgraph.affected import affected_in  # noqa: PLC0415
 
-    if args.files is not None:
-        if args.base or args.head or args.uncommitted is not None:
-            raise UsageError("--files names the changes itself; drop --base, --head, --uncommitted")
-        changes = changes_from_files(workspace.root, args.files)
-    else:
-        changes = changes_from_git(
-            workspace.root,
-            (pkg.path for pkg in workspace.packages),
-            base=args.base,
-            configured_base=workspace.config.base,
-            head=args.head,
-            uncommitted=args.uncommitted,
-            if_base_missing=args.if_base_missing,
-        )
-    return compute_affected(workspace, graph, changes)
+    if args.files is not None and (args.base or args.head or args.uncommitted is not None):
+        raise UsageError("--files names the changes itself; drop --base, --head, --uncommitted")
+    return affected_in(
+        args.root,
+        base=args.base,
+        head=args.head,
+        files=args.files,
+        uncommitted=args.uncommitted,
+        if_base_missing=args.if_base_missing,
+    )
 
 
 def _tasks_for(workspace: Workspace, task: str | None) -> list[str]:

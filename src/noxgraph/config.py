@@ -9,16 +9,14 @@ configuration is read, not when nox runs.
 
 from __future__ import annotations
 
-import difflib
 import re
-import shlex
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from noxgraph._toml import Table, describe
-from noxgraph.pyproject import KINDS, Kind, normalize_group
+from noxgraph.kinds import KINDS, Kind
+from noxgraph.pyproject import normalize_group
 
 __all__ = [
     "DEFAULT_TASKS",
@@ -110,6 +108,8 @@ def _check_keys(table: Table, known: tuple[str, ...], hint: str = "") -> None:
     for key in table.data:
         if key in known:
             continue
+        import difflib  # noqa: PLC0415 - only for the error message
+
         close = difflib.get_close_matches(key, known, n=1)
         suggestion = f"; did you mean {close[0]!r}?" if close else ""
         raise table.error(None, f"unknown key {key!r}{suggestion}{hint}")
@@ -130,6 +130,9 @@ def _kinds(table: Table, key: str) -> tuple[Kind, ...] | None:
 
 def _command(text: str, table: Table, key: str) -> tuple[str, ...]:
     """Split one command into argument templates and check its placeholders."""
+    import shlex  # noqa: PLC0415 - only when a configuration names commands
+    import string  # noqa: PLC0415
+
     try:
         argv = shlex.split(text)
     except ValueError as exc:

@@ -14,7 +14,6 @@ An edge points from the dependent to the dependency: ``app -> lib`` means
 from __future__ import annotations
 
 import itertools
-import os
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,8 +21,10 @@ from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
 
+from noxgraph._paths import relative
 from noxgraph.errors import CycleError
-from noxgraph.pyproject import KINDS, Declaration, Kind
+from noxgraph.kinds import KINDS, Kind
+from noxgraph.pyproject import Declaration
 from noxgraph.workspace import Workspace
 
 __all__ = ["DependencyGraph", "Edge", "Note", "build_graph"]
@@ -85,6 +86,11 @@ class Note:
 
 
 def _merge(source: str, target: str, kind: Kind, file: str, decls: Sequence[Declaration]) -> Edge:
+    if len(decls) == 1:
+        only = decls[0]
+        return Edge(
+            source, target, kind, only.specifier, only.extras, only.marker, file, tuple(decls)
+        )
     specs = [decl.specifier for decl in decls if decl.specifier]
     specifier = str(SpecifierSet(",".join(specs))) if specs else ""
     extras = sorted({extra for decl in decls for extra in decl.extras})
@@ -151,7 +157,7 @@ def _resolve(
         outcome = (
             f"the edge is drawn to member {by_name!r} by name" if by_name else "no edge is drawn"
         )
-        shown = Path(os.path.relpath(source.path, workspace.root)).as_posix()
+        shown = relative(source.path, workspace.root)
         notes.append(
             Note(
                 "warning",

@@ -239,10 +239,13 @@ class Sessions:
             session.install(*requirements)
 
     def _set_links(self, session: nox.Session, links: Iterable[Path]) -> None:
-        existing = [str(link) for link in links if link.is_dir()]
-        if existing:
-            session.env["PIP_FIND_LINKS"] = " ".join(existing)
-            session.env["UV_FIND_LINKS"] = ",".join(existing)
+        """Let pip and uv find the sibling wheels, after any find-links already set."""
+        ours = [str(link) for link in links if link.is_dir()]
+        if not ours:
+            return
+        for variable, separator in (("PIP_FIND_LINKS", " "), ("UV_FIND_LINKS", ",")):
+            theirs = os.environ.get(variable, "").strip()
+            session.env[variable] = separator.join([*ours, *([theirs] if theirs else [])])
 
     def _wheel_in(self, wheelhouse: Path, name: str) -> bool:
         """Whether the wheelhouse holds a wheel of ``name`` (a build left it there)."""
@@ -287,30 +290,21 @@ class Sessions:
                 session.notify(name, posargs=[MARKER, why])
 
     def _affected(self, session: nox.Session, options: argparse.Namespace) -> Affected:
-        from noxgraph.affected import compute_affected  # noqa: PLC0415 - only when it runs
-        from noxgraph.changes import changes_from_files, changes_from_git  # noqa: PLC0415
+        from noxgraph.affected import affected_in  # noqa: PLC0415 - only when it runs
         from noxgraph.errors import NoxgraphError  # noqa: PLC0415
-        from noxgraph.graph import build_graph  # noqa: PLC0415
-        from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
         try:
-            workspace = load_workspace(self.root)
-            graph = build_graph(workspace)
-            if options.files:
-                changes = changes_from_files(workspace.root, options.files)
-            else:
-                changes = changes_from_git(
-                    workspace.root,
-                    (pkg.path for pkg in workspace.packages),
-                    base=options.base,
-                    configured_base=workspace.config.base,
-                    head=options.head,
-                    uncommitted=options.uncommitted,
-                    if_base_missing=options.if_base_missing,
-                )
-            return compute_affected(workspace, graph, changes)
+            _, _, affected = affected_in(
+                self.root,
+                base=options.base,
+                head=options.head,
+                files=options.files,
+                uncommitted=options.uncommitted,
+                if_base_missing=options.if_base_missing,
+            )
         except NoxgraphError as exc:
             session.error(exc.message)
+        return affected
 
 
 class Generated(Sessions):

@@ -15,24 +15,24 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, canonicalize_name
 
-from noxgraph._toml import Table, describe, parse_toml
+from noxgraph._paths import relative
+from noxgraph._toml import Table, describe
+from noxgraph.kinds import Kind
 
 __all__ = [
-    "KINDS",
     "Declaration",
     "Document",
-    "Kind",
     "Package",
+    "ParsedRequirement",
     "Source",
     "Sources",
     "has_tests",
@@ -40,14 +40,10 @@ __all__ = [
     "looks_like_template",
     "normalize_group",
     "package_name",
-    "parse_document",
+    "parse_requirement",
     "read_package",
     "uv_sources",
 ]
-
-Kind = Literal["runtime", "optional", "group", "dev", "build"]
-#: Every edge kind, in the order they are listed everywhere.
-KINDS: tuple[Kind, ...] = ("runtime", "optional", "group", "dev", "build")
 
 SourceKind = Literal["path", "workspace", "git", "url", "index"]
 
@@ -94,7 +90,7 @@ class Declaration:
     constraint_note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Document:
     """A parsed ``pyproject.toml`` before it is known to be a package."""
 
@@ -102,8 +98,9 @@ class Document:
     display: str
     data: Mapping[str, Any]
 
-    @property
+    @functools.cached_property
     def table(self) -> Table:
+        """The whole document, as a :class:`Table` that names this file in errors."""
         return Table(self.data, self.display)
 
 
@@ -121,8 +118,12 @@ class Package:
     declarations: tuple[Declaration, ...]
     extras: tuple[str, ...]
     groups: tuple[str, ...]
-    has_tests: bool
     tool_config: Mapping[str, Any] | None = field(default=None, compare=False)
+
+    @functools.cached_property
+    def has_tests(self) -> bool:
+        """Whether the package has tests; looked up on first use (a folder listing)."""
+        return has_tests(self.path)
 
     def declarations_of(self, kind: Kind) -> Iterator[Declaration]:
         return (decl for decl in self.declarations if decl.kind == kind)
@@ -131,11 +132,6 @@ class Package:
 def normalize_group(name: str) -> str:
     """Dependency group and extra names compare normalized, as PEP 735 and 685 say."""
     return canonicalize_name(name)
-
-
-def parse_document(folder: Path, display: str, data: bytes) -> Document:
-    """Parse the bytes of ``folder/pyproject.toml``; bad TOML raises with the file and line."""
-    return Document(folder, display, parse_toml(data, display))
 
 
 def is_template_path(display: str) -> bool:
@@ -179,15 +175,46 @@ def package_name(doc: Document) -> tuple[str, str] | str:
     return canonical, written
 
 
-@functools.lru_cache(maxsize=8192)
-def _parse_requirement(text: str) -> Requirement:
-    # Workspaces repeat the same requirement strings across many packages.
-    return Requirement(text)
+@dataclass(frozen=True, slots=True)
+class ParsedRequirement:
+    """The parts of a parsed requirement noxgraph keeps, already as text."""
+
+    name: str
+    specifier: str
+    extras: tuple[str, ...]
+    marker: str | None
+    url: str | None
+
+    def encode(self) -> list[Any]:
+        """A JSON-ready form, for the parse cache."""
+        return [self.name, self.specifier, list(self.extras), self.marker, self.url]
+
+    @classmethod
+    def decode(cls, value: Any) -> ParsedRequirement:
+        name, specifier, extras, marker, url = value
+        return cls(str(name), str(specifier), tuple(map(str, extras)), marker, url)
 
 
-def _requirement(text: str, table: Table, key: str) -> Requirement:
+RequirementParser = Callable[[str], ParsedRequirement]
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_requirement(text: str) -> ParsedRequirement:
+    # Workspaces repeat the same requirement strings across many packages, and
+    # formatting a specifier back to text costs as much as parsing it.
+    req = Requirement(text)
+    return ParsedRequirement(
+        canonicalize_name(req.name),
+        str(req.specifier),
+        tuple(sorted(req.extras)),
+        str(req.marker) if req.marker else None,
+        req.url,
+    )
+
+
+def _requirement(text: str, table: Table, key: str) -> ParsedRequirement:
     try:
-        return _parse_requirement(text)
+        return parse_requirement(text)
     except InvalidRequirement as exc:
         detail = str(exc).splitlines()[0] if str(exc) else "invalid"
         raise table.error(key, f"invalid requirement {text!r}: {detail}") from None
@@ -195,7 +222,7 @@ def _requirement(text: str, table: Table, key: str) -> Requirement:
 
 def _lexical(folder: Path, text: str) -> Path:
     """``text`` (relative to ``folder`` or absolute) as an absolute, normalized path."""
-    return Path(os.path.normpath(folder / text))
+    return Path(os.path.normpath(os.path.join(folder, text)))  # noqa: PTH118 - hot path
 
 
 def _file_url_path(url: str, folder: Path) -> Path | None:
@@ -203,6 +230,8 @@ def _file_url_path(url: str, folder: Path) -> Path | None:
     expanded = url.replace("${PROJECT_ROOT}", folder.as_posix())
     if not expanded.lower().startswith("file:"):
         return None
+    from urllib.parse import unquote, urlsplit  # noqa: PLC0415 - file URLs are rare
+
     parts = urlsplit(expanded)
     if parts.netloc not in ("", "localhost"):
         return None
@@ -264,8 +293,11 @@ def uv_sources(doc: Document) -> dict[str, Source]:
 class _Reader:
     """Collects the declarations of one document; one instance per file."""
 
-    def __init__(self, doc: Document, self_name: str, sources: Sources) -> None:
+    def __init__(
+        self, doc: Document, self_name: str, sources: Sources, parse: RequirementParser
+    ) -> None:
         self.doc = doc
+        self.parse = parse
         self.self_name = self_name
         self.sources = sources
         self.declarations: list[Declaration] = []
@@ -279,32 +311,40 @@ class _Reader:
         table: Table,
         key: str,
         group: str | None = None,
+        where: str | None = None,
     ) -> None:
         """Record one PEP 508 string found at ``table``'s ``key``."""
-        req = _requirement(text, table, key)
-        name = canonicalize_name(req.name)
+        try:
+            req = self.parse(text)
+        except InvalidRequirement as exc:
+            detail = str(exc).splitlines()[0] if str(exc) else "invalid"
+            raise table.error(key, f"invalid requirement {text!r}: {detail}") from None
+        location = where or table.location(key)
         source: Source | None = None
         if req.url:
-            source = _url_source(req.url, self.doc.folder, table.location(key))
-        elif name in self.sources:
-            source = self.sources[name]
+            source = _url_source(req.url, self.doc.folder, location)
+        else:
+            source = self.sources.get(req.name)
         self.declarations.append(
             Declaration(
-                name=name,
-                kind=kind,
-                where=table.location(key),
-                requirement=text,
-                specifier=str(req.specifier),
-                extras=tuple(sorted(req.extras)),
-                marker=str(req.marker) if req.marker else None,
-                group=group,
-                source=source,
+                req.name,
+                kind,
+                location,
+                text,
+                req.specifier,
+                req.extras,
+                req.marker,
+                group,
+                source,
             )
         )
 
     def pep508_list(self, table: Table, key: str, kind: Kind, group: str | None = None) -> None:
-        for text in table.strings(key) or ():
-            self.pep508(text, kind, table, key, group)
+        values = table.strings(key)
+        if values:
+            where = table.location(key)
+            for text in values:
+                self.pep508(text, kind, table, key, group, where)
 
     # -- PEP 621, PEP 735, PEP 518 -------------------------------------------------
 
@@ -472,8 +512,7 @@ class _Reader:
             requirement += specifier
         if marker:
             requirement += f" ; {marker}"
-        parsed = _requirement(requirement, table, key)
-        marker = str(parsed.marker) if parsed.marker else None
+        marker = _requirement(requirement, table, key).marker
         self.declarations.append(
             Declaration(
                 name=name,
@@ -640,6 +679,7 @@ def read_package(
     root: Path,
     names: tuple[str, str],
     inherited_sources: Sources = {},  # noqa: B006 - read-only default
+    parse: RequirementParser = parse_requirement,
 ) -> Package:
     """Build the :class:`Package` that ``doc`` names (``names`` from :func:`package_name`).
 
@@ -648,7 +688,7 @@ def read_package(
     """
     canonical, written = names
     sources: dict[str, Source] = {**inherited_sources, **uv_sources(doc)}
-    reader = _Reader(doc, canonical, sources)
+    reader = _Reader(doc, canonical, sources, parse)
     reader.project()
     reader.dependency_groups()
     reader.build_system()
@@ -674,7 +714,7 @@ def read_package(
         own = tool.table("noxgraph")
         tool_config = own.data if own is not None else None
 
-    relpath = _relpath(doc.folder, root)
+    relpath = relative(doc.folder, root)
     return Package(
         name=canonical,
         display_name=written,
@@ -686,11 +726,5 @@ def read_package(
         declarations=tuple(reader.declarations),
         extras=tuple(dict.fromkeys(reader.extras)),
         groups=tuple(dict.fromkeys(reader.groups)),
-        has_tests=has_tests(doc.folder),
         tool_config=tool_config,
     )
-
-
-def _relpath(folder: Path, root: Path) -> str:
-    rel = os.path.relpath(folder, root)
-    return Path(rel).as_posix()

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from noxgraph.config import Task
 from noxgraph.errors import CycleError
 from noxgraph.graph import DependencyGraph, Edge
-from noxgraph.pyproject import KINDS, Kind, Package
+from noxgraph.kinds import KINDS, Kind
+from noxgraph.pyproject import Package
 from noxgraph.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -48,9 +49,13 @@ __all__ = [
 SCHEMA = 1
 
 
-def dumps(document: Mapping[str, Any]) -> str:
-    """JSON as every command prints it: indented, keys in contract order."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+def dumps(document: Mapping[str, Any], *, indent: bool = True) -> str:
+    """JSON as every command prints it, keys in contract order.
+
+    Indented for a person; compact for a program (``json`` only has a fast
+    encoder for compact output, which matters for thousands of entries).
+    """
+    return json.dumps(document, indent=2 if indent else None, ensure_ascii=False) + "\n"
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,17 @@ and submodules are scanned as repositories of their own.
 
 from __future__ import annotations
 
-import glob
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from noxgraph._cache import ParseCache
 from noxgraph._git import git_lines
-from noxgraph._toml import Table, read_toml
+from noxgraph._paths import relative
+from noxgraph._toml import Table, parse_toml, read_toml
 from noxgraph.config import Config, Task, parse_config, parse_package_tasks
 from noxgraph.errors import (
     DuplicateNameError,
@@ -31,11 +32,12 @@ from noxgraph.errors import (
 from noxgraph.pyproject import (
     Document,
     Package,
+    ParsedRequirement,
     Source,
     is_template_path,
     looks_like_template,
     package_name,
-    parse_document,
+    parse_requirement,
     read_package,
     uv_sources,
 )
@@ -102,8 +104,19 @@ class Workspace:
         return self._by_name.get(canonicalize_name(name))
 
     def tasks_of(self, name: str) -> Mapping[str, Task]:
-        """The tasks that apply to package ``name``: those it has sessions for."""
-        return self.tasks.get(name, {})
+        """The tasks that apply to package ``name``: those it has sessions for.
+
+        A task with no commands, or one that needs tests for a package without
+        any, does not apply.
+        """
+        pkg = self._by_name.get(name)
+        if pkg is None:
+            return {}
+        return {
+            task_name: task
+            for task_name, task in self.tasks.get(name, {}).items()
+            if task.commands and (not task.needs_tests or pkg.has_tests)
+        }
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -140,6 +153,8 @@ def _expand(root: Path, patterns: Iterable[str], table: Table | None, key: str) 
 
     A pattern without wildcards names one folder, which must hold one.
     """
+    import glob  # noqa: PLC0415 - scans and wrknv workspaces need no globbing
+
     found: list[Path] = []
     for pattern in patterns:
         clean = pattern.rstrip("/") or "."
@@ -148,10 +163,12 @@ def _expand(root: Path, patterns: Iterable[str], table: Table | None, key: str) 
         matches = sorted(glob.glob(clean, root_dir=root, recursive=True))
         if not _GLOB_CHARS & set(clean) and not (root / clean / "pyproject.toml").is_file():
             raise _error(table, key, f"member {pattern!r} has no pyproject.toml")
+        base = os.fspath(root)
+        # Plain strings, not Path objects: this runs once per member of the workspace.
         for match in matches:
-            folder = Path(os.path.normpath(root / match))
-            if (folder / "pyproject.toml").is_file():
-                found.append(folder)
+            folder = os.path.normpath(os.path.join(base, match))  # noqa: PTH118
+            if os.path.isfile(os.path.join(folder, "pyproject.toml")):  # noqa: PTH113, PTH118
+                found.append(Path(folder))
     return found
 
 
@@ -164,6 +181,8 @@ def _error(table: Table | None, key: str, message: str) -> NoxgraphError:
 def _members_from_globs(
     root: Path, table: Table | None, members: Iterable[str], exclude: Iterable[str]
 ) -> list[Path]:
+    import glob  # noqa: PLC0415
+
     included = _expand(root, members, table, "members")
     excluded = {
         Path(os.path.normpath(root / m))
@@ -292,15 +311,24 @@ class _Scan:
 
 
 def _rel(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path, root)).as_posix()
+    return relative(path, root)
 
 
 @dataclass
 class _Loader:
     root: Path
     tolerant: bool
+    cache: ParseCache = field(default_factory=lambda: ParseCache(None))
     problems: list[NoxgraphError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+    def requirement(self, text: str) -> ParsedRequirement:
+        return self.cache.requirement(
+            text,
+            lambda: parse_requirement(text),
+            ParsedRequirement.encode,
+            ParsedRequirement.decode,
+        )
 
     def fail(self, error: NoxgraphError) -> None:
         if not self.tolerant:
@@ -320,7 +348,9 @@ class _Loader:
             self.fail(PyprojectError(display, f"cannot be read: {exc.strerror or exc}"))
             return None
         try:
-            return parse_document(folder, display, data)
+            return Document(
+                folder, display, self.cache.document(data, lambda: parse_toml(data, display))
+            )
         except PyprojectError as exc:
             if looks_like_template(data):
                 self.skipped.append(Skipped(display, "is a template (Jinja markup), not TOML"))
@@ -329,7 +359,9 @@ class _Loader:
             return None
 
 
-def _uv_roots(docs: Mapping[Path, Document]) -> list[tuple[Path, set[Path], dict[str, Source]]]:
+def _uv_roots(
+    docs: Mapping[Path, Document], known: Mapping[Path, Sequence[Path]]
+) -> list[tuple[Path, set[Path], dict[str, Source]]]:
     """Every uv workspace root among ``docs``: its folder, its members, its sources.
 
     Innermost roots come first, so the first root that holds a package is the
@@ -341,6 +373,9 @@ def _uv_roots(docs: Mapping[Path, Document]) -> list[tuple[Path, set[Path], dict
         uv = tool.table("uv") if tool is not None else None
         workspace = uv.table("workspace") if uv is not None else None
         if workspace is None:
+            continue
+        if folder in known:
+            roots.append((folder, {folder, *known[folder]}, uv_sources(doc)))
             continue
         try:
             members = _members_from_globs(
@@ -420,6 +455,8 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         skipped.extend(scan.skipped)
         label = "scan"
     if config.exclude:
+        import glob  # noqa: PLC0415
+
         excluded = {
             Path(os.path.normpath(root / m))
             for pattern in config.exclude
@@ -447,17 +484,22 @@ def discover(root: Path | str) -> Discovery:
     return _discover(root_path, _Loader(root_path, tolerant=False))
 
 
-def load_workspace(root: Path | str, *, tolerant: bool = False) -> Workspace:
-    """Find and read every member under ``root``.
+def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> Workspace:
+    """Find and read every member under ``root`` (or of a :func:`discover` result).
 
     Errors in the input raise :class:`~noxgraph.errors.NoxgraphError`. With
     ``tolerant=True`` they are collected in ``Workspace.problems`` instead, as
     far as the workspace can still be read, so ``noxgraph check`` can list
     them all at once.
     """
-    root_path = _resolve_root(root)
-    loader = _Loader(root_path, tolerant)
-    found = _discover(root_path, loader)
+    if isinstance(root, Discovery):
+        found = root
+        root_path = found.root
+        loader = _Loader(root_path, tolerant, ParseCache.for_root(root_path))
+    else:
+        root_path = _resolve_root(root)
+        loader = _Loader(root_path, tolerant, ParseCache.for_root(root_path))
+        found = _discover(root_path, loader)
     loader.skipped.extend(found.skipped)
 
     docs: dict[Path, Document] = {}
@@ -465,7 +507,9 @@ def load_workspace(root: Path | str, *, tolerant: bool = False) -> Workspace:
         doc = found.root_doc if folder == root_path else loader.document(folder)
         if doc is not None:
             docs[folder] = doc
-    uv_roots = _uv_roots(docs)
+    # Discovery already expanded the root's uv members; do not glob them twice.
+    known = {root_path: found.folders} if found.label.endswith("[tool.uv.workspace]") else {}
+    uv_roots = _uv_roots(docs, known)
 
     packages: list[Package] = []
     for folder, doc in docs.items():
@@ -481,13 +525,20 @@ def load_workspace(root: Path | str, *, tolerant: bool = False) -> Workspace:
                         inherited = sources
                     break
             packages.append(
-                read_package(doc, root=root_path, names=names, inherited_sources=inherited)
+                read_package(
+                    doc,
+                    root=root_path,
+                    names=names,
+                    inherited_sources=inherited,
+                    parse=loader.requirement,
+                )
             )
         except NoxgraphError as exc:
             loader.fail(exc)
 
     packages = _unique(packages, loader, scanned=found.label == "scan")
     tasks = _package_tasks(packages, found.config, root_path, loader)
+    loader.cache.save()
     return Workspace(
         root=root_path,
         config=found.config,
@@ -554,7 +605,8 @@ def _unique(packages: list[Package], loader: _Loader, *, scanned: bool) -> list[
 def _package_tasks(
     packages: Iterable[Package], config: Config, root: Path, loader: _Loader
 ) -> dict[str, dict[str, Task]]:
-    """Each member's tasks: the workspace's, overridden by its own ``[tool.noxgraph]``."""
+    """Each member's configured tasks: the workspace's, overridden by its own
+    ``[tool.noxgraph]`` (checked now, so a bad override is an error at load)."""
     result: dict[str, dict[str, Task]] = {}
     for pkg in packages:
         tasks: Mapping[str, Task] = config.tasks
@@ -564,9 +616,5 @@ def _package_tasks(
                 tasks = parse_package_tasks(pkg.tool_config, pkg.pyproject, config.tasks)
             except NoxgraphError as exc:
                 loader.fail(exc)
-        result[pkg.name] = {
-            name: task
-            for name, task in tasks.items()
-            if task.commands and (pkg.has_tests or not task.needs_tests)
-        }
+        result[pkg.name] = dict(tasks)
     return result

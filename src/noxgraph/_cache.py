@@ -1,0 +1,145 @@
+"""Parse results kept between runs, keyed by content, in the user's cache folder.
+
+Parsing every ``pyproject.toml`` and every requirement string is most of what
+noxgraph spends on a large workspace, and most files do not change between two
+runs. The cache maps the SHA-1 of a file's bytes to its parsed TOML, and a
+requirement string to its parsed fields, so it can never be stale: changed
+bytes are a new key. It is JSON (data only, never code), written atomically,
+and holds only what the last run used, so it does not grow without bound. A
+cache that cannot be read or written is ignored: it only ever saves time.
+
+``NOXGRAPH_CACHE_DIR`` moves it (default ``$XDG_CACHE_HOME/noxgraph``, else
+``~/.cache/noxgraph``); ``NOXGRAPH_NO_CACHE=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["ParseCache"]
+
+_FORMAT = 1
+T = TypeVar("T")
+
+
+def _versions() -> str:
+    """The parsers whose output is cached: a new version of any starts afresh."""
+    import packaging  # noqa: PLC0415 - only their versions are needed here
+    import tomli  # noqa: PLC0415
+
+    from noxgraph import __version__  # noqa: PLC0415
+
+    return f"noxgraph={__version__},tomli={tomli.__version__},packaging={packaging.__version__}"
+
+
+def _folder() -> Path | None:
+    if os.environ.get("NOXGRAPH_NO_CACHE"):
+        return None
+    chosen = os.environ.get("NOXGRAPH_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")  # noqa: PTH118
+    return Path(base) / "noxgraph"
+
+
+class ParseCache:
+    """The parse cache of one workspace (one file per workspace root)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._documents: dict[str, Any] = {}
+        self._requirements: dict[str, Any] = {}
+        self._used_documents: dict[str, Any] = {}
+        self._used_requirements: dict[str, Any] = {}
+        self._missed = False
+        if path is not None:
+            self._load(path)
+
+    @classmethod
+    def for_root(cls, root: Path) -> ParseCache:
+        folder = _folder()
+        if folder is None:
+            return cls(None)
+        key = hashlib.sha256(os.fsencode(root)).hexdigest()[:20]
+        return cls(folder / f"parsed-{key}.json")
+
+    def _load(self, path: Path) -> None:
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != _FORMAT
+            or data.get("versions") != _versions()
+        ):
+            return
+        documents, requirements = data.get("documents"), data.get("requirements")
+        if isinstance(documents, dict) and isinstance(requirements, dict):
+            self._documents, self._requirements = documents, requirements
+
+    def document(self, content: bytes, parse: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The parsed TOML of ``content``: from the cache, or ``parse()`` and remember it."""
+        key = hashlib.sha1(content, usedforsecurity=False).hexdigest()
+        found = self._documents.get(key)
+        if isinstance(found, dict):
+            self._used_documents[key] = found
+            return found
+        parsed = parse()
+        self._missed = True
+        with contextlib.suppress(TypeError, ValueError):
+            # Documents holding TOML dates are not JSON; they are parsed each time.
+            json.dumps(parsed)
+            self._used_documents[key] = parsed
+        return parsed
+
+    def requirement(
+        self,
+        text: str,
+        parse: Callable[[], T],
+        encode: Callable[[T], Any],
+        decode: Callable[[Any], T],
+    ) -> T:
+        """A parsed requirement string, cached as ``encode()``'s JSON-ready value."""
+        found = self._requirements.get(text)
+        if found is not None:
+            with contextlib.suppress(TypeError, ValueError, IndexError):
+                value = decode(found)
+                self._used_requirements[text] = found
+                return value
+        value = parse()
+        self._missed = True
+        self._used_requirements[text] = encode(value)
+        return value
+
+    def save(self) -> None:
+        """Write what this run used, when it parsed anything new; errors are ignored."""
+        unused = len(self._used_documents) != len(self._documents) or len(
+            self._used_requirements
+        ) != len(self._requirements)
+        if self.path is None or not (self._missed or unused):
+            return
+        payload = {
+            "format": _FORMAT,
+            "versions": _versions(),
+            "documents": self._used_documents,
+            "requirements": self._used_requirements,
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
+                "w", encoding="utf-8", dir=self.path.parent, prefix=".parsed-", delete=False
+            )
+            with handle:
+                json.dump(payload, handle, separators=(",", ":"))
+            Path(handle.name).replace(self.path)
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                Path(handle.name).unlink()
