@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import synth  # noqa: E402 - the folder above is put on sys.path first
+import synth
 
 WORK = Path(__file__).resolve().parent / ".work"
 
