@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["ParseCache"]
+__all__ = ["ParseCache", "cache_file", "read_json", "write_json"]
 
 _FORMAT = 1
 T = TypeVar("T")
@@ -49,6 +49,50 @@ def _folder() -> Path | None:
     return Path(base) / "noxgraph"
 
 
+def cache_file(kind: str, root: Path) -> Path | None:
+    """The cache file of ``kind`` for the workspace at ``root``; ``None`` when turned off."""
+    folder = _folder()
+    if folder is None:
+        return None
+    key = hashlib.sha256(os.fsencode(root)).hexdigest()[:20]
+    return folder / f"{kind}-{key}.json"
+
+
+def read_json(path: Path | None) -> dict[str, Any]:
+    """A cache file's content for this version of noxgraph and its parsers, else ``{}``."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != _FORMAT
+        or data.get("versions") != _versions()
+    ):
+        return {}
+    return data
+
+
+def write_json(path: Path | None, content: dict[str, Any]) -> None:
+    """Replace a cache file atomically; a failure only means no cache next time."""
+    if path is None:
+        return
+    payload = {"format": _FORMAT, "versions": _versions(), **content}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.stem}-", delete=False
+        )
+        with handle:
+            json.dump(payload, handle, separators=(",", ":"))
+        Path(handle.name).replace(path)
+    except OSError:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            Path(handle.name).unlink()
+
+
 class ParseCache:
     """The parse cache of one workspace (one file per workspace root)."""
 
@@ -64,23 +108,10 @@ class ParseCache:
 
     @classmethod
     def for_root(cls, root: Path) -> ParseCache:
-        folder = _folder()
-        if folder is None:
-            return cls(None)
-        key = hashlib.sha256(os.fsencode(root)).hexdigest()[:20]
-        return cls(folder / f"parsed-{key}.json")
+        return cls(cache_file("parsed", root))
 
     def _load(self, path: Path) -> None:
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != _FORMAT
-            or data.get("versions") != _versions()
-        ):
-            return
+        data = read_json(path)
         documents, requirements = data.get("documents"), data.get("requirements")
         if isinstance(documents, dict) and isinstance(requirements, dict):
             self._documents, self._requirements = documents, requirements
@@ -126,20 +157,7 @@ class ParseCache:
         ) != len(self._requirements)
         if self.path is None or not (self._missed or unused):
             return
-        payload = {
-            "format": _FORMAT,
-            "versions": _versions(),
-            "documents": self._used_documents,
-            "requirements": self._used_requirements,
-        }
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
-                "w", encoding="utf-8", dir=self.path.parent, prefix=".parsed-", delete=False
-            )
-            with handle:
-                json.dump(payload, handle, separators=(",", ":"))
-            Path(handle.name).replace(self.path)
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                Path(handle.name).unlink()
+        write_json(
+            self.path,
+            {"documents": self._used_documents, "requirements": self._used_requirements},
+        )

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from noxgraph._cache import cache_file, read_json, write_json
 from noxgraph.pyproject import has_tests
 from noxgraph.workspace import Discovery, discover
 
@@ -53,19 +56,60 @@ def _pyproject_of(folder: str) -> str:
     return "pyproject.toml" if folder == "." else f"{folder}/pyproject.toml"
 
 
-def read_inputs(found: Discovery | Path) -> Inputs:
-    """Hash every input of the workspace (discovering it first when given a root)."""
+def read_inputs(found: Discovery | Path, *, reuse_by_stat: bool = False) -> Inputs:
+    """Hash every input of the workspace (discovering it first when given a root).
+
+    ``noxgraph generate`` hashes every file. The check at nox load time may
+    ``reuse_by_stat``: a file whose size, modification time and inode are those
+    it had at the last check keeps the hash it had, and a folder whose
+    modification time is unchanged keeps its answer about tests (adding a tests
+    folder or module changes the folder's modification time). The check only
+    warns, and it runs at every nox load, so it trades that for speed.
+    """
     discovery = found if isinstance(found, Discovery) else discover(found)
     root = discovery.root
-    files = {name: _hash(root / name) for name in discovery.inputs}
-    tested = tuple(
-        sorted(
-            _relative_folder(name)
-            for name in discovery.inputs
-            if name.endswith("pyproject.toml") and has_tests(root / _relative_folder(name))
-        )
-    )
-    return Inputs(files, tested)
+    remembered: dict[str, Any] = {}
+    cache = cache_file("inputs", root) if reuse_by_stat else None
+    if cache is not None:
+        remembered = read_json(cache)
+    old_files: dict[str, Any] = remembered.get("files", {})
+    old_folders: dict[str, Any] = remembered.get("folders", {})
+    new_files: dict[str, list[Any]] = {}
+    new_folders: dict[str, list[Any]] = {}
+    files: dict[str, str] = {}
+    tested: list[str] = []
+    base = os.fspath(root)
+    # Strings and os.stat, not Path objects: this runs at every nox load, per package.
+    for name in discovery.inputs:
+        path = os.path.join(base, name)  # noqa: PTH118
+        try:
+            stat = os.stat(path)  # noqa: PTH116
+        except OSError:
+            files[name] = _MISSING
+            continue
+        key = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        old = old_files.get(name)
+        digest = old[3] if isinstance(old, list) and old[:3] == key else _hash(Path(path))
+        files[name] = digest
+        new_files[name] = [*key, digest]
+        if not name.endswith("pyproject.toml"):
+            continue
+        folder = _relative_folder(name)
+        try:
+            folder_time = os.stat(os.path.dirname(path)).st_mtime_ns  # noqa: PTH116, PTH120
+        except OSError:
+            continue
+        previous = old_folders.get(folder)
+        if isinstance(previous, list) and previous[0] == folder_time:
+            answer = bool(previous[1])
+        else:
+            answer = has_tests(Path(path).parent)
+        new_folders[folder] = [folder_time, answer]
+        if answer:
+            tested.append(folder)
+    if cache is not None and (new_files != old_files or new_folders != old_folders):
+        write_json(cache, {"files": new_files, "folders": new_folders})
+    return Inputs(files, tuple(sorted(tested)))
 
 
 def compare(recorded: Inputs, current: Inputs) -> list[str]:

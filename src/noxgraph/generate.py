@@ -17,6 +17,7 @@ import contextlib
 import difflib
 import json
 import os
+import re
 import string
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -59,6 +60,11 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=True)
 
 
+def _blob(value: object) -> str:
+    """Data as one Python string literal of JSON: one token for the parser, ASCII only."""
+    return ascii(json.dumps(value, separators=(",", ":")))
+
+
 def _tuple(items: Sequence[str]) -> str:
     if len(items) == 1:
         return f"({items[0]},)"
@@ -87,19 +93,95 @@ def _task_table(workspace: Workspace) -> dict[str, Task]:
     return table
 
 
-def _session_line(spec: SessionSpec, defaults: Task) -> str:
+#: What may appear in a session table: canonical names, with normalized extras.
+_TABLE_TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\[[a-z0-9,-]+\])?\Z")
+
+
+def _session_call(spec: SessionSpec, defaults: Task) -> str:
+    """One ``session(...)`` call, for a session that carries text other than names."""
     args = [_q(spec.task), _q(spec.package or "")]
     if spec.requires:
-        args.append(f"requires={_strings(spec.requires)}")
+        after = " ".join(name.split("-", 1)[1] for name in spec.requires)
+        args.append(f"after={_q(after)}")
     if spec.siblings:
         args.append(f"siblings={_strings([sibling_text(s) for s in spec.siblings])}")
     if spec.install != defaults.install:
         args.append(f"install={_strings(spec.install)}")
     if spec.prebuild:
-        args.append(f"prebuild={_strings(spec.prebuild)}")
+        args.append(f"prebuild={_q(' '.join(spec.prebuild))}")
     if spec.commands != defaults.commands:
         args.append(f"commands={_commands(spec.commands)}")
     return f"session({', '.join(args)})"
+
+
+def _table_line(
+    spec: SessionSpec, defaults: Task, installs: dict[tuple[str, ...], str]
+) -> list[str] | None:
+    """The fields of a session table line, or ``None`` when the session needs a call.
+
+    A table holds only names (nox parses the whole noxfile at every load, and a
+    table is one string however many sessions it lists); a session with a
+    marker, other commands, or anything but a name goes in a ``session(...)``
+    call instead.
+    """
+    if spec.commands != defaults.commands or any(s.marker for s in spec.siblings):
+        return None
+    fields = [spec.package or ""]
+    if spec.requires:
+        fields += ["after:", *(name.split("-", 1)[1] for name in spec.requires)]
+    if spec.siblings:
+        fields += ["siblings:", *(sibling_text(s) for s in spec.siblings)]
+    if spec.install != defaults.install:
+        fields += ["install:", installs.setdefault(spec.install, str(len(installs) + 1))]
+    if spec.prebuild:
+        fields += ["prebuild:", *spec.prebuild]
+    names = [f for f in fields if not f.endswith(":")]
+    if not all(_TABLE_TOKEN.match(name) for name in names if name not in installs.values()):
+        return None
+    return fields
+
+
+def _session_lines(specs: Sequence[SessionSpec], tasks: dict[str, Task]) -> tuple[str, str]:
+    """The session tables and calls, in build order, and the shared install lists."""
+    lines: list[str] = []
+    installs: dict[tuple[str, ...], str] = {}
+    table: list[list[str]] = []
+    table_task = ""
+
+    def flush() -> None:
+        if not table:
+            return
+        # No column padding: a new package must be a one-line change in a diff.
+        rows = [
+            fields[0] + "".join(f"  {f}" if f.endswith(":") else f" {f}" for f in fields[1:])
+            for fields in table
+        ]
+        lines.append(f'workspace.sessions({_q(table_task)}, r"""')
+        lines.extend(rows)
+        lines.append('""")')
+        table.clear()
+
+    for spec in specs:
+        if spec.kind == "affected":
+            continue
+        if spec.kind == "all":
+            flush()
+            lines.append(f"workspace.aggregates({_q(spec.task)})\n")
+            continue
+        fields = _table_line(spec, tasks[spec.task], installs)
+        if fields is None:
+            flush()
+            lines.append(_session_call(spec, tasks[spec.task]))
+            continue
+        if table and table_task != spec.task:
+            flush()
+        table_task = spec.task
+        table.append(fields)
+    flush()
+    shared = "\n".join(
+        f"        {_q(key)}: {_strings(install)}," for install, key in installs.items()
+    )
+    return "\n".join(lines), shared
 
 
 @dataclass(frozen=True)
@@ -116,12 +198,7 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
     specs = build_specs(workspace, graph)
     inputs = read_inputs(workspace.root)
     tasks = _task_table(workspace)
-    lines: list[str] = []
-    for spec in specs:
-        if spec.kind == "package":
-            lines.append(_session_line(spec, tasks[spec.task]))
-        elif spec.kind == "all":
-            lines.append(f"workspace.aggregates({_q(spec.task)})\n")
+    sessions, installs = _session_lines(specs, tasks)
     root = Path(os.path.relpath(workspace.root, output.parent.resolve())).as_posix()
     indent = " " * 8
     values = {
@@ -136,19 +213,17 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
         "fingerprint_literal": _q(inputs.fingerprint),
         "venv_backend": _q(workspace.config.venv_backend),
         "wheelhouse": _q(workspace.config.wheelhouse),
-        "packages": "\n".join(
-            f"{indent}{_q(pkg.name)}: {_q(pkg.relpath)}," for pkg in workspace.packages
-        ),
+        "packages": _blob({pkg.name: pkg.relpath for pkg in workspace.packages}),
         "tasks": "\n".join(
             f'{indent}{_q(name)}: {{"commands": {_commands(task.commands)},'
             f' "install": {_strings(task.install)}}},'
             for name, task in tasks.items()
         ),
-        "inputs": "\n".join(
-            f"{indent}{_q(name)}: {_q(digest)}," for name, digest in sorted(inputs.files.items())
+        "inputs": _blob(
+            {"files": dict(sorted(inputs.files.items())), "tested": list(inputs.tested)}
         ),
-        "tested": "\n".join(f"{indent}{_q(folder)}," for folder in inputs.tested),
-        "sessions": "\n".join(lines),
+        "installs": installs,
+        "sessions": sessions,
     }
     template = (
         resources.files("noxgraph")

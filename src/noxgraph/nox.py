@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import nox
-from packaging.requirements import Requirement
 
 from noxgraph.sessions import (
     ENV_NOT_AFFECTED,
@@ -68,7 +67,9 @@ def sibling_requirement(sibling: Sibling, folder: Path) -> str:
 
 
 def parse_sibling(text: str) -> Sibling:
-    """The inverse of ``str()`` on the PEP 508 form a generated noxfile stores."""
+    """The inverse of :func:`sibling_text`: a generated noxfile's form of a sibling."""
+    from packaging.requirements import Requirement  # noqa: PLC0415 - test sessions only
+
     req = Requirement(text)
     return Sibling(req.name, tuple(sorted(req.extras)), str(req.marker) if req.marker else None)
 
@@ -323,49 +324,89 @@ class Generated(Sessions):
         fingerprint: str,
         venv_backend: str,
         wheelhouse: str,
-        packages: Mapping[str, str],
+        packages: str,
         tasks: Mapping[str, Mapping[str, Any]],
-        inputs: Mapping[str, str],
-        tested: Sequence[str],
+        installs: Mapping[str, Sequence[str]],
+        inputs: str,
     ) -> None:
         super().__init__(
             (Path(noxfile).parent / root).resolve(),
             venv_backend=venv_backend,
             wheelhouse=wheelhouse,
-            packages=packages,
+            packages=json.loads(packages),
         )
         self.noxfile = Path(noxfile)
         self.generated_by = noxgraph
+        # nox checked this noxfile's PEP 723 block before loading it, in this very
+        # interpreter (or re-ran itself in one that satisfies it, setting the same
+        # variable); the workers it starts for -j run here too and need not check
+        # again, which costs each of them a walk over every installed distribution.
+        os.environ.setdefault("NOX_SCRIPT_MODE", "none")
         self.fingerprint = fingerprint
         self.tasks = tasks
-        self.inputs = dict(inputs)
-        self.tested = tuple(tested)
+        self.installs = installs
+        self._inputs = inputs
 
     def session(
         self,
         task: str,
         package: str,
         *,
-        requires: Sequence[str] = (),
+        after: str = "",
         siblings: Sequence[str] = (),
         install: Sequence[str] | None = None,
-        prebuild: Sequence[str] = (),
+        prebuild: str = "",
         commands: Sequence[Sequence[str]] | None = None,
     ) -> None:
-        """Register ``<task>-<package>``; commands and installs default to the task's."""
+        """Register ``<task>-<package>``, after the same task of the packages in ``after``.
+
+        ``after`` and ``prebuild`` are package names separated by spaces; commands
+        and installs default to the task's.
+        """
         defaults = self.tasks[task]
         spec = SessionSpec(
             name=session_name(task, package),
             kind="package",
             task=task,
             package=package,
-            requires=tuple(requires),
+            requires=tuple(session_name(task, name) for name in after.split()),
             commands=tuple(tuple(argv) for argv in (commands or defaults["commands"])),
             install=tuple(defaults["install"] if install is None else install),
             siblings=tuple(parse_sibling(text) for text in siblings),
-            prebuild=tuple(prebuild),
+            prebuild=tuple(prebuild.split()),
         )
         self.add(spec)
+
+    def sessions(self, task: str, table: str) -> None:
+        """Register the sessions of a table, one line each (see the noxfile's comment)."""
+        for line in table.splitlines():
+            tokens = line.split()
+            if not tokens:
+                continue
+            fields: dict[str, list[str]] = {
+                "after": [],
+                "siblings": [],
+                "install": [],
+                "prebuild": [],
+            }
+            current: list[str] | None = None
+            for token in tokens[1:]:
+                if token.endswith(":") and token[:-1] in fields:
+                    current = fields[token[:-1]]
+                elif current is None:
+                    msg = f"noxgraph: session table line {line.strip()!r}: {token!r} has no field"
+                    raise ValueError(msg)
+                else:
+                    current.append(token)
+            install = fields["install"]
+            self.session(
+                task,
+                tokens[0],
+                after=" ".join(fields["after"]),
+                siblings=fields["siblings"],
+                install=self.installs[install[0]] if install else None,
+                prebuild=" ".join(fields["prebuild"]),
+            )
 
     def aggregates(self, task: str) -> None:
         """Register ``<task>-all`` (every package session of the task) and ``<task>-affected``."""
@@ -391,11 +432,12 @@ class Generated(Sessions):
         )
 
         try:
-            current = read_inputs(self.root)
+            current = read_inputs(self.root, reuse_by_stat=True)
         except NoxgraphError as exc:
             _log.warning(f"noxgraph: cannot check whether {self.noxfile.name} is current: {exc}")
             return
-        changes = compare(Inputs(self.inputs, self.tested), current)
+        recorded = json.loads(self._inputs)
+        changes = compare(Inputs(recorded["files"], tuple(recorded["tested"])), current)
         if changes:
             _log.warning(
                 f"noxgraph: the workspace changed since {self.noxfile.name} was generated"

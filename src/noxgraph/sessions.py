@@ -19,10 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from noxgraph.config import Task
 from noxgraph.errors import WorkspaceError
 
 if TYPE_CHECKING:
+    from noxgraph.config import Task
     from noxgraph.graph import DependencyGraph
     from noxgraph.pyproject import Declaration, Package
     from noxgraph.workspace import Workspace

@@ -466,7 +466,10 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
     if root_doc is not None and root not in folders:
         folders.insert(0, root)
     unique = tuple(dict.fromkeys(folders))
-    inputs.extend(_rel(folder / "pyproject.toml", root) for folder in unique)
+    inputs.extend(
+        "pyproject.toml" if folder == "." else f"{folder}/pyproject.toml"
+        for folder in (relative(f, root) for f in unique)
+    )
     return Discovery(
         root=root,
         config=config,
