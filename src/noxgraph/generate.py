@@ -362,6 +362,11 @@ def generate(
     if not folder.is_dir():
         raise GenerateError(f"{display}: folder {folder} does not exist")
     with _locked(folder):
+        # A run killed outright (SIGKILL) leaves its temporary file; holding the
+        # lock, no other run is writing one now.
+        for leftover in folder.glob(f".{output.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
         existing = _read(output, display)
         wanted = compose(existing, rendered.text, force=force, display=display)
         if wanted == existing:
