@@ -473,8 +473,10 @@ def _explain(pkg: AffectedPackage) -> str:
 
 def _changes_line(affected: Affected) -> str:
     changes = affected.changes
+    count = len(changes.files)
+    files = f"{count} changed file{'' if count == 1 else 's'}"
     if changes.source == "files":
-        return f"{len(changes.files)} files named with --files"
+        return f"{files}, named with --files"
     parts = []
     for repo in changes.repositories:
         if repo.missing_base:
@@ -483,7 +485,7 @@ def _changes_line(affected: Affected) -> str:
         short = (repo.merge_base or "")[:10]
         extra = " plus uncommitted and untracked files" if repo.uncommitted else ""
         parts.append(f"{repo.path}: {repo.base}...{repo.head} (merge base {short}){extra}")
-    return f"{len(changes.files)} changed files; " + "; ".join(parts)
+    return f"{files}; " + "; ".join(parts)
 
 
 def affected_text(affected: Affected, *, explain: bool, plain: bool) -> RenderableType:
@@ -495,7 +497,8 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
     if not count:
         parts.append(Text("No package is affected.", style="bold"))
     else:
-        parts.append(Text(f"{count} packages affected, in build order:", style="bold"))
+        noun = "package" if count == 1 else "packages"
+        parts.append(Text(f"{count} {noun} affected, in build order:", style="bold"))
         table = _table(plain, "package", "path", *(("reason",) if explain else ()))
         for pkg in affected.packages:
             table.add_row(pkg.name, pkg.path, *((_explain(pkg),) if explain else ()))
