@@ -376,3 +376,23 @@ def test_nothing_affected_is_a_clean_answer(tmp_path: Path, fmt: str) -> None:
         assert json.loads(run.out)["affected"] == []
     else:
         assert run.out == ""
+
+
+def test_a_deleted_stray_copy_of_a_member_is_no_package(tmp_path: Path) -> None:
+    """Reduced from Arize-ai/openinference 373b2d61a: a stray root pyproject.toml named
+    like a member elsewhere was deleted; its folder (the root) must not become that
+    member's, or every loose file in the repository would count for it."""
+    root = init_repo(tmp_path)
+    package(root, ".", "instrumentation-x")
+    package(root, "python/instrumentation-x", "instrumentation-x")
+    package(root, "python/core", "core")
+    write(root / "requirements.txt", "x\n")
+    commit_all(root, "a stray copy at the root")
+    git(root, "checkout", "-q", "-b", "cleanup")
+    (root / "pyproject.toml").unlink()
+    (root / "requirements.txt").unlink()
+    commit_all(root, "remove the stray copy")
+    document = _affected(root)
+    assert document["affected"] == []
+    assert document["deleted_packages"] == []
+    assert document["unowned_files"] == ["pyproject.toml", "requirements.txt"]

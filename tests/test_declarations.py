@@ -177,6 +177,10 @@ def test_poetry_tables_with_path_optional_extras_markers_groups_and_dev(tmp_path
         (">=1.2 <2", "<2,>=1.2"),
         ("~=1.2", "~=1.2"),
         ("*", ""),
+        # Pre- and post-releases, as langgraph's scheduler-kafka had ("crc32c = ^2.7.post1").
+        ("^2.7.post1", "<3,>=2.7.post1"),
+        ("^1.0b1", "<2,>=1.0b1"),
+        ("~1.2rc1", "<1.3,>=1.2rc1"),
     ],
 )
 def test_poetry_constraints_become_pep440(tmp_path: Path, constraint: str, expected: str) -> None:

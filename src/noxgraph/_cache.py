@@ -125,8 +125,9 @@ class ParseCache:
             return found
         parsed = parse()
         self._missed = True
-        with contextlib.suppress(TypeError, ValueError):
-            # Documents holding TOML dates are not JSON; they are parsed each time.
+        with contextlib.suppress(TypeError, ValueError, RecursionError):
+            # Documents holding TOML dates, or nested past what json can write, are
+            # parsed each time.
             json.dumps(parsed)
             self._used_documents[key] = parsed
         return parsed

@@ -32,7 +32,10 @@ def describe(value: object, limit: int = 60) -> str:
         list: "array",
         dict: "table",
     }.get(type(value), type(value).__name__)
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = "(nested too deeply to show)"
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{kind} {text}"

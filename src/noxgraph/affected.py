@@ -104,12 +104,23 @@ class _Patterns:
         return self._spec is not None and self._spec.match_file(path)
 
 
-def _owners(workspace: Workspace, former: Iterable[FormerPackage]) -> dict[str, tuple[str, bool]]:
-    """Folder (relative POSIX) -> (package name, is a package deleted since the base)."""
+def _owners(
+    workspace: Workspace, former: Iterable[FormerPackage], arrived: set[str]
+) -> dict[str, tuple[str, bool]]:
+    """Folder (relative POSIX) -> (package name, is a package deleted since the base).
+
+    A ``pyproject.toml`` gone from where it was names either a deleted package, or a
+    package that moved (its name is a member whose ``pyproject.toml`` ``arrived``:
+    added or renamed in the same change), whose old folder is still its own. One whose
+    name is a member that did not move was a stray copy, and counts for nothing.
+    """
     owners: dict[str, tuple[str, bool]] = {}
-    current = set(workspace.names)
+    current = {pkg.name: pkg.pyproject for pkg in workspace.packages}
     for gone in former:
-        owners[gone.folder] = (gone.name, gone.name not in current)
+        if gone.name not in current:
+            owners[gone.folder] = (gone.name, True)
+        elif current[gone.name] in arrived:
+            owners[gone.folder] = (gone.name, False)
     for pkg in workspace.packages:
         owners[pkg.relpath] = (pkg.name, False)
     return owners
@@ -149,7 +160,8 @@ def compute_affected(workspace: Workspace, graph: DependencyGraph, changes: Chan
     """Classify every changed file and spread "affected" over the graph."""
     config = workspace.config
     ignored, global_ = _Patterns(config.ignore), _Patterns(config.global_files)
-    owners = _owners(workspace, changes.former)
+    arrived = {c.path for c in changes.files if c.status in ("added", "renamed", "untracked")}
+    owners = _owners(workspace, changes.former, arrived)
     files: list[FileOwner] = []
     changed: dict[str, list[str]] = {}
     deleted: dict[str, FormerPackage] = {}

@@ -562,7 +562,8 @@ def _from_cwd(path: Path) -> str:
     """``path`` as the user would type it from here: relative unless that climbs far."""
     relative = os.path.relpath(path)
     if relative.startswith(os.pardir + os.sep + os.pardir):
-        return str(Path(path).resolve())
+        # abspath, not resolve: the file named is the one the user has, not a link's target.
+        return os.path.abspath(path)  # noqa: PTH100
     return Path(relative).as_posix()
 
 
@@ -582,6 +583,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    for stream in (sys.stdout, sys.stderr):
+        # A folder name that is not UTF-8 must print as escapes, never stop the command.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     on_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if on_main_thread else None
     try:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from noxgraph._paths import relative
 from noxgraph._toml import Table, describe
@@ -322,7 +323,7 @@ class _Reader:
         location = where or table.location(key)
         source: Source | None = None
         if req.url:
-            source = _url_source(req.url, self.doc.folder, location)
+            source = self.url_source(req.url, table, key, location)
         else:
             source = self.sources.get(req.name)
         self.declarations.append(
@@ -338,6 +339,12 @@ class _Reader:
                 source,
             )
         )
+
+    def url_source(self, url: str, table: Table, key: str, where: str) -> Source:
+        try:
+            return _url_source(url, self.doc.folder, where)
+        except ValueError as exc:
+            raise table.error(key, f"invalid URL {url!r}: {exc}") from None
 
     def pep508_list(self, table: Table, key: str, kind: Kind, group: str | None = None) -> None:
         values = table.strings(key)
@@ -412,7 +419,7 @@ class _Reader:
                 name = canonicalize_name(part[4:])
         where = table.location(key)
         if "://" in location or location.startswith("file:"):
-            source = _url_source(location, self.doc.folder, where)
+            source = self.url_source(location, table, key, where)
         else:
             source = Source("path", location, where, _lexical(self.doc.folder, location))
         if source.kind == "path" and source.path is not None:
@@ -552,7 +559,9 @@ def _poetry_clause(clause: str) -> str:
         return ""
     if clause[0] in "^~" and not clause.startswith("~="):
         base = clause[1:].strip()
-        parts = [int(p) for p in base.split(".")]
+        # Poetry's caret and tilde take any PEP 440 version (1.0b1, 2.7.post1); the
+        # bound they set is counted in its release numbers only.
+        parts = list(Version(base).release)
         if clause[0] == "^":
             index = next((i for i, p in enumerate(parts) if p != 0), len(parts) - 1)
         else:
@@ -582,7 +591,7 @@ def _poetry_specifier(text: str, table: Table, key: str) -> tuple[str, str | Non
             raise ValueError(operator)
         pep440 = ",".join(filter(None, (_poetry_clause(clause) for clause in clauses)))
         return str(SpecifierSet(pep440)), None
-    except (ValueError, InvalidSpecifier):
+    except (ValueError, InvalidSpecifier, InvalidVersion):
         raise table.error(key, f"invalid version constraint {text!r}") from None
 
 

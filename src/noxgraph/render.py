@@ -55,7 +55,15 @@ def dumps(document: Mapping[str, Any], *, indent: bool = True) -> str:
     Indented for a person; compact for a program (``json`` only has a fast
     encoder for compact output, which matters for thousands of entries).
     """
-    return json.dumps(document, indent=2 if indent else None, ensure_ascii=False) + "\n"
+    spacing = 2 if indent else None
+    text = json.dumps(document, indent=spacing, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A path that is not UTF-8 holds lone surrogates: escaped, the JSON stays valid
+        # and still round-trips to the same path.
+        text = json.dumps(document, indent=spacing, ensure_ascii=True)
+    return text + "\n"
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,17 @@ and submodules are scanned as repositories of their own.
 from __future__ import annotations
 
 import os
+import re
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from noxgraph._cache import ParseCache
-from noxgraph._git import git_lines
+from noxgraph._git import git, git_available, git_lines
 from noxgraph._paths import relative
 from noxgraph._toml import Table, parse_toml, read_toml
 from noxgraph.config import Config, Task, parse_config, parse_package_tasks
@@ -148,22 +151,35 @@ def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, list[st
 # -- finding member folders ------------------------------------------------------------
 
 
+def _glob(root: Path, pattern: str, table: Table | None, key: str) -> list[str]:
+    """The paths under ``root`` a glob pattern matches; a pattern the file system
+    cannot take (a NUL, a name too long) is an error naming the key and the pattern."""
+    import glob  # noqa: PLC0415 - scans and wrknv workspaces need no globbing
+
+    if "\0" in pattern:
+        raise _error(table, key, f"pattern {pattern!r} holds a NUL character")
+    try:
+        return sorted(glob.glob(pattern.rstrip("/") or ".", root_dir=root, recursive=True))
+    except (OSError, ValueError) as exc:
+        raise _error(table, key, f"pattern {pattern!r} cannot be matched: {exc}") from None
+
+
 def _expand(root: Path, patterns: Iterable[str], table: Table | None, key: str) -> list[Path]:
     """Folders under ``root`` matched by glob ``patterns`` that hold a ``pyproject.toml``.
 
     A pattern without wildcards names one folder, which must hold one.
     """
-    import glob  # noqa: PLC0415 - scans and wrknv workspaces need no globbing
-
     found: list[Path] = []
+    base = os.fspath(root)
     for pattern in patterns:
         clean = pattern.rstrip("/") or "."
         if Path(clean).is_absolute() or ".." in Path(clean).parts:
             raise _error(table, key, f"member pattern {pattern!r} leads outside {root}")
-        matches = sorted(glob.glob(clean, root_dir=root, recursive=True))
-        if not _GLOB_CHARS & set(clean) and not (root / clean / "pyproject.toml").is_file():
+        matches = _glob(root, clean, table, key)
+        # os.path, not pathlib: it answers False for a name the file system rejects.
+        literal = os.path.join(base, clean, "pyproject.toml")  # noqa: PTH118
+        if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal):  # noqa: PTH113
             raise _error(table, key, f"member {pattern!r} has no pyproject.toml")
-        base = os.fspath(root)
         # Plain strings, not Path objects: this runs once per member of the workspace.
         for match in matches:
             folder = os.path.normpath(os.path.join(base, match))  # noqa: PTH118
@@ -181,13 +197,11 @@ def _error(table: Table | None, key: str, message: str) -> NoxgraphError:
 def _members_from_globs(
     root: Path, table: Table | None, members: Iterable[str], exclude: Iterable[str]
 ) -> list[Path]:
-    import glob  # noqa: PLC0415
-
     included = _expand(root, members, table, "members")
     excluded = {
         Path(os.path.normpath(root / m))
         for pattern in exclude
-        for m in glob.glob(pattern.rstrip("/") or ".", root_dir=root, recursive=True)
+        for m in _glob(root, pattern, table, "exclude")
     }
     return [folder for folder in dict.fromkeys(included) if folder not in excluded]
 
@@ -203,7 +217,7 @@ def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise table.error(f"repos[{index}]", "expected a table with a string 'path'")
         folder = Path(os.path.normpath(root / entry["path"]))
-        if not (folder / "pyproject.toml").is_file():
+        if not os.path.isfile(os.path.join(folder, "pyproject.toml")):  # noqa: PTH113, PTH118
             skipped.append(
                 Skipped(
                     _rel(folder / "pyproject.toml", root),
@@ -213,6 +227,31 @@ def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]
             continue
         folders.append(folder)
     return folders, display
+
+
+_Listing = tuple[Path, "list[str] | None", "set[str]", "list[tuple[str, str]]"]
+_UNREADABLE = re.compile(r"warning: could not open directory '(.*)': (.*)")
+
+
+def _list_repository(repo: Path) -> _Listing:
+    """Every file of ``repo`` git does not ignore, its submodules, and the folders git
+    could not open (git only warns about those). Runs in any thread."""
+    if not git_available():
+        return repo, None, set(), []
+    done = git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", check=False)
+    if done.returncode != 0:
+        return repo, None, set(), []
+    listing = [i for i in done.stdout.decode("utf-8", "surrogateescape").split("\0") if i]
+    unreadable = [
+        (found.group(1), found.group(2))
+        for line in done.stderr.decode("utf-8", "replace").splitlines()
+        if (found := _UNREADABLE.match(line))
+    ]
+    gitlinks: set[str] = set()
+    if ".gitmodules" in listing:
+        staged = git_lines(repo, "ls-files", "-z", "--stage") or []
+        gitlinks = {line.split("\t", 1)[1] for line in staged if line.startswith("160000 ")}
+    return repo, listing, gitlinks, unreadable
 
 
 class _Scan:
@@ -225,23 +264,31 @@ class _Scan:
         self._venv_cache: dict[Path, bool] = {}
 
     def run(self) -> list[Path]:
-        top = git_lines(self.root, "rev-parse", "--show-toplevel")
-        if top is not None:
-            self.repository(self.root)
-        else:
-            self.walk(self.root)
+        # One git process per repository: a folder of a thousand sibling repositories
+        # asks them a few at a time, and reads the answers here, in order.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            self._pool = pool
+            self._pending: deque[Future[_Listing]] = deque()
+            if git_lines(self.root, "rev-parse", "--show-toplevel") is not None:
+                self._ask(self.root)
+            else:
+                self.walk(self.root)
+            while self._pending:
+                self._read(self._pending.popleft().result())
         return sorted(set(self.found))
 
     def _skip_dir(self, folder: Path) -> bool:
-        return folder.name in SKIP_DIRS or (folder / "pyvenv.cfg").is_file()
+        # os.path answers False where pathlib raises (an unreadable folder, say).
+        pyvenv = os.path.join(folder, "pyvenv.cfg")  # noqa: PTH118
+        return folder.name in SKIP_DIRS or os.path.isfile(pyvenv)  # noqa: PTH113
 
     def walk(self, start: Path) -> None:
         """Walk folders outside any repository by hand, never following links."""
         stack = [start]
         while stack:
             folder = stack.pop()
-            if folder != start and (folder / ".git").exists():
-                self.repository(folder)
+            if folder != start and os.path.lexists(os.path.join(folder, ".git")):  # noqa: PTH118
+                self._ask(folder)
                 continue
             try:
                 with os.scandir(folder) as entries:
@@ -264,27 +311,40 @@ class _Scan:
                 elif entry.name == "pyproject.toml" and entry.is_file():
                     self.found.append(folder)
 
-    def repository(self, repo: Path) -> None:
-        """Ask git for the files of ``repo`` (or the part of it under the root)."""
-        listing = git_lines(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    def _ask(self, repo: Path) -> None:
+        self._pending.append(self._pool.submit(_list_repository, repo))
+
+    def _read(self, answer: _Listing) -> None:
+        """What git listed for one repository (or the part of it under the root)."""
+        repo, listing, gitlinks, unreadable = answer
         if listing is None:
             # No usable git: a plain walk is the best remaining answer.
             self.walk_plain(repo)
             return
-        gitlinks: set[str] = set()
-        if any(line == ".gitmodules" for line in listing):
-            staged = git_lines(repo, "ls-files", "-z", "--stage") or []
-            gitlinks = {line.split("\t", 1)[1] for line in staged if line.startswith("160000 ")}
+        for folder_name, reason in unreadable:
+            self.skipped.append(
+                Skipped(
+                    _rel(repo / folder_name.rstrip("/"), self.root), f"cannot be read: {reason}"
+                )
+            )
         for line in listing:
             if line.endswith("/") or line in gitlinks:
                 nested = Path(os.path.normpath(repo / line))
-                if (nested / ".git").exists() and not self._inside_skipped(nested, repo):
-                    self.repository(nested)
+                marker = os.path.join(nested, ".git")  # noqa: PTH118
+                if os.path.lexists(marker) and not self._inside_skipped(nested, repo):
+                    self._ask(nested)
                 continue
             if line == "pyproject.toml" or line.endswith("/pyproject.toml"):
-                folder = Path(os.path.normpath(repo / line)).parent
-                if not self._inside_skipped(folder, repo):
-                    self.found.append(folder)
+                path = Path(os.path.normpath(repo / line))
+                if self._inside_skipped(path.parent, repo):
+                    continue
+                if os.path.islink(path):  # noqa: PTH114
+                    # git lists a link, not its target; the scan never follows links.
+                    self.skipped.append(
+                        Skipped(_rel(path, self.root), "is a symbolic link; not followed")
+                    )
+                    continue
+                self.found.append(path.parent)
 
     def walk_plain(self, repo: Path) -> None:
         for dirpath, dirnames, filenames in os.walk(repo):
@@ -319,6 +379,7 @@ class _Loader:
     root: Path
     tolerant: bool
     cache: ParseCache = field(default_factory=lambda: ParseCache(None))
+    scanned: bool = False
     problems: list[NoxgraphError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
@@ -345,7 +406,13 @@ class _Loader:
         try:
             data = file.read_bytes()
         except OSError as exc:
-            self.fail(PyprojectError(display, f"cannot be read: {exc.strerror or exc}"))
+            reason = f"cannot be read: {exc.strerror or exc}"
+            if self.scanned:
+                # A scan only guesses at members: it reports what it cannot read and
+                # goes on. A declared member that cannot be read is an error.
+                self.skipped.append(Skipped(display, reason))
+            else:
+                self.fail(PyprojectError(display, reason))
             return None
         try:
             return Document(
@@ -455,12 +522,11 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         skipped.extend(scan.skipped)
         label = "scan"
     if config.exclude:
-        import glob  # noqa: PLC0415
-
+        config_table = _config_table(root, root_doc)
         excluded = {
             Path(os.path.normpath(root / m))
             for pattern in config.exclude
-            for m in glob.glob(pattern.rstrip("/") or ".", root_dir=root, recursive=True)
+            for m in _glob(root, pattern, config_table, "exclude")
         }
         folders = [folder for folder in folders if folder not in excluded]
     if root_doc is not None and root not in folders:
@@ -504,6 +570,7 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
         loader = _Loader(root_path, tolerant, ParseCache.for_root(root_path))
         found = _discover(root_path, loader)
     loader.skipped.extend(found.skipped)
+    loader.scanned = found.label == "scan"
 
     docs: dict[Path, Document] = {}
     for folder in found.folders:
