@@ -326,7 +326,7 @@ def test_declaring_a_sibling_twice_with_one_kind_is_one_merged_edge(tmp_path: Pa
     [edge] = load(tmp_path)[1].edges
     assert edge.specifier == "<3,>=1"
     assert edge.extras == ("x",)
-    assert edge.marker == '(sys_platform == "linux") or (sys_platform == "darwin")'
+    assert edge.marker == 'sys_platform == "linux" or sys_platform == "darwin"'
 
 
 def test_non_sibling_path_sources_draw_no_edge_and_are_reported(tmp_path: Path) -> None:

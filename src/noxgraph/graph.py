@@ -24,7 +24,7 @@ from packaging.specifiers import SpecifierSet
 from noxgraph._paths import relative
 from noxgraph.errors import CycleError
 from noxgraph.kinds import KINDS, Kind
-from noxgraph.pyproject import Declaration
+from noxgraph.pyproject import Declaration, any_marker
 from noxgraph.workspace import Workspace
 
 __all__ = ["DependencyGraph", "Edge", "Note", "build_graph"]
@@ -99,8 +99,7 @@ def _merge(source: str, target: str, kind: Kind, file: str, decls: Sequence[Decl
     if any(m is None for m in markers):
         marker = None
     else:
-        distinct = list(dict.fromkeys(m for m in markers if m is not None))
-        marker = distinct[0] if len(distinct) == 1 else " or ".join(f"({m})" for m in distinct)
+        marker = any_marker(m for m in markers if m is not None)
     return Edge(source, target, kind, specifier, tuple(extras), marker, file, tuple(decls))
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +36,7 @@ __all__ = [
     "ParsedRequirement",
     "Source",
     "Sources",
+    "any_marker",
     "has_tests",
     "is_template_path",
     "looks_like_template",
@@ -128,6 +129,17 @@ class Package:
 
     def declarations_of(self, kind: Kind) -> Iterator[Declaration]:
         return (decl for decl in self.declarations if decl.kind == kind)
+
+
+def any_marker(markers: Iterable[str]) -> str:
+    """The marker true when any of ``markers`` is, in packaging's normal form (so the
+    same text comes back however often it is parsed and written)."""
+    from packaging.markers import Marker  # noqa: PLC0415 - only merges need it
+
+    distinct = list(dict.fromkeys(markers))
+    if len(distinct) == 1:
+        return distinct[0]
+    return str(Marker(" or ".join(f"({m})" for m in distinct)))
 
 
 def normalize_group(name: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from noxgraph.errors import WorkspaceError
+from noxgraph.pyproject import any_marker
 
 if TYPE_CHECKING:
     from noxgraph.config import Task
@@ -230,8 +231,7 @@ class _Planner:
         seen = markers.get(name, {None})
         marker = None
         if None not in seen:
-            distinct = sorted(m for m in seen if m is not None)
-            marker = distinct[0] if len(distinct) == 1 else " or ".join(f"({m})" for m in distinct)
+            marker = any_marker(sorted(m for m in seen if m is not None))
         return Sibling(name, tuple(sorted(wanted.get(name, ()))), marker)
 
     def prebuild(self, built: Iterable[str]) -> tuple[str, ...]:
