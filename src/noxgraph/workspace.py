@@ -229,29 +229,36 @@ def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]
     return folders, display
 
 
-_Listing = tuple[Path, "list[str] | None", "set[str]", "list[tuple[str, str]]"]
+#: One repository's answer: its path, the files git lists (path and mode, ``None`` for
+#: untracked files), and the folders git could not open (with the reason).
+_Listing = tuple[Path, "list[tuple[str, str | None]] | None", "list[tuple[str, str]]"]
 _UNREADABLE = re.compile(r"warning: could not open directory '(.*)': (.*)")
+_GITLINK, _SYMLINK = "160000", "120000"
 
 
 def _list_repository(repo: Path) -> _Listing:
-    """Every file of ``repo`` git does not ignore, its submodules, and the folders git
-    could not open (git only warns about those). Runs in any thread."""
+    """Every file of ``repo`` git does not ignore, with its mode when git tracks it (a
+    submodule, a symbolic link), and the folders git could not open. Any thread."""
     if not git_available():
-        return repo, None, set(), []
-    done = git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", check=False)
-    if done.returncode != 0:
-        return repo, None, set(), []
-    listing = [i for i in done.stdout.decode("utf-8", "surrogateescape").split("\0") if i]
+        return repo, None, []
+    tracked = git(repo, "ls-files", "-z", "--stage", check=False)
+    others = git(repo, "ls-files", "-z", "--others", "--exclude-standard", check=False)
+    if tracked.returncode != 0 or others.returncode != 0:
+        return repo, None, []
+    listing: list[tuple[str, str | None]] = []
+    for entry in tracked.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if entry:
+            info, _, path = entry.partition("\t")
+            listing.append((path, info.split(" ", 1)[0]))
+    for path in others.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if path:
+            listing.append((path, None))
     unreadable = [
         (found.group(1), found.group(2))
-        for line in done.stderr.decode("utf-8", "replace").splitlines()
+        for line in others.stderr.decode("utf-8", "replace").splitlines()
         if (found := _UNREADABLE.match(line))
     ]
-    gitlinks: set[str] = set()
-    if ".gitmodules" in listing:
-        staged = git_lines(repo, "ls-files", "-z", "--stage") or []
-        gitlinks = {line.split("\t", 1)[1] for line in staged if line.startswith("160000 ")}
-    return repo, listing, gitlinks, unreadable
+    return repo, listing, unreadable
 
 
 class _Scan:
@@ -316,7 +323,7 @@ class _Scan:
 
     def _read(self, answer: _Listing) -> None:
         """What git listed for one repository (or the part of it under the root)."""
-        repo, listing, gitlinks, unreadable = answer
+        repo, listing, unreadable = answer
         if listing is None:
             # No usable git: a plain walk is the best remaining answer.
             self.walk_plain(repo)
@@ -327,24 +334,27 @@ class _Scan:
                     _rel(repo / folder_name.rstrip("/"), self.root), f"cannot be read: {reason}"
                 )
             )
-        for line in listing:
-            if line.endswith("/") or line in gitlinks:
+        for line, mode in listing:
+            is_pyproject = line == "pyproject.toml" or line.endswith("/pyproject.toml")
+            if line.endswith("/") or mode == _GITLINK:
                 nested = Path(os.path.normpath(repo / line))
                 marker = os.path.join(nested, ".git")  # noqa: PTH118
                 if os.path.lexists(marker) and not self._inside_skipped(nested, repo):
                     self._ask(nested)
                 continue
-            if line == "pyproject.toml" or line.endswith("/pyproject.toml"):
+            if mode in (_SYMLINK, None):
+                # git lists a link, never what it points to; the scan follows no links.
                 path = Path(os.path.normpath(repo / line))
-                if self._inside_skipped(path.parent, repo):
+                if os.path.islink(path) and (is_pyproject or os.path.isdir(path)):  # noqa: PTH112, PTH114
+                    if not self._inside_skipped(path.parent, repo):
+                        self.skipped.append(
+                            Skipped(_rel(path, self.root), "is a symbolic link; not followed")
+                        )
                     continue
-                if os.path.islink(path):  # noqa: PTH114
-                    # git lists a link, not its target; the scan never follows links.
-                    self.skipped.append(
-                        Skipped(_rel(path, self.root), "is a symbolic link; not followed")
-                    )
-                    continue
-                self.found.append(path.parent)
+            if is_pyproject:
+                path = Path(os.path.normpath(repo / line))
+                if not self._inside_skipped(path.parent, repo):
+                    self.found.append(path.parent)
 
     def walk_plain(self, repo: Path) -> None:
         for dirpath, dirnames, filenames in os.walk(repo):
