@@ -32,7 +32,6 @@ __all__ = [
     "PendingChanges",
     "RepositoryChanges",
     "changes_from_files",
-    "changes_from_git",
     "find_repositories",
 ]
 
@@ -411,35 +410,6 @@ class PendingChanges:
                 (),
                 exc.message,
             )
-
-
-def changes_from_git(
-    root: Path,
-    member_folders: Iterable[Path],
-    *,
-    base: str | None = None,
-    configured_base: str | None = None,
-    head: str | None = None,
-    uncommitted: bool | None = None,
-    if_base_missing: Literal["error", "all"] = "error",
-) -> Changes:
-    """Ask every repository of the workspace what changed since its base.
-
-    ``uncommitted`` defaults to ``True`` without ``head``; with a head it must
-    not be set, since uncommitted changes only exist against the working tree.
-    With ``if_base_missing="all"`` a repository whose base cannot be found is
-    recorded with ``missing_base`` instead of raising.
-    """
-    folders = list(member_folders)
-    return PendingChanges(
-        root,
-        folders,
-        base=base,
-        configured_base=configured_base,
-        head=head,
-        uncommitted=uncommitted,
-        if_base_missing=if_base_missing,
-    ).result(folders)
 
 
 def changes_from_files(root: Path, paths: Iterable[str], cwd: Path | None = None) -> Changes:

@@ -335,7 +335,7 @@ def _tasks_for(workspace: Workspace, task: str | None) -> list[str]:
 # -- the parser ---------------------------------------------------------------------------
 
 
-def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+def _root_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root",
         type=Path,
@@ -343,12 +343,18 @@ def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
         metavar="DIR",
         help="the workspace folder (default: the current directory)",
     )
+
+
+def _json_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"{what} as JSON (schema version 1)")
+
+
+def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    _root_option(parser)
     parser.add_argument(
         "--format", choices=formats, default=formats[0], help="output format (default: %(default)s)"
     )
-    parser.add_argument(
-        "--json", action="store_true", help="the same as --format json (schema version 1)"
-    )
+    _json_option(parser, "the same as --format json: the answer")
 
 
 def _change_options(parser: argparse.ArgumentParser) -> None:
@@ -440,38 +446,10 @@ def build_parser() -> argparse.ArgumentParser:
         " Without --head, uncommitted and untracked files count too.",
     )
     _common(affected, ("text", "json", "names", "sessions"))
-    affected.add_argument(
-        "--base",
-        metavar="REF",
-        help="compare with this ref (default: [tool.noxgraph].base, else main, else master)",
-    )
-    affected.add_argument(
-        "--head",
-        metavar="REF",
-        help="the changes up to this ref (default: HEAD and the working tree)",
-    )
-    affected.add_argument(
-        "--files",
-        nargs="+",
-        action="extend",
-        metavar="PATH",
-        help="the changed files, relative to the current directory; git is not asked",
-    )
-    affected.add_argument(
-        "--uncommitted",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="count uncommitted and untracked files (default: yes without --head)",
-    )
+    _change_options(affected)
     affected.add_argument("--explain", action="store_true", help="say why each package is affected")
     affected.add_argument(
         "--task", metavar="NAME", help="with --format sessions: only this task's sessions"
-    )
-    affected.add_argument(
-        "--if-base-missing",
-        choices=("error", "all"),
-        default="error",
-        help="when a base cannot be found: fail (default), or treat every package as affected",
     )
     affected.set_defaults(handler=cmd_affected)
 
@@ -482,13 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
         " dependency order with requires=. Text outside the generated block is kept. With"
         " --check, write nothing and exit 1 (printing a diff) when the file is stale.",
     )
-    generate.add_argument(
-        "--root",
-        type=Path,
-        default=Path(),
-        metavar="DIR",
-        help="the workspace folder (default: the current directory)",
-    )
+    _root_option(generate)
     generate.add_argument(
         "--output",
         type=Path,
@@ -503,9 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--force", action="store_true", help="replace a noxfile that noxgraph did not write"
     )
-    generate.add_argument(
-        "--json", action="store_true", help="print the outcome as JSON (schema version 1)"
-    )
+    _json_option(generate, "print the outcome")
     generate.set_defaults(handler=cmd_generate)
 
     run = commands.add_parser(
@@ -519,13 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "nox_args", nargs="*", metavar="NOX_ARG", help="after --: arguments for nox itself"
     )
-    run.add_argument(
-        "--root",
-        type=Path,
-        default=Path(),
-        metavar="DIR",
-        help="the workspace folder (default: the current directory)",
-    )
+    _root_option(run)
     run.add_argument(
         "--noxfile",
         type=Path,
@@ -547,11 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--dry-run", action="store_true", help="print the nox command and the sessions, run nothing"
     )
-    run.add_argument(
-        "--json",
-        action="store_true",
-        help="print the plan or the summary as JSON (schema version 1)",
-    )
+    _json_option(run, "print the plan or the summary")
     _change_options(run)
     run.set_defaults(handler=cmd_run)
 
