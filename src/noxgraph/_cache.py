@@ -125,6 +125,8 @@ class ParseCache:
             return found
         parsed = parse()
         self._missed = True
+        if self.path is None:
+            return parsed
         with contextlib.suppress(TypeError, ValueError, RecursionError):
             # Documents holding TOML dates, or nested past what json can write, are
             # parsed each time.
@@ -148,7 +150,8 @@ class ParseCache:
                 return value
         value = parse()
         self._missed = True
-        self._used_requirements[text] = encode(value)
+        if self.path is not None:
+            self._used_requirements[text] = encode(value)
         return value
 
     def save(self) -> None:
