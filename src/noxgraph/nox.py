@@ -20,6 +20,7 @@ a skipped session counts as success for nox, so its dependents still run.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -66,9 +67,15 @@ def sibling_requirement(sibling: Sibling, folder: Path) -> str:
     return f"{sibling.name}{extras} @ {folder.as_uri()}{marker}"
 
 
+@functools.cache
 def parse_sibling(text: str) -> Sibling:
-    """The inverse of :func:`sibling_text`: a generated noxfile's form of a sibling."""
-    from packaging.requirements import Requirement  # noqa: PLC0415 - test sessions only
+    """The inverse of :func:`sibling_text`: a generated noxfile's form of a sibling.
+
+    Remembered: a package's siblings are listed again by every package that depends on
+    it, so a 1,000-package noxfile holds a few thousand distinct forms among hundreds of
+    thousands, and this runs at every nox load.
+    """
+    from packaging.requirements import Requirement  # noqa: PLC0415 - kept out of plain imports
 
     req = Requirement(text)
     return Sibling(req.name, tuple(sorted(req.extras)), str(req.marker) if req.marker else None)

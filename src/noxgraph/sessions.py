@@ -15,7 +15,7 @@ an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
@@ -139,10 +139,12 @@ def _check_names(workspace: Workspace, tasks: Iterable[str]) -> None:
 class _Planner:
     """Works out requires, siblings and prebuilt wheels for package sessions."""
 
-    def __init__(self, workspace: Workspace, graph: DependencyGraph) -> None:
+    def __init__(self, workspace: Workspace, graph: DependencyGraph, order: Sequence[str]) -> None:
         self.workspace = workspace
         self.graph = graph
         self.order_kinds = workspace.config.order_kinds
+        self._rank = {name: index for index, name in enumerate(order)}
+        self._needs: dict[str, frozenset[str]] = {}
         self._outgoing: dict[
             str, list[tuple[str, str, tuple[Declaration, ...], str | None, tuple[str, ...]]]
         ] = {}
@@ -207,10 +209,10 @@ class _Planner:
                     extras = set(edge_extras)
                 else:
                     continue
-                before = (set(wanted.get(target, set())), target in wanted)
+                grows = target not in wanted or not extras <= wanted[target]
                 wanted.setdefault(target, set()).update(extras)
                 markers.setdefault(target, set()).add(marker)
-                if (wanted[target], True) != before:
+                if grows:
                     queue.append(target)
         siblings = [self._sibling(pkg.name, wanted, markers)]
         siblings += [
@@ -237,17 +239,28 @@ class _Planner:
     def prebuild(self, built: Iterable[str]) -> tuple[str, ...]:
         """Siblings named by the build requirements of ``built``, dependencies first."""
         needed: set[str] = set()
-        stack = list(built)
+        for name in built:
+            needed |= self._build_needs(name)
+        return tuple(sorted(needed, key=lambda n: (self._rank.get(n, 0), n)))
+
+    def _build_needs(self, package: str) -> frozenset[str]:
+        """The siblings whose wheels building ``package`` needs first: its build
+        requirements, and theirs, also through their runtime dependencies.
+
+        Remembered per package: every session asks it of each of its siblings."""
+        known = self._needs.get(package)
+        if known is not None:
+            return known
+        needed: set[str] = set()
+        stack = [package]
         while stack:
             current = stack.pop()
             for target in self.graph.dependencies(current, ["build"]):
                 if target not in needed:
                     needed.add(target)
                     stack.extend([target, *self.graph.dependencies(target, ["runtime"])])
-        if not needed:
-            return ()
-        order = {name: i for i, name in enumerate(self.graph.order())}
-        return tuple(sorted(needed, key=lambda n: (order.get(n, 0), n)))
+        self._needs[package] = frozenset(needed)
+        return self._needs[package]
 
 
 def affected_plan(
@@ -297,8 +310,8 @@ def build_specs(workspace: Workspace, graph: DependencyGraph) -> list[SessionSpe
     ``<task>-all`` and ``<task>-affected``."""
     tasks = list(dict.fromkeys(t for name in workspace.names for t in workspace.tasks_of(name)))
     _check_names(workspace, tasks)
-    planner = _Planner(workspace, graph)
     order = graph.order()
+    planner = _Planner(workspace, graph, order)
     wheelhouse = workspace.config.wheelhouse
     specs: list[SessionSpec] = []
     for task_name in tasks:
