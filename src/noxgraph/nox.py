@@ -24,6 +24,7 @@ import functools
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -58,6 +59,9 @@ __all__ = [
 ENV_CHECKED = "NOXGRAPH_CHECKED"
 
 _log = logging.getLogger("nox")
+
+#: A field label of a session table line, and the text up to the next one.
+_TABLE_FIELD = re.compile(r"\s+(after|siblings|install|prebuild):(?:\s+|\Z)")
 
 
 def sibling_requirement(sibling: Sibling, folder: Path) -> str:
@@ -379,7 +383,7 @@ class Generated(Sessions):
             requires=tuple(session_name(task, name) for name in after.split()),
             commands=tuple(tuple(argv) for argv in (commands or defaults["commands"])),
             install=tuple(defaults["install"] if install is None else install),
-            siblings=tuple(parse_sibling(text) for text in siblings),
+            siblings=tuple(map(parse_sibling, siblings)),
             prebuild=tuple(prebuild.split()),
         )
         self.add(spec)
@@ -387,32 +391,22 @@ class Generated(Sessions):
     def sessions(self, task: str, table: str) -> None:
         """Register the sessions of a table, one line each (see the noxfile's comment)."""
         for line in table.splitlines():
-            tokens = line.split()
-            if not tokens:
+            package, *labelled = _TABLE_FIELD.split(line.strip())
+            if not package:
                 continue
-            fields: dict[str, list[str]] = {
-                "after": [],
-                "siblings": [],
-                "install": [],
-                "prebuild": [],
-            }
-            current: list[str] | None = None
-            for token in tokens[1:]:
-                if token.endswith(":") and token[:-1] in fields:
-                    current = fields[token[:-1]]
-                elif current is None:
-                    msg = f"noxgraph: session table line {line.strip()!r}: {token!r} has no field"
-                    raise ValueError(msg)
-                else:
-                    current.append(token)
-            install = fields["install"]
+            name, *stray = package.split()
+            if stray:
+                msg = f"noxgraph: session table line {line.strip()!r}: {stray[0]!r} has no field"
+                raise ValueError(msg)
+            fields = dict(zip(labelled[::2], labelled[1::2], strict=True))
+            install = fields.get("install", "").split()
             self.session(
                 task,
-                tokens[0],
-                after=" ".join(fields["after"]),
-                siblings=fields["siblings"],
+                name,
+                after=fields.get("after", ""),
+                siblings=fields.get("siblings", "").split(),
                 install=self.installs[install[0]] if install else None,
-                prebuild=" ".join(fields["prebuild"]),
+                prebuild=fields.get("prebuild", ""),
             )
 
     def aggregates(self, task: str) -> None:
