@@ -205,10 +205,8 @@ def _tasks(table: Table, base: Mapping[str, Task]) -> dict[str, Task]:
     return result
 
 
-def parse_config(table: Table | None, file: str | None) -> Config:
-    """Read the workspace configuration; ``table`` is ``None`` when there is none."""
-    if table is None:
-        return Config()
+def parse_config(table: Table, file: str) -> Config:
+    """Read the workspace configuration from ``table``, found in ``file``."""
     _check_keys(table, _WORKSPACE_KEYS)
     members = table.strings("members")
     venv_backend = table.string("venv-backend")

@@ -18,7 +18,7 @@ from typing import Any
 
 from noxgraph._cache import cache_file, read_json, write_json
 from noxgraph.pyproject import has_tests
-from noxgraph.workspace import Discovery, discover
+from noxgraph.workspace import Discovery, Workspace, discover
 
 __all__ = ["Inputs", "compare", "describe_changes", "read_inputs"]
 
@@ -56,7 +56,7 @@ def _pyproject_of(folder: str) -> str:
     return "pyproject.toml" if folder == "." else f"{folder}/pyproject.toml"
 
 
-def read_inputs(found: Discovery | Path, *, reuse_by_stat: bool = False) -> Inputs:
+def read_inputs(found: Discovery | Workspace | Path, *, reuse_by_stat: bool = False) -> Inputs:
     """Hash every input of the workspace (discovering it first when given a root).
 
     ``noxgraph generate`` hashes every file. The check at nox load time may
@@ -66,7 +66,7 @@ def read_inputs(found: Discovery | Path, *, reuse_by_stat: bool = False) -> Inpu
     folder or module changes the folder's modification time). The check only
     warns, and it runs at every nox load, so it trades that for speed.
     """
-    discovery = found if isinstance(found, Discovery) else discover(found)
+    discovery = discover(found) if isinstance(found, Path) else found
     root = discovery.root
     remembered: dict[str, Any] = {}
     cache = cache_file("inputs", root) if reuse_by_stat else None

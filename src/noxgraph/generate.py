@@ -196,7 +196,7 @@ class Rendered:
 def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> Rendered:
     """The generated block for ``workspace``, for a noxfile written at ``output``."""
     specs = build_specs(workspace, graph)
-    inputs = read_inputs(workspace.root)
+    inputs = read_inputs(workspace)
     tasks = _task_table(workspace)
     sessions, installs = _session_lines(specs, tasks)
     root = Path(os.path.relpath(workspace.root, output.parent.resolve())).as_posix()

@@ -125,10 +125,10 @@ class Workspace:
 # -- configuration ---------------------------------------------------------------------
 
 
-def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, list[str]]:
-    """The workspace configuration and the files it was read from."""
+def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, Table | None, list[str]]:
+    """The workspace configuration, the table it was read from (for errors that
+    name its keys), and the files it was read from."""
     tool_table: Table | None = None
-    inputs: list[str] = []
     if root_doc is not None:
         tool = root_doc.table.table("tool")
         tool_table = tool.table("noxgraph") if tool is not None else None
@@ -139,13 +139,11 @@ def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, list[st
                 "configuration is in both noxgraph.toml and [tool.noxgraph] of pyproject.toml;"
                 " keep one"
             )
-        inputs.append("noxgraph.toml")
-        return parse_config(
-            Table(read_toml(standalone, "noxgraph.toml"), "noxgraph.toml"), "noxgraph.toml"
-        ), inputs
+        table = Table(read_toml(standalone, "noxgraph.toml"), "noxgraph.toml")
+        return parse_config(table, "noxgraph.toml"), table, ["noxgraph.toml"]
     if tool_table is not None:
-        return parse_config(tool_table, "pyproject.toml"), inputs
-    return Config(), inputs
+        return parse_config(tool_table, "pyproject.toml"), tool_table, []
+    return Config(), None, []
 
 
 # -- finding member folders ------------------------------------------------------------
@@ -198,12 +196,17 @@ def _members_from_globs(
     root: Path, table: Table | None, members: Iterable[str], exclude: Iterable[str]
 ) -> list[Path]:
     included = _expand(root, members, table, "members")
-    excluded = {
+    excluded = _excluded(root, exclude, table)
+    return [folder for folder in dict.fromkeys(included) if folder not in excluded]
+
+
+def _excluded(root: Path, patterns: Iterable[str], table: Table | None) -> set[Path]:
+    """The folders the ``exclude`` glob ``patterns`` of ``table`` match."""
+    return {
         Path(os.path.normpath(root / m))
-        for pattern in exclude
+        for pattern in patterns
         for m in _glob(root, pattern, table, "exclude")
     }
-    return [folder for folder in dict.fromkeys(included) if folder not in excluded]
 
 
 def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]:
@@ -505,7 +508,7 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         root_doc = loader.document(root)
         if root_doc is None and loader.problems:
             raise loader.problems[0]
-    config, inputs = _read_config(root, root_doc)
+    config, config_table, inputs = _read_config(root, root_doc)
 
     folders: list[Path]
     uv_table: Table | None = None
@@ -515,7 +518,6 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         uv_table = uv.table("workspace") if uv is not None else None
     skipped: list[Skipped] = []
     if config.members is not None:
-        config_table = _config_table(root, root_doc)
         folders = _members_from_globs(root, config_table, config.members, ())
         label = f"{config.file}: [tool.noxgraph].members"
     elif uv_table is not None:
@@ -532,12 +534,7 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         skipped.extend(scan.skipped)
         label = "scan"
     if config.exclude:
-        config_table = _config_table(root, root_doc)
-        excluded = {
-            Path(os.path.normpath(root / m))
-            for pattern in config.exclude
-            for m in _glob(root, pattern, config_table, "exclude")
-        }
+        excluded = _excluded(root, config.exclude, config_table)
         folders = [folder for folder in folders if folder not in excluded]
     if root_doc is not None and root not in folders:
         folders.insert(0, root)
@@ -629,15 +626,6 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
         tasks=tasks,
         problems=tuple(loader.problems),
     )
-
-
-def _config_table(root: Path, root_doc: Document | None) -> Table | None:
-    if (root / "noxgraph.toml").is_file():
-        return Table(read_toml(root / "noxgraph.toml", "noxgraph.toml"), "noxgraph.toml")
-    if root_doc is None:
-        return None
-    tool = root_doc.table.table("tool")
-    return tool.table("noxgraph") if tool is not None else None
 
 
 def _unique(packages: list[Package], loader: _Loader, *, scanned: bool) -> list[Package]:
