@@ -103,9 +103,6 @@ class Table:
     def __contains__(self, key: str) -> bool:
         return key in self.data
 
-    def keys(self) -> list[str]:
-        return list(self.data)
-
     def raw(self, key: str) -> Any:
         return self.data.get(key)
 

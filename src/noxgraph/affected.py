@@ -23,6 +23,8 @@ from noxgraph.workspace import Workspace, discover, load_workspace
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from noxgraph.kinds import Kind
+
 __all__ = [
     "Affected",
     "AffectedPackage",
@@ -156,6 +158,26 @@ def _depends_on_deleted(
     return seeds
 
 
+def _spread(
+    graph: DependencyGraph,
+    kinds: Iterable[Kind],
+    reasons: dict[str, AffectedPackage],
+    paths: Mapping[str, str],
+    start: Iterable[str],
+    reason: Reason,
+) -> None:
+    """Mark every dependent of ``start`` not yet in ``reasons`` with ``reason`` and its
+    chain. Breadth first, so the first visit is along the shortest chain."""
+    queue = deque(start)
+    while queue:
+        current = queue.popleft()
+        for dependent in graph.dependents(current, kinds):
+            if dependent not in reasons:
+                chain = (current, *reasons[current].via)
+                reasons[dependent] = AffectedPackage(dependent, paths[dependent], reason, (), chain)
+                queue.append(dependent)
+
+
 def compute_affected(workspace: Workspace, graph: DependencyGraph, changes: Changes) -> Affected:
     """Classify every changed file and spread "affected" over the graph."""
     config = workspace.config
@@ -201,38 +223,16 @@ def compute_affected(workspace: Workspace, graph: DependencyGraph, changes: Chan
                 name, AffectedPackage(name, paths[name], "global", tuple(global_files))
             )
 
-    # Breadth first from the changed packages: the first visit is the shortest chain.
-    queue = deque(sorted(changed))
-    while queue:
-        current = queue.popleft()
-        for dependent in graph.dependents(current, kinds):
-            if dependent not in reasons:
-                chain = (current, *reasons[current].via)
-                reasons[dependent] = AffectedPackage(
-                    dependent, paths[dependent], "dependency", (), chain
-                )
-                queue.append(dependent)
-
+    _spread(graph, kinds, reasons, paths, sorted(changed), "dependency")
     seeds = _depends_on_deleted(workspace, deleted, kinds)
-    queue = deque()
+    first: list[str] = []
     for name in sorted(seeds):
         if name not in reasons:
             reasons[name] = AffectedPackage(
                 name, paths[name], "deleted-dependency", (), (seeds[name],)
             )
-            queue.append(name)
-    while queue:
-        current = queue.popleft()
-        for dependent in graph.dependents(current, kinds):
-            if dependent not in reasons:
-                reasons[dependent] = AffectedPackage(
-                    dependent,
-                    paths[dependent],
-                    "deleted-dependency",
-                    (),
-                    (current, *reasons[current].via),
-                )
-                queue.append(dependent)
+            first.append(name)
+    _spread(graph, kinds, reasons, paths, first, "deleted-dependency")
 
     order = graph.order()
     return Affected(

@@ -32,7 +32,6 @@ __all__ = [
     "PendingChanges",
     "RepositoryChanges",
     "changes_from_files",
-    "find_repositories",
 ]
 
 _STATUS = {
@@ -147,11 +146,6 @@ class RepositoryFinder:
             if repo is not None:
                 found[repo] = None
         return sorted((Path(repo) for repo in found), key=lambda p: (len(p.parts), str(p)))
-
-
-def find_repositories(root: Path, folders: Iterable[Path]) -> list[Path]:
-    """The repositories to ask: the one holding the root, and those holding members."""
-    return RepositoryFinder().repositories(root, folders)
 
 
 def _verified(repo: Path, ref: str) -> bool:

@@ -8,7 +8,6 @@ command line prints or exits; it raises one of these.
 from __future__ import annotations
 
 __all__ = [
-    "ConfigError",
     "CycleError",
     "DuplicateNameError",
     "GitError",
@@ -58,10 +57,6 @@ class PyprojectError(NoxgraphError):
     def shown_from(self, file: str) -> str:
         """The same message with the file shown as ``file`` (say, relative to the cwd)."""
         return f"{file}: {self.detail}"
-
-
-class ConfigError(PyprojectError):
-    """``[tool.noxgraph]`` (or ``noxgraph.toml``) holds an unknown key or a bad value."""
 
 
 class WorkspaceError(NoxgraphError):

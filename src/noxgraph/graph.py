@@ -43,10 +43,6 @@ def kind_mask(kinds: Iterable[Kind] | None) -> int:
     return mask
 
 
-def _kinds_of(mask: int) -> list[Kind]:
-    return [kind for kind in KINDS if mask & _BIT[kind]]
-
-
 @dataclass(frozen=True, slots=True)
 class Edge:
     """``source`` depends on ``target`` with one kind; the declarations merged.

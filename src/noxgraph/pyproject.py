@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -126,9 +126,6 @@ class Package:
     def has_tests(self) -> bool:
         """Whether the package has tests; looked up on first use (a folder listing)."""
         return has_tests(self.path)
-
-    def declarations_of(self, kind: Kind) -> Iterator[Declaration]:
-        return (decl for decl in self.declarations if decl.kind == kind)
 
 
 def any_marker(markers: Iterable[str]) -> str:
@@ -306,12 +303,9 @@ def uv_sources(doc: Document) -> dict[str, Source]:
 class _Reader:
     """Collects the declarations of one document; one instance per file."""
 
-    def __init__(
-        self, doc: Document, self_name: str, sources: Sources, parse: RequirementParser
-    ) -> None:
+    def __init__(self, doc: Document, sources: Sources, parse: RequirementParser) -> None:
         self.doc = doc
         self.parse = parse
-        self.self_name = self_name
         self.sources = sources
         self.declarations: list[Declaration] = []
         self.extras: list[str] = []
@@ -709,7 +703,7 @@ def read_package(
     """
     canonical, written = names
     sources: dict[str, Source] = {**inherited_sources, **uv_sources(doc)}
-    reader = _Reader(doc, canonical, sources, parse)
+    reader = _Reader(doc, sources, parse)
     reader.project()
     reader.dependency_groups()
     reader.build_system()

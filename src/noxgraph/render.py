@@ -273,7 +273,7 @@ def graph_text(workspace: Workspace, view: GraphView, *, plain: bool) -> Rendera
 # -- show --------------------------------------------------------------------------------
 
 
-def _task_document(name: str, task: Task, session: str) -> dict[str, Any]:
+def _task_document(task: Task, session: str) -> dict[str, Any]:
     return {
         "session": session,
         "commands": [list(argv) for argv in task.commands],
@@ -325,7 +325,7 @@ def show_document(
             if d.name not in siblings and d.name != pkg.name
         ],
         "tasks": {
-            name: _task_document(name, task, sessions[name])
+            name: _task_document(task, sessions[name])
             for name, task in workspace.tasks_of(pkg.name).items()
         },
     }
