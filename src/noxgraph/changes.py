@@ -91,10 +91,6 @@ class Changes:
         return any(repo.missing_base for repo in self.repositories)
 
 
-def _relative(path: Path, root: Path) -> str:
-    return relative(path, root)
-
-
 def _is_submodule_checkout(folder: str) -> bool:
     marker = os.path.join(folder, ".git")  # noqa: PTH118 - one call per folder
     try:
@@ -153,44 +149,38 @@ def _verified(repo: Path, ref: str) -> bool:
     return done.returncode == 0
 
 
-def _resolve_base(repo: Path, shown: str, base: str | None, configured: str | None) -> str:
-    if base or configured:
-        wanted = base or configured or ""
-        if _verified(repo, wanted):
-            return wanted
+def _unknown_base(repo: Path, shown: str, base: str | None, configured: str | None) -> GitError:
+    """Why there is no base to compare with, and how to name one."""
+    wanted = base or configured
+    if wanted:
         hints = [f"fetch it (git fetch origin {wanted}:{wanted})"]
         if not wanted.startswith("origin/") and _verified(repo, f"origin/{wanted}"):
             hints.insert(0, f"pass --base origin/{wanted}")
         where = "--base" if base else "[tool.noxgraph].base"
-        raise GitError(
+        return GitError(
             f"repository {shown}: base {wanted!r} (from {where}) is not a known commit;"
             f" {', or '.join(hints)}, or name the changed files with --files"
         )
-    for candidate in ("main", "master"):
-        if _verified(repo, candidate):
-            return candidate
     remote = next(
         (f"origin/{c}" for c in ("main", "master") if _verified(repo, f"origin/{c}")), None
     )
     hint = f"pass --base {remote}" if remote else "pass --base REF"
-    raise GitError(
+    return GitError(
         f"repository {shown}: neither 'main' nor 'master' exists to compare with; {hint}"
         " (or set [tool.noxgraph].base), or name the changed files with --files"
     )
 
 
-def _merge_base(repo: Path, shown: str, base: str, head: str) -> str:
-    done = git(repo, "merge-base", base, head, check=False)
-    if done.returncode == 0:
-        return done.stdout.decode().strip()
+def _no_merge_base(repo: Path, shown: str, base: str, head: str) -> GitError:
+    """Why two known commits have no merge base: a shallow clone, or unrelated histories."""
     shallow = git(repo, "rev-parse", "--is-shallow-repository", check=False)
     if shallow.stdout.decode().strip() == "true":
-        raise GitError(
+        return GitError(
             f"repository {shown} is a shallow clone without the merge base of {base!r} and"
             f" {head!r}: run 'git fetch --unshallow' (in GitHub Actions, actions/checkout with"
             " fetch-depth: 0), or name the changed files with --files"
         )
-    raise GitError(
+    return GitError(
         f"repository {shown}: {base!r} and {head!r} have no common ancestor; pass another"
         " --base, or name the changed files with --files"
     )
@@ -212,8 +202,8 @@ def _base_and_merge_base(
         if _verified(repo, candidate):
             if not _verified(repo, head):
                 raise GitError(f"repository {shown}: head {head!r} is not a known commit")
-            return candidate, _merge_base(repo, shown, candidate, head)
-    return "", _merge_base(repo, shown, _resolve_base(repo, shown, base, configured), head)
+            raise _no_merge_base(repo, shown, candidate, head)
+    raise _unknown_base(repo, shown, base, configured)
 
 
 def _parse_name_status(output: bytes, prefix: str, repository: str) -> list[ChangedFile]:
@@ -273,8 +263,8 @@ def _repository(
 ) -> RepositoryChanges:
     inside_root = repo == root or root in repo.parents
     cwd = repo if inside_root else root
-    prefix = "" if cwd == root else _relative(cwd, root) + "/"
-    shown = _relative(repo, root) if inside_root else str(repo)
+    prefix = "" if cwd == root else relative(cwd, root) + "/"
+    shown = _shown(repo, root)
     head_ref = head or "HEAD"
     chosen, merge_base = _base_and_merge_base(repo, shown, base, configured_base, head_ref)
     diff = ["diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", "--relative"]
@@ -297,7 +287,7 @@ def _repository(
 
 
 def _shown(repo: Path, root: Path) -> str:
-    return _relative(repo, root) if (repo == root or root in repo.parents) else str(repo)
+    return relative(repo, root) if (repo == root or root in repo.parents) else str(repo)
 
 
 class PendingChanges:
@@ -414,6 +404,6 @@ def changes_from_files(root: Path, paths: Iterable[str], cwd: Path | None = None
         absolute = Path(os.path.normpath(here / given))
         if absolute != root and root not in absolute.parents:
             raise UsageError(f"--files {given}: {absolute} is outside the workspace root {root}")
-        relative = _relative(absolute, root)
-        files[relative] = ChangedFile(relative, "given", "")
+        shown = relative(absolute, root)
+        files[shown] = ChangedFile(shown, "given", "")
     return Changes("files", (), tuple(files[p] for p in sorted(files)), ())

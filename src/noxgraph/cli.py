@@ -186,6 +186,7 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
 def cmd_generate(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.generate import generate  # noqa: PLC0415
     from noxgraph.graph import build_graph  # noqa: PLC0415
+    from noxgraph.render import SCHEMA  # noqa: PLC0415
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
     workspace = load_workspace(args.root)
@@ -203,7 +204,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
     if args.json:
         out.json(
             {
-                "schema": 1,
+                "schema": SCHEMA,
                 "output": display,
                 "status": outcome.status,
                 "fingerprint": outcome.fingerprint,
@@ -232,7 +233,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     import tempfile  # noqa: PLC0415
 
     from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import run_plan_text, run_summary_text  # noqa: PLC0415
+    from noxgraph.render import SCHEMA, run_plan_text, run_summary_text  # noqa: PLC0415
     from noxgraph.runner import invoke, plan_run, read_report  # noqa: PLC0415
     from noxgraph.sessions import build_specs  # noqa: PLC0415
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
@@ -271,7 +272,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             if args.json:
                 out.json(
                     {
-                        "schema": 1,
+                        "schema": SCHEMA,
                         "argv": list(plan.argv),
                         "env": dict(plan.env),
                         "sessions": list(plan.sessions),
@@ -286,7 +287,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     if args.json:
         out.json(
             {
-                "schema": 1,
+                "schema": SCHEMA,
                 "exit_status": code,
                 "sessions": [
                     {

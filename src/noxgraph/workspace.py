@@ -223,7 +223,7 @@ def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]
         if not os.path.isfile(os.path.join(folder, "pyproject.toml")):  # noqa: PTH113, PTH118
             skipped.append(
                 Skipped(
-                    _rel(folder / "pyproject.toml", root),
+                    relative(folder / "pyproject.toml", root),
                     f"listed in {display} but has no pyproject.toml",
                 )
             )
@@ -305,7 +305,7 @@ class _Scan:
                     children = sorted(entries, key=lambda e: e.name)
             except OSError as exc:
                 self.skipped.append(
-                    Skipped(_rel(folder, self.root), f"cannot be read: {exc.strerror or exc}")
+                    Skipped(relative(folder, self.root), f"cannot be read: {exc.strerror or exc}")
                 )
                 continue
             for entry in children:
@@ -313,7 +313,7 @@ class _Scan:
                 if entry.is_symlink():
                     if entry.name == "pyproject.toml" or path.is_dir():
                         self.skipped.append(
-                            Skipped(_rel(path, self.root), "is a symbolic link; not followed")
+                            Skipped(relative(path, self.root), "is a symbolic link; not followed")
                         )
                     continue
                 if entry.is_dir() and not self._skip_dir(path):
@@ -334,7 +334,7 @@ class _Scan:
         for folder_name, reason in unreadable:
             self.skipped.append(
                 Skipped(
-                    _rel(repo / folder_name.rstrip("/"), self.root), f"cannot be read: {reason}"
+                    relative(repo / folder_name.rstrip("/"), self.root), f"cannot be read: {reason}"
                 )
             )
         for line, mode in listing:
@@ -351,7 +351,7 @@ class _Scan:
                 if os.path.islink(path) and (is_pyproject or os.path.isdir(path)):  # noqa: PTH112, PTH114
                     if not self._inside_skipped(path.parent, repo):
                         self.skipped.append(
-                            Skipped(_rel(path, self.root), "is a symbolic link; not followed")
+                            Skipped(relative(path, self.root), "is a symbolic link; not followed")
                         )
                     continue
             if is_pyproject:
@@ -383,10 +383,6 @@ class _Scan:
 # -- reading members -------------------------------------------------------------------
 
 
-def _rel(path: Path, root: Path) -> str:
-    return relative(path, root)
-
-
 @dataclass
 class _Loader:
     root: Path
@@ -412,7 +408,7 @@ class _Loader:
     def document(self, folder: Path) -> Document | None:
         """Parse ``folder/pyproject.toml``; templates are skipped, bad TOML is an error."""
         file = folder / "pyproject.toml"
-        display = _rel(file, self.root)
+        display = relative(file, self.root)
         if is_template_path(display):
             self.skipped.append(Skipped(display, "is inside a template folder ({{ ... }})"))
             return None
