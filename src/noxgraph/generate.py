@@ -29,8 +29,7 @@ from typing import TYPE_CHECKING, Literal
 from noxgraph import __version__
 from noxgraph.errors import NoxgraphError
 from noxgraph.fingerprint import read_inputs
-from noxgraph.nox import sibling_text
-from noxgraph.sessions import SessionSpec, build_specs
+from noxgraph.sessions import SessionSpec, build_specs, sibling_text
 
 if TYPE_CHECKING:
     from noxgraph.config import Task

@@ -20,7 +20,6 @@ a skipped session counts as success for nox, so its dependents still run.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import os
@@ -36,11 +35,12 @@ from noxgraph.sessions import (
     ENV_NOT_AFFECTED,
     MARKER,
     SessionSpec,
-    Sibling,
     affected_plan,
     describe,
     not_affected_reason,
+    parse_sibling,
     session_name,
+    sibling_requirement,
 )
 
 if TYPE_CHECKING:
@@ -62,33 +62,6 @@ _log = logging.getLogger("nox")
 
 #: A field label of a session table line, and the text up to the next one.
 _TABLE_FIELD = re.compile(r"\s+(after|siblings|install|prebuild):(?:\s+|\Z)")
-
-
-def sibling_requirement(sibling: Sibling, folder: Path) -> str:
-    """``name[extras] @ file:///folder ; marker``: a sibling installed from its folder."""
-    extras = f"[{','.join(sibling.extras)}]" if sibling.extras else ""
-    marker = f" ; {sibling.marker}" if sibling.marker else ""
-    return f"{sibling.name}{extras} @ {folder.as_uri()}{marker}"
-
-
-@functools.cache
-def parse_sibling(text: str) -> Sibling:
-    """The inverse of :func:`sibling_text`: a generated noxfile's form of a sibling.
-
-    Remembered: a package's siblings are listed again by every package that depends on
-    it, so a 1,000-package noxfile holds a few thousand distinct forms among hundreds of
-    thousands, and this runs at every nox load.
-    """
-    from packaging.requirements import Requirement  # noqa: PLC0415 - kept out of plain imports
-
-    req = Requirement(text)
-    return Sibling(req.name, tuple(sorted(req.extras)), str(req.marker) if req.marker else None)
-
-
-def sibling_text(sibling: Sibling) -> str:
-    extras = f"[{','.join(sibling.extras)}]" if sibling.extras else ""
-    marker = f" ; {sibling.marker}" if sibling.marker else ""
-    return f"{sibling.name}{extras}{marker}"
 
 
 class _PosargsError(Exception):

@@ -15,14 +15,19 @@ an error.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
+
+from packaging.requirements import Requirement
 
 from noxgraph.errors import WorkspaceError
 from noxgraph.pyproject import any_marker
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from noxgraph.config import Task
     from noxgraph.graph import DependencyGraph
     from noxgraph.pyproject import Declaration, Package
@@ -38,7 +43,10 @@ __all__ = [
     "build_specs",
     "describe",
     "not_affected_reason",
+    "parse_sibling",
     "session_name",
+    "sibling_requirement",
+    "sibling_text",
 ]
 
 #: The sessions every task adds, after its package sessions.
@@ -66,6 +74,38 @@ class Sibling:
     name: str
     extras: tuple[str, ...] = ()
     marker: str | None = None
+
+
+def _requirement_text(
+    name: str, extras: Sequence[str], marker: str | None, folder: Path | None = None
+) -> str:
+    """``name[extras] @ file:///folder ; marker``, without ``@ ...`` when no folder."""
+    text = f"{name}[{','.join(extras)}]" if extras else name
+    if folder is not None:
+        text += f" @ {folder.as_uri()}"
+    return f"{text} ; {marker}" if marker else text
+
+
+def sibling_text(sibling: Sibling) -> str:
+    """A sibling as a generated noxfile writes it: ``name[extras] ; marker``."""
+    return _requirement_text(sibling.name, sibling.extras, sibling.marker)
+
+
+def sibling_requirement(sibling: Sibling, folder: Path) -> str:
+    """``name[extras] @ file:///folder ; marker``: a sibling installed from its folder."""
+    return _requirement_text(sibling.name, sibling.extras, sibling.marker, folder)
+
+
+@functools.cache
+def parse_sibling(text: str) -> Sibling:
+    """The inverse of :func:`sibling_text`.
+
+    Remembered: a package's siblings are listed again by every package that depends on
+    it, so a 1,000-package noxfile holds a few thousand distinct forms among hundreds of
+    thousands, and this runs at every nox load.
+    """
+    req = Requirement(text)
+    return Sibling(req.name, tuple(sorted(req.extras)), str(req.marker) if req.marker else None)
 
 
 @dataclass(frozen=True)
@@ -299,9 +339,7 @@ def _installable(decl: Declaration) -> str:
     """A non-sibling declaration as something pip can install."""
     source = decl.source
     if source is not None and source.kind == "path" and source.path is not None and decl.name:
-        extras = f"[{','.join(decl.extras)}]" if decl.extras else ""
-        marker = f" ; {decl.marker}" if decl.marker else ""
-        return f"{decl.name}{extras} @ {source.path.as_uri()}{marker}"
+        return _requirement_text(decl.name, decl.extras, decl.marker, source.path)
     return decl.requirement
 
 
