@@ -222,9 +222,12 @@ def parse_requirement(text: str) -> ParsedRequirement:
     )
 
 
-def _requirement(text: str, table: Table, key: str) -> ParsedRequirement:
+def _requirement(
+    text: str, table: Table, key: str, parse: RequirementParser = parse_requirement
+) -> ParsedRequirement:
+    """``text`` parsed by ``parse``; an invalid one is an error naming ``table``'s ``key``."""
     try:
-        return parse_requirement(text)
+        return parse(text)
     except InvalidRequirement as exc:
         detail = str(exc).splitlines()[0] if str(exc) else "invalid"
         raise table.error(key, f"invalid requirement {text!r}: {detail}") from None
@@ -321,11 +324,7 @@ class _Reader:
         where: str | None = None,
     ) -> None:
         """Record one PEP 508 string found at ``table``'s ``key``."""
-        try:
-            req = self.parse(text)
-        except InvalidRequirement as exc:
-            detail = str(exc).splitlines()[0] if str(exc) else "invalid"
-            raise table.error(key, f"invalid requirement {text!r}: {detail}") from None
+        req = _requirement(text, table, key, self.parse)
         location = where or table.location(key)
         source: Source | None = None
         if req.url:

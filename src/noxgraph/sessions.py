@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 from packaging.requirements import Requirement
 
+from noxgraph.config import DEFAULT_TASKS
 from noxgraph.errors import WorkspaceError
 from noxgraph.pyproject import any_marker
 
@@ -144,7 +145,7 @@ def describe(spec: SessionSpec, wheelhouse: str) -> str:
             f"{spec.task} the packages changed since the base and their dependents"
             " (posargs: --base REF, --head REF, --files ...)"
         )
-    default = spec.commands == _DEFAULT_BUILD
+    default = spec.commands == DEFAULT_TASKS["build"].commands
     if spec.task == "build" and default:
         what = f"build {spec.package}: wheel and sdist into {wheelhouse}/"
     elif spec.commands:
@@ -158,9 +159,6 @@ def describe(spec: SessionSpec, wheelhouse: str) -> str:
         shown = ", ".join(waits[:3]) + (f" and {len(waits) - 3} more" if len(waits) > 3 else "")
         what += f"; after {shown}"
     return what
-
-
-_DEFAULT_BUILD = (("python", "-m", "build", "--outdir", "{wheelhouse}", "{package}"),)
 
 
 def _check_names(workspace: Workspace, tasks: Iterable[str]) -> None:

@@ -564,14 +564,9 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     far as the workspace can still be read, so ``noxgraph check`` can list
     them all at once.
     """
-    if isinstance(root, Discovery):
-        found = root
-        root_path = found.root
-        loader = _Loader(root_path, tolerant, ParseCache.for_root(root_path))
-    else:
-        root_path = _resolve_root(root)
-        loader = _Loader(root_path, tolerant, ParseCache.for_root(root_path))
-        found = _discover(root_path, loader)
+    root_path = root.root if isinstance(root, Discovery) else _resolve_root(root)
+    loader = _Loader(root_path, tolerant, ParseCache.for_root(root_path))
+    found = root if isinstance(root, Discovery) else _discover(root_path, loader)
     loader.skipped.extend(found.skipped)
     loader.scanned = found.label == "scan"
 
@@ -609,7 +604,7 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
         except NoxgraphError as exc:
             loader.fail(exc)
 
-    packages = _unique(packages, loader, scanned=found.label == "scan")
+    packages = _unique(packages, loader)
     tasks = _package_tasks(packages, found.config, root_path, loader)
     loader.cache.save()
     return Workspace(
@@ -624,7 +619,7 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     )
 
 
-def _unique(packages: list[Package], loader: _Loader, *, scanned: bool) -> list[Package]:
+def _unique(packages: list[Package], loader: _Loader) -> list[Package]:
     """Sort by name and settle members that share a canonical name.
 
     Declared members (configuration, uv, wrknv) that share a name are an error
@@ -648,7 +643,7 @@ def _unique(packages: list[Package], loader: _Loader, *, scanned: bool) -> list[
             name,
             [p.pyproject for p in same],
         )
-        if not scanned:
+        if not loader.scanned:
             loader.fail(error)
             unique.append(same[0])
             continue
