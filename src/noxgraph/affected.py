@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from noxgraph.changes import Changes, FormerPackage, PendingChanges, changes_from_files
@@ -21,8 +22,6 @@ from noxgraph.graph import DependencyGraph, build_graph
 from noxgraph.workspace import Workspace, discover, load_workspace
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from noxgraph.kinds import Kind
 
 __all__ = [
@@ -60,7 +59,9 @@ class FileOwner:
     path: str
     status: str
     package: str | None
-    role: Literal["package", "deleted-package", "global", "ignored", "unowned"]
+    role: Literal[
+        "package", "deleted-package", "global", "ignored", "unowned", "non-member", "noxfile"
+    ]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class Affected:
     files: tuple[FileOwner, ...]
     packages: tuple[AffectedPackage, ...]
     deleted: tuple[FormerPackage, ...]
+    kinds: tuple[Kind, ...] = ()
+    task: str | None = None
 
     def _with_role(self, role: str) -> tuple[str, ...]:
         return tuple(f.path for f in self.files if f.role == role)
@@ -78,6 +81,11 @@ class Affected:
     @property
     def unowned_files(self) -> tuple[str, ...]:
         return self._with_role("unowned")
+
+    @property
+    def non_member_files(self) -> tuple[str, ...]:
+        """Changed files of projects that are no member (their pyproject names a package)."""
+        return self._with_role("non-member")
 
     @property
     def ignored_files(self) -> tuple[str, ...]:
@@ -128,16 +136,59 @@ def _owners(
     return owners
 
 
-def _owner_of(path: str, owners: Mapping[str, tuple[str, bool]]) -> tuple[str, bool] | None:
-    """The deepest folder in ``owners`` that holds ``path`` (or is ``path``)."""
-    candidate = path
-    while True:
-        found = owners.get(candidate)
-        if found is not None:
-            return found
-        if "/" not in candidate:
-            return owners.get(".")
-        candidate = candidate.rsplit("/", 1)[0]
+class _Owners:
+    """Which package a changed file belongs to: the deepest folder holding a
+    ``pyproject.toml`` that names a package, member or not (a file of a project
+    that is no member belongs to no member)."""
+
+    def __init__(self, root: Path, owners: Mapping[str, tuple[str, bool]]) -> None:
+        self.root = root
+        self.owners = owners
+        self._projects: dict[str, bool] = {}
+
+    def _names_package(self, folder: str) -> bool:
+        known = self._projects.get(folder)
+        if known is None:
+            from noxgraph._toml import parse_toml  # noqa: PLC0415 - rare: non-member projects
+            from noxgraph.errors import NoxgraphError  # noqa: PLC0415
+            from noxgraph.pyproject import Document, package_name  # noqa: PLC0415
+
+            path = self.root / folder / "pyproject.toml"
+            known = False
+            if path.is_file():
+                try:
+                    data = parse_toml(path.read_bytes(), folder)
+                    known = isinstance(package_name(Document(path.parent, folder, data)), tuple)
+                except (OSError, NoxgraphError):
+                    known = False
+            self._projects[folder] = known
+        return known
+
+    def __call__(self, path: str) -> tuple[str, bool] | Literal["non-member"] | None:
+        """The owner of ``path``, ``None`` for no package, ``"non-member"`` for a
+        project the member list leaves out."""
+        candidate = path.rsplit("/", 1)[0] if "/" in path else "."
+        while True:
+            found = self.owners.get(candidate)
+            if found is not None:
+                return found
+            if self._names_package(candidate):
+                return "non-member"
+            if candidate == ".":
+                return None
+            candidate = candidate.rsplit("/", 1)[0] if "/" in candidate else "."
+
+
+def _is_generated_noxfile(root: Path, path: str) -> bool:
+    """Whether ``path`` is a noxfile noxgraph wrote: writing it is no change."""
+    if not path.endswith(".py"):
+        return False
+    try:
+        with (root / path).open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b"# >>> noxgraph: generated block" in head
 
 
 def _depends_on_deleted(
@@ -178,12 +229,15 @@ def _spread(
                 queue.append(dependent)
 
 
-def compute_affected(workspace: Workspace, graph: DependencyGraph, changes: Changes) -> Affected:
-    """Classify every changed file and spread "affected" over the graph."""
+def compute_affected(
+    workspace: Workspace, graph: DependencyGraph, changes: Changes, task: str | None = None
+) -> Affected:
+    """Classify every changed file and spread "affected" over the graph, over the
+    edges that count for ``task`` (the workspace's ``affected-kinds`` for ``None``)."""
     config = workspace.config
     ignored, global_ = _Patterns(config.ignore), _Patterns(config.global_files)
     arrived = {c.path for c in changes.files if c.status in ("added", "renamed", "untracked")}
-    owners = _owners(workspace, changes.former, arrived)
+    owner_of = _Owners(workspace.root, _owners(workspace, changes.former, arrived))
     files: list[FileOwner] = []
     changed: dict[str, list[str]] = {}
     deleted: dict[str, FormerPackage] = {}
@@ -197,9 +251,17 @@ def compute_affected(workspace: Workspace, graph: DependencyGraph, changes: Chan
             files.append(FileOwner(change.path, change.status, None, "global"))
             global_files.append(change.path)
             continue
-        owner = _owner_of(change.path, owners)
+        if change.path.rsplit("/", 1)[-1] == "noxfile.py" and _is_generated_noxfile(
+            workspace.root, change.path
+        ):
+            files.append(FileOwner(change.path, change.status, None, "noxfile"))
+            continue
+        owner = owner_of(change.path)
         if owner is None:
             files.append(FileOwner(change.path, change.status, None, "unowned"))
+            continue
+        if owner == "non-member":
+            files.append(FileOwner(change.path, change.status, None, "non-member"))
             continue
         name, gone = owner
         if gone:
@@ -209,7 +271,7 @@ def compute_affected(workspace: Workspace, graph: DependencyGraph, changes: Chan
             changed.setdefault(name, []).append(change.path)
             files.append(FileOwner(change.path, change.status, name, "package"))
 
-    kinds = config.affected_kinds
+    kinds = config.affected_kinds_of(task)
     reasons: dict[str, AffectedPackage] = {}
     paths = {pkg.name: pkg.relpath for pkg in workspace.packages}
     for name in sorted(changed):
@@ -240,6 +302,8 @@ def compute_affected(workspace: Workspace, graph: DependencyGraph, changes: Chan
         files=tuple(files),
         packages=tuple(reasons[name] for name in order if name in reasons),
         deleted=tuple(deleted[name] for name in sorted(deleted)),
+        kinds=kinds,
+        task=task,
     )
 
 
@@ -251,6 +315,7 @@ def affected_in(
     files: Sequence[str] | None = None,
     uncommitted: bool | None = None,
     if_base_missing: Literal["error", "all"] = "error",
+    task: str | None = None,
 ) -> tuple[Workspace, DependencyGraph, Affected]:
     """Read the workspace at ``root`` and answer what a change affects.
 
@@ -265,7 +330,7 @@ def affected_in(
         return (
             workspace,
             graph,
-            compute_affected(workspace, graph, changes_from_files(found.root, files)),
+            compute_affected(workspace, graph, changes_from_files(found.root, files), task),
         )
     pending = PendingChanges(
         found.root,
@@ -283,4 +348,4 @@ def affected_in(
         pending.close()
         raise
     changes = pending.result(pkg.path for pkg in workspace.packages)
-    return workspace, graph, compute_affected(workspace, graph, changes)
+    return workspace, graph, compute_affected(workspace, graph, changes, task)

@@ -163,14 +163,14 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.render import affected_document, affected_text  # noqa: PLC0415
     from noxgraph.sessions import session_name  # noqa: PLC0415
 
-    workspace, _, affected = _affected_in(args)
+    workspace, _, affected = _affected_in(args, task=args.task)
+    tasks = _tasks_for(workspace, args.task)
     fmt = _format(args)
     if fmt == "json":
         out.json(affected_document(affected))
     elif fmt == "names":
         out.write("".join(f"{name}\n" for name in affected.names))
     elif fmt == "sessions":
-        tasks = _tasks_for(workspace, args.task)
         lines = [
             session_name(task, pkg)
             for task in tasks
@@ -207,7 +207,6 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
                 "schema": SCHEMA,
                 "output": display,
                 "status": outcome.status,
-                "fingerprint": outcome.fingerprint,
                 "sessions": outcome.sessions,
                 "packages": len(workspace.packages),
                 "diff": outcome.diff,
@@ -223,8 +222,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
             "current": f"{display} is up to date",
         }[outcome.status]
         out.write(
-            f"{message}: {outcome.sessions} sessions for {len(workspace.packages)} packages"
-            f" ({outcome.fingerprint})\n"
+            f"{message}: {outcome.sessions} sessions for {len(workspace.packages)} packages\n"
         )
     return 1 if outcome.status == "stale" else 0
 
@@ -234,56 +232,62 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
 
     from noxgraph.graph import build_graph  # noqa: PLC0415
     from noxgraph.render import SCHEMA, run_plan_text, run_summary_text  # noqa: PLC0415
-    from noxgraph.runner import invoke, plan_run, read_report  # noqa: PLC0415
-    from noxgraph.sessions import build_specs  # noqa: PLC0415
+    from noxgraph.runner import invoke, nox_command, read_report  # noqa: PLC0415
+    from noxgraph.selection import not_affected_reason, options_from, select  # noqa: PLC0415
+    from noxgraph.sessions import declare  # noqa: PLC0415
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"-j {args.jobs}: the number of sessions side by side is at least 1")
+    options = options_from(args) if args.affected else None
     if args.affected:
-        workspace, graph, affected = _affected_in(args)
+        workspace, graph, affected = _affected_in(args, task=args.task)
     else:
         workspace = load_workspace(args.root)
         graph = build_graph(workspace)
+    declarations = declare(workspace, graph)
+    if args.task not in declarations.tasks:
+        known = ", ".join(declarations.tasks) or "none"
+        raise UsageError(f"no sessions for task {args.task!r}; the tasks are {known}")
     noxfile = args.noxfile if args.noxfile is not None else workspace.root / "noxfile.py"
     if not noxfile.is_file():
         raise UsageError(
             f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
         )
-    affected_names: tuple[str, ...] | None = None
-    bases: list[str | None] = []
+    packages = {s.name: s.package for s in declarations.sessions()}
     if args.affected:
-        affected_names = affected.names
-        bases = [repo.base for repo in affected.changes.repositories]
+        reason = not_affected_reason(r.base for r in affected.changes.repositories)
+        chosen = select(declarations, args.task, affected.names, reason)
+        if not chosen.run:
+            if args.json:
+                out.json({"schema": SCHEMA, "exit_status": 0, "sessions": []})
+            else:
+                out.write(f"{args.task}: no package is affected; nothing to run\n")
+            return 0
+        planned = [*chosen.run, *chosen.skip]
+        skipped = dict(chosen.skip)
+    else:
+        planned = [s.name for s in declarations.tasks[args.task]]
+        skipped = {}
     with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
         report = Path(folder) / "report.json"
-        plan = plan_run(
-            build_specs(workspace, graph),
+        argv = nox_command(
             args.task,
             noxfile=noxfile.resolve(),
             report=report,
             jobs=args.jobs,
-            affected=affected_names,
-            bases=bases,
+            affected=options,
             nox_args=args.nox_args,
         )
-        if plan is None:
-            out.write(f"{args.task}: no package is affected; nothing to run\n")
-            return 0
         if args.dry_run:
             if args.json:
-                out.json(
-                    {
-                        "schema": SCHEMA,
-                        "argv": list(plan.argv),
-                        "env": dict(plan.env),
-                        "sessions": list(plan.sessions),
-                        "skipped": dict(plan.skipped),
-                    }
-                )
+                out.json({"schema": SCHEMA, "argv": argv, "sessions": planned, "skipped": skipped})
             else:
-                out.rich(run_plan_text(plan, plain=out.plain))
+                out.rich(run_plan_text(argv, planned, skipped, plain=out.plain))
             return 0
-        code = invoke(plan)
-        rows = read_report(report)
+        # nox's own output goes to stderr under --json, so stdout holds one document.
+        code = invoke(argv, stdout_to_stderr=args.json)
+        rows = read_report(report, packages)
     if args.json:
         out.json(
             {
@@ -306,19 +310,22 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     return code
 
 
-def _affected_in(args: argparse.Namespace) -> tuple[Workspace, DependencyGraph, Affected]:
+def _affected_in(
+    args: argparse.Namespace, task: str | None = None
+) -> tuple[Workspace, DependencyGraph, Affected]:
     """The workspace, its graph and what the change affects, as the options ask."""
     from noxgraph.affected import affected_in  # noqa: PLC0415
+    from noxgraph.selection import options_from  # noqa: PLC0415
 
-    if args.files is not None and (args.base or args.head or args.uncommitted is not None):
-        raise UsageError("--files names the changes itself; drop --base, --head, --uncommitted")
+    options = options_from(args)
     return affected_in(
         args.root,
-        base=args.base,
-        head=args.head,
-        files=args.files,
-        uncommitted=args.uncommitted,
-        if_base_missing=args.if_base_missing,
+        base=options.base,
+        head=options.head,
+        files=options.files,
+        uncommitted=options.uncommitted,
+        if_base_missing="all" if options.if_base_missing == "all" else "error",
+        task=task,
     )
 
 
@@ -359,36 +366,11 @@ def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
 
 
 def _change_options(parser: argparse.ArgumentParser) -> None:
-    """The options that say what changed, shared by ``affected`` and ``run --affected``."""
-    parser.add_argument(
-        "--base",
-        metavar="REF",
-        help="compare with this ref (default: [tool.noxgraph].base, else main, else master)",
-    )
-    parser.add_argument(
-        "--head",
-        metavar="REF",
-        help="the changes up to this ref (default: HEAD and the working tree)",
-    )
-    parser.add_argument(
-        "--files",
-        nargs="+",
-        action="extend",
-        metavar="PATH",
-        help="the changed files, relative to the current directory; git is not asked",
-    )
-    parser.add_argument(
-        "--uncommitted",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="count uncommitted and untracked files (default: yes without --head)",
-    )
-    parser.add_argument(
-        "--if-base-missing",
-        choices=("error", "all"),
-        default="error",
-        help="when a base cannot be found: fail (default), or treat every package as affected",
-    )
+    """The options that say what changed, shared by ``affected``, ``run --affected``
+    and the ``<task>-affected`` sessions."""
+    from noxgraph.selection import add_change_options  # noqa: PLC0415
+
+    add_change_options(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -450,7 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
     _change_options(affected)
     affected.add_argument("--explain", action="store_true", help="say why each package is affected")
     affected.add_argument(
-        "--task", metavar="NAME", help="with --format sessions: only this task's sessions"
+        "--task",
+        metavar="NAME",
+        help="answer for this task: its affected-kinds, and only its sessions with --format"
+        " sessions",
     )
     affected.set_defaults(handler=cmd_affected)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from noxgraph._toml import Table, describe
 from noxgraph.kinds import KINDS, Kind
@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_TASKS",
     "PLACEHOLDERS",
     "Config",
+    "Environment",
     "Task",
     "parse_config",
     "parse_package_tasks",
@@ -33,6 +34,10 @@ PLACEHOLDERS = ("package", "name", "root", "wheelhouse", "posargs")
 _VENV_BACKENDS = ("uv", "virtualenv", "venv", "conda", "mamba", "micromamba", "none")
 _TASK_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 _TEST_GROUPS = ("test", "tests", "testing", "dev")
+#: What a wheel is made of: the edges whose change changes a package's build.
+_BUILD_KINDS: tuple[Kind, ...] = ("runtime", "optional", "build")
+
+Environment = Literal["lock", "folders"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,11 @@ class Task:
     folders first. ``groups``: dependency groups or extras to install with it,
     in order of preference (the first the package has is used).
     ``needs_tests``: only packages that have tests get this task.
+    ``needs``: the sessions a session of this task waits for, as Turborepo's
+    ``dependsOn`` says them: ``"^T"`` is task T of each dependency (over
+    ``order-kinds``), ``"T"`` is task T of the same package.
+    ``affected_kinds``: the edges over which a change spreads for this task;
+    ``None`` takes the workspace's ``affected-kinds``.
     """
 
     name: str
@@ -51,6 +61,8 @@ class Task:
     package: bool = True
     groups: tuple[str, ...] = ()
     needs_tests: bool = False
+    needs: tuple[str, ...] = ()
+    affected_kinds: tuple[Kind, ...] | None = None
 
 
 DEFAULT_TASKS: Mapping[str, Task] = {
@@ -59,6 +71,8 @@ DEFAULT_TASKS: Mapping[str, Task] = {
         commands=(("python", "-m", "build", "--outdir", "{wheelhouse}", "{package}"),),
         install=("build",),
         package=False,
+        needs=("^build",),
+        affected_kinds=_BUILD_KINDS,
     ),
     "test": Task(
         name="test",
@@ -85,7 +99,16 @@ class Config:
     affected_kinds: tuple[Kind, ...] = KINDS
     venv_backend: str = "uv|virtualenv"
     wheelhouse: str = "dist"
+    environment: Environment | None = None
+    editable: bool = False
     tasks: Mapping[str, Task] = field(default_factory=lambda: dict(DEFAULT_TASKS))
+
+    def affected_kinds_of(self, task: str | None) -> tuple[Kind, ...]:
+        """The edges a change spreads over for ``task`` (the workspace's for ``None``)."""
+        chosen = self.tasks.get(task) if task is not None else None
+        if chosen is not None and chosen.affected_kinds is not None:
+            return chosen.affected_kinds
+        return self.affected_kinds
 
 
 _WORKSPACE_KEYS = (
@@ -98,10 +121,13 @@ _WORKSPACE_KEYS = (
     "affected-kinds",
     "venv-backend",
     "wheelhouse",
+    "environment",
+    "editable",
     "tasks",
 )
 _PACKAGE_KEYS = ("tasks",)
-_TASK_KEYS = ("commands", "install", "package", "groups", "needs-tests")
+_TASK_KEYS = ("commands", "install", "package", "groups", "needs-tests", "needs", "affected-kinds")
+_ENVIRONMENTS: tuple[Environment, ...] = ("lock", "folders")
 
 
 def _check_keys(table: Table, known: tuple[str, ...], hint: str = "") -> None:
@@ -116,6 +142,7 @@ def _check_keys(table: Table, known: tuple[str, ...], hint: str = "") -> None:
 
 
 def _kinds(table: Table, key: str) -> tuple[Kind, ...] | None:
+    """Edge kinds at ``key``; an empty array is honoured (no edge of any kind)."""
     values = table.strings(key)
     if values is None:
         return None
@@ -161,6 +188,30 @@ def _command(text: str, table: Table, key: str) -> tuple[str, ...]:
     return tuple(argv)
 
 
+def _needs(table: Table, task: str) -> tuple[str, ...] | None:
+    values = table.strings("needs")
+    if values is None:
+        return None
+    for value in values:
+        target = value.removeprefix("^")
+        if not _TASK_NAME.match(target):
+            raise table.error(
+                "needs",
+                f"{value!r} is not a task: write 'T' for task T of the same package, or"
+                " '^T' for task T of each dependency",
+            )
+        if value == task:
+            raise table.error("needs", f"task {task!r} cannot need itself")
+    return tuple(dict.fromkeys(values))
+
+
+def _nonempty(table: Table, key: str) -> str | None:
+    value = table.string(key)
+    if value is not None and not value.strip():
+        raise table.error(key, "must not be empty")
+    return value
+
+
 def _task(name: str, value: Any, tasks: Table, base: Task | None) -> Task:
     """Parse one task entry over ``base`` (the task it overrides, if any)."""
     if not _TASK_NAME.match(name):
@@ -183,6 +234,8 @@ def _task(name: str, value: Any, tasks: Table, base: Task | None) -> Task:
     groups = table.strings("groups")
     package = table.boolean("package")
     needs_tests = table.boolean("needs-tests")
+    needs = _needs(table, name)
+    affected_kinds = _kinds(table, "affected-kinds")
     return replace(
         start,
         commands=start.commands
@@ -192,6 +245,8 @@ def _task(name: str, value: Any, tasks: Table, base: Task | None) -> Task:
         groups=start.groups if groups is None else tuple(normalize_group(g) for g in groups),
         package=start.package if package is None else package,
         needs_tests=start.needs_tests if needs_tests is None else needs_tests,
+        needs=start.needs if needs is None else needs,
+        affected_kinds=start.affected_kinds if affected_kinds is None else affected_kinds,
     )
 
 
@@ -219,18 +274,28 @@ def parse_config(table: Table, file: str) -> Config:
                     + ", ".join(_VENV_BACKENDS)
                     + " (or several joined by '|')",
                 )
+    environment = table.string("environment")
+    if environment is not None and environment not in _ENVIRONMENTS:
+        raise table.error(
+            "environment", f"unknown environment {environment!r}; use 'lock' or 'folders'"
+        )
     defaults = Config()
+    order_kinds = _kinds(table, "order-kinds")
+    affected_kinds = _kinds(table, "affected-kinds")
+    editable = table.boolean("editable")
     return Config(
         file=file,
         members=tuple(members) if members is not None else None,
         exclude=tuple(table.strings("exclude") or ()),
-        base=table.string("base"),
+        base=_nonempty(table, "base"),
         global_files=tuple(table.strings("global-files") or ()),
         ignore=tuple(table.strings("ignore") or ()),
-        order_kinds=_kinds(table, "order-kinds") or defaults.order_kinds,
-        affected_kinds=_kinds(table, "affected-kinds") or defaults.affected_kinds,
-        venv_backend=venv_backend or defaults.venv_backend,
-        wheelhouse=table.string("wheelhouse") or defaults.wheelhouse,
+        order_kinds=defaults.order_kinds if order_kinds is None else order_kinds,
+        affected_kinds=defaults.affected_kinds if affected_kinds is None else affected_kinds,
+        venv_backend=_nonempty(table, "venv-backend") or defaults.venv_backend,
+        wheelhouse=_nonempty(table, "wheelhouse") or defaults.wheelhouse,
+        environment="lock" if environment == "lock" else "folders" if environment else None,
+        editable=bool(editable),
         tasks=_tasks(table, DEFAULT_TASKS),
     )
 

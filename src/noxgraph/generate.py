@@ -13,11 +13,11 @@ always a valid Python string literal), and never inside a comment.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import difflib
-import json
+import keyword
 import os
-import re
 import string
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from noxgraph import __version__
+from noxgraph.config import Config
 from noxgraph.errors import NoxgraphError
-from noxgraph.fingerprint import read_inputs
-from noxgraph.sessions import SessionSpec, build_specs, sibling_text
+from noxgraph.sessions import Declarations, declare
 
 if TYPE_CHECKING:
-    from noxgraph.config import Task
     from noxgraph.graph import DependencyGraph
     from noxgraph.workspace import Workspace
 
@@ -48,34 +47,65 @@ __all__ = [
 
 BEGIN = "# >>> noxgraph: generated block"
 END = "# <<< noxgraph: end of generated block <<<"
+DEFAULT_BACKEND = Config().venv_backend
 
 
 class GenerateError(NoxgraphError):
     """The noxfile cannot be written as asked (not ours, damaged, read-only)."""
 
 
-def _q(value: str) -> str:
-    """A Python string literal for ``value``: JSON's, ASCII only."""
-    return json.dumps(value, ensure_ascii=True)
+#: The formatter's line length (ruff's and black's default).
+LINE = 88
 
 
-def _blob(value: object) -> str:
-    """Data as one Python string literal of JSON: one token for the parser, ASCII only."""
-    return ascii(json.dumps(value, separators=(",", ":")))
+def literal(value: str) -> str:
+    """A Python string literal for ``value``, ASCII only, quoted as ruff quotes it:
+    with double quotes, unless the text holds more of them than single quotes."""
+    shown = ascii(value)
+    body = shown[1:-1]
+    if shown[0] == "'":
+        # ascii() quoted with ' and escaped every ' (and no "): unescape them.
+        body = body.replace("\\'", "'")
+    quote = "'" if body.count('"') > body.count("'") else '"'
+    return quote + body.replace(quote, "\\" + quote) + quote
 
 
-def _tuple(items: Sequence[str]) -> str:
-    if len(items) == 1:
-        return f"({items[0]},)"
-    return "(" + ", ".join(items) + ")"
+def _list(items: Sequence[str]) -> str:
+    return "[" + ", ".join(literal(item) for item in items) + "]"
 
 
-def _strings(values: Sequence[str]) -> str:
-    return _tuple([_q(v) for v in values])
+def _call(callee: str, args: Sequence[tuple[str, Sequence[str] | str]]) -> list[str]:
+    """``callee(args)`` as ruff formats it: on one line when it fits, else the
+    arguments on one indented line, else one argument a line (and a list that
+    still does not fit, one item a line). An argument is ``(keyword, value)``
+    with ``""`` for a positional one; a value is a string or a list of strings."""
+    flat = [
+        (f"{key}=" if key else "") + (literal(value) if isinstance(value, str) else _list(value))
+        for key, value in args
+    ]
+    line = f"{callee}({', '.join(flat)})"
+    if len(line) <= LINE:
+        return [line]
+    body = ", ".join(flat)
+    if len(args) == 1 or 4 + len(body) <= LINE:
+        return [f"{callee}(", f"    {body}", ")"]
+    lines = [f"{callee}("]
+    for (key, value), text in zip(args, flat, strict=True):
+        if 4 + len(text) + 1 <= LINE or isinstance(value, str):
+            lines.append(f"    {text},")
+            continue
+        lines.append(f"    {key}=[" if key else "    [")
+        lines.extend(f"        {literal(item)}," for item in value)
+        lines.append("    ],")
+    lines.append(")")
+    return lines
 
 
-def _commands(commands: Sequence[Sequence[str]]) -> str:
-    return _tuple([_strings(argv) for argv in commands])
+def _variable(task: str) -> str:
+    """The name the noxfile gives a task's table: the task's, unless that is taken."""
+    if keyword.iskeyword(task) or task in ("nox", "noxgraph", "sessions"):
+        return f"{task}_task"
+    return task
 
 
 def _next_minor(version: str) -> str:
@@ -83,146 +113,54 @@ def _next_minor(version: str) -> str:
     return f"{major}.{int(minor) + 1}" if minor.isdigit() else f"{int(major) + 1}"
 
 
-def _task_table(workspace: Workspace) -> dict[str, Task]:
-    """The default of each task: the workspace's, or the first package's own."""
-    table: dict[str, Task] = {}
-    for name in workspace.names:
-        for task_name, task in workspace.tasks_of(name).items():
-            table.setdefault(task_name, workspace.config.tasks.get(task_name, task))
-    return table
-
-
-#: What may appear in a session table: canonical names, with normalized extras.
-_TABLE_TOKEN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\[[a-z0-9,-]+\])?\Z")
-
-
-def _session_call(spec: SessionSpec, defaults: Task) -> str:
-    """One ``session(...)`` call, for a session that carries text other than names."""
-    args = [_q(spec.task), _q(spec.package or "")]
-    if spec.requires:
-        after = " ".join(name.split("-", 1)[1] for name in spec.requires)
-        args.append(f"after={_q(after)}")
-    if spec.siblings:
-        args.append(f"siblings={_strings([sibling_text(s) for s in spec.siblings])}")
-    if spec.install != defaults.install:
-        args.append(f"install={_strings(spec.install)}")
-    if spec.prebuild:
-        args.append(f"prebuild={_q(' '.join(spec.prebuild))}")
-    if spec.commands != defaults.commands:
-        args.append(f"commands={_commands(spec.commands)}")
-    return f"session({', '.join(args)})"
-
-
-def _table_line(
-    spec: SessionSpec, defaults: Task, installs: dict[tuple[str, ...], str]
-) -> list[str] | None:
-    """The fields of a session table line, or ``None`` when the session needs a call.
-
-    A table holds only names (nox parses the whole noxfile at every load, and a
-    table is one string however many sessions it lists); a session with a
-    marker, other commands, or anything but a name goes in a ``session(...)``
-    call instead.
-    """
-    if spec.commands != defaults.commands or any(s.marker for s in spec.siblings):
-        return None
-    fields = [spec.package or ""]
-    if spec.requires:
-        fields += ["after:", *(name.split("-", 1)[1] for name in spec.requires)]
-    if spec.siblings:
-        fields += ["siblings:", *(sibling_text(s) for s in spec.siblings)]
-    if spec.install != defaults.install:
-        fields += ["install:", installs.setdefault(spec.install, str(len(installs) + 1))]
-    if spec.prebuild:
-        fields += ["prebuild:", *spec.prebuild]
-    names = [f for f in fields if not f.endswith(":")]
-    if not all(_TABLE_TOKEN.match(name) for name in names if name not in installs.values()):
-        return None
-    return fields
-
-
-def _session_lines(specs: Sequence[SessionSpec], tasks: dict[str, Task]) -> tuple[str, str]:
-    """The session tables and calls, in build order, and the shared install lists."""
-    lines: list[str] = []
-    installs: dict[tuple[str, ...], str] = {}
-    table: list[list[str]] = []
-    table_task = ""
-
-    def flush() -> None:
-        if not table:
-            return
-        # No column padding: a new package must be a one-line change in a diff.
-        rows = [
-            fields[0] + "".join(f"  {f}" if f.endswith(":") else f" {f}" for f in fields[1:])
-            for fields in table
-        ]
-        lines.append(f'workspace.sessions({_q(table_task)}, r"""')
-        lines.extend(rows)
-        lines.append('""")')
-        table.clear()
-
-    for spec in specs:
-        if spec.kind == "affected":
-            continue
-        if spec.kind == "all":
-            flush()
-            lines.append(f"workspace.aggregates({_q(spec.task)})\n")
-            continue
-        fields = _table_line(spec, tasks[spec.task], installs)
-        if fields is None:
-            flush()
-            lines.append(_session_call(spec, tasks[spec.task]))
-            continue
-        if table and table_task != spec.task:
-            flush()
-        table_task = spec.task
-        table.append(fields)
-    flush()
-    shared = "\n".join(
-        f"        {_q(key)}: {_strings(install)}," for install, key in installs.items()
-    )
-    return "\n".join(lines), shared
+def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
+    lines = ["sessions = noxgraph.nox.Sessions(", "    __file__,", f"    root={literal(root)},"]
+    if venv_backend != DEFAULT_BACKEND:
+        lines.append(f"    venv_backend={literal(venv_backend)},")
+    if declarations.folders:
+        lines.append("    packages={")
+        lines.extend(
+            f"        {literal(name)}: {literal(folder)},"
+            for name, folder in sorted(declarations.folders.items())
+        )
+        lines.append("    },")
+    else:
+        lines.append("    packages={},")
+    lines.append(")")
+    for task, sessions in declarations.tasks.items():
+        variable = _variable(task)
+        lines += ["", f"{variable} = sessions.task({literal(task)})"]
+        for session in sessions:
+            args: list[tuple[str, Sequence[str] | str]] = [("", session.package)]
+            if session.after:
+                args.append(("after", session.after))
+            if session.requires:
+                args.append(("requires", session.requires))
+            lines += _call(variable, args)
+    lines += ["", "sessions.register()"]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """The generated block and what it was made from."""
+    """The generated block and what it declares."""
 
     text: str
-    fingerprint: str
     sessions: int
 
 
 def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> Rendered:
     """The generated block for ``workspace``, for a noxfile written at ``output``."""
-    specs = build_specs(workspace, graph)
-    inputs = read_inputs(workspace)
-    tasks = _task_table(workspace)
-    sessions, installs = _session_lines(specs, tasks)
+    declarations = declare(workspace, graph)
+    tasks = list(declarations.tasks)
+    first = tasks[0] if tasks else "build"
     root = Path(os.path.relpath(workspace.root, output.parent.resolve())).as_posix()
-    indent = " " * 8
     values = {
         "version": __version__,
         "next_minor": _next_minor(__version__),
-        "input_count": str(len(inputs.files)),
-        "fingerprint": inputs.fingerprint,
-        "package_count": str(len(workspace.packages)),
-        "first_task": next(iter(tasks), "build"),
-        "root": _q(root),
-        "version_literal": _q(__version__),
-        "fingerprint_literal": _q(inputs.fingerprint),
-        "venv_backend": _q(workspace.config.venv_backend),
-        "wheelhouse": _q(workspace.config.wheelhouse),
-        "packages": _blob({pkg.name: pkg.relpath for pkg in workspace.packages}),
-        "tasks": "\n".join(
-            f'{indent}{_q(name)}: {{"commands": {_commands(task.commands)},'
-            f' "install": {_strings(task.install)}}},'
-            for name, task in tasks.items()
-        ),
-        "inputs": _blob(
-            {"files": dict(sorted(inputs.files.items())), "tested": list(inputs.tested)}
-        ),
-        "installs": installs,
-        "sessions": sessions,
+        "first_task": first,
+        "task_list": ", ".join(tasks) or "none",
+        "body": _body(declarations, root, workspace.config.venv_backend),
     }
     template = (
         resources.files("noxgraph")
@@ -230,7 +168,28 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
         .read_text(encoding="utf-8")
     )
     text = string.Template(template).substitute(values)
-    return Rendered(text, inputs.fingerprint, len(specs))
+    count = sum(len(s) for s in declarations.tasks.values())
+    return Rendered(text, count + 2 * len(tasks))
+
+
+def _block(text: str) -> str | None:
+    """The generated block of a noxfile's text, or ``None`` when it has none."""
+    lines = text.splitlines(keepends=True)
+    begin = next((i for i, line in enumerate(lines) if line.startswith(BEGIN)), None)
+    end = next((i for i, line in enumerate(lines) if line.startswith(END)), None)
+    if begin is None or end is None or end < begin:
+        return None
+    return "".join(lines[begin : end + 1])
+
+
+def same_code(first: str, second: str) -> bool:
+    """Whether two blocks are the same Python, however a formatter laid them out."""
+    if first == second:
+        return True
+    try:
+        return ast.dump(ast.parse(first)) == ast.dump(ast.parse(second))
+    except (SyntaxError, ValueError):
+        return False
 
 
 def compose(existing: str | None, block: str, *, force: bool, display: str) -> str:
@@ -310,7 +269,6 @@ class Outcome:
 
     status: Literal["written", "unchanged", "current", "stale"]
     output: Path
-    fingerprint: str
     sessions: int
     diff: str = ""
 
@@ -324,6 +282,17 @@ def _read(path: Path, display: str) -> str | None:
         raise GenerateError(f"{display} cannot be read: {exc}") from None
 
 
+def _current(existing: str, wanted: str) -> bool:
+    """Whether the file on disk already holds ``wanted``'s block, as written or as
+    the user's formatter laid it out, with the same text around it."""
+    if existing == wanted:
+        return True
+    block, other = _block(existing), _block(wanted)
+    if block is None or other is None or not same_code(block, other):
+        return False
+    return existing.replace(block, "") == wanted.replace(other, "")
+
+
 def generate(
     workspace: Workspace,
     graph: DependencyGraph,
@@ -333,7 +302,11 @@ def generate(
     force: bool = False,
     check: bool = False,
 ) -> Outcome:
-    """Write (or, with ``check``, compare) the noxfile at ``output``."""
+    """Write (or, with ``check``, compare) the noxfile at ``output``.
+
+    A file whose generated block is the same Python as the one noxgraph would
+    write (reformatted by the user's formatter, say) is current and is left as it is.
+    """
     rendered = render_block(workspace, graph, output)
     if check:
         existing = _read(output, display)
@@ -343,10 +316,10 @@ def generate(
                     [], rendered.text.splitlines(keepends=True), "/dev/null", display
                 )
             )
-            return Outcome("stale", output, rendered.fingerprint, rendered.sessions, diff)
+            return Outcome("stale", output, rendered.sessions, diff)
         wanted = compose(existing, rendered.text, force=False, display=display)
-        if wanted == existing:
-            return Outcome("current", output, rendered.fingerprint, rendered.sessions)
+        if _current(existing, wanted):
+            return Outcome("current", output, rendered.sessions)
         diff = "".join(
             difflib.unified_diff(
                 existing.splitlines(keepends=True),
@@ -355,7 +328,7 @@ def generate(
                 f"{display} (generated)",
             )
         )
-        return Outcome("stale", output, rendered.fingerprint, rendered.sessions, diff)
+        return Outcome("stale", output, rendered.sessions, diff)
 
     folder = output.parent
     if not folder.is_dir():
@@ -368,8 +341,8 @@ def generate(
                 leftover.unlink()
         existing = _read(output, display)
         wanted = compose(existing, rendered.text, force=force, display=display)
-        if wanted == existing:
-            return Outcome("unchanged", output, rendered.fingerprint, rendered.sessions)
+        if existing is not None and _current(existing, wanted):
+            return Outcome("unchanged", output, rendered.sessions)
         try:
             write_atomic(output, wanted)
         except PermissionError:
@@ -379,4 +352,4 @@ def generate(
             ) from None
         except OSError as exc:
             raise GenerateError(f"{display} cannot be written: {exc.strerror or exc}") from None
-    return Outcome("written", output, rendered.fingerprint, rendered.sessions)
+    return Outcome("written", output, rendered.sessions)

@@ -2,85 +2,274 @@
 
 Two ways in, one registration path:
 
-- a generated noxfile holds the session specs as data and hands them to
-  :class:`Generated`, which checks at load time that the workspace has not
-  changed since it was generated;
+- a generated noxfile declares each package's folder and, per task, each
+  package and the sessions it waits for, then calls :meth:`Sessions.register`,
+  which first checks that the workspace still gives those sessions;
 - a hand-written noxfile calls :func:`register`, which reads the workspace at
-  load time and builds the specs with :func:`noxgraph.sessions.build_specs`.
+  load time and declares the same sessions with :func:`noxgraph.sessions.declare`.
 
-Either way each spec becomes one ``@nox.session`` whose body is
-:meth:`Sessions.run`, and nox does the virtualenvs, the order (``requires=``)
-and the parallelism (``-j``).
-
-Unaffected upstream sessions that ``<task>-affected`` (or ``noxgraph run
---affected``) must queue for ``requires=`` receive a marker and skip at once;
-a skipped session counts as success for nox, so its dependents still run.
+Either way each package session becomes one ``@nox.session`` and nox does the
+virtualenvs, the order (``requires=``) and the parallelism (``-j``). Loading
+does nothing else: what a session installs is planned when it runs
+(:mod:`noxgraph.plan`), for that session only.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import contextlib
 import logging
 import os
-import re
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING
 
 import nox
 
-from noxgraph.sessions import (
-    ENV_NOT_AFFECTED,
-    MARKER,
-    SessionSpec,
-    affected_plan,
-    describe,
-    not_affected_reason,
-    parse_sibling,
-    session_name,
-    sibling_requirement,
-)
+from noxgraph import selection
+from noxgraph.selection import NoxCommand, Selection
+from noxgraph.sessions import Declarations, PackageSession, describe, session_name
 
 if TYPE_CHECKING:
-    from noxgraph.affected import Affected
+    from noxgraph.graph import DependencyGraph
+    from noxgraph.plan import Lock, SessionPlan, Sibling
+    from noxgraph.workspace import Workspace
 
-__all__ = [
-    "ENV_CHECKED",
-    "ENV_NOT_AFFECTED",
-    "MARKER",
-    "Generated",
-    "Sessions",
-    "register",
-]
+__all__ = ["ENV_CHECKED", "Sessions", "register"]
 
-#: Set once the inputs were checked, so nox's parallel workers do not check again.
+#: Set once this nox run checked that the noxfile is current, so its workers do not.
 ENV_CHECKED = "NOXGRAPH_CHECKED"
 
 _log = logging.getLogger("nox")
-
-#: A field label of a session table line, and the text up to the next one.
-_TABLE_FIELD = re.compile(r"\s+(after|siblings|install|prebuild):(?:\s+|\Z)")
+_loaded: dict[Path, tuple[Workspace, DependencyGraph]] = {}
 
 
-class _PosargsError(Exception):
-    pass
+def _workspace(root: Path) -> tuple[Workspace, DependencyGraph]:
+    """The workspace and its graph, read once per process (a serial nox run runs
+    every session in one process)."""
+    if root not in _loaded:
+        from noxgraph.graph import build_graph  # noqa: PLC0415 - only when a session runs
+        from noxgraph.workspace import load_workspace  # noqa: PLC0415
+
+        workspace = load_workspace(root)
+        _loaded[root] = (workspace, build_graph(workspace))
+    return _loaded[root]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise _PosargsError(message)
+class _Task:
+    """The package sessions of one task, as a generated noxfile declares them."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sessions: list[PackageSession] = []
+
+    def __call__(
+        self,
+        package: str,
+        *,
+        after: Sequence[str] = (),
+        requires: Sequence[str] = (),
+    ) -> None:
+        """Declare ``<task>-<package>``, after the same task of the ``after`` packages
+        and the sessions of other tasks in ``requires``."""
+        self.sessions.append(PackageSession(self.name, package, tuple(after), tuple(requires)))
 
 
-def _affected_parser(name: str) -> _Parser:
-    parser = _Parser(prog=f"nox -s {name} --", add_help=False)
-    parser.add_argument("--base")
-    parser.add_argument("--head")
-    parser.add_argument("--files", nargs="+", action="extend")
-    parser.add_argument("--uncommitted", action=argparse.BooleanOptionalAction, default=None)
-    parser.add_argument("--if-base-missing", choices=("error", "all"), default="error")
-    return parser
+class Sessions:
+    """The sessions of one workspace, declared, then registered with nox.
+
+    ``noxfile`` is the noxfile's ``__file__``; ``root`` is the workspace root,
+    relative to the noxfile's folder; ``packages`` maps each package to its
+    folder, relative to the root.
+    """
+
+    def __init__(
+        self,
+        noxfile: str,
+        *,
+        root: str = ".",
+        packages: Mapping[str, str],
+        venv_backend: str = "uv|virtualenv",
+    ) -> None:
+        self.noxfile = Path(noxfile)
+        self.root = (self.noxfile.parent / root).resolve()
+        self.folders = dict(packages)
+        self.venv_backend = venv_backend
+        self._tasks: dict[str, _Task] = {}
+        self.selections: dict[str, Selection] = {}
+
+    def task(self, name: str) -> _Task:
+        """The table that declares the package sessions of task ``name``."""
+        return self._tasks.setdefault(name, _Task(name))
+
+    @property
+    def declarations(self) -> Declarations:
+        return Declarations(
+            self.folders, {name: tuple(task.sessions) for name, task in self._tasks.items()}
+        )
+
+    # -- registration --------------------------------------------------------------------
+
+    def register(self, *, check: bool = True) -> None:
+        """Register every declared session with nox (after checking, with ``check``,
+        that the workspace still gives these sessions)."""
+        declarations = self.declarations
+        if check and not os.environ.get(ENV_CHECKED):
+            os.environ[ENV_CHECKED] = "1"
+            self._warn_if_stale(declarations)
+        self.selections = {s.task: s for s in self._select(declarations)}
+        skips: dict[str, str] = {}
+        for chosen in self.selections.values():
+            skips.update(chosen.skip)
+        for task, sessions in declarations.tasks.items():
+            for session in sessions:
+                self._add_package(session, skips.get(session.name))
+            self._add_all(task, [s.name for s in sessions])
+            self._add_affected(task)
+
+    def _select(self, declarations: Declarations) -> list[Selection]:
+        """The affected runs nox was asked for: kept by the nox process that loaded
+        this noxfile first, else worked out now when the command line asks."""
+        kept = selection.saved(os.environ)
+        if kept is not None:
+            return kept
+        command = selection.read_nox_command(sys.argv[1:], os.environ)
+        tasks = selection.asked_for(command, declarations.tasks)
+        if not tasks:
+            return []
+        chosen = [self._selection(declarations, task, command) for task in tasks]
+        selection.save(chosen, os.environ)
+        return chosen
+
+    def _selection(self, declarations: Declarations, task: str, command: NoxCommand) -> Selection:
+        from noxgraph.affected import affected_in  # noqa: PLC0415
+        from noxgraph.errors import NoxgraphError  # noqa: PLC0415
+
+        name = session_name(task, "affected")
+        try:
+            options, posargs = selection.affected_options(name, command.posargs)
+            files = options.files
+            if files is not None:
+                started = selection.invoked_from(command, self.noxfile, os.environ)
+                files = tuple(os.path.join(started, f) for f in files)  # noqa: PTH118
+            _, _, affected = affected_in(
+                self.root,
+                base=options.base,
+                head=options.head,
+                files=files,
+                uncommitted=options.uncommitted,
+                if_base_missing="all" if options.if_base_missing == "all" else "error",
+                task=task,
+            )
+        except NoxgraphError as exc:
+            return Selection(task, error=exc.message)
+        reason = selection.not_affected_reason(r.base for r in affected.changes.repositories)
+        return selection.select(declarations, task, affected.names, reason, posargs)
+
+    def _add_package(self, session: PackageSession, skip: str | None) -> None:
+        def run(nox_session: nox.Session) -> None:
+            if skip is not None:
+                nox_session.skip(skip)
+            self._run_package(nox_session, session)
+
+        run.__doc__ = describe(session)
+        nox.session(
+            name=session.name,
+            venv_backend="none" if skip is not None else self.venv_backend,
+            tags=[session.task, session.package],
+            requires=list(session.all_requires),
+            allow_parallel=True,
+        )(run)
+
+    def _add_all(self, task: str, names: list[str]) -> None:
+        def run(nox_session: nox.Session) -> None:
+            nox_session.log(f"{task}: every package done ({len(names)} sessions)")
+
+        run.__doc__ = f"{task} every package, in dependency order"
+        nox.session(
+            name=session_name(task, "all"),
+            venv_backend="none",
+            tags=[task],
+            requires=names,
+            default=False,
+            allow_parallel=True,
+        )(run)
+
+    def _add_affected(self, task: str) -> None:
+        chosen = self.selections.get(task)
+        name = session_name(task, "affected")
+
+        def run(nox_session: nox.Session) -> None:
+            if chosen is None:
+                nox_session.error(
+                    f"{name} works out what to run while nox loads the noxfile, so it must be"
+                    f" named on nox's command line: nox -s {name}"
+                )
+            if chosen.error is not None:
+                nox_session.error(chosen.error)
+            nox_session.log(chosen.summary)
+
+        run.__doc__ = (
+            f"{task} the packages changed since the base and their dependents"
+            " (posargs: --base REF, --head REF, --files PATH ...)"
+        )
+        nox.session(
+            name=name,
+            venv_backend="none",
+            tags=[task],
+            requires=list(chosen.run) if chosen is not None else [],
+            default=False,
+            allow_parallel=True,
+        )(run)
+
+    def _warn_if_stale(self, declarations: Declarations) -> None:
+        from noxgraph.errors import NoxgraphError  # noqa: PLC0415 - load-time check only
+        from noxgraph.staleness import changes_since  # noqa: PLC0415
+
+        try:
+            changes = changes_since(self.root, declarations)
+        except NoxgraphError as exc:
+            _log.warning(f"noxgraph: cannot check whether {self.noxfile.name} is current: {exc}")
+            return
+        if changes:
+            shown = "; ".join(changes[:5]) + (
+                f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
+            )
+            _log.warning(
+                f"noxgraph: {self.noxfile.name} is stale: the workspace now gives other"
+                f" sessions ({shown}); run `noxgraph generate` to update it"
+            )
+
+    # -- running -------------------------------------------------------------------------
+
+    def _posargs(self, nox_session: nox.Session, task: str) -> list[str]:
+        chosen = self.selections.get(task)
+        if chosen is not None and not chosen.error:
+            return list(chosen.posargs)
+        return list(nox_session.posargs)
+
+    def _run_package(self, nox_session: nox.Session, session: PackageSession) -> None:
+        from noxgraph.errors import NoxgraphError  # noqa: PLC0415 - only when a session runs
+        from noxgraph.plan import plan_session  # noqa: PLC0415
+
+        try:
+            workspace, graph = _workspace(self.root)
+            plan = plan_session(workspace, graph, session.task, session.package)
+        except NoxgraphError as exc:
+            nox_session.error(exc.message)
+        wheelhouse = (self.root / workspace.config.wheelhouse).resolve()
+        _Installer(nox_session, workspace, wheelhouse).install(plan)
+        values = {
+            "package": str(plan.folder),
+            "name": plan.package,
+            "root": str(self.root),
+            "wheelhouse": str(wheelhouse),
+        }
+        posargs = self._posargs(nox_session, session.task)
+        with nox_session.chdir(plan.folder):
+            for argv in plan.commands:
+                nox_session.run(*_expand(argv, values, posargs))
 
 
 def _expand(argv: Sequence[str], values: Mapping[str, str], posargs: Sequence[str]) -> list[str]:
@@ -94,329 +283,135 @@ def _expand(argv: Sequence[str], values: Mapping[str, str], posargs: Sequence[st
     return expanded
 
 
-class Sessions:
-    """The sessions of one workspace, registered with nox, and how to run them."""
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold a lock on ``path`` (sessions of one ``-j`` run build the same wheels)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            import fcntl  # noqa: PLC0415 - POSIX only
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        venv_backend: str,
-        wheelhouse: str,
-        packages: Mapping[str, str],
-    ) -> None:
-        self.root = root
-        self.venv_backend = venv_backend
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows: builds may happen twice
+            pass
+        yield
+
+
+class _Installer:
+    """Carries out a session's plan with the nox session's own installers."""
+
+    def __init__(self, session: nox.Session, workspace: Workspace, wheelhouse: Path) -> None:
+        self.session = session
+        self.workspace = workspace
         self.wheelhouse = wheelhouse
-        self.packages = dict(packages)
-        self.specs: dict[str, SessionSpec] = {}
+        self.uv = session.venv_backend == "uv"
 
-    # -- registration ------------------------------------------------------------------
+    def install(self, plan: SessionPlan) -> None:
+        if not self.session.virtualenv.is_sandboxed:
+            if plan.install or plan.siblings or plan.lock:
+                self.session.log("venv-backend is none: using this environment as it is")
+            return
+        built = self._wheels(plan.wheels)
+        links = [*dict.fromkeys(path.parent for path in built.values()), self.wheelhouse]
+        self._set_links(links)
+        if plan.lock is not None:
+            self._install_locked(plan.lock, plan.editable)
+        requirements = [*plan.install]
+        for sibling in plan.siblings:
+            if plan.editable:
+                extras = f"[{','.join(sibling.extras)}]" if sibling.extras else ""
+                requirements += ["-e", f"{sibling.folder}{extras}"]
+            else:
+                from noxgraph.plan import requirement_text  # noqa: PLC0415
 
-    def add(self, spec: SessionSpec) -> None:
-        """Register ``spec`` as a nox session."""
-        self.specs[spec.name] = spec
-
-        def run(session: nox.Session) -> None:
-            self.run(session, spec.name)
-
-        run.__doc__ = spec.description or describe(spec, self.wheelhouse)
-        run.__name__ = spec.name.replace("-", "_")
-        nox.session(
-            name=spec.name,
-            venv_backend=self.venv_backend if spec.kind == "package" else "none",
-            tags=list(spec.tags),
-            requires=list(spec.requires),
-            default=False,
-            allow_parallel=True,
-        )(run)
-
-    # -- running -----------------------------------------------------------------------
-
-    def run(self, session: nox.Session, name: str) -> None:
-        spec = self.specs[name]
-        if spec.kind == "all":
-            session.log(f"{spec.task}: every package done ({len(spec.requires)} sessions)")
-        elif spec.kind == "affected":
-            self._run_affected(session, spec)
-        else:
-            self._run_package(session, spec)
-
-    def _skip_reason(self, session: nox.Session, spec: SessionSpec) -> str | None:
-        posargs = list(session.posargs)
-        if posargs[:1] == [MARKER]:
-            return posargs[1] if len(posargs) > 1 else "not affected"
-        raw = os.environ.get(ENV_NOT_AFFECTED)
-        if raw:
-            try:
-                reasons = json.loads(raw)
-            except ValueError:
-                session.error(f"{ENV_NOT_AFFECTED} is not valid JSON")
-            if isinstance(reasons, dict) and isinstance(reasons.get(spec.name), str):
-                return str(reasons[spec.name])
-        return None
-
-    def _folder(self, package: str) -> Path:
-        return (self.root / self.packages[package]).resolve()
-
-    def _run_package(self, session: nox.Session, spec: SessionSpec) -> None:
-        reason = self._skip_reason(session, spec)
-        if reason is not None:
-            session.skip(reason)
-        folder = self._folder(spec.package or "")
-        wheelhouse = (self.root / self.wheelhouse).resolve()
-        sandboxed = getattr(session.virtualenv, "is_sandboxed", True)
-        if sandboxed:
-            self._install(session, spec, wheelhouse)
-        elif spec.siblings or spec.install:
-            session.log("venv-backend is none: using this environment as it is, installing nothing")
-        values = {
-            "package": str(folder),
-            "name": spec.package or "",
-            "root": str(self.root.resolve()),
-            "wheelhouse": str(wheelhouse),
-        }
-        if not spec.commands:
-            session.skip(f"{spec.task} has no commands for {spec.package}")
-        with session.chdir(folder):
-            for argv in spec.commands:
-                try:
-                    command = _expand(argv, values, session.posargs)
-                except (KeyError, ValueError, IndexError) as exc:
-                    session.error(f"bad placeholder in {' '.join(argv)!r}: {exc}")
-                session.run(*command)
-
-    def _install(self, session: nox.Session, spec: SessionSpec, wheelhouse: Path) -> None:
-        """Install what the session needs; siblings come from their folders.
-
-        A sibling's build may need other siblings as wheels (its
-        ``build-system.requires``): those come from the wheelhouse when a build
-        left them there, and are otherwise built into the session's own
-        temporary folder first, so nothing unaffected needs rebuilding.
-        """
-        requirements = [*spec.install]
-        requirements += [sibling_requirement(s, self._folder(s.name)) for s in spec.siblings]
-        if spec.prebuild:
-            # create_tmp() is relative to the noxfile; commands run from the package folder.
-            built = Path(session.create_tmp()).resolve() / "wheels"
-            shutil.rmtree(built, ignore_errors=True)
-            built.mkdir(parents=True)
-            self._set_links(session, [built, wheelhouse])
-            session.install("build")
-            requirements = [r for r in requirements if r != "build"]
-            for name in spec.prebuild:
-                if self._wheel_in(wheelhouse, name):
-                    continue
-                session.log(f"building a wheel of {name} for builds that need it")
-                session.run(
-                    "python",
-                    "-m",
-                    "build",
-                    "--wheel",
-                    "--outdir",
-                    str(built),
-                    str(self._folder(name)),
-                    silent=True,
+                wheel = built[sibling.name]
+                requirements.append(
+                    requirement_text(sibling.name, sibling.extras, sibling.marker, wheel.as_uri())
                 )
-        else:
-            self._set_links(session, [wheelhouse])
+        for url in plan.index_urls:
+            requirements += ["--extra-index-url", url]
         if requirements:
-            session.install(*requirements)
+            self.session.install(*requirements)
 
-    def _set_links(self, session: nox.Session, links: Iterable[Path]) -> None:
+    def _install_locked(self, lock: Lock, editable: bool) -> None:
+        if not self.uv:
+            self.session.error(
+                f"{lock.root / 'uv.lock'}: installing the locked versions needs uv, and this"
+                f" session's venv backend is {self.session.venv_backend!r}; install uv (or"
+                ' nox[uv]), or set [tool.noxgraph].environment = "folders"'
+            )
+        args = ["uv", "sync", "--locked", "--package", lock.package, "--no-default-groups"]
+        if lock.group is not None:
+            args += ["--group", lock.group]
+        if lock.extra is not None:
+            args += ["--extra", lock.extra]
+        if not editable:
+            args.append("--no-editable")
+        location = str(self.session.virtualenv.location)
+        with self.session.chdir(lock.root):
+            self.session.run_install(
+                *args,
+                f"--python={Path(location) / 'bin' / 'python'}",
+                env={"UV_PROJECT_ENVIRONMENT": location},
+            )
+
+    def _wheels(self, siblings: Sequence[Sibling]) -> dict[str, Path]:
+        """A wheel of each sibling (dependencies first), each built once for its
+        content and kept in nox's shared cache folder."""
+        from noxgraph._content import folder_key  # noqa: PLC0415 - only when building
+
+        built: dict[str, Path] = {}
+        cache = (self.session.cache_dir / "noxgraph-wheels").resolve()
+        for sibling in siblings:
+            name = sibling.name
+            folder = cache / f"{name}-{folder_key(sibling.folder)}"
+            with _exclusive(cache / f"{folder.name}.lock"):
+                found = sorted(folder.glob("*.whl"))
+                if not found:
+                    self._build(name, sibling.folder, folder, list(built.values()))
+                    found = sorted(folder.glob("*.whl"))
+                else:
+                    self.session.log(f"reusing the wheel of {name} ({found[0].name})")
+            if not found:
+                self.session.error(f"building {name} left no wheel in {folder}")
+            built[name] = found[0]
+        return built
+
+    def _build(self, name: str, source: Path, folder: Path, needed: Sequence[Path]) -> None:
+        partial = folder.with_name(f"{folder.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        links = [str(path.parent) for path in needed]
+        self.session.log(f"building a wheel of {name}")
+        if self.uv:
+            args = ["uv", "build", "--wheel", "--out-dir", str(partial), str(source)]
+            for link in dict.fromkeys(links):
+                args += ["--find-links", link]
+            self.session.run_install(*args, silent=True)
+        else:
+            self.session.run_install(
+                "python",
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--wheel-dir",
+                str(partial),
+                str(source),
+                env={"PIP_FIND_LINKS": " ".join(dict.fromkeys(links))} if links else None,
+                silent=True,
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.rename(folder)
+
+    def _set_links(self, links: Sequence[Path]) -> None:
         """Let pip and uv find the sibling wheels, after any find-links already set."""
         ours = [str(link) for link in links if link.is_dir()]
         if not ours:
             return
         for variable, separator in (("PIP_FIND_LINKS", " "), ("UV_FIND_LINKS", ",")):
             theirs = os.environ.get(variable, "").strip()
-            session.env[variable] = separator.join([*ours, *([theirs] if theirs else [])])
-
-    def _wheel_in(self, wheelhouse: Path, name: str) -> bool:
-        """Whether the wheelhouse holds a wheel of ``name`` (a build left it there)."""
-        if not wheelhouse.is_dir():
-            return False
-        prefix = name.replace("-", "_") + "-"
-        return any(
-            path.name.lower().startswith(prefix) and path.suffix == ".whl"
-            for path in wheelhouse.iterdir()
-        )
-
-    def _run_affected(self, session: nox.Session, spec: SessionSpec) -> None:
-        if getattr(session, "parallel", False):
-            session.error(
-                f"{spec.name} queues sessions with session.notify, which nox does not allow"
-                f" under -j; run `noxgraph run {spec.task} --affected -j N` instead"
-            )
-        posargs = list(session.posargs)
-        passthrough: list[str] = []
-        if "--" in posargs:
-            cut = posargs.index("--")
-            posargs, passthrough = posargs[:cut], posargs[cut + 1 :]
-        try:
-            options = _affected_parser(spec.name).parse_args(posargs)
-        except _PosargsError as exc:
-            session.error(f"{spec.name}: {exc} (posargs: --base REF --head REF --files ...)")
-        affected = self._affected(session, options)
-        since = not_affected_reason(r.base for r in affected.changes.repositories)
-        plan = affected_plan(self.specs.values(), spec.task, affected.names, since)
-        if not plan:
-            session.log(f"{spec.task}: no package is affected; nothing to do")
-            return
-        skipped = [name for name, why in plan if why is not None]
-        session.log(
-            f"{spec.task}: {len(plan) - len(skipped)} affected sessions"
-            + (f", {len(skipped)} upstream sessions queued only to skip" if skipped else "")
-        )
-        for name, why in plan:
-            if why is None:
-                session.notify(name, posargs=passthrough)
-            else:
-                session.notify(name, posargs=[MARKER, why])
-
-    def _affected(self, session: nox.Session, options: argparse.Namespace) -> Affected:
-        from noxgraph.affected import affected_in  # noqa: PLC0415 - only when it runs
-        from noxgraph.errors import NoxgraphError  # noqa: PLC0415
-
-        try:
-            _, _, affected = affected_in(
-                self.root,
-                base=options.base,
-                head=options.head,
-                files=options.files,
-                uncommitted=options.uncommitted,
-                if_base_missing=options.if_base_missing,
-            )
-        except NoxgraphError as exc:
-            session.error(exc.message)
-        return affected
-
-
-class Generated(Sessions):
-    """The sessions of a generated noxfile, from the data it holds.
-
-    ``noxfile`` is the noxfile's ``__file__``; ``root`` is the workspace root
-    relative to the noxfile's folder.
-    """
-
-    def __init__(
-        self,
-        noxfile: str,
-        *,
-        root: str,
-        noxgraph: str,
-        fingerprint: str,
-        venv_backend: str,
-        wheelhouse: str,
-        packages: str,
-        tasks: Mapping[str, Mapping[str, Any]],
-        installs: Mapping[str, Sequence[str]],
-        inputs: str,
-    ) -> None:
-        super().__init__(
-            (Path(noxfile).parent / root).resolve(),
-            venv_backend=venv_backend,
-            wheelhouse=wheelhouse,
-            packages=json.loads(packages),
-        )
-        self.noxfile = Path(noxfile)
-        self.generated_by = noxgraph
-        # nox checked this noxfile's PEP 723 block before loading it, in this very
-        # interpreter (or re-ran itself in one that satisfies it, setting the same
-        # variable); the workers it starts for -j run here too and need not check
-        # again, which costs each of them a walk over every installed distribution.
-        os.environ.setdefault("NOX_SCRIPT_MODE", "none")
-        self.fingerprint = fingerprint
-        self.tasks = tasks
-        self.installs = installs
-        self._inputs = inputs
-
-    def session(
-        self,
-        task: str,
-        package: str,
-        *,
-        after: str = "",
-        siblings: Sequence[str] = (),
-        install: Sequence[str] | None = None,
-        prebuild: str = "",
-        commands: Sequence[Sequence[str]] | None = None,
-    ) -> None:
-        """Register ``<task>-<package>``, after the same task of the packages in ``after``.
-
-        ``after`` and ``prebuild`` are package names separated by spaces; commands
-        and installs default to the task's.
-        """
-        defaults = self.tasks[task]
-        spec = SessionSpec(
-            name=session_name(task, package),
-            kind="package",
-            task=task,
-            package=package,
-            requires=tuple(session_name(task, name) for name in after.split()),
-            commands=tuple(tuple(argv) for argv in (commands or defaults["commands"])),
-            install=tuple(defaults["install"] if install is None else install),
-            siblings=tuple(map(parse_sibling, siblings)),
-            prebuild=tuple(prebuild.split()),
-        )
-        self.add(spec)
-
-    def sessions(self, task: str, table: str) -> None:
-        """Register the sessions of a table, one line each (see the noxfile's comment)."""
-        for line in table.splitlines():
-            package, *labelled = _TABLE_FIELD.split(line.strip())
-            if not package:
-                continue
-            name, *stray = package.split()
-            if stray:
-                msg = f"noxgraph: session table line {line.strip()!r}: {stray[0]!r} has no field"
-                raise ValueError(msg)
-            fields = dict(zip(labelled[::2], labelled[1::2], strict=True))
-            install = fields.get("install", "").split()
-            self.session(
-                task,
-                name,
-                after=fields.get("after", ""),
-                siblings=fields.get("siblings", "").split(),
-                install=self.installs[install[0]] if install else None,
-                prebuild=fields.get("prebuild", ""),
-            )
-
-    def aggregates(self, task: str) -> None:
-        """Register ``<task>-all`` (every package session of the task) and ``<task>-affected``."""
-        members = tuple(
-            name
-            for name, spec in self.specs.items()
-            if spec.kind == "package" and spec.task == task
-        )
-        self.add(SessionSpec(session_name(task, "all"), "all", task, requires=members))
-        self.add(SessionSpec(session_name(task, "affected"), "affected", task))
-
-    def warn_if_stale(self) -> None:
-        """Warn, once per nox run, when the workspace changed since generation."""
-        if os.environ.get(ENV_CHECKED) == self.fingerprint:
-            return
-        os.environ[ENV_CHECKED] = self.fingerprint
-        from noxgraph.errors import NoxgraphError  # noqa: PLC0415 - load-time check only
-        from noxgraph.fingerprint import (  # noqa: PLC0415
-            Inputs,
-            compare,
-            describe_changes,
-            read_inputs,
-        )
-
-        try:
-            current = read_inputs(self.root, reuse_by_stat=True)
-        except NoxgraphError as exc:
-            _log.warning(f"noxgraph: cannot check whether {self.noxfile.name} is current: {exc}")
-            return
-        recorded = json.loads(self._inputs)
-        changes = compare(Inputs(recorded["files"], tuple(recorded["tested"])), current)
-        if changes:
-            _log.warning(
-                f"noxgraph: the workspace changed since {self.noxfile.name} was generated"
-                f" ({describe_changes(changes)}); run `noxgraph generate` to update it"
-            )
+            self.session.env[variable] = separator.join([*ours, *([theirs] if theirs else [])])
 
 
 def register(root: str | os.PathLike[str] | None = None) -> Sessions:
@@ -425,22 +420,22 @@ def register(root: str | os.PathLike[str] | None = None) -> Sessions:
     Call it from a hand-written noxfile::
 
         import noxgraph.nox
+
         noxgraph.nox.register()
 
     ``root`` defaults to the folder nox runs the noxfile from (the noxfile's own).
     """
-    from noxgraph.graph import build_graph  # noqa: PLC0415 - keeps plain imports light
-    from noxgraph.sessions import build_specs  # noqa: PLC0415
-    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+    from noxgraph.sessions import declare  # noqa: PLC0415 - keeps plain imports light
 
-    workspace = load_workspace(Path(root) if root is not None else Path.cwd())
-    graph = build_graph(workspace)
+    folder = Path(root) if root is not None else Path.cwd()
+    workspace, graph = _workspace(folder.resolve())
+    declarations = declare(workspace, graph)
     sessions = Sessions(
-        workspace.root,
+        str(workspace.root / "noxfile.py"),
+        packages=declarations.folders,
         venv_backend=workspace.config.venv_backend,
-        wheelhouse=workspace.config.wheelhouse,
-        packages={pkg.name: pkg.relpath for pkg in workspace.packages},
     )
-    for spec in build_specs(workspace, graph):
-        sessions.add(spec)
+    for task, declared in declarations.tasks.items():
+        sessions.task(task).sessions.extend(declared)
+    sessions.register(check=False)
     return sessions

@@ -57,13 +57,17 @@ class Source:
     """Where a declared name is taken from, when it is not simply an index.
 
     ``path`` is absolute and lexically normalized (symlinks are not followed,
-    so it compares equal to a member folder found under the root).
+    so it compares equal to a member folder found under the root). ``url`` is
+    what pip installs for a ``git`` or ``url`` source (``git+URL@rev#subdirectory=...``);
+    ``index`` names the index of an ``index`` source.
     """
 
     kind: SourceKind
     text: str
     where: str
     path: Path | None = None
+    url: str | None = None
+    index: str | None = None
 
 
 Sources = Mapping[str, Source]
@@ -182,6 +186,10 @@ def package_name(doc: Document) -> tuple[str, str] | str:
         canonical = canonicalize_name(written, validate=True)
     except InvalidName:
         return f"{where} {written!r} is not a valid package name (a template?)"
+    tool = top.table("tool")
+    uv = tool.table("uv") if tool is not None else None
+    if uv is not None and uv.boolean("package") is False:
+        return f"{where} {written!r} is never built ([tool.uv] package = false)"
     return canonical, written
 
 
@@ -259,8 +267,8 @@ def _url_source(url: str, folder: Path, where: str) -> Source:
     if local is not None:
         return Source("path", url, where, local)
     if url.startswith("git+"):
-        return Source("git", url, where)
-    return Source("url", url, where)
+        return Source("git", url, where, url=url)
+    return Source("url", url, where, url=url)
 
 
 def _one_uv_source(entry: Any, folder: Path, where: str, table: Table, key: str) -> Source:
@@ -275,11 +283,26 @@ def _one_uv_source(entry: Any, folder: Path, where: str, table: Table, key: str)
         return Source("workspace", "workspace = true", where)
     git = entry.get("git")
     if isinstance(git, str):
-        return Source("git", git, where)
+        return Source("git", git, where, url=_git_url(entry, git))
     url = entry.get("url")
     if isinstance(url, str):
-        return Source("url", url, where)
-    return Source("index", describe(entry), where)
+        return Source("url", url, where, url=url)
+    index = entry.get("index")
+    return Source("index", describe(entry), where, index=index if isinstance(index, str) else None)
+
+
+def _git_url(entry: Mapping[str, Any], git: str) -> str:
+    """A uv git source as the URL pip installs: ``git+URL@ref#subdirectory=...``."""
+    url = git if git.startswith("git+") else f"git+{git}"
+    ref = next(
+        (entry[key] for key in ("rev", "tag", "branch") if isinstance(entry.get(key), str)), None
+    )
+    if ref:
+        url += f"@{ref}"
+    subdirectory = entry.get("subdirectory")
+    if isinstance(subdirectory, str):
+        url += f"#subdirectory={subdirectory}"
+    return url
 
 
 def uv_sources(doc: Document) -> dict[str, Source]:
@@ -505,10 +528,10 @@ class _Reader:
             path = entry_table.string("path")
             if path is not None:
                 source = Source("path", path, where, _lexical(self.doc.folder, path))
-            elif entry_table.string("git") is not None:
-                source = Source("git", entry_table.string("git") or "", where)
-            elif entry_table.string("url") is not None:
-                source = Source("url", entry_table.string("url") or "", where)
+            elif (git := entry_table.string("git")) is not None:
+                source = Source("git", git, where, url=_git_url(entry, git))
+            elif (url := entry_table.string("url")) is not None:
+                source = Source("url", url, where, url=url)
             if entry_table.boolean("optional") and kind == "runtime":
                 entry_kind = "optional"
                 entry_group = ",".join(extras_of.get(name, [])) or None

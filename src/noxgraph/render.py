@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from noxgraph.affected import Affected, AffectedPackage
     from noxgraph.checks import Finding
-    from noxgraph.runner import ReportRow, RunPlan
+    from noxgraph.runner import ReportRow
 
 __all__ = [
     "SCHEMA",
@@ -454,7 +454,10 @@ def affected_document(affected: Affected) -> dict[str, Any]:
             }
             for pkg in affected.packages
         ],
+        "task": affected.task,
+        "kinds": list(affected.kinds),
         "unowned_files": list(affected.unowned_files),
+        "non_member_files": list(affected.non_member_files),
         "ignored_files": list(affected.ignored_files),
         "global_files": list(affected.global_files),
         "deleted_packages": [{"name": gone.name, "path": gone.folder} for gone in affected.deleted],
@@ -512,8 +515,13 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
             table.add_row(pkg.name, pkg.path, *((_explain(pkg),) if explain else ()))
         parts.append(table)
     if explain:
+        if affected.packages:
+            task = f" for task {affected.task}" if affected.task else ""
+            kinds = ", ".join(affected.kinds) or "none"
+            parts.append(Text(f"dependents counted over {kinds} edges{task}", style="dim"))
         for title, files in (
             ("unowned files (in no package)", affected.unowned_files),
+            ("files of projects that are no member", affected.non_member_files),
             ("ignored files", affected.ignored_files),
         ):
             if files:
@@ -526,17 +534,17 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
 # -- run ---------------------------------------------------------------------------------
 
 
-def run_plan_text(plan: RunPlan, *, plain: bool) -> RenderableType:
+def run_plan_text(
+    argv: Sequence[str], sessions: Sequence[str], skipped: Mapping[str, str], *, plain: bool
+) -> RenderableType:
     from rich.console import Group  # noqa: PLC0415 - rich only for text output
     from rich.text import Text  # noqa: PLC0415
 
     table = _table(plain, "session", "will")
-    for name in plan.sessions:
-        reason = plan.skipped.get(name)
+    for name in sessions:
+        reason = skipped.get(name)
         table.add_row(name, f"skip: {reason}" if reason else "run")
-    env = " ".join(f"{key}=<{len(json.loads(value))} sessions>" for key, value in plan.env.items())
-    command = " ".join(plan.argv)
-    return Group(Text(f"{env} {command}".strip()), table)
+    return Group(Text(" ".join(argv)), table)
 
 
 _RESULT_STYLE = {"success": "green", "failed": "bold red", "aborted": "red", "skipped": "dim"}

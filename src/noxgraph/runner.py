@@ -1,86 +1,84 @@
-"""``noxgraph run``: choose the sessions, hand them to nox, read back its report.
+"""``noxgraph run``: hand a task to nox, then read back its report.
 
-nox does the work. noxgraph picks ``<task>-all``, or for ``--affected`` the
-affected sessions plus the upstream ones ``requires=`` pulls in, which skip
-through the same marker the ``<task>-affected`` session uses (passed in the
-environment, because ``-j`` runs every session in its own nox process).
-Afterwards nox's ``--report`` JSON becomes one row per session, and an
-aborted session names the failed package it waited for.
+nox does the work: ``noxgraph run TASK`` runs ``nox -s TASK-all``, and with
+``--affected`` ``nox -s TASK-affected`` with the change options as its posargs,
+so the affected sessions are chosen, and unaffected upstream ones skipped, by
+the very mechanism ``nox -s TASK-affected`` uses (:mod:`noxgraph.selection`).
+Afterwards nox's ``--report`` JSON becomes one row per session, and an aborted
+session names the failed package it waited for.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from noxgraph.errors import UsageError
-from noxgraph.sessions import (
-    AGGREGATES,
-    ENV_NOT_AFFECTED,
-    SessionSpec,
-    affected_plan,
-    not_affected_reason,
-    session_name,
-)
+from noxgraph.selection import AffectedOptions
+from noxgraph.sessions import session_name
 
-__all__ = ["ReportRow", "RunPlan", "plan_run", "read_report"]
+__all__ = ["ReportRow", "invoke", "nox_command", "read_report"]
 
 _PREREQUISITE = ("Prerequisite session ", " was not successful")
 
 
-@dataclass(frozen=True)
-class RunPlan:
-    """The nox command to run, and which of its sessions only skip."""
+def _change_posargs(options: AffectedOptions) -> list[str]:
+    args: list[str] = []
+    if options.base is not None:
+        args += ["--base", options.base]
+    if options.head is not None:
+        args += ["--head", options.head]
+    if options.files is not None:
+        args += ["--files", *(str(Path(f).resolve()) for f in options.files)]
+    if options.uncommitted is not None:
+        args.append("--uncommitted" if options.uncommitted else "--no-uncommitted")
+    if options.if_base_missing != "error":
+        args += ["--if-base-missing", options.if_base_missing]
+    return args
 
-    argv: tuple[str, ...]
-    env: Mapping[str, str]
-    sessions: tuple[str, ...]
-    skipped: Mapping[str, str]
 
-
-def plan_run(
-    specs: Sequence[SessionSpec],
+def nox_command(
     task: str,
     *,
     noxfile: Path,
     report: Path,
     jobs: int | None = None,
-    affected: Sequence[str] | None = None,
-    bases: Sequence[str | None] = (),
+    affected: AffectedOptions | None = None,
     nox_args: Sequence[str] = (),
-) -> RunPlan | None:
-    """The plan, or ``None`` when ``--affected`` finds nothing to do."""
-    tasks = {spec.task for spec in specs}
-    if task not in tasks:
-        raise UsageError(
-            f"no sessions for task {task!r}; the tasks are {', '.join(sorted(tasks)) or 'none'}"
-        )
-    skipped: dict[str, str] = {}
-    if affected is None:
-        sessions: list[str] = [session_name(task, "all")]
-    else:
-        plan = affected_plan(specs, task, affected, not_affected_reason(bases))
-        if not plan:
-            return None
-        sessions = [name for name, _ in plan]
-        skipped = {name: reason for name, reason in plan if reason is not None}
+) -> list[str]:
+    """The nox command line that runs ``task`` for every package, or the affected ones."""
+    session = session_name(task, "affected" if affected is not None else "all")
     argv = [sys.executable, "-m", "nox", "--noxfile", str(noxfile), "--report", str(report)]
     if jobs is not None and jobs > 1:
         argv += ["--parallel", str(jobs)]
-    argv += ["--sessions", *sessions, *nox_args]
-    env = {ENV_NOT_AFFECTED: json.dumps(skipped, sort_keys=True)} if skipped else {}
-    return RunPlan(tuple(argv), env, tuple(sessions), skipped)
+    argv += ["--sessions", session, *nox_args]
+    if affected is not None:
+        argv += ["--", *_change_posargs(affected)]
+    return argv
 
 
-def invoke(plan: RunPlan) -> int:
-    """Run nox as planned, its output going straight to the terminal; its exit status."""
-    return subprocess.run(plan.argv, env={**os.environ, **plan.env}, check=False).returncode
+def invoke(argv: Sequence[str], *, stdout_to_stderr: bool = False) -> int:
+    """Run nox, its output going straight to the terminal (or to stderr); its exit
+    status, 0 or 1. SIGTERM is passed on to nox, which stops the running session."""
+    process = subprocess.Popen(argv, stdout=sys.stderr if stdout_to_stderr else None)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        process.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        code = process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0 if code == 0 else 1
 
 
 @dataclass(frozen=True)
@@ -107,8 +105,9 @@ def _waited_for(reason: str | None, results: Mapping[str, Mapping[str, Any]]) ->
     return None
 
 
-def read_report(path: Path) -> list[ReportRow]:
-    """nox's ``--report`` JSON as rows; an empty list when nox wrote none."""
+def read_report(path: Path, packages: Mapping[str, str]) -> list[ReportRow]:
+    """nox's ``--report`` JSON as rows (``packages``: session -> package); an empty
+    list when nox wrote none."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -124,11 +123,9 @@ def read_report(path: Path) -> list[ReportRow]:
         if result == "aborted":
             failed = _waited_for(reason, results)
             if failed is not None:
-                note = f"waited for {failed.split('-', 1)[-1]} ({failed}), which failed"
+                note = f"waited for {packages.get(failed, failed)} ({failed}), which failed"
         elif reason:
             note = str(reason)
-        package = name.split("-", 1)[1] if "-" in name else name
-        if package in AGGREGATES:
-            package = "-"
+        package = packages.get(name, "-")
         rows.append(ReportRow(name, package, result, float(entry.get("duration") or 0), note))
     return rows

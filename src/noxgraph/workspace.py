@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from packaging.utils import canonicalize_name
 
@@ -67,6 +68,9 @@ SKIP_DIRS = frozenset(
 )
 _GLOB_CHARS = frozenset("*?[")
 
+#: Where the member list came from.
+MemberSource = Literal["config", "uv", "wrknv", "scan"]
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -83,6 +87,8 @@ class Workspace:
     ``packages`` are sorted by canonical name. ``inputs`` are the files whose
     contents decide the workspace (POSIX paths relative to ``root``).
     ``problems`` holds the errors met when loading with ``tolerant=True``.
+    ``lock_roots``: for each package in a uv workspace that has a ``uv.lock``,
+    that workspace's root folder.
     """
 
     root: Path
@@ -93,6 +99,7 @@ class Workspace:
     inputs: tuple[str, ...]
     tasks: Mapping[str, Mapping[str, Task]]
     problems: tuple[NoxgraphError, ...] = ()
+    lock_roots: Mapping[str, Path] = field(default_factory=dict)
     _by_name: Mapping[str, Package] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -487,6 +494,7 @@ class Discovery:
     label: str
     inputs: tuple[str, ...]
     skipped: tuple[Skipped, ...]
+    source: MemberSource = "scan"
 
 
 def _resolve_root(root: Path | str) -> Path:
@@ -516,24 +524,30 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
     if config.members is not None:
         folders = _members_from_globs(root, config_table, config.members, ())
         label = f"{config.file}: [tool.noxgraph].members"
+        source: MemberSource = "config"
     elif uv_table is not None:
         folders = _members_from_globs(
             root, uv_table, uv_table.strings("members") or (), uv_table.strings("exclude") or ()
         )
         label = "pyproject.toml: [tool.uv.workspace]"
+        source = "uv"
     elif (root / ".wrknv" / "workspace.toml").is_file():
         folders, label = _wrknv_members(root, skipped)
         inputs.append(label)
+        source = "wrknv"
     else:
         scan = _Scan(root)
         folders = scan.run()
         skipped.extend(scan.skipped)
         label = "scan"
+        source = "scan"
+    # The root is a member when its pyproject names a package, unless noxgraph's own
+    # member list leaves it out; exclude always wins, the root included.
+    if root_doc is not None and root not in folders and config.members is None:
+        folders.insert(0, root)
     if config.exclude:
         excluded = _excluded(root, config.exclude, config_table)
         folders = [folder for folder in folders if folder not in excluded]
-    if root_doc is not None and root not in folders:
-        folders.insert(0, root)
     unique = tuple(dict.fromkeys(folders))
     inputs.extend(
         "pyproject.toml" if folder == "." else f"{folder}/pyproject.toml"
@@ -547,6 +561,7 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         label=label,
         inputs=tuple(sorted(set(inputs))),
         skipped=tuple(skipped),
+        source=source,
     )
 
 
@@ -568,18 +583,23 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     loader = _Loader(root_path, tolerant, ParseCache.for_root(root_path))
     found = root if isinstance(root, Discovery) else _discover(root_path, loader)
     loader.skipped.extend(found.skipped)
-    loader.scanned = found.label == "scan"
+    loader.scanned = found.source == "scan"
 
     docs: dict[Path, Document] = {}
     for folder in found.folders:
         doc = found.root_doc if folder == root_path else loader.document(folder)
         if doc is not None:
             docs[folder] = doc
-    # Discovery already expanded the root's uv members; do not glob them twice.
-    known = {root_path: found.folders} if found.label.endswith("[tool.uv.workspace]") else {}
-    uv_roots = _uv_roots(docs, known)
+    # Discovery already expanded the root's uv members; do not glob them twice. The
+    # root's sources apply to its uv members even when the root itself is no member.
+    known = {root_path: found.folders} if found.source == "uv" else {}
+    uv_docs = dict(docs)
+    if found.root_doc is not None:
+        uv_docs.setdefault(root_path, found.root_doc)
+    uv_roots = _uv_roots(uv_docs, known)
 
     packages: list[Package] = []
+    lock_roots: dict[str, Path] = {}
     for folder, doc in docs.items():
         try:
             names = package_name(doc)
@@ -591,6 +611,8 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
                 if folder in members:
                     if uv_root != folder:
                         inherited = sources
+                    if (uv_root / "uv.lock").is_file():
+                        lock_roots[names[0]] = uv_root
                     break
             packages.append(
                 read_package(
@@ -616,6 +638,7 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
         inputs=found.inputs,
         tasks=tasks,
         problems=tuple(loader.problems),
+        lock_roots=lock_roots,
     )
 
 
