@@ -59,7 +59,8 @@ def nox(folder: Path, *args: str, env: dict[str, str] | None = None, timeout: fl
         cwd=folder,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        # PWD as a shell sets it: nox -- --files PATH resolves PATH from where nox started.
+        env={**os.environ, "PWD": str(folder), **(env or {})},
         timeout=timeout,
         check=False,
     )
@@ -103,8 +104,17 @@ def test_nox_lists_one_session_per_package_and_task_with_tags(tmp_path: Path) ->
     root = recording_workspace(tmp_path)
     run = nox(root, "-l")
     assert run.code == 0, run.err
-    assert "- build-app [build,app] -> build app: python {root}/record.py" in run.out
-    assert "; after plugin, util" in run.out
+    # Package sessions are nox defaults (*); the aggregates are not (-).
+    assert "* build-app [build,app] -> build app, after plugin, util" in run.out
+    assert "- build-all [build] -> build every package, in dependency order" in run.out
+    assert "- build-affected [build]" in run.out
+    assert [s["session"] for s in listing(root)] == [
+        "build-core",
+        "build-lonely",
+        "build-plugin",
+        "build-util",
+        "build-app",
+    ]
     sessions = listing(root, "-s", "build-all")
     assert [s["session"] for s in sessions] == [
         "build-core",
@@ -144,6 +154,17 @@ def test_build_all_runs_in_dependency_order(tmp_path: Path) -> None:
     assert sorted(order) == sorted(GRAPH)
     for name, deps in GRAPH.items():
         assert all(order.index(dep) < order.index(name) for dep in deps)
+
+
+def test_bare_nox_runs_every_package_session_in_dependency_order(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    run = nox(root)
+    assert run.code == 0, run.err
+    order = done_order(root)
+    assert sorted(order) == sorted(GRAPH)
+    for name, deps in GRAPH.items():
+        assert all(order.index(dep) < order.index(name) for dep in deps)
+    assert "build-all" not in run.err
 
 
 def test_build_all_in_parallel_respects_the_graph(tmp_path: Path) -> None:
@@ -207,11 +228,49 @@ def test_nothing_affected_says_so_and_succeeds(tmp_path: Path) -> None:
     assert log(root) == []
 
 
-def test_build_affected_under_j_explains_what_to_run_instead(tmp_path: Path) -> None:
+REAL_VENVS = """
+[tool.noxgraph]
+members = ["libs/*"]
+
+[tool.noxgraph.tasks.build]
+commands = ["python {root}/record.py {name} {posargs}"]
+install = []
+package = false
+
+[tool.noxgraph.tasks]
+test = []
+"""
+
+
+@pytest.mark.parametrize("jobs", [None, "2"])
+def test_build_affected_makes_no_virtualenv_for_a_skipped_session(
+    tmp_path: Path, jobs: str | None
+) -> None:
+    """Serially and under -j: exactly the affected sessions run, each in its own
+    virtualenv; the upstream ones they need skip without one."""
     root = recording_workspace(tmp_path)
-    run = nox(root, "-s", "build-affected", "-j", "2")
+    pyproject(root, ".", REAL_VENVS)
+    commit_all(root, "real venvs")
+    assert cli("generate", "--root", root).code == 0
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root / "libs/util/src/util/__init__.py", "X = 1\n")
+    commit_all(root, "change util")
+    run = nox(root, "-s", "build-affected", *(["-j", jobs] if jobs else []))
+    assert run.code == 0, run.out + run.err
+    assert done_order(root) == ["util", "app"]
+    output = run.out + run.err
+    assert "build-core: skipped (not affected since main)" in output
+    assert "build-plugin: skipped (not affected since main)" in output
+    assert "build-lonely" not in output
+    venvs = sorted(p.name for p in (root / ".nox").iterdir() if not p.name.startswith("."))
+    assert [v for v in venvs if v != "CACHEDIR.TAG"] == ["build-app", "build-util"]
+
+
+def test_affected_sessions_must_be_named(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    run = nox(root, "-k", "affected")
     assert run.code == 1
-    assert "noxgraph run build --affected -j N" in run.out + run.err
+    assert "must be named on nox's command line: nox -s build-affected" in run.err
 
 
 def test_generate_is_deterministic_and_check_passes_right_after(tmp_path: Path) -> None:
@@ -234,19 +293,29 @@ def test_a_new_package_makes_check_fail_and_nox_warn_at_load(tmp_path: Path) -> 
     check = cli("generate", "--root", root, "--check")
     assert check.code == 1
     added = [line for line in check.out.splitlines() if line.startswith("+") and "---" not in line]
-    assert "+newcomer  after: core" in added
+    assert '+build("newcomer", after=["core"])' in added
     assert "noxfile.py is stale; run `noxgraph generate` to update it" in check.err
     run = nox(root, "-l")
     assert run.code == 0
     assert (
-        "the workspace changed since noxfile.py was generated (new libs/newcomer/pyproject.toml)"
-        in run.err
+        "noxfile.py is stale: the workspace now gives other sessions (new package newcomer"
+        " (libs/newcomer))" in run.err
     )
-    write(root / "libs/core/tests/test_core.py", "def test(): pass\n")
     (root / "libs/newcomer/pyproject.toml").unlink()
-    assert "(tests added in libs/core)" in nox(root, "-l").err
+    package(root, "libs/lonely", "lonely", "core")
+    assert "(build-lonely now after build-core)" in nox(root, "-l").err
+    package(root, "libs/lonely", "solo", "core")
+    assert "package lonely renamed to solo" in nox(root, "-l").err
     assert cli("generate", "--root", root).code == 0
-    assert "changed since" not in nox(root, "-l").err
+    assert "stale" not in nox(root, "-l").err
+    # A version bump changes no session: the noxfile is still current, and nox says nothing.
+    text = (root / "libs/core/pyproject.toml").read_text()
+    write(root / "libs/core/pyproject.toml", text.replace('version = "1.0.0"', 'version = "2.0"'))
+    assert "stale" not in nox(root, "-l").err
+    before = (root / "noxfile.py").read_bytes()
+    assert cli("generate", "--root", root, "--check").code == 0
+    assert cli("generate", "--root", root).code == 0
+    assert (root / "noxfile.py").read_bytes() == before
 
 
 def test_text_outside_the_block_is_kept(tmp_path: Path) -> None:
@@ -259,7 +328,7 @@ def test_text_outside_the_block_is_kept(tmp_path: Path) -> None:
     text = noxfile.read_text()
     assert text.startswith("# my header\n# >>> noxgraph")
     assert text.endswith(own)
-    assert "\nnewcomer\n" in text
+    assert '\nbuild("newcomer")\n' in text
     run = nox(root, "-s", "hello")
     assert run.code == 0 and "hi" in run.err
 
@@ -294,7 +363,7 @@ def test_generate_writes_elsewhere_and_leaves_no_temporary_files(tmp_path: Path)
         text=True,
         check=False,
     )
-    assert [s["session"] for s in json.loads(listed.stdout)] == []
+    assert [s["session"] for s in json.loads(listed.stdout)] == ["build-a"]
     names = subprocess.run(
         [sys.executable, "-m", "nox", "-l", "--json", "-s", "build-a"],
         cwd=tmp_path / "ci",
@@ -315,7 +384,7 @@ def test_register_at_load_time_gives_the_same_sessions(tmp_path: Path) -> None:
     def sessions(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
         return [
             (s["session"], s["description"], tuple(s["tags"]))
-            for s in listing(root, "-s", "build-all", "build-affected")
+            for s in [*listing(root), *listing(root, "-s", "build-all")]
         ]
 
     assert sessions(registered) == sessions(generated)
@@ -349,9 +418,8 @@ def test_noxgraph_run_affected_in_parallel_skips_upstream_through_the_marker(
     dry = cli("run", "build", "--root", root, "--affected", "--dry-run", "--json")
     assert dry.code == 0
     plan = json.loads(dry.out)
-    assert plan["sessions"] == ["build-core", "build-util", "build-app", "build-plugin"] or (
-        plan["sessions"] == ["build-core", "build-plugin", "build-util", "build-app"]
-    )
+    assert plan["sessions"] == ["build-util", "build-app", "build-core", "build-plugin"]
+    assert plan["argv"][plan["argv"].index("--sessions") + 1] == "build-affected"
     assert plan["skipped"] == {
         "build-core": "not affected since main",
         "build-plugin": "not affected since main",
@@ -366,6 +434,7 @@ def test_noxgraph_run_affected_in_parallel_skips_upstream_through_the_marker(
         "build-plugin": "skipped",
         "build-util": "success",
         "build-app": "success",
+        "build-affected": "success",
     }
     (root / "libs/util/src/x.py").unlink()
     nothing = cli("run", "build", "--root", root, "--affected")

@@ -52,7 +52,8 @@ from noxgraph.errors import CycleError
 from noxgraph.generate import render_block
 from noxgraph.graph import DependencyGraph, build_graph
 from noxgraph.kinds import KINDS, Kind
-from noxgraph.sessions import SessionSpec, build_specs
+from noxgraph.plan import plan_session
+from noxgraph.sessions import Declarations, declare
 from noxgraph.workspace import Workspace, load_workspace
 from tests.helpers import cli
 
@@ -952,8 +953,8 @@ def nox_list(root: Path, *args: str) -> list[dict[str, Any]]:
     return listed
 
 
-def loaded_specs(noxfile: Path) -> list[SessionSpec]:
-    """The session specs a generated noxfile registers when nox loads it, in order.
+def loaded_declarations(noxfile: Path) -> Declarations:
+    """The sessions a generated noxfile declares when nox loads it.
 
     The noxfile runs in this process with nox's registry and the environment put back
     afterwards, so no session leaks into other tests.
@@ -967,7 +968,8 @@ def loaded_specs(noxfile: Path) -> list[SessionSpec]:
             namespace = runpy.run_path(str(noxfile))
     finally:
         nox.needs_version = needs
-    return list(namespace["workspace"].specs.values())
+    declarations: Declarations = namespace["sessions"].declarations
+    return declarations
 
 
 def nearest(task_packages: frozenset[str], name: str, pairs: set[tuple[str, str]]) -> set[str]:
@@ -1038,24 +1040,27 @@ def test_generated_noxfile_registers_the_same_sessions_as_register(model: Model)
         assert run.code == 0, run.err
         assert noxfile.read_text(encoding="utf-8") == text
         assert cli("generate", "--check", "--root", root).code == 0
-        specs = build_specs(workspace, graph)
-        loaded = loaded_specs(noxfile)
+        declared = declare(workspace, graph)
+        loaded = loaded_declarations(noxfile)
 
-    assert loaded == specs
-    assert sorted(spec.name for spec in specs) == sorted(expected_sessions(model))
+    assert loaded == declared
+    names = [s.name for s in declared.sessions()]
+    aggregates = [f"{task}-{kind}" for task in declared.tasks for kind in ("all", "affected")]
+    assert sorted([*names, *aggregates]) == sorted(expected_sessions(model))
     tasks = expected_tasks(model)
-    for spec in specs:
-        if spec.kind == "package" and spec.package is not None:
-            direct = nearest(tasks[spec.task], spec.package, order_pairs)
-            assert spec.requires == tuple(sorted(f"{spec.task}-{n}" for n in direct)), spec.name
+    for session in declared.sessions():
+        # build waits for the builds of its dependencies; test, by default, for nothing.
+        direct = nearest(tasks["build"], session.package, order_pairs)
+        wanted = sorted(direct) if session.task == "build" else []
+        assert list(session.after) == wanted, session.name
+        assert session.requires == (), session.name
 
 
-def test_generated_noxfile_keeps_a_merged_sibling_marker(tmp_path: Path) -> None:
-    """A sibling whose marker merges two declarations reads back unchanged from the noxfile.
+def test_a_merged_sibling_marker_reaches_the_plan(tmp_path: Path) -> None:
+    """A sibling whose marker merges two declarations is planned with the merged marker.
 
     Found by the property test above: poetry's two-constraint form of one dependency merges
-    two markers into one; it is written in packaging's normal form, so the generated
-    noxfile reads back exactly the spec ``build_specs`` (and ``register()``) makes.
+    two markers into one, in packaging's normal form.
     """
     (tmp_path / "pyproject.toml").write_text(
         '[tool.noxgraph]\nmembers = ["pkgs/*"]\nvenv-backend = "none"\n\n'
@@ -1081,13 +1086,11 @@ def test_generated_noxfile_keeps_a_merged_sibling_marker(tmp_path: Path) -> None
     )
     model.write(tmp_path)
     workspace, graph = load(tmp_path)
-    assert cli("generate", "--root", tmp_path).code == 0
-    specs = {spec.name: spec for spec in build_specs(workspace, graph)}
-    loaded = {spec.name: spec for spec in loaded_specs(tmp_path / "noxfile.py")}
-    assert specs["test-app"].siblings[1].marker == (
-        'python_version < "3.10" or python_version >= "3.10"'
-    )
-    assert loaded["test-app"] == specs["test-app"]
+    plan = plan_session(workspace, graph, "test", "app")
+    assert [(s.name, s.marker) for s in plan.siblings] == [
+        ("app", None),
+        ("lib", 'python_version < "3.10" or python_version >= "3.10"'),
+    ]
 
 
 @FUZZ_NOX
@@ -1115,18 +1118,24 @@ def test_nox_lists_exactly_the_sessions_and_requires(
         run = cli("generate", "--root", root)
         assert run.code == 0, run.err
         aggregates = [name for name in sessions_wanted if name.endswith(("-all", "-affected"))]
-        listed = nox_list(root, "-s", *aggregates)
+        # Bare nox selects every package session (they are nox defaults), in dependency order.
+        listed = nox_list(root)
         sessions = [entry["session"] for entry in listed]
-        assert sorted(sessions) == sorted(sessions_wanted)
+        assert sorted(sessions) == sorted(n for n in sessions_wanted if n not in aggregates)
         position = {session: i for i, session in enumerate(sessions)}
         for source, target in order_pairs:
-            for task, members in tasks.items():
-                if {source, target} <= members:
-                    assert position[f"{task}-{target}"] < position[f"{task}-{source}"]
+            if {source, target} <= tasks["build"]:
+                assert position[f"build-{target}"] < position[f"build-{source}"]
         for entry in listed:
             task, name = entry["session"].split("-", 1)
-            aggregate = name in ("all", "affected") and entry["session"] in aggregates
-            assert entry["tags"] == ([task] if aggregate else [task, name]), entry
+            assert entry["tags"] == [task, name], entry
+        for task in tasks:
+            listed = nox_list(root, "-s", f"{task}-all")
+            assert [e["session"] for e in listed][-1] == f"{task}-all"
+            assert sorted(e["session"] for e in listed[:-1]) == sorted(
+                f"{task}-{n}" for n in tasks[task]
+            )
+            assert listed[-1]["tags"] == [task]
 
         task = "test" if test_task and "test" in tasks else "build"
         members = tasks[task]
@@ -1134,6 +1143,6 @@ def test_nox_lists_exactly_the_sessions_and_requires(
         reach = reachable(model.names, order_pairs)
         listed = nox_list(root, "-s", f"{task}-{chosen}")
         sessions = [entry["session"] for entry in listed]
-        wanted = {chosen} | (reach[chosen] & members)
+        wanted = {chosen} | (reach[chosen] & members) if task == "build" else {chosen}
         assert sorted(sessions) == sorted(f"{task}-{n}" for n in wanted)
         assert sessions[-1] == f"{task}-{chosen}"

@@ -167,7 +167,7 @@ class _Owners:
     def __call__(self, path: str) -> tuple[str, bool] | Literal["non-member"] | None:
         """The owner of ``path``, ``None`` for no package, ``"non-member"`` for a
         project the member list leaves out."""
-        candidate = path.rsplit("/", 1)[0] if "/" in path else "."
+        candidate = path
         while True:
             found = self.owners.get(candidate)
             if found is not None:

@@ -66,7 +66,8 @@ def nox_command(
 def invoke(argv: Sequence[str], *, stdout_to_stderr: bool = False) -> int:
     """Run nox, its output going straight to the terminal (or to stderr); its exit
     status, 0 or 1. SIGTERM is passed on to nox, which stops the running session."""
-    process = subprocess.Popen(argv, stdout=sys.stderr if stdout_to_stderr else None)
+    # fd 2, not sys.stderr: the caller may have replaced that object.
+    process = subprocess.Popen(argv, stdout=2 if stdout_to_stderr else None)
 
     def forward(signum: int, frame: FrameType | None) -> None:
         process.send_signal(signum)
