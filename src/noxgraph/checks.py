@@ -14,7 +14,7 @@ from packaging.version import InvalidVersion, Version
 
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
 from noxgraph.graph import DependencyGraph
-from noxgraph.workspace import Workspace
+from noxgraph.workspace import Workspace, unlisted_projects
 
 __all__ = ["Finding", "Severity", "run_checks"]
 
@@ -69,6 +69,7 @@ def run_checks(workspace: Workspace, graph: DependencyGraph) -> list[Finding]:
 
     versions = _versions(workspace)
     files = {pkg.name: pkg.pyproject for pkg in workspace.packages}
+    version_from = {pkg.name: pkg.version_from for pkg in workspace.packages}
     for pkg in workspace.packages:
         version = versions[pkg.name]
         if isinstance(version, str):
@@ -135,7 +136,9 @@ def run_checks(workspace: Workspace, graph: DependencyGraph) -> list[Finding]:
                         edge.declared_in,
                         (
                             f"{decl.where}: {decl.requirement!r} is not satisfied by sibling"
-                            f" {edge.target} {target_version} ({files[edge.target]})"
+                            f" {edge.target} {target_version} ({files[edge.target]}"
+                            + (f", {source}" if (source := version_from[edge.target]) else "")
+                            + ")"
                         ),
                     )
                 )
@@ -149,5 +152,7 @@ def run_checks(workspace: Workspace, graph: DependencyGraph) -> list[Finding]:
         if skipped.reason.startswith("duplicate package name"):
             continue
         findings.append(Finding("note", "skipped", skipped.path, skipped.reason))
+    for unlisted in unlisted_projects(workspace):
+        findings.append(Finding("warning", "not-a-member", unlisted.path, unlisted.reason))
 
     return sorted(set(findings), key=Finding.sort_key)

@@ -96,9 +96,15 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
         graph_text,
         graph_view,
     )
-    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+    from noxgraph.workspace import load_workspace, unlisted_projects  # noqa: PLC0415
 
     workspace = load_workspace(args.root)
+    unlisted = unlisted_projects(workspace)
+    if unlisted:
+        import dataclasses  # noqa: PLC0415
+
+        skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))
+        workspace = dataclasses.replace(workspace, skipped=skipped)
     graph = build_graph(workspace)
     view = graph_view(graph, args.kinds)
     fmt = _format(args)

@@ -125,6 +125,7 @@ class Package:
     extras: tuple[str, ...]
     groups: tuple[str, ...]
     tool_config: Mapping[str, Any] | None = field(default=None, compare=False)
+    version_from: str | None = None
 
     @functools.cached_property
     def has_tests(self) -> bool:
@@ -745,6 +746,13 @@ def read_package(
     if version is None and "version" not in dynamic and tool is not None:
         poetry = tool.table("poetry")
         version = poetry.string("version") if poetry is not None else None
+    version_from: str | None = None
+    if version is None and "version" in dynamic:
+        from noxgraph.versions import static_version  # noqa: PLC0415 - dynamic versions only
+
+        found = static_version(doc.folder, doc.data, canonical)
+        if found is not None:
+            version, version_from = found
 
     tool_config: Mapping[str, Any] | None = None
     if tool is not None:
@@ -764,4 +772,5 @@ def read_package(
         extras=tuple(dict.fromkeys(reader.extras)),
         groups=tuple(dict.fromkeys(reader.groups)),
         tool_config=tool_config,
+        version_from=version_from,
     )

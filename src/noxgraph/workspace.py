@@ -46,7 +46,15 @@ from noxgraph.pyproject import (
     uv_sources,
 )
 
-__all__ = ["SKIP_DIRS", "Discovery", "Skipped", "Workspace", "discover", "load_workspace"]
+__all__ = [
+    "SKIP_DIRS",
+    "Discovery",
+    "Skipped",
+    "Workspace",
+    "discover",
+    "load_workspace",
+    "unlisted_projects",
+]
 
 #: Folders a scan never enters, whatever git says about them.
 SKIP_DIRS = frozenset(
@@ -100,6 +108,7 @@ class Workspace:
     tasks: Mapping[str, Mapping[str, Task]]
     problems: tuple[NoxgraphError, ...] = ()
     lock_roots: Mapping[str, Path] = field(default_factory=dict)
+    source: MemberSource = "scan"
     _by_name: Mapping[str, Package] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -639,7 +648,32 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
         tasks=tasks,
         problems=tuple(loader.problems),
         lock_roots=lock_roots,
+        source=found.source,
     )
+
+
+def unlisted_projects(workspace: Workspace) -> list[Skipped]:
+    """Packages under the root that the member list leaves out: each ``pyproject.toml``
+    a scan finds (git-aware) that names a package and is no member. A scanned
+    workspace has none by construction; the others pay for one scan here."""
+    if workspace.source == "scan":
+        return []
+    members = {pkg.path for pkg in workspace.packages}
+    known = {skipped.path for skipped in workspace.skipped}
+    where = workspace.discovery
+    found: list[Skipped] = []
+    for folder in _Scan(workspace.root).run():
+        display = relative(folder / "pyproject.toml", workspace.root)
+        if folder in members or display in known:
+            continue
+        try:
+            data = parse_toml((folder / "pyproject.toml").read_bytes(), display)
+        except (OSError, NoxgraphError):
+            continue
+        names = package_name(Document(folder, display, data))
+        if isinstance(names, tuple):
+            found.append(Skipped(display, f"names package {names[1]!r} but is no member ({where})"))
+    return found
 
 
 def _unique(packages: list[Package], loader: _Loader) -> list[Package]:

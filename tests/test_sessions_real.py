@@ -1,0 +1,275 @@
+"""The noxfile as people review it, and sessions as they run on real workspaces.
+
+Real ruff on the generated file, real git merges of two branches that regenerate
+it, and real nox and uv running the sessions.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import cli, commit_all, git, init_repo, package, pyproject, write
+from tests.test_noxfile import log, nox
+
+RUFF = [sys.executable, "-m", "ruff"]
+
+
+def ruff(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*RUFF, *map(str, args)], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def wide_workspace(root: Path) -> Path:
+    """Long names and many dependencies, so the formatter's long-line forms appear."""
+    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\nvenv-backend = "none"\n')
+    long = "a-package-with-a-name-long-enough-to-need-its-own-line-in-the-noxfile"
+    package(root, "libs/base", "base")
+    names = [f"lib-{i:02d}" for i in range(12)]
+    for name in names:
+        package(root, f"libs/{name}", name, "base")
+    package(root, f"libs/{long}", long, *names[:2])
+    package(root, "libs/wide", "wide", *names)
+    package(root, "libs/some", "some", *names[:5])
+    package(root, "libs/more", "more", *names[:6])
+    package(root, "libs/quoted", "quoted", "base")
+    write(root / "libs/wide/tests/test_wide.py", "def test():\n    pass\n")
+    return root
+
+
+def test_ruff_format_changes_nothing_and_ruff_check_is_clean(tmp_path: Path) -> None:
+    root = wide_workspace(tmp_path)
+    assert cli("generate", "--root", root).code == 0
+    text = (root / "noxfile.py").read_text()
+    # Only a single literal the formatter cannot split may pass the line length.
+    long = "a-package-with-a-name-long-enough-to-need-its-own-line-in-the-noxfile"
+    assert all(len(line) <= 88 or long in line for line in text.splitlines())
+    formatted = ruff("format", "--isolated", "--check", "--diff", "noxfile.py", cwd=root)
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    checked = ruff("check", "--isolated", "noxfile.py", cwd=root)
+    assert checked.returncode == 0, checked.stdout
+    # Every form the formatter uses appears: one line, arguments hugged, one a line.
+    assert 'build("base")' in text
+    assert "build(\n" in text and "    after=[\n" in text
+
+
+def test_generate_check_passes_after_the_user_formats_the_file(tmp_path: Path) -> None:
+    root = wide_workspace(tmp_path)
+    assert cli("generate", "--root", root).code == 0
+    reformatted = ruff("format", "--isolated", "--line-length", "50", "noxfile.py", cwd=root)
+    assert reformatted.returncode == 0, reformatted.stderr
+    theirs = (root / "noxfile.py").read_text()
+    assert cli("generate", "--root", root, "--check").code == 0
+    again = cli("generate", "--root", root)
+    assert again.code == 0 and "already up to date" in again.out
+    assert (root / "noxfile.py").read_text() == theirs
+    package(root, "libs/newcomer", "newcomer", "base")
+    assert cli("generate", "--root", root, "--check").code == 1
+
+
+def _branch(root: Path, name: str, change: str, message: str) -> None:
+    git(root, "checkout", "-q", "-b", name, "main")
+    exec(change, {"root": root, "package": package, "write": write})  # noqa: S102
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, message)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            'package(root, "libs/aaa-new", "aaa-new", "base")',
+            'package(root, "libs/zzz-new", "zzz-new", "lib-03")',
+        ),
+        (
+            'p = root / "libs/lib-01/pyproject.toml"\n'
+            'write(p, p.read_text().replace("1.0.0", "1.1"))',
+            'p = root / "libs/lib-09/pyproject.toml"\n'
+            'write(p, p.read_text().replace("1.0.0", "2.0"))',
+        ),
+    ],
+    ids=["two-new-packages", "two-version-bumps"],
+)
+def test_two_unrelated_branches_merge_without_a_conflict_in_the_noxfile(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    root = wide_workspace(tmp_path)
+    init_repo(root)
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, "base")
+    _branch(root, "first", first, "first")
+    _branch(root, "second", second, "second")
+    git(root, "checkout", "-q", "main")
+    git(root, "merge", "-q", "--no-edit", "first")
+    merged = subprocess.run(
+        ["git", "merge", "--no-edit", "second"], cwd=root, capture_output=True, text=True
+    )
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert cli("generate", "--root", root, "--check").code == 0
+
+
+TASKS = """
+[tool.noxgraph]
+members = ["libs/*"]
+venv-backend = "none"
+
+[tool.noxgraph.tasks.build]
+commands = ["python {root}/record.py {name} {posargs}"]
+install = []
+package = false
+
+[tool.noxgraph.tasks.test]
+commands = ["python {root}/record.py test-{name} {posargs}"]
+install = []
+package = false
+needs-tests = true
+"""
+
+RECORD = """
+import pathlib, sys
+root = pathlib.Path(__file__).parent
+with open(root / "log.txt", "a") as log:
+    log.write(" ".join(["start", *sys.argv[1:]]) + "\\n")
+    log.write(f"done {sys.argv[1]}\\n")
+"""
+
+
+def workspace_with_testkit(root: Path) -> Path:
+    """core <- app, app tests with testkit (a dev group), testkit <- core."""
+    init_repo(root)
+    write(root / ".gitignore", ".nox/\nlog.txt\n")
+    pyproject(root, ".", TASKS)
+    write(root / "record.py", RECORD)
+    package(root, "libs/core", "core")
+    package(root, "libs/testkit", "testkit", "core")
+    package(root, "libs/app", "app", "core", extra='[dependency-groups]\ntest = ["testkit"]\n')
+    for name in ("core", "testkit", "app"):
+        write(root / f"libs/{name}/tests/test_it.py", "def test():\n    pass\n")
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, "init")
+    return root
+
+
+def test_one_package_s_tests_run_alone_with_the_posargs(tmp_path: Path) -> None:
+    root = workspace_with_testkit(tmp_path)
+    run = nox(root, "-s", "test-app", "--", "-k", "slow")
+    assert run.code == 0, run.err
+    assert log(root) == ["start test-app -k slow", "done test-app"]
+
+
+def test_a_testkit_change_rebuilds_nothing_and_retests_its_users(tmp_path: Path) -> None:
+    root = workspace_with_testkit(tmp_path)
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root / "libs/testkit/src/testkit/__init__.py", "HELPER = 2\n")
+    commit_all(root, "testkit")
+    names = cli("affected", "--root", root, "--task", "build", "--format", "names")
+    assert names.code == 0 and names.out.split() == ["testkit"]
+    tested = cli("affected", "--root", root, "--task", "test", "--format", "names")
+    assert tested.out.split() == ["app", "testkit"]
+    explained = cli("affected", "--root", root, "--task", "test", "--explain")
+    assert "dependents counted over runtime, optional, group, dev, build edges for task test" in (
+        explained.out
+    )
+    build = nox(root, "-s", "build-affected")
+    assert build.code == 0, build.err
+    assert log(root) == ["start testkit", "done testkit"]
+    (root / "log.txt").unlink()
+    test = nox(root, "-s", "test-affected")
+    assert test.code == 0, test.err
+    assert [line for line in log(root) if line.startswith("done")] == [
+        "done test-app",
+        "done test-testkit",
+    ]
+
+
+def test_a_setuptools_version_file_that_breaks_a_specifier_fails_check(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    pyproject(
+        tmp_path,
+        "libs/lib",
+        '[project]\nname = "lib"\ndynamic = ["version"]\n\n'
+        '[tool.setuptools.dynamic]\nversion = {file = "VERSION"}\n',
+    )
+    write(tmp_path / "libs/lib/VERSION", "0.3.1\n")
+    package(tmp_path, "libs/app", "app", "lib>=0.4.0")
+    run = cli("check", "--root", tmp_path)
+    assert run.code == 1
+    assert (
+        "libs/app/pyproject.toml  [project].dependencies: 'lib>=0.4.0' is not satisfied by"
+        " sibling lib 0.3.1 (libs/lib/pyproject.toml, [tool.setuptools.dynamic].version file"
+        " VERSION)" in run.out
+    )
+    write(tmp_path / "libs/lib/VERSION", "0.4.2\n")
+    assert cli("check", "--root", tmp_path).code == 0
+
+
+def test_a_virtual_uv_root_is_no_package_and_the_new_noxfile_is_no_change(tmp_path: Path) -> None:
+    root = init_repo(tmp_path)
+    pyproject(
+        root,
+        ".",
+        '[project]\nname = "monorepo"\nversion = "0"\n\n[tool.uv]\npackage = false\n\n'
+        '[tool.uv.workspace]\nmembers = ["libs/*"]\n',
+    )
+    package(root, "libs/core", "core")
+    write(root / "loose/pyproject.toml", '[project]\nname = "loose"\nversion = "1"\n')
+    commit_all(root, "init")
+    graph = cli("graph", "--root", root, "--format", "json")
+    assert '"name": "monorepo"' not in graph.out and '"name":"monorepo"' not in graph.out
+    assert "libs/core" in graph.out
+    check = cli("check", "--root", root)
+    assert "[project].name 'monorepo' is never built ([tool.uv] package = false)" in check.out
+    assert (
+        "loose/pyproject.toml  names package 'loose' but is no member"
+        " (pyproject.toml: [tool.uv.workspace])" in check.out
+    )
+    assert cli("check", "--root", root, "--strict").code == 1
+    assert cli("generate", "--root", root).code == 0
+    affected = cli("affected", "--root", root, "--format", "json")
+    assert affected.code == 0
+    assert '"affected":[]' in affected.out.replace(" ", "")
+    write(root / "loose/x.py", "X = 1\n")
+    explained = cli("affected", "--root", root, "--explain")
+    assert "files of projects that are no member: loose/x.py" in explained.out
+
+
+@pytest.mark.slow
+def test_a_uv_lock_gives_the_locked_versions(tmp_path: Path) -> None:
+    """With a uv.lock, a test session installs exactly the locked version of a
+    third-party dependency; with environment = "folders", the newest."""
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is None:
+        pytest.skip("uv is not installed beside this Python")
+    root = init_repo(tmp_path)
+    write(root / ".gitignore", ".nox/\n.venv/\n")
+    pyproject(
+        root,
+        ".",
+        '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n[tool.uv.sources]\n'
+        "core = { workspace = true }\n\n"
+        '[tool.noxgraph.tasks]\ntest = ["python -c \\"import six; print(\'six\', six.__version__)\\""]\n',
+    )
+    hatch = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+    package(root, "libs/core", "core", "six", extra=hatch)
+    write(root / "libs/core/src/core/__init__.py", "")
+    package(root, "libs/app", "app", "core", extra=hatch + "[dependency-groups]\ntest = []\n")
+    write(root / "libs/app/src/app/__init__.py", "")
+    write(root / "libs/app/tests/test_app.py", "def test():\n    pass\n")
+    locked = subprocess.run(
+        [uv, "lock", "--upgrade-package", "six==1.15.0"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert locked.returncode == 0, locked.stderr
+    assert cli("generate", "--root", root).code == 0
+    run = nox(root, "-s", "test-app", timeout=600)
+    assert run.code == 0, run.out + run.err
+    assert "uv sync --locked --package app" in run.err
+    assert "six 1.15.0" in run.out + run.err
