@@ -2,9 +2,10 @@
 
 In a temporary folder: a virtualenv with noxgraph installed from this checkout,
 a git copy of the example workspace, ``noxgraph generate``, ``nox -l``, a change
-to one package, ``noxgraph affected --explain``, and ``nox -s build-affected``,
-which builds exactly the affected packages, in order, in real virtualenvs, into
-the workspace's wheelhouse. Only the standard library is needed to start.
+to one package, ``noxgraph affected --explain``, ``nox -s build-affected -j 2``
+(exactly the affected packages, in order, in real virtualenvs, into the
+workspace's wheelhouse), and one package's ``test-`` session. Only the standard
+library is needed to start.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def main() -> None:
         venv.EnvBuilder(with_pip=True).create(folder / "venv")
         bin_dir = folder / "venv" / "bin"
         env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-        run(bin_dir / "python", "-m", "pip", "install", "--quiet", CHECKOUT, "uv",
-            cwd=folder, env=env)
+        run(bin_dir / "python", "-m", "pip", "install", "--quiet", CHECKOUT, cwd=folder,
+            env=env)
 
         step("a git copy of examples/workspace (7 packages)")
         workspace = Path(shutil.copytree(EXAMPLE, folder / "workspace"))
@@ -78,8 +79,14 @@ def main() -> None:
             env=env)
         run("noxgraph", "affected", "--explain", cwd=workspace, env=env)
 
-        step("build exactly what the change affects, in dependency order")
-        run("nox", "-s", "build-affected", cwd=workspace, env=env)
+        step("build exactly what the change affects, in dependency order, two at a time")
+        run("nox", "-s", "build-affected", "-j", "2", cwd=workspace, env=env)
+        print("  virtualenvs made:", ", ".join(
+            sorted(p.name for p in (workspace / ".nox").iterdir() if not p.name.startswith(
+                (".", "CACHEDIR")))))
+
+        step("one package's tests, with pytest's own arguments")
+        run("nox", "-s", "test-ex-text", "--", "-q", cwd=workspace, env=env)
 
         step("the wheelhouse")
         for built in sorted((workspace / "dist").iterdir()):

@@ -293,7 +293,7 @@ def test_a_new_package_makes_check_fail_and_nox_warn_at_load(tmp_path: Path) -> 
     check = cli("generate", "--root", root, "--check")
     assert check.code == 1
     added = [line for line in check.out.splitlines() if line.startswith("+") and "---" not in line]
-    assert '+build("newcomer", after=["core"])' in added
+    assert '+build("newcomer", ["core"])' in added
     assert "noxfile.py is stale; run `noxgraph generate` to update it" in check.err
     run = nox(root, "-l")
     assert run.code == 0

@@ -55,7 +55,7 @@ def test_ruff_format_changes_nothing_and_ruff_check_is_clean(tmp_path: Path) -> 
     assert checked.returncode == 0, checked.stdout
     # Every form the formatter uses appears: one line, arguments hugged, one a line.
     assert 'build("base")' in text
-    assert "build(\n" in text and "    after=[\n" in text
+    assert "build(\n" in text and "    [\n" in text
 
 
 def test_generate_check_passes_after_the_user_formats_the_file(tmp_path: Path) -> None:

@@ -70,6 +70,18 @@ def literal(value: str) -> str:
     return quote + body.replace(quote, "\\" + quote) + quote
 
 
+class _Code(str):
+    """Python code to write as it is (a name), not as a string literal."""
+
+    __slots__ = ()
+
+
+def _value(value: Sequence[str] | str) -> str:
+    if isinstance(value, _Code):
+        return str(value)
+    return literal(value) if isinstance(value, str) else _list(value)
+
+
 def _list(items: Sequence[str]) -> str:
     return "[" + ", ".join(literal(item) for item in items) + "]"
 
@@ -79,10 +91,7 @@ def _call(callee: str, args: Sequence[tuple[str, Sequence[str] | str]]) -> list[
     arguments on one indented line, else one argument a line (and a list that
     still does not fit, one item a line). An argument is ``(keyword, value)``
     with ``""`` for a positional one; a value is a string or a list of strings."""
-    flat = [
-        (f"{key}=" if key else "") + (literal(value) if isinstance(value, str) else _list(value))
-        for key, value in args
-    ]
+    flat = [(f"{key}=" if key else "") + _value(value) for key, value in args]
     line = f"{callee}({', '.join(flat)})"
     if len(line) <= LINE:
         return [line]
@@ -114,26 +123,32 @@ def _next_minor(version: str) -> str:
 
 
 def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
-    lines = ["sessions = noxgraph.nox.Sessions(", "    __file__,", f"    root={literal(root)},"]
-    if venv_backend != DEFAULT_BACKEND:
-        lines.append(f"    venv_backend={literal(venv_backend)},")
+    lines = ["# Each package and its folder, relative to the workspace root."]
     if declarations.folders:
-        lines.append("    packages={")
+        lines.append("folders = {")
         lines.extend(
-            f"        {literal(name)}: {literal(folder)},"
+            f"    {literal(name)}: {literal(folder)},"
             for name, folder in sorted(declarations.folders.items())
         )
-        lines.append("    },")
+        lines.append("}")
     else:
-        lines.append("    packages={},")
-    lines.append(")")
+        lines.append("folders = {}")
+    arguments: list[tuple[str, Sequence[str] | str]] = [("", _Code("__file__")), ("root", root)]
+    if venv_backend != DEFAULT_BACKEND:
+        arguments.append(("venv_backend", venv_backend))
+    arguments.append(("folders", _Code("folders")))
+    lines += _call("sessions = noxgraph.nox.Sessions", arguments)
     for task, sessions in declarations.tasks.items():
         variable = _variable(task)
-        lines += ["", f"{variable} = sessions.task({literal(task)})"]
+        lines += [
+            "",
+            f"# {variable}(package, [packages whose {task} session it waits for])",
+            f"{variable} = sessions.task({literal(task)})",
+        ]
         for session in sessions:
             args: list[tuple[str, Sequence[str] | str]] = [("", session.package)]
             if session.after:
-                args.append(("after", session.after))
+                args.append(("", session.after))
             if session.requires:
                 args.append(("requires", session.requires))
             lines += _call(variable, args)

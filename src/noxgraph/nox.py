@@ -67,8 +67,8 @@ class _Task:
     def __call__(
         self,
         package: str,
-        *,
         after: Sequence[str] = (),
+        *,
         requires: Sequence[str] = (),
     ) -> None:
         """Declare ``<task>-<package>``, after the same task of the ``after`` packages
@@ -80,7 +80,7 @@ class Sessions:
     """The sessions of one workspace, declared, then registered with nox.
 
     ``noxfile`` is the noxfile's ``__file__``; ``root`` is the workspace root,
-    relative to the noxfile's folder; ``packages`` maps each package to its
+    relative to the noxfile's folder; ``folders`` maps each package to its
     folder, relative to the root.
     """
 
@@ -89,12 +89,12 @@ class Sessions:
         noxfile: str,
         *,
         root: str = ".",
-        packages: Mapping[str, str],
+        folders: Mapping[str, str],
         venv_backend: str = "uv|virtualenv",
     ) -> None:
         self.noxfile = Path(noxfile)
         self.root = (self.noxfile.parent / root).resolve()
-        self.folders = dict(packages)
+        self.folders = dict(folders)
         self.venv_backend = venv_backend
         self._tasks: dict[str, _Task] = {}
         self.selections: dict[str, Selection] = {}
@@ -347,13 +347,22 @@ class _Installer:
             args += ["--extra", lock.extra]
         if not editable:
             args.append("--no-editable")
+        # uv reuses a member's wheel until its pyproject.toml changes: rebuild the
+        # members whose files changed since the wheel uv has was built.
+        from noxgraph._content import folder_key  # noqa: PLC0415 - only when installing
+
+        record = (self.session.cache_dir / "noxgraph-uv").resolve()
+        keys = {member.name: folder_key(member.folder) for member in lock.members}
+        for name, key in keys.items():
+            known = record / name
+            if not known.is_file() or known.read_text(encoding="utf-8") != key:
+                args += ["--reinstall-package", name]
         location = str(self.session.virtualenv.location)
         with self.session.chdir(lock.root):
-            self.session.run_install(
-                *args,
-                f"--python={Path(location) / 'bin' / 'python'}",
-                env={"UV_PROJECT_ENVIRONMENT": location},
-            )
+            self.session.run_install(*args, env={"UV_PROJECT_ENVIRONMENT": location})
+        record.mkdir(parents=True, exist_ok=True)
+        for name, key in keys.items():
+            (record / name).write_text(key, encoding="utf-8")
 
     def _wheels(self, siblings: Sequence[Sibling]) -> dict[str, Path]:
         """A wheel of each sibling (dependencies first), each built once for its
@@ -432,7 +441,7 @@ def register(root: str | os.PathLike[str] | None = None) -> Sessions:
     declarations = declare(workspace, graph)
     sessions = Sessions(
         str(workspace.root / "noxfile.py"),
-        packages=declarations.folders,
+        folders=declarations.folders,
         venv_backend=workspace.config.venv_backend,
     )
     for task, declared in declarations.tasks.items():

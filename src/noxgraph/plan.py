@@ -45,12 +45,16 @@ class Sibling:
 
 @dataclass(frozen=True, slots=True)
 class Lock:
-    """Install ``package`` from the ``uv.lock`` at ``root``, with a group or an extra."""
+    """Install ``package`` from the ``uv.lock`` at ``root``, with a group or an extra.
+
+    ``members``: the workspace members uv builds for it, so a member whose files
+    changed can be rebuilt (uv's cache notices only a changed ``pyproject.toml``)."""
 
     root: Path
     package: str
     group: str | None = None
     extra: str | None = None
+    members: tuple[Sibling, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -265,7 +269,9 @@ def plan_session(
             task_name, package, pkg.path, task.commands, "folders", tuple(install), (), wheels
         )
     group, extra = planner.group(pkg, task)
+    siblings, others = planner.closure(pkg, group, extra)
     if environment == "lock" and lock_root is not None:
+        members = tuple(s for s in siblings if workspace.lock_roots.get(s.name) == lock_root)
         return SessionPlan(
             task_name,
             package,
@@ -273,10 +279,9 @@ def plan_session(
             task.commands,
             "lock",
             tuple(install),
-            lock=Lock(lock_root, package, group, extra),
+            lock=Lock(lock_root, package, group, extra, members),
             editable=config.editable,
         )
-    siblings, others = planner.closure(pkg, group, extra)
     indexes: list[str] = []
     install += planner.installable(others, pkg.path, indexes)
     install += planner.sourced(siblings, indexes)
