@@ -5,9 +5,11 @@ workspace now gives other ones (a package added, removed or renamed, an
 ordering edge changed, a task gained or lost). Working that out reads every
 ``pyproject.toml``, so the answer is remembered with what it was made from:
 the size, modification time and inode of every file discovery reads and of
-every member folder (a new tests folder adds a test session). While none of
-them changes, the remembered answer stands, at the cost of a few thousand
-``stat`` calls; discovery itself runs every time, so a new member is seen.
+every folder that holds one, up to the root (a member added beside the others
+changes its parent folder; a tests folder added to a member, the member's). While
+none of them changes, the remembered answer stands, at the cost of a few
+thousand ``stat`` calls. A workspace found by a scan is discovered again at every
+load, since a new ``pyproject.toml`` may appear in any folder.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from noxgraph._cache import cache_file, read_json, write_json
 from noxgraph.sessions import Declarations, PackageSession
+
+if TYPE_CHECKING:
+    from noxgraph.workspace import Discovery
 
 __all__ = ["changes_since", "compare", "digest"]
 
@@ -28,21 +33,21 @@ def digest(declarations: Declarations) -> str:
     text = repr(
         (
             sorted(declarations.folders.items()),
-            sorted(
+            [
                 (s.task, s.package, s.after, s.requires)
                 for sessions in declarations.tasks.values()
                 for s in sessions
-            ),
+            ],
         )
     )
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _stats(root: Path, files: list[str], folders: list[str]) -> list[Any]:
+def _stats(root: Path, names: list[str]) -> list[Any]:
     base = os.fspath(root)
     out: list[Any] = []
     # Strings and os.stat, not Path objects: this runs at every nox load, per package.
-    for name in [*files, *folders]:
+    for name in names:
         try:
             stat = os.stat(os.path.join(base, name))  # noqa: PTH116, PTH118
         except OSError:
@@ -52,7 +57,20 @@ def _stats(root: Path, files: list[str], folders: list[str]) -> list[Any]:
     return out
 
 
-def _current(root: Path) -> Declarations:
+def _watched(inputs: list[str]) -> list[str]:
+    """The input files, and every folder that holds one up to the root: a member
+    added or removed beside the others changes one of those folders, and a tests
+    folder added to a member changes that member's folder."""
+    folders: set[str] = {"."}
+    for name in inputs:
+        folder = os.path.dirname(name)  # noqa: PTH120
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)  # noqa: PTH120
+    return [*sorted(inputs), *sorted(folders)]
+
+
+def _current(root: Path | Discovery) -> Declarations:
     from noxgraph.graph import build_graph  # noqa: PLC0415 - only when files changed
     from noxgraph.sessions import declare  # noqa: PLC0415
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
@@ -61,26 +79,44 @@ def _current(root: Path) -> Declarations:
     return declare(workspace, build_graph(workspace))
 
 
-def changes_since(root: Path, declared: Declarations) -> list[str]:
-    """What the workspace at ``root`` gives differently from ``declared``, one
-    short phrase per change; an empty list when the noxfile is current."""
-    from noxgraph.workspace import discover  # noqa: PLC0415 - load-time check only
+def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str]:
+    """What the workspace at ``root`` gives differently from ``declared`` (what
+    ``noxfile`` declares), one short phrase per change; none when it is current.
+
+    While neither the noxfile nor a watched file or folder changed since the last
+    answer, that answer stands; a workspace found by a scan is discovered again
+    every time, since a new ``pyproject.toml`` may appear in any folder."""
+    cache = cache_file("sessions", noxfile)
+    remembered = read_json(cache)
+    watched = remembered.get("watched")
+    own = _stats(root, [os.fspath(noxfile)])
+    answer = remembered.get("answer")
+    if (
+        isinstance(watched, list)
+        and isinstance(answer, list)
+        and remembered.get("source") != "scan"
+        and remembered.get("noxfile") == own
+        and _stats(root, watched) == remembered.get("stats")
+    ):
+        return [str(line) for line in answer]
+    from noxgraph.workspace import discover  # noqa: PLC0415 - only when files changed
 
     found = discover(root)
-    files = sorted(found.inputs)
-    folders = sorted({os.path.dirname(name) or "." for name in files})  # noqa: PTH120
-    stats = _stats(root, files, folders)
-    cache = cache_file("sessions", root)
-    remembered = read_json(cache)
-    wanted = digest(declared)
-    if remembered.get("files") == files and remembered.get("stats") == stats:
-        if remembered.get("digest") == wanted:
-            return []
-        current = _current(root)
-    else:
-        current = _current(root)
-        write_json(cache, {"files": files, "stats": stats, "digest": digest(current)})
-    return compare(declared, current)
+    watched = _watched(list(found.inputs))
+    stats = _stats(root, watched)
+    current = _current(found)
+    changes = [] if digest(current) == digest(declared) else compare(declared, current)
+    write_json(
+        cache,
+        {
+            "source": found.source,
+            "noxfile": own,
+            "watched": watched,
+            "stats": stats,
+            "answer": changes,
+        },
+    )
+    return changes
 
 
 def _sessions(declarations: Declarations) -> dict[str, PackageSession]:
