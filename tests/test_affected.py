@@ -232,7 +232,7 @@ def test_a_moved_submodule_pointer_is_a_change_of_its_package(tmp_path: Path) ->
     commit_all(sub, "move the submodule on")
     document = _affected(meta)
     assert document["changed_files"] == [
-        {"path": "deps/vendored", "status": "modified", "package": "vendored"}
+        {"path": "deps/vendored/src/vendored/__init__.py", "status": "added", "package": "vendored"}
     ]
     assert [a["name"] for a in document["affected"]] == ["vendored", "app"]
     assert [r["path"] for r in document["repositories"]] == ["."]
@@ -281,7 +281,7 @@ def test_an_unknown_base_and_no_repository_are_clear_errors(tmp_path: Path) -> N
     assert unknown.code == 2
     assert unknown.err == (
         "noxgraph: error: repository .: base 'release-9' (from --base) is not a known commit;"
-        " fetch it (git fetch origin release-9:release-9), or name the changed files with"
+        " pass a branch, tag or commit this repository has, or name the changed files with"
         " --files\n"
     )
     plain = tmp_path / "plain"

@@ -10,7 +10,37 @@ from pathlib import Path
 
 from noxgraph.errors import GitError, one_line
 
-__all__ = ["git", "git_available", "git_lines"]
+__all__ = ["first_line", "git", "git_available", "git_lines"]
+
+#: Variables that tell git which repository, index or objects to use, or how to find
+#: them (``git help git``, "The Git Repository"), and how to read pathspecs. noxgraph
+#: names every repository itself with ``-C``; a caller's value would answer for
+#: another repository, or for none.
+_LOCATING = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_INDEX_VERSION",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_DEFAULT_HASH",
+    "GIT_PREFIX",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_INTERNAL_SUPER_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_GRAFT_FILE",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_QUARANTINE_PATH",
+    "GIT_LITERAL_PATHSPECS",
+    "GIT_GLOB_PATHSPECS",
+    "GIT_NOGLOB_PATHSPECS",
+    "GIT_ICASE_PATHSPECS",
+)
 
 
 @cache
@@ -24,12 +54,20 @@ def git_available() -> bool:
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
-    # A caller's GIT_DIR or GIT_WORK_TREE would point every command at one repository.
-    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"):
+    for key in _LOCATING:
         env.pop(key, None)
     env["GIT_OPTIONAL_LOCKS"] = "0"
     env["LC_ALL"] = "C"
     return env
+
+
+def first_line(done: subprocess.CompletedProcess[bytes]) -> str:
+    """git's own reason for a failure: its first ``fatal:`` or ``error:`` line (the
+    lines after it are advice), else its first line, else the exit status."""
+    lines = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    reason = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
+    return one_line(reason or (lines[0] if lines else f"exit {done.returncode}"))
 
 
 def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
@@ -47,8 +85,7 @@ def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     except OSError as exc:
         raise GitError(f"cannot run git in {repo}: {exc}") from None
     if check and done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
-        raise GitError(f"git {' '.join(args)} failed in {repo}: {one_line(detail)}")
+        raise GitError(f"git {' '.join(args)} failed in {repo}: {first_line(done)}")
     return done
 
 

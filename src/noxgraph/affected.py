@@ -242,6 +242,12 @@ def compute_affected(
     changed: dict[str, list[str]] = {}
     deleted: dict[str, FormerPackage] = {}
     former_by_name = {gone.name: gone for gone in changes.former}
+    current = set(workspace.names)
+    # A name gone from the workspace is deleted even when its folder now holds another
+    # package (renamed in place): what still declares it is broken.
+    for former in changes.former:
+        if former.name not in current:
+            deleted.setdefault(former.name, former)
     global_files: list[str] = []
     for change in changes.files:
         if ignored(change.path):
@@ -340,6 +346,7 @@ def affected_in(
         head=head,
         uncommitted=uncommitted,
         if_base_missing=if_base_missing,
+        configured_in=found.config.file,
     )
     try:
         workspace = load_workspace(found)

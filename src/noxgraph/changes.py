@@ -2,12 +2,17 @@
 
 Changes are ``merge-base(base, head)..head``, plus uncommitted and untracked
 files when no head is given. Each repository that holds a member is asked on
-its own with its own base, so a folder of sibling repositories works as well
-as a monorepo. A submodule is asked through its superproject, where a moved
-pointer or a dirty checkout shows as a change of the submodule's folder.
+its own with its own base (git always runs with ``-C`` in that repository), so a
+folder of sibling repositories works as well as a monorepo; a repository around
+the root that holds no member is not asked. A submodule is asked through its
+superproject for its base; where its pointer or working tree changed (or it holds
+untracked files), the submodule itself is asked what changed in it, so each file
+counts for its own package. A member in no repository is an error.
 
 A base that cannot be found is an error that names the repository and says
-how to fix it; it is never silently "everything".
+how to fix it; it is never silently "everything". Refs given by the user may not
+start with ``-``, and every git command that takes one reads it after
+``--end-of-options``.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from noxgraph._git import git
+from noxgraph._git import first_line, git
 from noxgraph._paths import relative
 from noxgraph._toml import parse_toml
-from noxgraph.errors import GitError, NoxgraphError, UsageError
+from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError
 from noxgraph.pyproject import Document, package_name
 
 __all__ = [
@@ -56,7 +61,8 @@ class ChangedFile:
 
 @dataclass(frozen=True, slots=True)
 class FormerPackage:
-    """A package whose ``pyproject.toml`` was deleted (or moved) since the base."""
+    """A package name gone from where it was since the base: its ``pyproject.toml`` was
+    deleted or moved, or now names another package (renamed in place)."""
 
     name: str
     folder: str
@@ -134,32 +140,114 @@ class RepositoryFinder:
             self._cache[seen] = answer
         return answer
 
-    def repositories(self, root: Path, folders: Iterable[Path]) -> list[Path]:
-        """The repositories to ask: the one holding the root, and those holding ``folders``."""
-        found: dict[str, None] = {}
-        for folder in [root, *folders]:
+    def repositories(
+        self, root: Path, folders: Iterable[Path]
+    ) -> tuple[dict[Path, list[Path]], list[Path]]:
+        """The repositories to ask, each with the ``folders`` it holds, and the folders
+        no repository holds. The root's repository is asked when it is the root itself,
+        holds one of ``folders``, or there are none: a home folder under git around a
+        folder of sibling repositories is not asked."""
+        held: dict[str, list[Path]] = {}
+        unheld: list[Path] = []
+        given = list(folders)
+        for folder in given:
             repo = self.holder(os.fspath(folder))
-            if repo is not None:
-                found[repo] = None
-        return sorted((Path(repo) for repo in found), key=lambda p: (len(p.parts), str(p)))
+            if repo is None:
+                unheld.append(folder)
+            else:
+                held.setdefault(repo, []).append(folder)
+        outer = self.holder(os.fspath(root))
+        if outer is not None and (outer == os.fspath(root) or not given):
+            held.setdefault(outer, [])
+        ordered = sorted(held, key=lambda p: (len(Path(p).parts), p))
+        return {Path(repo): held[repo] for repo in ordered}, unheld
+
+
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree, in SHA-1
+_GITLINK = "160000"
 
 
 def _verified(repo: Path, ref: str) -> bool:
-    done = git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+    done = git(
+        repo,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{ref}^{{commit}}",
+        check=False,
+    )
     return done.returncode == 0
+
+
+def _refusal(repo: Path, shown: str) -> GitError | None:
+    """git's own reason when it will not read ``repo`` at all (dubious ownership, a
+    broken ``.git``), so that is never taken for a missing base."""
+    done = git(repo, "rev-parse", "--git-dir", check=False)
+    if done.returncode == 0:
+        return None
+    return GitError(f"repository {shown}: git cannot read it: {first_line(done)}")
+
+
+def _unborn(repo: Path, shown: str, head: str) -> GitError | None:
+    """Why ``HEAD`` names no commit: a repository without commits, or an orphan branch."""
+    if head != "HEAD" or _verified(repo, "HEAD"):
+        return None
+    branch = git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    name = branch.stdout.decode("utf-8", "replace").strip() or "HEAD"
+    heads = git(repo, "for-each-ref", "--count=1", "--format=%(refname)", "refs/heads", check=False)
+    if not heads.stdout.strip():
+        return GitError(
+            f"repository {shown} has no commits yet (branch {name!r} is unborn): commit"
+            " first, or name the changed files with --files"
+        )
+    return GitError(
+        f"repository {shown}: HEAD is on branch {name!r}, which has no commits yet;"
+        " commit first or switch to a branch with commits, or name the changed files with --files"
+    )
+
+
+def _remotes(repo: Path) -> list[str]:
+    done = git(repo, "remote", check=False)
+    return done.stdout.decode("utf-8", "replace").split() if done.returncode == 0 else []
+
+
+def _fetch_hint(repo: Path, wanted: str) -> str | None:
+    """A command that fetches ``wanted`` in ``repo``, then the base to pass: never
+    ``git fetch R b:b`` (it fails when ``b`` is the checked-out branch), and only
+    through a remote the repository has."""
+    remotes = _remotes(repo)
+    for remote in remotes:
+        if wanted.startswith(f"{remote}/") and len(wanted) > len(remote) + 1:
+            return f"git fetch {remote} {wanted[len(remote) + 1 :]}"
+    chosen = "origin" if "origin" in remotes else (remotes[0] if len(remotes) == 1 else None)
+    if chosen is None:
+        return None
+    return f"git fetch {chosen} {wanted}, then pass --base {chosen}/{wanted}"
 
 
 def _unknown_base(repo: Path, shown: str, base: str | None, configured: str | None) -> GitError:
     """Why there is no base to compare with, and how to name one."""
     wanted = base or configured
     if wanted:
-        hints = [f"fetch it (git fetch origin {wanted}:{wanted})"]
-        if not wanted.startswith("origin/") and _verified(repo, f"origin/{wanted}"):
-            hints.insert(0, f"pass --base origin/{wanted}")
+        hints: list[str] = []
+        remote_copy = next(
+            (f"{r}/{wanted}" for r in _remotes(repo) if _verified(repo, f"{r}/{wanted}")), None
+        )
+        if remote_copy is not None:
+            hints.append(f"pass --base {remote_copy}")
+        else:
+            fetch = _fetch_hint(repo, wanted)
+            hints.append(
+                f"fetch it ({fetch})"
+                if fetch is not None
+                else "pass a branch, tag or commit this repository has"
+            )
         where = "--base" if base else "[tool.noxgraph].base"
+        hints.append("name the changed files with --files")
         return GitError(
             f"repository {shown}: base {wanted!r} (from {where}) is not a known commit;"
-            f" {', or '.join(hints)}, or name the changed files with --files"
+            f" {', or '.join(hints)}"
         )
     remote = next(
         (f"origin/{c}" for c in ("main", "master") if _verified(repo, f"origin/{c}")), None
@@ -196,9 +284,12 @@ def _base_and_merge_base(
     """
     wanted = base or configured
     for candidate in [wanted] if wanted else ["main", "master"]:
-        done = git(repo, "merge-base", candidate, head, check=False)
+        done = git(repo, "merge-base", "--end-of-options", candidate, head, check=False)
         if done.returncode == 0:
             return candidate, done.stdout.decode().strip()
+        why = _refusal(repo, shown) or _unborn(repo, shown, head)
+        if why is not None:
+            raise why
         if _verified(repo, candidate):
             if not _verified(repo, head):
                 raise GitError(f"repository {shown}: head {head!r} is not a known commit")
@@ -206,88 +297,244 @@ def _base_and_merge_base(
     raise _unknown_base(repo, shown, base, configured)
 
 
-def _parse_name_status(output: bytes, prefix: str, repository: str) -> list[ChangedFile]:
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One line of ``git diff --raw``: modes, object names, status letter, paths."""
+
+    old_mode: str
+    new_mode: str
+    old_object: str
+    new_object: str
+    letter: str
+    old_path: str
+    path: str
+
+
+def _parse_raw(output: bytes) -> list[_Entry]:
     fields = output.decode("utf-8", "surrogateescape").split("\0")
-    files: list[ChangedFile] = []
+    entries: list[_Entry] = []
     index = 0
-    while index < len(fields) and fields[index]:
-        code = fields[index]
+    while index < len(fields) and fields[index].startswith(":"):
+        old_mode, new_mode, old_object, new_object, code = fields[index][1:].split(" ")
         letter = code[0]
-        status = _STATUS.get(letter, "modified")
         if letter in "RC":
-            old, new = fields[index + 1], fields[index + 2]
+            old_path, path = fields[index + 1], fields[index + 2]
             index += 3
-            if letter == "R":
-                files.append(ChangedFile(prefix + old, status, repository))
-            files.append(ChangedFile(prefix + new, status, repository))
         else:
-            files.append(ChangedFile(prefix + fields[index + 1], status, repository))
+            old_path = path = fields[index + 1]
             index += 2
-    return files
+        entries.append(_Entry(old_mode, new_mode, old_object, new_object, letter, old_path, path))
+    return entries
 
 
-def _former_packages(
-    cwd: Path, merge_base: str, files: Sequence[ChangedFile], prefix: str
-) -> list[FormerPackage]:
-    """Packages whose ``pyproject.toml`` is gone from where it was at the merge base."""
-    former: list[FormerPackage] = []
-    for changed in files:
-        if changed.status not in ("deleted", "renamed") or not (
-            changed.path == "pyproject.toml" or changed.path.endswith("/pyproject.toml")
-        ):
-            continue
-        inside = changed.path[len(prefix) :]
-        done = git(cwd, "show", f"{merge_base}:./{inside}", check=False)
-        if done.returncode != 0:
-            continue  # the new side of a rename: it did not exist at the base
-        folder = Path(changed.path).parent.as_posix()
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """One repository (or submodule) to list the changes of, from ``old`` to ``new``
+    (``None``: its working tree), limited to ``pathspecs`` (relative to its top;
+    none is all of it)."""
+
+    folder: Path
+    old: str
+    new: str | None
+    pathspecs: tuple[str, ...] = ()
+
+
+@dataclass
+class _Listing:
+    """What the scopes of one repository answered, shown relative to the root."""
+
+    root: Path
+    repository: str
+    files: list[ChangedFile]
+    former: list[FormerPackage]
+
+    def shown(self, scope: _Scope, path: str) -> str:
+        return relative(os.path.join(scope.folder, path), self.root)  # noqa: PTH118
+
+
+def _is_pyproject(path: str) -> bool:
+    return path == "pyproject.toml" or path.endswith("/pyproject.toml")
+
+
+def _name_in(scope: _Scope, shown: str, text: bytes) -> str | None:
+    folder = scope.folder / Path(shown).parent
+    try:
+        names = package_name(Document(folder, shown, parse_toml(text, "")))
+    except NoxgraphError:
+        return None
+    return names[0] if isinstance(names, tuple) else None
+
+
+def _at(scope: _Scope, commit: str | None, path: str) -> bytes | None:
+    """The content of ``path`` at ``commit`` (``None``: in the working tree), if any."""
+    if commit is None:
         try:
-            names = package_name(
-                Document(cwd / Path(inside).parent, changed.path, parse_toml(done.stdout, ""))
+            return (scope.folder / path).read_bytes()
+        except OSError:
+            return None
+    done = git(scope.folder, "show", "--end-of-options", f"{commit}:{path}", check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def _former(listing: _Listing, scope: _Scope, entry: _Entry) -> FormerPackage | None:
+    """The package a ``pyproject.toml`` named at the base, when that name is gone from
+    where it was: the file was deleted or moved, or the package renamed in place."""
+    if not _is_pyproject(entry.old_path) or entry.letter not in "DRM":
+        return None
+    shown = listing.shown(scope, entry.old_path)
+    before = _at(scope, scope.old, entry.old_path)
+    old_name = None if before is None else _name_in(scope, shown, before)
+    if old_name is None:
+        return None
+    if entry.letter == "M":
+        after = _at(scope, scope.new, entry.path)
+        if after is not None and _name_in(scope, shown, after) == old_name:
+            return None
+    return FormerPackage(old_name, Path(shown).parent.as_posix(), shown)
+
+
+def _submodule(
+    listing: _Listing, scope: _Scope, path: str, old: str | None, new: str | None
+) -> bool:
+    """Ask the submodule checked out at ``path`` what changed in it; ``False`` when it
+    cannot answer (not checked out, or without the commits), so its folder counts."""
+    folder = scope.folder / path
+    if not os.path.lexists(os.path.join(folder, ".git")):  # noqa: PTH118
+        return False  # uninitialised: git -C would answer for the superproject
+    inner = _Listing(listing.root, listing.repository, [], [])
+    try:
+        _list(inner, _Scope(folder, old or _EMPTY_TREE, new))
+    except GitError:
+        return False
+    listing.files.extend(inner.files)
+    listing.former.extend(inner.former)
+    return True
+
+
+def _list(listing: _Listing, scope: _Scope) -> None:
+    """Add the changes of ``scope`` to ``listing``; a submodule whose pointer or working
+    tree changed is asked itself, so its files count, each for its own package."""
+    target = [scope.old] if scope.new is None else [scope.old, scope.new]
+    raw = git(
+        scope.folder,
+        "--literal-pathspecs",
+        "diff",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "-M",
+        "--no-color",
+        "--no-ext-diff",
+        "--ignore-submodules=none",
+        "--end-of-options",
+        *target,
+        "--",
+        *scope.pathspecs,
+    ).stdout
+    asked: set[str] = set()
+    for entry in _parse_raw(raw):
+        status = _STATUS.get(entry.letter, "modified")
+        if _GITLINK in (entry.old_mode, entry.new_mode):
+            asked.add(entry.path)
+            old = entry.old_object if entry.old_mode == _GITLINK else None
+            new = entry.new_object if scope.new is not None else None
+            if entry.new_mode == _GITLINK and _submodule(listing, scope, entry.path, old, new):
+                continue
+        if entry.letter == "R":
+            listing.files.append(
+                ChangedFile(listing.shown(scope, entry.old_path), status, listing.repository)
             )
-        except NoxgraphError:
-            continue
-        if isinstance(names, tuple):
-            former.append(FormerPackage(names[0], folder, changed.path))
-    return former
+        listing.files.append(
+            ChangedFile(listing.shown(scope, entry.path), status, listing.repository)
+        )
+        former = _former(listing, scope, entry)
+        if former is not None:
+            listing.former.append(former)
+    if scope.new is not None:
+        return
+    others = git(
+        scope.folder,
+        "--literal-pathspecs",
+        "ls-files",
+        "-z",
+        "--others",
+        "--exclude-standard",
+        "--",
+        *scope.pathspecs,
+    ).stdout
+    for path in others.decode("utf-8", "surrogateescape").split("\0"):
+        if path and not path.endswith("/"):
+            listing.files.append(
+                ChangedFile(listing.shown(scope, path), "untracked", listing.repository)
+            )
+    if os.path.isfile(os.path.join(scope.folder, ".gitmodules")):  # noqa: PTH113, PTH118
+        # A submodule with nothing but untracked files is no change to the superproject's
+        # diff; ask each one that diff did not mention.
+        staged = git(
+            scope.folder, "--literal-pathspecs", "ls-files", "-z", "--stage", "--", *scope.pathspecs
+        ).stdout
+        for line in staged.decode("utf-8", "surrogateescape").split("\0"):
+            info, _, path = line.partition("\t")
+            mode, _, rest = info.partition(" ")
+            if mode == _GITLINK and path not in asked:
+                _submodule(listing, scope, path, rest.split(" ", 1)[0], None)
+
+
+def _limits(repo: Path, root: Path, folders: Iterable[Path]) -> tuple[str, ...]:
+    """Pathspecs that keep ``repo``'s answer to the workspace: all of it when it lies in
+    the root; else the root's part of it and the folders (members outside the root) it holds."""
+    if repo == root or root in repo.parents:
+        return ()
+    wanted = [root] if repo in root.parents else []
+    wanted += [f for f in folders if f != root and root not in f.parents]
+    specs: set[str] = set()
+    for folder in wanted:
+        if folder == repo:
+            return ()
+        if repo in folder.parents:
+            specs.add(relative(folder, repo))
+    return tuple(sorted(specs))
 
 
 def _repository(
     root: Path,
     repo: Path,
+    folders: Sequence[Path],
     *,
     base: str | None,
     configured_base: str | None,
     head: str | None,
     uncommitted: bool,
 ) -> RepositoryChanges:
-    inside_root = repo == root or root in repo.parents
-    cwd = repo if inside_root else root
-    prefix = "" if cwd == root else relative(cwd, root) + "/"
     shown = _shown(repo, root)
     head_ref = head or "HEAD"
     chosen, merge_base = _base_and_merge_base(repo, shown, base, configured_base, head_ref)
-    diff = ["diff", "--name-status", "-z", "-M", "--no-color", "--no-ext-diff", "--relative"]
-    target = [merge_base] if uncommitted else [merge_base, head_ref]
-    files = _parse_name_status(git(cwd, *diff, *target, "--").stdout, prefix, shown)
-    if uncommitted:
-        others = git(cwd, "ls-files", "-z", "--others", "--exclude-standard").stdout
-        for path in others.decode("utf-8", "surrogateescape").split("\0"):
-            if path and not path.endswith("/"):
-                files.append(ChangedFile(prefix + path, "untracked", shown))
+    listing = _Listing(root, shown, [], [])
+    scope = _Scope(
+        repo, merge_base, None if uncommitted else head_ref, _limits(repo, root, folders)
+    )
+    _list(listing, scope)
     return RepositoryChanges(
         path=shown,
         base=chosen,
         merge_base=merge_base,
         head=head_ref,
         uncommitted=uncommitted,
-        files=tuple(files),
-        former=tuple(_former_packages(cwd, merge_base, files, prefix)),
+        files=tuple(listing.files),
+        former=tuple(listing.former),
     )
 
 
 def _shown(repo: Path, root: Path) -> str:
     return relative(repo, root) if (repo == root or root in repo.parents) else str(repo)
+
+
+def _check_ref(value: str | None, where: str) -> None:
+    if value is not None and value.startswith("-"):
+        raise UsageError(
+            f"{where} {value!r} is not a git ref: a ref may not start with '-';"
+            " name a branch, a tag or a commit"
+        )
 
 
 class PendingChanges:
@@ -310,9 +557,18 @@ class PendingChanges:
         head: str | None = None,
         uncommitted: bool | None = None,
         if_base_missing: Literal["error", "all"] = "error",
+        configured_in: str | None = None,
     ) -> None:
         if head is not None and uncommitted:
             raise UsageError("--uncommitted only applies without --head (against the working tree)")
+        _check_ref(base, "--base")
+        _check_ref(head, "--head")
+        if configured_base is not None and configured_base.startswith("-"):
+            raise PyprojectError(
+                configured_in or os.fspath(root),
+                f"[tool.noxgraph].base {configured_base!r} is not a git ref: a ref may not"
+                " start with '-'; name a branch, a tag or a commit",
+            )
         self.root = root
         self.head = head
         self.base = base
@@ -320,25 +576,26 @@ class PendingChanges:
         self.if_base_missing = if_base_missing
         self.with_worktree = head is None if uncommitted is None else uncommitted
         self._finder = RepositoryFinder()
-        repositories = self._finder.repositories(root, candidate_folders)
+        repositories, _ = self._finder.repositories(root, candidate_folders)
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(8, len(repositories))))
         self._futures: dict[Path, Future[RepositoryChanges]] = {
             repo: self._pool.submit(
                 _repository,
                 root,
                 repo,
+                folders,
                 base=base,
                 configured_base=configured_base,
                 head=head,
                 uncommitted=self.with_worktree,
             )
-            for repo in repositories
+            for repo, folders in repositories.items()
         }
 
     def result(self, member_folders: Iterable[Path]) -> Changes:
         """Wait for the repositories that hold ``member_folders`` (and the root)."""
         try:
-            wanted = self._finder.repositories(self.root, member_folders)
+            wanted, unheld = self._finder.repositories(self.root, member_folders)
             if not wanted:
                 message = (
                     f"{self.root} is not in a git repository, and none of its members is:"
@@ -350,7 +607,8 @@ class PendingChanges:
                     ".", self.base, None, self.head or "HEAD", False, (), (), message
                 )
                 return Changes("git", (missing,), (), ())
-            answers = [self._answer(repo) for repo in wanted]
+            answers = [self._answer(repo, folders) for repo, folders in wanted.items()]
+            answers += self._unheld(unheld)
         finally:
             self.close()
         unique: dict[tuple[str, str], ChangedFile] = {}
@@ -368,13 +626,32 @@ class PendingChanges:
         """Stop what has not started; what runs finishes on its own (git is quick)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _answer(self, repo: Path) -> RepositoryChanges:
+    def _unheld(self, folders: Sequence[Path]) -> list[RepositoryChanges]:
+        """Members in no repository: git cannot list their changes, which is an error
+        (or, when a missing base means everything, everything)."""
+        if not folders:
+            return []
+        shown = [relative(folder, self.root) for folder in folders]
+        more = f" (and {len(shown) - 1} more)" if len(shown) > 1 else ""
+        message = (
+            f"member {shown[0]}{more} is in no git repository, so git cannot list its changes;"
+            " make it one (git init), or name the changed files with --files"
+        )
+        if self.if_base_missing != "all":
+            raise GitError(message)
+        head = self.head or "HEAD"
+        return [
+            RepositoryChanges(path, self.base, None, head, False, (), (), message) for path in shown
+        ]
+
+    def _answer(self, repo: Path, folders: Sequence[Path]) -> RepositoryChanges:
         future = self._futures.get(repo)
         try:
             if future is None:
                 return _repository(
                     self.root,
                     repo,
+                    folders,
                     base=self.base,
                     configured_base=self.configured_base,
                     head=self.head,

@@ -154,8 +154,9 @@ def graph_dot(workspace: Workspace, view: GraphView) -> str:
     """Graphviz DOT: one node per package, one arrow per edge, styled by kind."""
     lines = ["digraph noxgraph {", "  rankdir=BT;", "  node [shape=box];"]
     for pkg in workspace.packages:
-        label = f"{pkg.name}\\n{pkg.version or 'dynamic'}"
-        lines.append(f"  {_quote(pkg.name)} [label={_quote(label)}];")
+        # Each line is quoted on its own; only the DOT line break between them is raw.
+        label = _quote(pkg.name)[:-1] + "\\n" + _quote(pkg.version or "dynamic")[1:]
+        lines.append(f"  {_quote(pkg.name)} [label={label}];")
     for edge in view.edges:
         lines.append(
             f"  {_quote(edge.source)} -> {_quote(edge.target)}"
