@@ -56,7 +56,7 @@ def hello(session: nox.Session) -> None:
     session.log("hello")
 '''
 
-LOOP = '''import nox
+LOOP = """import nox
 
 nox.needs_version = ">=2026.8.10"
 
@@ -83,9 +83,13 @@ for task, package, requires, doc in SESSIONS:
 for task in {tasks!r}:
     names = [f"{{t}}-{{p}}" for t, p, _, _ in SESSIONS if t == task]
     nox.session(
-        name=f"{{task}}-all", venv_backend="none", requires=names, default=False, allow_parallel=True
+        name=f"{{task}}-all",
+        venv_backend="none",
+        requires=names,
+        default=False,
+        allow_parallel=True,
     )(_make(f"{{task}}-all", ["python", "-c", "pass"]))
-'''
+"""
 
 
 def _env() -> dict[str, str]:
@@ -130,15 +134,15 @@ def _declarations(root: Path) -> Declarations:
 def _loop_noxfile(root: Path, folder: Path, backend: str, block: str = SCRIPT_BLOCK) -> None:
     """A hand-written noxfile: the same sessions and requires, registered in a loop."""
     declared = _declarations(root)
-    sessions = [
-        (s.task, s.package, list(s.all_requires), describe(s)) for s in declared.sessions()
-    ]
+    sessions = [(s.task, s.package, list(s.all_requires), describe(s)) for s in declared.sessions()]
     folder.mkdir(parents=True, exist_ok=True)
     text = LOOP.format(sessions=sessions, tasks=list(declared.tasks), backend=backend)
     (folder / "noxfile.py").write_text(block + text)
 
 
-def _interleaved(folders: list[Path], args: list[str], repeat: int, env: dict[str, str]) -> list[float]:
+def _interleaved(
+    folders: list[Path], args: list[str], repeat: int, env: dict[str, str]
+) -> list[float]:
     for folder in folders:
         _run(folder, *args, env=env)
     times: dict[Path, list[float]] = {folder: [] for folder in folders}
@@ -222,9 +226,7 @@ def affected(repeat: int) -> None:
     root = work.root
     _generate(root)
     subprocess.run(["git", "add", "noxfile.py"], cwd=root, check=True)
-    subprocess.run(
-        ["git", "commit", "-q", "--allow-empty", "-m", "noxfile"], cwd=root, check=True
-    )
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "noxfile"], cwd=root, check=True)
     # The last package: nothing depends on it, and it depends on a long chain.
     name = work.names[-1]
     subprocess.run(["git", "checkout", "-q", "-B", "feature", "main"], cwd=root, check=True)
