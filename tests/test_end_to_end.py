@@ -121,7 +121,7 @@ def test_script_block_lets_nox_load_the_noxfile_without_noxgraph_beside_it(
     assert missing.returncode != 0
     links = {"PIP_FIND_LINKS": str(wheelhouse), "UV_FIND_LINKS": str(wheelhouse)}
     listed = _run(python.parent / "nox", "-l", cwd=copy, env=links)
-    assert "- build-ex-core [build,ex-core]" in listed.stdout
+    assert "* build-ex-core [build,ex-core]" in listed.stdout
     assert (copy / ".nox" / "_nox_script_mode").is_dir()
 
 
@@ -157,14 +157,19 @@ def test_build_affected_builds_real_wheels_of_exactly_the_affected_packages(
         for line in output.splitlines()
         if line.startswith("nox > Running session build-ex-")
     ]
-    assert ran == [
-        "build-ex-core",
-        "build-ex-hook",
-        "build-ex-color",
-        "build-ex-text",
+    assert sorted(ran) == [
         "build-ex-app",
         "build-ex-cli",
+        "build-ex-color",
+        "build-ex-core",
+        "build-ex-hook",
+        "build-ex-text",
     ]
+    for before, after in (("core", "color"), ("color", "text"), ("text", "app"), ("app", "cli")):
+        assert ran.index(f"build-ex-{before}") < ran.index(f"build-ex-{after}")
+    # Skipped sessions made no virtualenv.
+    assert not (root / ".nox" / "build-ex-core").exists()
+    assert not (root / ".nox" / "build-ex-hook").exists()
     assert _built(root / "dist") == [
         "ex_app-1.0.0-py3-none-any.whl",
         "ex_app-1.0.0.tar.gz",
@@ -188,3 +193,15 @@ def test_build_all_in_parallel_builds_every_wheel(example_repo: Path) -> None:
     with zipfile.ZipFile(app) as archive:
         info = archive.read("ex_app/_build_info.py").decode()
     assert "BUILT_BY = 'ex-hook'" in info or 'BUILT_BY = "ex-hook"' in info
+
+
+def test_test_all_builds_each_sibling_wheel_once_and_passes(example_repo: Path) -> None:
+    """Every test session installs its siblings from wheels built once per content."""
+    root = example_repo
+    done = _run(sys.executable, "-m", "nox", "-s", "test-all", cwd=root)
+    output = done.stdout + done.stderr
+    assert "test-all: success" in output
+    built = [line.split()[-1] for line in output.splitlines() if "building a wheel of" in line]
+    assert sorted(built) == sorted(set(built))
+    assert "ex-core" in built
+    assert output.count("reusing the wheel of ex-core") >= 4

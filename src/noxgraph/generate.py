@@ -117,6 +117,18 @@ def _variable(task: str) -> str:
     return task
 
 
+def _usage(task: str) -> str:
+    """What the noxfile's docstring says about running it (``nox -l`` shows it)."""
+    rows = [
+        ("nox", "every package session, in dependency order"),
+        (f"nox -s {task}-affected -j 4", "what changed since the base, and its dependents"),
+        (f"nox -s {task}-all -j 4", "every package, independent ones side by side"),
+        (f"nox -s {task}-PACKAGE -- ARGS", "one package, with ARGS for its commands"),
+    ]
+    width = max(len(command) for command, _ in rows) + 2
+    return "\n".join(f"{command:<{width}}{what}" for command, what in rows)
+
+
 def _next_minor(version: str) -> str:
     major, minor, *_ = [*version.split("."), "0", "0"]
     return f"{major}.{int(minor) + 1}" if minor.isdigit() else f"{int(major) + 1}"
@@ -173,7 +185,7 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
     values = {
         "version": __version__,
         "next_minor": _next_minor(__version__),
-        "first_task": first,
+        "usage": _usage(first),
         "task_list": ", ".join(tasks) or "none",
         "body": _body(declarations, root, workspace.config.venv_backend),
     }
