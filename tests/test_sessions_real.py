@@ -278,3 +278,25 @@ def test_a_uv_lock_gives_the_locked_versions(tmp_path: Path) -> None:
     assert run.code == 0, run.out + run.err
     assert "uv sync --locked --package app" in run.err
     assert "six 1.15.0" in run.out + run.err
+
+
+@pytest.mark.slow
+def test_check_metadata_asks_the_backend_for_a_computed_version(tmp_path: Path) -> None:
+    """A version only the backend can tell (hatch's code source runs the module) is
+    unchecked without --metadata, and checked against dependents' specifiers with it."""
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    pyproject(
+        tmp_path,
+        "libs/lib",
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        '[project]\nname = "lib"\ndynamic = ["version"]\n\n'
+        '[tool.hatch.version]\nsource = "code"\npath = "lib/__init__.py"\n',
+    )
+    write(tmp_path / "libs/lib/lib/__init__.py", '__version__ = ".".join(["0", "3"])\n')
+    package(tmp_path, "libs/app", "app", "lib>=0.4")
+    plain = cli("check", "--root", tmp_path)
+    assert plain.code == 0
+    assert "'lib>=0.4' is not checked: lib's version is dynamic" in plain.out
+    asked = cli("check", "--root", tmp_path, "--metadata")
+    assert asked.code == 1, asked.out + asked.err
+    assert "is not satisfied by sibling lib 0.3" in asked.out

@@ -6,14 +6,18 @@ warnings make it fail with ``--strict``; notes never do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
 from noxgraph.graph import DependencyGraph
+from noxgraph.metadata import BackendMetadata
 from noxgraph.workspace import Workspace, unlisted_projects
 
 __all__ = ["Finding", "Severity", "run_checks"]
@@ -44,22 +48,82 @@ def _problem(error: NoxgraphError) -> Finding:
     return Finding("error", code, file, message)
 
 
-def _versions(workspace: Workspace) -> dict[str, Version | str | None]:
-    """Each member's version: parsed, the raw text when invalid, ``None`` when dynamic."""
+def _versions(workspace: Workspace, told: Mapping[str, str]) -> dict[str, Version | str | None]:
+    """Each member's version: parsed, the raw text when invalid, ``None`` when dynamic
+    (and no backend was asked, in ``told``)."""
     result: dict[str, Version | str | None] = {}
     for pkg in workspace.packages:
-        if pkg.version is None:
+        text = pkg.version or told.get(pkg.name)
+        if text is None:
             result[pkg.name] = None
             continue
         try:
-            result[pkg.name] = Version(pkg.version)
+            result[pkg.name] = Version(text)
         except InvalidVersion:
-            result[pkg.name] = pkg.version
+            result[pkg.name] = text
     return result
 
 
-def run_checks(workspace: Workspace, graph: DependencyGraph) -> list[Finding]:
-    """Every finding for ``workspace``, errors first."""
+def _backend_findings(
+    workspace: Workspace,
+    backend: Sequence[BackendMetadata],
+    versions: Mapping[str, Version | str | None],
+) -> list[Finding]:
+    """What the backends said that the files do not: siblings named by dynamic
+    dependencies, with their constraints checked."""
+    findings: list[Finding] = []
+    files = {pkg.name: pkg.pyproject for pkg in workspace.packages}
+    for answer in backend:
+        pkg = workspace.get(answer.name)
+        if pkg is None:
+            continue
+        if answer.error is not None:
+            findings.append(
+                Finding(
+                    "warning", "backend", pkg.pyproject, f"the build backend failed: {answer.error}"
+                )
+            )
+            continue
+        declared = {decl.name for decl in pkg.declarations}
+        for text in answer.requires:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                continue
+            name = canonicalize_name(req.name)
+            if name not in files or name == pkg.name:
+                continue
+            if name not in declared:
+                findings.append(
+                    Finding(
+                        "warning",
+                        "dynamic-edge",
+                        pkg.pyproject,
+                        f"the build backend's metadata requires sibling {name} ({text!r}),"
+                        " which the file does not declare: that edge is not in the graph",
+                    )
+                )
+            version = versions.get(name)
+            if isinstance(version, Version) and not req.specifier.contains(
+                version, prereleases=True
+            ):
+                findings.append(
+                    Finding(
+                        "error",
+                        "unsatisfied",
+                        pkg.pyproject,
+                        f"the build backend's metadata requires {text!r}, which sibling"
+                        f" {name} {version} ({files[name]}) does not satisfy",
+                    )
+                )
+    return findings
+
+
+def run_checks(
+    workspace: Workspace, graph: DependencyGraph, backend: Sequence[BackendMetadata] = ()
+) -> list[Finding]:
+    """Every finding for ``workspace``, errors first; ``backend`` is what build
+    backends said (``check --metadata``)."""
     findings = [_problem(error) for error in workspace.problems]
 
     try:
@@ -67,7 +131,9 @@ def run_checks(workspace: Workspace, graph: DependencyGraph) -> list[Finding]:
     except CycleError as exc:
         findings.append(Finding("error", "cycle", "", exc.message))
 
-    versions = _versions(workspace)
+    told = {answer.name: answer.version for answer in backend if answer.version}
+    versions = _versions(workspace, told)
+    findings += _backend_findings(workspace, backend, versions)
     files = {pkg.name: pkg.pyproject for pkg in workspace.packages}
     version_from = {pkg.name: pkg.version_from for pkg in workspace.packages}
     for pkg in workspace.packages:

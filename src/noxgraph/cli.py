@@ -22,6 +22,7 @@ from noxgraph.kinds import KINDS, Kind
 if TYPE_CHECKING:
     from noxgraph.affected import Affected
     from noxgraph.graph import DependencyGraph
+    from noxgraph.metadata import BackendMetadata
     from noxgraph.workspace import Workspace
 
 __all__ = ["main"]
@@ -153,7 +154,12 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.workspace import load_workspace  # noqa: PLC0415
 
     workspace = load_workspace(args.root, tolerant=True)
-    findings = run_checks(workspace, build_graph(workspace))
+    backend: list[BackendMetadata] = []
+    if args.metadata:
+        from noxgraph.metadata import ask_backends, needs_backend  # noqa: PLC0415
+
+        backend = ask_backends(pkg for pkg in workspace.packages if needs_backend(pkg))
+    findings = run_checks(workspace, build_graph(workspace), backend)
     failed = any(
         f.severity == "error" or (args.strict and f.severity == "warning") for f in findings
     )
@@ -425,6 +431,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(check, ("text", "json"))
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.add_argument(
+        "--metadata",
+        action="store_true",
+        help="ask the build backend (PEP 517, in an isolated environment) for the versions and"
+        " dependencies the files leave dynamic",
+    )
     check.set_defaults(handler=cmd_check)
 
     affected = commands.add_parser(
