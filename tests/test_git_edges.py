@@ -345,3 +345,29 @@ def test_dot_labels_carry_a_real_line_break(tmp_path: Path) -> None:
     ).stdout
     assert ">core</text>" in svg and ">1.0.0</text>" in svg
     assert "\\n" not in svg
+
+
+def test_a_root_inside_a_repository_sees_only_its_part_of_it(tmp_path: Path) -> None:
+    mono = init_repo(tmp_path)
+    package(mono, "python/core", "core")
+    package(mono, "python/app", "app", "core")
+    write(mono / "js/index.js", "1\n")
+    commit_all(mono)
+    git(mono, "checkout", "-q", "-b", "feature")
+    write(mono / "js/index.js", "2\n")
+    write(mono / "python/core/src/core.py", "X = 1\n")
+    commit_all(mono, "both halves")
+    write(mono / "js/new.js", "3\n")
+    document = _affected(mono / "python")
+    assert [f["path"] for f in document["changed_files"]] == ["core/src/core.py"]
+    assert _names(document) == ["core", "app"]
+    assert [r["path"] for r in document["repositories"]] == [str(mono)]
+
+
+def test_a_package_deleted_inside_a_submodule_affects_its_dependents(tmp_path: Path) -> None:
+    meta, sub = _meta_with_submodule(tmp_path)
+    shutil.rmtree(sub / "b")
+    commit_all(sub, "drop sub-b")
+    document = _affected(meta)
+    assert document["deleted_packages"] == [{"name": "sub-b", "path": "deps/up/b"}]
+    assert {a["name"]: a["reason"] for a in document["affected"]} == {"app": "deleted-dependency"}

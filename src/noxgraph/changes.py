@@ -283,11 +283,11 @@ def _base_and_merge_base(
     asked why, so the error can say how to fix it.
     """
     wanted = base or configured
-    for candidate in [wanted] if wanted else ["main", "master"]:
+    for number, candidate in enumerate([wanted] if wanted else ["main", "master"]):
         done = git(repo, "merge-base", "--end-of-options", candidate, head, check=False)
         if done.returncode == 0:
             return candidate, done.stdout.decode().strip()
-        why = _refusal(repo, shown) or _unborn(repo, shown, head)
+        why = (_refusal(repo, shown) or _unborn(repo, shown, head)) if number == 0 else None
         if why is not None:
             raise why
         if _verified(repo, candidate):
@@ -356,10 +356,12 @@ def _is_pyproject(path: str) -> bool:
     return path == "pyproject.toml" or path.endswith("/pyproject.toml")
 
 
-def _name_in(scope: _Scope, shown: str, text: bytes) -> str | None:
-    folder = scope.folder / Path(shown).parent
+def _name_in(scope: _Scope, path: str, shown: str, text: bytes) -> str | None:
+    """The canonical name the ``pyproject.toml`` text at ``path`` (in ``scope``) gives."""
     try:
-        names = package_name(Document(folder, shown, parse_toml(text, "")))
+        names = package_name(
+            Document(scope.folder / Path(path).parent, shown, parse_toml(text, ""))
+        )
     except NoxgraphError:
         return None
     return names[0] if isinstance(names, tuple) else None
@@ -383,12 +385,12 @@ def _former(listing: _Listing, scope: _Scope, entry: _Entry) -> FormerPackage | 
         return None
     shown = listing.shown(scope, entry.old_path)
     before = _at(scope, scope.old, entry.old_path)
-    old_name = None if before is None else _name_in(scope, shown, before)
+    old_name = None if before is None else _name_in(scope, entry.old_path, shown, before)
     if old_name is None:
         return None
     if entry.letter == "M":
         after = _at(scope, scope.new, entry.path)
-        if after is not None and _name_in(scope, shown, after) == old_name:
+        if after is not None and _name_in(scope, entry.path, shown, after) == old_name:
             return None
     return FormerPackage(old_name, Path(shown).parent.as_posix(), shown)
 
