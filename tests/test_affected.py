@@ -396,3 +396,57 @@ def test_a_deleted_stray_copy_of_a_member_is_no_package(tmp_path: Path) -> None:
     assert document["affected"] == []
     assert document["deleted_packages"] == []
     assert document["unowned_files"] == ["pyproject.toml", "requirements.txt"]
+
+
+def test_a_base_only_origin_has_is_used_and_named(tmp_path: Path) -> None:
+    """A CI checkout of one branch has origin/main but no main: the base is origin/main,
+    and the answer says so."""
+    upstream = init_repo(tmp_path / "upstream")
+    package(upstream, "libs/a", "a")
+    package(upstream, "libs/b", "b", "a")
+    commit_all(upstream)
+    git(upstream, "checkout", "-q", "-b", "feature")
+    write(upstream / "libs/a/src/a/__init__.py", "X = 1\n")
+    commit_all(upstream, "change a")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--branch", "feature", str(upstream), str(clone))
+    assert "main" not in git(clone, "branch", "--list", "main")
+    document = _affected(clone)
+    assert [(r["path"], r["base"]) for r in document["repositories"]] == [(".", "origin/main")]
+    assert [a["name"] for a in document["affected"]] == ["a", "b"]
+    assert "origin/main...HEAD" in cli("affected", "--root", clone).out
+
+
+def test_each_sibling_repository_may_have_its_own_base(tmp_path: Path) -> None:
+    """A .wrknv entry's base, or [tool.noxgraph].bases, is that repository's base."""
+    for name, deps in (("core", ()), ("app", ("core",))):
+        repo = init_repo(tmp_path / name)
+        package(repo, ".", name, *deps)
+        commit_all(repo)
+        git(repo, "checkout", "-q", "-b", "develop")
+    write(tmp_path / "core/src/core/__init__.py", "X = 1\n")
+    commit_all(tmp_path / "core", "on develop")
+    git(tmp_path / "core", "checkout", "-q", "-b", "feature")
+    write(tmp_path / "core/src/core/more.py", "Y = 2\n")
+    commit_all(tmp_path / "core", "on feature")
+    write(
+        tmp_path / ".wrknv/workspace.toml",
+        '[[repos]]\npath = "core"\nbase = "develop"\n\n[[repos]]\npath = "app"\n',
+    )
+    document = _affected(tmp_path)
+    assert [(r["path"], r["base"]) for r in document["repositories"]] == [
+        ("app", "main"),
+        ("core", "develop"),
+    ]
+    assert document["changed_files"] == [
+        {"path": "core/src/core/more.py", "status": "added", "package": "core"}
+    ]
+    (tmp_path / ".wrknv/workspace.toml").unlink()
+    pyproject(
+        tmp_path,
+        ".",
+        '[tool.noxgraph]\nmembers = ["core", "app"]\n\n[tool.noxgraph.bases]\ncore = "main"\n',
+    )
+    document = _affected(tmp_path)
+    assert ("core", "main") in [(r["path"], r["base"]) for r in document["repositories"]]
+    assert len(document["changed_files"]) == 2

@@ -347,6 +347,7 @@ def affected_in(
         uncommitted=uncommitted,
         if_base_missing=if_base_missing,
         configured_in=found.config.file,
+        repository_bases=found.bases,
     )
     try:
         workspace = load_workspace(found)

@@ -18,7 +18,7 @@ start with ``-``, and every git command that takes one reads it after
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,6 +294,14 @@ def _base_and_merge_base(
             if not _verified(repo, head):
                 raise GitError(f"repository {shown}: head {head!r} is not a known commit")
             raise _no_merge_base(repo, shown, candidate, head)
+        # A base missing here but fetched from origin (a CI checkout of one branch) is
+        # used as origin has it; the base the answer names says so.
+        remote = f"origin/{candidate}"
+        if not candidate.startswith("origin/") and _verified(repo, remote):
+            done = git(repo, "merge-base", "--end-of-options", remote, head, check=False)
+            if done.returncode == 0:
+                return remote, done.stdout.decode().strip()
+            raise _no_merge_base(repo, shown, remote, head)
     raise _unknown_base(repo, shown, base, configured)
 
 
@@ -560,6 +568,7 @@ class PendingChanges:
         uncommitted: bool | None = None,
         if_base_missing: Literal["error", "all"] = "error",
         configured_in: str | None = None,
+        repository_bases: Mapping[Path, str] | None = None,
     ) -> None:
         if head is not None and uncommitted:
             raise UsageError("--uncommitted only applies without --head (against the working tree)")
@@ -578,6 +587,12 @@ class PendingChanges:
         self.if_base_missing = if_base_missing
         self.with_worktree = head is None if uncommitted is None else uncommitted
         self._finder = RepositoryFinder()
+        # A base configured for a member folder is the base of the repository holding it.
+        self.bases: dict[Path, str] = {}
+        for folder, ref in (repository_bases or {}).items():
+            _check_ref(ref, f"the base of {folder}")
+            holder = self._finder.holder(os.fspath(folder))
+            self.bases[Path(holder) if holder is not None else folder] = ref
         repositories, _ = self._finder.repositories(root, candidate_folders)
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(8, len(repositories))))
         self._futures: dict[Path, Future[RepositoryChanges]] = {
@@ -587,7 +602,7 @@ class PendingChanges:
                 repo,
                 folders,
                 base=base,
-                configured_base=configured_base,
+                configured_base=self.bases.get(repo, configured_base),
                 head=head,
                 uncommitted=self.with_worktree,
             )
@@ -655,7 +670,7 @@ class PendingChanges:
                     repo,
                     folders,
                     base=self.base,
-                    configured_base=self.configured_base,
+                    configured_base=self.bases.get(repo, self.configured_base),
                     head=self.head,
                     uncommitted=self.with_worktree,
                 )

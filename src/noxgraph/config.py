@@ -9,9 +9,11 @@ configuration is read, not when nox runs.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from noxgraph._toml import Table, describe
@@ -93,6 +95,7 @@ class Config:
     members: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
     base: str | None = None
+    bases: tuple[tuple[str, str], ...] = ()
     global_files: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     order_kinds: tuple[Kind, ...] = ("runtime", "optional", "build")
@@ -102,6 +105,10 @@ class Config:
     environment: Environment | None = None
     editable: bool = False
     tasks: Mapping[str, Task] = field(default_factory=lambda: dict(DEFAULT_TASKS))
+
+    def bases_in(self, root: Path) -> dict[Path, str]:
+        """The bases configured per folder (``bases``), as absolute folders."""
+        return {Path(os.path.normpath(root / folder)): ref for folder, ref in self.bases}
 
     def affected_kinds_of(self, task: str | None) -> tuple[Kind, ...]:
         """The edges a change spreads over for ``task`` (the workspace's for ``None``)."""
@@ -115,6 +122,7 @@ _WORKSPACE_KEYS = (
     "members",
     "exclude",
     "base",
+    "bases",
     "global-files",
     "ignore",
     "order-kinds",
@@ -205,6 +213,20 @@ def _needs(table: Table, task: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(values))
 
 
+def _bases(table: Table) -> tuple[tuple[str, str], ...]:
+    """``bases``: a folder (relative to the root) -> the base of the repository holding it."""
+    found = table.table("bases")
+    if found is None:
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for folder, _ in found.items():
+        ref = _nonempty(found, folder)
+        if ref is None:
+            raise found.error(folder, "expected a branch, tag or commit")
+        pairs.append((folder, ref))
+    return tuple(pairs)
+
+
 def _nonempty(table: Table, key: str) -> str | None:
     value = table.string(key)
     if value is not None and not value.strip():
@@ -288,6 +310,7 @@ def parse_config(table: Table, file: str) -> Config:
         members=tuple(members) if members is not None else None,
         exclude=tuple(table.strings("exclude") or ()),
         base=_nonempty(table, "base"),
+        bases=_bases(table),
         global_files=tuple(table.strings("global-files") or ()),
         ignore=tuple(table.strings("ignore") or ()),
         order_kinds=defaults.order_kinds if order_kinds is None else order_kinds,

@@ -225,7 +225,10 @@ def _excluded(root: Path, patterns: Iterable[str], table: Table | None) -> set[P
     }
 
 
-def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]:
+def _wrknv_members(
+    root: Path, skipped: list[Skipped], bases: dict[Path, str]
+) -> tuple[list[Path], str]:
+    """The repositories a ``.wrknv/workspace.toml`` lists, and each one's own ``base``."""
     display = ".wrknv/workspace.toml"
     table = Table(read_toml(root / display, display), display)
     repos = table.raw("repos")
@@ -236,6 +239,11 @@ def _wrknv_members(root: Path, skipped: list[Skipped]) -> tuple[list[Path], str]
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise table.error(f"repos[{index}]", "expected a table with a string 'path'")
         folder = Path(os.path.normpath(root / entry["path"]))
+        base = entry.get("base")
+        if base is not None:
+            if not isinstance(base, str) or not base.strip():
+                raise table.error(f"repos[{index}].base", "expected a branch, tag or commit")
+            bases[folder] = base
         if not os.path.isfile(os.path.join(folder, "pyproject.toml")):  # noqa: PTH113, PTH118
             skipped.append(
                 Skipped(
@@ -504,6 +512,7 @@ class Discovery:
     inputs: tuple[str, ...]
     skipped: tuple[Skipped, ...]
     source: MemberSource = "scan"
+    bases: Mapping[Path, str] = field(default_factory=dict)
 
 
 def _resolve_root(root: Path | str) -> Path:
@@ -530,6 +539,7 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         uv = tool.table("uv") if tool is not None else None
         uv_table = uv.table("workspace") if uv is not None else None
     skipped: list[Skipped] = []
+    bases: dict[Path, str] = {folder: ref for folder, ref in config.bases_in(root).items()}
     if config.members is not None:
         folders = _members_from_globs(root, config_table, config.members, ())
         label = f"{config.file}: [tool.noxgraph].members"
@@ -541,7 +551,7 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
     elif (root / ".wrknv" / "workspace.toml").is_file():
-        folders, label = _wrknv_members(root, skipped)
+        folders, label = _wrknv_members(root, skipped, bases)
         inputs.append(label)
         source = "wrknv"
     else:
@@ -571,6 +581,7 @@ def _discover(root: Path, loader: _Loader) -> Discovery:
         inputs=tuple(sorted(set(inputs))),
         skipped=tuple(skipped),
         source=source,
+        bases=bases,
     )
 
 
