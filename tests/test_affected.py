@@ -259,8 +259,8 @@ def test_a_shallow_clone_says_how_to_fix_it_and_never_means_everything(tmp_path:
     )
     missing = cli_process("affected", "--root", clone)
     assert missing.code == 2
-    assert "neither 'main' nor 'master' exists" in missing.err
-    assert "pass --base origin/main" in missing.err
+    # No local main: origin/main is the base, and the shallow history is what is missing.
+    assert "shallow clone without the merge base of 'origin/main' and 'HEAD'" in missing.err
     shallow = cli_process("affected", "--root", clone, "--base", "origin/main")
     assert shallow.code == 2
     assert "is a shallow clone without the merge base" in shallow.err
