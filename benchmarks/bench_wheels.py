@@ -1,4 +1,4 @@
-"""How many sibling wheels ``nox -s test-all`` builds on the example workspace, and how long it takes.
+"""How many sibling wheels `nox -s test-all` builds on the example workspace, and in what time.
 
 Each noxgraph given (a pip requirement: this checkout by default, or an earlier
 commit such as ``git+file:///path/to/noxgraph@2a1c188``) is installed into a venv
