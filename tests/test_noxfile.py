@@ -456,3 +456,13 @@ def test_a_package_named_like_an_aggregate_is_refused(tmp_path: Path) -> None:
     assert run.code == 2
     assert "package 'all' would have sessions named build-all" in run.err
     assert not (tmp_path / "noxfile.py").exists()
+
+
+def test_register_reports_bad_input_as_one_line(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\nbogus = 1\n')
+    package(tmp_path, "libs/a", "a")
+    (tmp_path / "noxfile.py").write_text("import noxgraph.nox\n\nnoxgraph.nox.register()\n")
+    run = nox(tmp_path, "-l")
+    assert run.code != 0
+    assert "Traceback" not in run.err
+    assert "noxgraph: pyproject.toml: [tool.noxgraph]: unknown key 'bogus'" in run.err

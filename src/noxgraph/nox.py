@@ -291,11 +291,16 @@ def register(root: str | os.PathLike[str] | None = None) -> Sessions:
 
     ``root`` defaults to the folder nox runs the noxfile from (the noxfile's own).
     """
+    from noxgraph.errors import NoxgraphError  # noqa: PLC0415
     from noxgraph.sessions import declare  # noqa: PLC0415 - keeps plain imports light
 
     folder = Path(root) if root is not None else Path.cwd()
-    workspace, graph = _workspace(folder.resolve())
-    declarations = declare(workspace, graph)
+    try:
+        workspace, graph = _workspace(folder.resolve())
+        declarations = declare(workspace, graph)
+    except NoxgraphError as exc:
+        # nox shows what a noxfile raises with its traceback; bad input is one line.
+        raise SystemExit(f"noxgraph: {exc.message}") from None
     sessions = Sessions(
         str(workspace.root / "noxfile.py"),
         folders=declarations.folders,
