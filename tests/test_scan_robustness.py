@@ -529,8 +529,8 @@ def _latin1_tree(root: Path) -> Path:
     """A package in a folder whose name is not UTF-8 (Latin-1 ``caf\\xe9``)."""
     package(root, "ok", "ok")
     folder = os.fsencode(root) + b"/caf\xe9"
-    os.mkdir(folder)  # noqa: PTH102 - a bytes path
-    with open(folder + b"/pyproject.toml", "w", encoding="utf-8") as handle:  # noqa: PTH123
+    os.mkdir(folder)
+    with open(folder + b"/pyproject.toml", "w", encoding="utf-8") as handle:
         handle.write('[project]\nname = "cafe"\nversion = "1"\n')
     return root
 

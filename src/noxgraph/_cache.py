@@ -31,10 +31,10 @@ T = TypeVar("T")
 
 def _versions() -> str:
     """The parsers whose output is cached: a new version of any starts afresh."""
-    import packaging  # noqa: PLC0415 - only their versions are needed here
-    import tomli  # noqa: PLC0415
+    import packaging  # only their versions are needed here
+    import tomli
 
-    from noxgraph import __version__  # noqa: PLC0415
+    from noxgraph import __version__
 
     return f"noxgraph={__version__},tomli={tomli.__version__},packaging={packaging.__version__}"
 
@@ -45,7 +45,7 @@ def _folder() -> Path | None:
     chosen = os.environ.get("NOXGRAPH_CACHE_DIR")
     if chosen:
         return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")  # noqa: PTH118
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
     return Path(base) / "noxgraph"
 
 

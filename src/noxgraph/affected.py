@@ -106,7 +106,7 @@ class _Patterns:
     def __init__(self, patterns: Sequence[str]) -> None:
         self._spec = None
         if patterns:
-            import pathspec  # noqa: PLC0415 - only workspaces that set patterns pay for it
+            import pathspec  # only workspaces that set patterns pay for it
 
             self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
 
@@ -149,9 +149,9 @@ class _Owners:
     def _names_package(self, folder: str) -> bool:
         known = self._projects.get(folder)
         if known is None:
-            from noxgraph._toml import parse_toml  # noqa: PLC0415 - rare: non-member projects
-            from noxgraph.errors import NoxgraphError  # noqa: PLC0415
-            from noxgraph.pyproject import Document, package_name  # noqa: PLC0415
+            from noxgraph._toml import parse_toml  # rare: non-member projects
+            from noxgraph.errors import NoxgraphError
+            from noxgraph.pyproject import Document, package_name
 
             path = self.root / folder / "pyproject.toml"
             known = False

@@ -98,9 +98,9 @@ class Changes:
 
 
 def _is_submodule_checkout(folder: str) -> bool:
-    marker = os.path.join(folder, ".git")  # noqa: PTH118 - one call per folder
+    marker = os.path.join(folder, ".git")  # one call per folder
     try:
-        with open(marker, encoding="utf-8", errors="replace") as handle:  # noqa: PTH123
+        with open(marker, encoding="utf-8", errors="replace") as handle:
             text = handle.read(4096)
     except OSError:
         return False  # a directory (a plain repository), or nothing
@@ -125,14 +125,14 @@ class RepositoryFinder:
                 answer = self._cache[current]
                 break
             visited.append(current)
-            if os.path.lexists(os.path.join(current, ".git")):  # noqa: PTH118
+            if os.path.lexists(os.path.join(current, ".git")):
                 answer = current
                 if _is_submodule_checkout(current):
-                    parent = os.path.dirname(current)  # noqa: PTH120
+                    parent = os.path.dirname(current)
                     outer = self.holder(parent) if parent != current else None
                     answer = outer if outer is not None else current
                 break
-            parent = os.path.dirname(current)  # noqa: PTH120
+            parent = os.path.dirname(current)
             if parent == current:
                 break
             current = parent
@@ -357,7 +357,7 @@ class _Listing:
     former: list[FormerPackage]
 
     def shown(self, scope: _Scope, path: str) -> str:
-        return relative(os.path.join(scope.folder, path), self.root)  # noqa: PTH118
+        return relative(os.path.join(scope.folder, path), self.root)
 
 
 def _is_pyproject(path: str) -> bool:
@@ -409,7 +409,7 @@ def _submodule(
     """Ask the submodule checked out at ``path`` what changed in it; ``False`` when it
     cannot answer (not checked out, or without the commits), so its folder counts."""
     folder = scope.folder / path
-    if not os.path.lexists(os.path.join(folder, ".git")):  # noqa: PTH118
+    if not os.path.lexists(os.path.join(folder, ".git")):
         return False  # uninitialised: git -C would answer for the superproject
     inner = _Listing(listing.root, listing.repository, [], [])
     try:
@@ -477,7 +477,7 @@ def _list(listing: _Listing, scope: _Scope) -> None:
             listing.files.append(
                 ChangedFile(listing.shown(scope, path), "untracked", listing.repository)
             )
-    if os.path.isfile(os.path.join(scope.folder, ".gitmodules")):  # noqa: PTH113, PTH118
+    if os.path.isfile(os.path.join(scope.folder, ".gitmodules")):
         # A submodule with nothing but untracked files is no change to the superproject's
         # diff; ask each one that diff did not mention.
         staged = git(

@@ -44,7 +44,7 @@ class Output:
 
     def json(self, document: Mapping[str, Any]) -> None:
         """A JSON document: indented on a terminal, compact when piped."""
-        from noxgraph.render import dumps  # noqa: PLC0415
+        from noxgraph.render import dumps
 
         self.write(dumps(document, indent=not self.plain))
 
@@ -53,7 +53,7 @@ class Output:
         self.stream.flush()
 
     def rich(self, renderable: Any) -> None:
-        from rich.console import Console  # noqa: PLC0415 - rich only for text output
+        from rich.console import Console  # rich only for text output
 
         if not self.plain:
             Console(file=self.stream, highlight=False).print(renderable)
@@ -89,20 +89,20 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def cmd_graph(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.graph import build_graph  # noqa: PLC0415 - each command loads what it needs
-    from noxgraph.render import (  # noqa: PLC0415
+    from noxgraph.graph import build_graph  # each command loads what it needs
+    from noxgraph.render import (
         graph_document,
         graph_dot,
         graph_mermaid,
         graph_text,
         graph_view,
     )
-    from noxgraph.workspace import load_workspace, unlisted_projects  # noqa: PLC0415
+    from noxgraph.workspace import load_workspace, unlisted_projects
 
     workspace = load_workspace(args.root)
     unlisted = unlisted_projects(workspace)
     if unlisted:
-        import dataclasses  # noqa: PLC0415
+        import dataclasses
 
         skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))
         workspace = dataclasses.replace(workspace, skipped=skipped)
@@ -124,15 +124,15 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import show_document, show_text  # noqa: PLC0415
-    from noxgraph.sessions import session_name  # noqa: PLC0415
-    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+    from noxgraph.graph import build_graph
+    from noxgraph.render import show_document, show_text
+    from noxgraph.sessions import session_name
+    from noxgraph.workspace import load_workspace
 
     workspace = load_workspace(args.root)
     pkg = workspace.get(args.package)
     if pkg is None:
-        import difflib  # noqa: PLC0415 - only for the error message
+        import difflib  # only for the error message
 
         close = difflib.get_close_matches(args.package, workspace.names, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -148,15 +148,15 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.checks import run_checks  # noqa: PLC0415
-    from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import check_document, check_text  # noqa: PLC0415
-    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+    from noxgraph.checks import run_checks
+    from noxgraph.graph import build_graph
+    from noxgraph.render import check_document, check_text
+    from noxgraph.workspace import load_workspace
 
     workspace = load_workspace(args.root, tolerant=True)
     backend: list[BackendMetadata] = []
     if args.metadata:
-        from noxgraph.metadata import ask_backends, needs_backend  # noqa: PLC0415
+        from noxgraph.metadata import ask_backends, needs_backend
 
         backend = ask_backends(pkg for pkg in workspace.packages if needs_backend(pkg))
     findings = run_checks(workspace, build_graph(workspace), backend)
@@ -172,8 +172,8 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.render import affected_document, affected_text  # noqa: PLC0415
-    from noxgraph.sessions import session_name  # noqa: PLC0415
+    from noxgraph.render import affected_document, affected_text
+    from noxgraph.sessions import session_name
 
     workspace, _, affected = _affected_in(args, task=args.task)
     tasks = _tasks_for(workspace, args.task)
@@ -196,10 +196,10 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.generate import generate  # noqa: PLC0415
-    from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import SCHEMA  # noqa: PLC0415
-    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+    from noxgraph.generate import generate
+    from noxgraph.graph import build_graph
+    from noxgraph.render import SCHEMA
+    from noxgraph.workspace import load_workspace
 
     workspace = load_workspace(args.root)
     graph = build_graph(workspace)
@@ -240,14 +240,14 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
-    from noxgraph.graph import build_graph  # noqa: PLC0415
-    from noxgraph.render import SCHEMA, run_plan_text, run_summary_text  # noqa: PLC0415
-    from noxgraph.runner import invoke, nox_command, read_report  # noqa: PLC0415
-    from noxgraph.selection import not_affected_reason, options_from, select  # noqa: PLC0415
-    from noxgraph.sessions import declare  # noqa: PLC0415
-    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+    from noxgraph.graph import build_graph
+    from noxgraph.render import SCHEMA, run_plan_text, run_summary_text
+    from noxgraph.runner import invoke, nox_command, read_report
+    from noxgraph.selection import not_affected_reason, options_from, select
+    from noxgraph.sessions import declare
+    from noxgraph.workspace import load_workspace
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: the number of sessions side by side is at least 1")
@@ -326,8 +326,8 @@ def _affected_in(
     args: argparse.Namespace, task: str | None = None
 ) -> tuple[Workspace, DependencyGraph, Affected]:
     """The workspace, its graph and what the change affects, as the options ask."""
-    from noxgraph.affected import affected_in  # noqa: PLC0415
-    from noxgraph.selection import options_from  # noqa: PLC0415
+    from noxgraph.affected import affected_in
+    from noxgraph.selection import options_from
 
     options = options_from(args)
     return affected_in(
@@ -380,7 +380,7 @@ def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
 def _change_options(parser: argparse.ArgumentParser) -> None:
     """The options that say what changed, shared by ``affected``, ``run --affected``
     and the ``<task>-affected`` sessions."""
-    from noxgraph.selection import add_change_options  # noqa: PLC0415
+    from noxgraph.selection import add_change_options
 
     add_change_options(parser)
 
@@ -527,7 +527,7 @@ def _from_cwd(path: Path) -> str:
     relative = os.path.relpath(path)
     if relative.startswith(os.pardir + os.sep + os.pardir):
         # abspath, not resolve: the file named is the one the user has, not a link's target.
-        return os.path.abspath(path)  # noqa: PTH100
+        return os.path.abspath(path)
     return Path(relative).as_posix()
 
 

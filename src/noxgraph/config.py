@@ -142,7 +142,7 @@ def _check_keys(table: Table, known: tuple[str, ...], hint: str = "") -> None:
     for key in table.data:
         if key in known:
             continue
-        import difflib  # noqa: PLC0415 - only for the error message
+        import difflib  # only for the error message
 
         close = difflib.get_close_matches(key, known, n=1)
         suggestion = f"; did you mean {close[0]!r}?" if close else ""
@@ -165,8 +165,8 @@ def _kinds(table: Table, key: str) -> tuple[Kind, ...] | None:
 
 def _command(text: str, table: Table, key: str) -> tuple[str, ...]:
     """Split one command into argument templates and check its placeholders."""
-    import shlex  # noqa: PLC0415 - only when a configuration names commands
-    import string  # noqa: PLC0415
+    import shlex  # only when a configuration names commands
+    import string
 
     try:
         argv = shlex.split(text)

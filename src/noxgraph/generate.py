@@ -250,7 +250,7 @@ def compose(existing: str | None, block: str, *, force: bool, display: str) -> s
 def _locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` so two ``generate`` runs take turns."""
     try:
-        import fcntl  # noqa: PLC0415 - POSIX only
+        import fcntl  # POSIX only
     except ImportError:  # pragma: no cover - Windows: no lock, the rename stays atomic
         yield
         return

@@ -38,7 +38,7 @@ def _exclusive(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:
-            import fcntl  # noqa: PLC0415 - POSIX only
+            import fcntl  # POSIX only
 
             fcntl.flock(handle, fcntl.LOCK_EX)
         except ImportError:  # pragma: no cover - Windows: builds may happen twice
@@ -71,7 +71,7 @@ class Installer:
                 extras = f"[{','.join(sibling.extras)}]" if sibling.extras else ""
                 requirements += ["-e", f"{sibling.folder}{extras}"]
             else:
-                from noxgraph.plan import requirement_text  # noqa: PLC0415
+                from noxgraph.plan import requirement_text
 
                 wheel = built[sibling.name]
                 requirements.append(
@@ -98,7 +98,7 @@ class Installer:
             args.append("--no-editable")
         # uv reuses a member's wheel until its pyproject.toml changes: rebuild the
         # members whose files changed since the wheel uv has was built.
-        from noxgraph._content import folder_key  # noqa: PLC0415 - only when installing
+        from noxgraph._content import folder_key  # only when installing
 
         record = (self.session.cache_dir / "noxgraph-uv").resolve()
         keys = {member.name: folder_key(member.folder) for member in lock.members}
@@ -116,7 +116,7 @@ class Installer:
     def _wheels(self, siblings: Sequence[Sibling]) -> dict[str, Path]:
         """A wheel of each sibling (dependencies first), each built once for its
         content and kept in nox's shared cache folder."""
-        from noxgraph._content import folder_key  # noqa: PLC0415 - only when building
+        from noxgraph._content import folder_key  # only when building
 
         built: dict[str, Path] = {}
         cache = (self.session.cache_dir / "noxgraph-wheels").resolve()

@@ -44,7 +44,7 @@ def needs_backend(pkg: Package) -> bool:
 def ask_backends(packages: Iterable[Package]) -> list[BackendMetadata]:
     """Each package's metadata from its own build backend (slow: one isolated
     build environment per package)."""
-    from build.util import project_wheel_metadata  # noqa: PLC0415 - only on request
+    from build.util import project_wheel_metadata  # only on request
 
     answers: list[BackendMetadata] = []
     for pkg in packages:

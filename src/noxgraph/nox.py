@@ -47,8 +47,8 @@ def _workspace(root: Path) -> tuple[Workspace, DependencyGraph]:
     """The workspace and its graph, read once per process (a serial nox run runs
     every session in one process)."""
     if root not in _loaded:
-        from noxgraph.graph import build_graph  # noqa: PLC0415 - only when a session runs
-        from noxgraph.workspace import load_workspace  # noqa: PLC0415
+        from noxgraph.graph import build_graph  # only when a session runs
+        from noxgraph.workspace import load_workspace
 
         workspace = load_workspace(root)
         _loaded[root] = (workspace, build_graph(workspace))
@@ -134,7 +134,7 @@ class Sessions:
         )
         if not asked:
             return []
-        from noxgraph import selection  # noqa: PLC0415 - only when an affected run may be asked
+        from noxgraph import selection  # only when an affected run may be asked
 
         kept = selection.saved(os.environ)
         if kept is not None:
@@ -148,9 +148,9 @@ class Sessions:
         return chosen
 
     def _selection(self, declarations: Declarations, task: str, command: NoxCommand) -> Selection:
-        from noxgraph import selection  # noqa: PLC0415
-        from noxgraph.affected import affected_in  # noqa: PLC0415
-        from noxgraph.errors import NoxgraphError  # noqa: PLC0415
+        from noxgraph import selection
+        from noxgraph.affected import affected_in
+        from noxgraph.errors import NoxgraphError
 
         name = session_name(task, "affected")
         try:
@@ -158,7 +158,7 @@ class Sessions:
             files = options.files
             if files is not None:
                 started = selection.invoked_from(command, self.noxfile, os.environ)
-                files = tuple(os.path.join(started, f) for f in files)  # noqa: PTH118
+                files = tuple(os.path.join(started, f) for f in files)
             _, _, affected = affected_in(
                 self.root,
                 base=options.base,
@@ -230,8 +230,8 @@ class Sessions:
         )(run)
 
     def _warn_if_stale(self, declarations: Declarations) -> None:
-        from noxgraph.errors import NoxgraphError  # noqa: PLC0415 - load-time check only
-        from noxgraph.staleness import changes_since  # noqa: PLC0415
+        from noxgraph.errors import NoxgraphError  # load-time check only
+        from noxgraph.staleness import changes_since
 
         try:
             changes = changes_since(self.root, declarations, self.noxfile.resolve())
@@ -256,15 +256,15 @@ class Sessions:
         return list(nox_session.posargs)
 
     def _run_package(self, nox_session: nox.Session, session: PackageSession) -> None:
-        from noxgraph.errors import NoxgraphError  # noqa: PLC0415 - only when a session runs
-        from noxgraph.plan import plan_session  # noqa: PLC0415
+        from noxgraph.errors import NoxgraphError  # only when a session runs
+        from noxgraph.plan import plan_session
 
         try:
             workspace, graph = _workspace(self.root)
             plan = plan_session(workspace, graph, session.task, session.package)
         except NoxgraphError as exc:
             nox_session.error(exc.message)
-        from noxgraph.install import Installer, expand  # noqa: PLC0415
+        from noxgraph.install import Installer, expand
 
         wheelhouse = (self.root / workspace.config.wheelhouse).resolve()
         Installer(nox_session, workspace, wheelhouse).install(plan)
@@ -291,8 +291,8 @@ def register(root: str | os.PathLike[str] | None = None) -> Sessions:
 
     ``root`` defaults to the folder nox runs the noxfile from (the noxfile's own).
     """
-    from noxgraph.errors import NoxgraphError  # noqa: PLC0415
-    from noxgraph.sessions import declare  # noqa: PLC0415 - keeps plain imports light
+    from noxgraph.errors import NoxgraphError
+    from noxgraph.sessions import declare  # keeps plain imports light
 
     folder = Path(root) if root is not None else Path.cwd()
     try:

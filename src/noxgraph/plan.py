@@ -211,8 +211,8 @@ class _Planner:
 
     def _index_url(self, name: str, folder: Path) -> str | None:
         """The URL of the ``[[tool.uv.index]]`` called ``name``, from the package or the root."""
-        from noxgraph._toml import read_toml  # noqa: PLC0415 - only for index sources
-        from noxgraph.errors import NoxgraphError  # noqa: PLC0415
+        from noxgraph._toml import read_toml  # only for index sources
+        from noxgraph.errors import NoxgraphError
 
         for candidate in (folder, self.workspace.root):
             try:
@@ -251,7 +251,7 @@ def plan_session(
     pkg = workspace.get(package)
     task = workspace.tasks_of(package).get(task_name) if pkg is not None else None
     if pkg is None or task is None:
-        from noxgraph.errors import WorkspaceError  # noqa: PLC0415
+        from noxgraph.errors import WorkspaceError
 
         raise WorkspaceError(f"the workspace has no session {task_name}-{package} now")
     planner = _Planner(workspace, graph)

@@ -136,7 +136,7 @@ class Package:
 def any_marker(markers: Iterable[str]) -> str:
     """The marker true when any of ``markers`` is, in packaging's normal form (so the
     same text comes back however often it is parsed and written)."""
-    from packaging.markers import Marker  # noqa: PLC0415 - only merges need it
+    from packaging.markers import Marker  # only merges need it
 
     distinct = list(dict.fromkeys(markers))
     if len(distinct) == 1:
@@ -244,7 +244,7 @@ def _requirement(
 
 def _lexical(folder: Path, text: str) -> Path:
     """``text`` (relative to ``folder`` or absolute) as an absolute, normalized path."""
-    return Path(os.path.normpath(os.path.join(folder, text)))  # noqa: PTH118 - hot path
+    return Path(os.path.normpath(os.path.join(folder, text)))  # hot path
 
 
 def _file_url_path(url: str, folder: Path) -> Path | None:
@@ -252,7 +252,7 @@ def _file_url_path(url: str, folder: Path) -> Path | None:
     expanded = url.replace("${PROJECT_ROOT}", folder.as_posix())
     if not expanded.lower().startswith("file:"):
         return None
-    from urllib.parse import unquote, urlsplit  # noqa: PLC0415 - file URLs are rare
+    from urllib.parse import unquote, urlsplit  # file URLs are rare
 
     parts = urlsplit(expanded)
     if parts.netloc not in ("", "localhost"):
@@ -748,7 +748,7 @@ def read_package(
         version = poetry.string("version") if poetry is not None else None
     version_from: str | None = None
     if version is None and "version" in dynamic:
-        from noxgraph.versions import static_version  # noqa: PLC0415 - dynamic versions only
+        from noxgraph.versions import static_version  # dynamic versions only
 
         found = static_version(doc.folder, doc.data, canonical)
         if found is not None:

@@ -191,15 +191,15 @@ class _Table:
     """A rich table whose cells are literal text: values never pass as rich markup."""
 
     def __init__(self, plain: bool, *headers: str) -> None:
-        from rich import box  # noqa: PLC0415 - rich only for text output
-        from rich.table import Table  # noqa: PLC0415
+        from rich import box  # rich only for text output
+        from rich.table import Table
 
         self.table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for header in headers:
             self.table.add_column(header, overflow="fold")
 
     def add_row(self, *cells: str | RenderableType) -> None:
-        from rich.text import Text  # noqa: PLC0415
+        from rich.text import Text
 
         self.table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
 
@@ -224,9 +224,9 @@ def _kind_label(edge: Edge) -> str:
 
 def graph_text(workspace: Workspace, view: GraphView, *, plain: bool) -> RenderableType:
     """Levels as a table, dependencies as a tree, then cycles and skipped files."""
-    from rich.console import Group  # noqa: PLC0415 - rich only for text output
-    from rich.text import Text  # noqa: PLC0415
-    from rich.tree import Tree  # noqa: PLC0415
+    from rich.console import Group  # rich only for text output
+    from rich.text import Text
+    from rich.tree import Tree
 
     parts: list[RenderableType] = [
         Text(
@@ -333,8 +333,8 @@ def show_document(
 
 
 def show_text(document: Mapping[str, Any], *, plain: bool) -> RenderableType:
-    from rich.console import Group  # noqa: PLC0415 - rich only for text output
-    from rich.text import Text  # noqa: PLC0415
+    from rich.console import Group  # rich only for text output
+    from rich.text import Text
 
     title = Text(f"{document['name']} {document['version'] or '(dynamic version)'}", style="bold")
     title.append(f"  {document['path']}  ({document['pyproject']})", style="dim")
@@ -392,8 +392,8 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "dim"}
 
 
 def check_text(document: Mapping[str, Any], *, plain: bool) -> RenderableType:
-    from rich.console import Group  # noqa: PLC0415 - rich only for text output
-    from rich.text import Text  # noqa: PLC0415
+    from rich.console import Group  # rich only for text output
+    from rich.text import Text
 
     table = _table(plain, "severity", "file", "finding")
     for finding in document["findings"]:
@@ -501,8 +501,8 @@ def _changes_line(affected: Affected) -> str:
 
 
 def affected_text(affected: Affected, *, explain: bool, plain: bool) -> RenderableType:
-    from rich.console import Group  # noqa: PLC0415 - rich only for text output
-    from rich.text import Text  # noqa: PLC0415
+    from rich.console import Group  # rich only for text output
+    from rich.text import Text
 
     parts: list[RenderableType] = [Text(_changes_line(affected), style="dim")]
     count = len(affected.packages)
@@ -538,8 +538,8 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
 def run_plan_text(
     argv: Sequence[str], sessions: Sequence[str], skipped: Mapping[str, str], *, plain: bool
 ) -> RenderableType:
-    from rich.console import Group  # noqa: PLC0415 - rich only for text output
-    from rich.text import Text  # noqa: PLC0415
+    from rich.console import Group  # rich only for text output
+    from rich.text import Text
 
     table = _table(plain, "session", "will")
     for name in sessions:
@@ -552,8 +552,8 @@ _RESULT_STYLE = {"success": "green", "failed": "bold red", "aborted": "red", "sk
 
 
 def run_summary_text(rows: Sequence[ReportRow], code: int, *, plain: bool) -> RenderableType:
-    from rich.console import Group  # noqa: PLC0415 - rich only for text output
-    from rich.text import Text  # noqa: PLC0415
+    from rich.console import Group  # rich only for text output
+    from rich.text import Text
 
     table = _table(plain, "package", "session", "result", "time", "note")
     for row in rows:

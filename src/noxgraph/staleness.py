@@ -49,7 +49,7 @@ def _stats(root: Path, names: list[str]) -> list[Any]:
     # Strings and os.stat, not Path objects: this runs at every nox load, per package.
     for name in names:
         try:
-            stat = os.stat(os.path.join(base, name))  # noqa: PTH116, PTH118
+            stat = os.stat(os.path.join(base, name))
         except OSError:
             out.append(None)
             continue
@@ -63,17 +63,17 @@ def _watched(inputs: list[str]) -> list[str]:
     folder added to a member changes that member's folder."""
     folders: set[str] = {"."}
     for name in inputs:
-        folder = os.path.dirname(name)  # noqa: PTH120
+        folder = os.path.dirname(name)
         while folder and folder not in folders:
             folders.add(folder)
-            folder = os.path.dirname(folder)  # noqa: PTH120
+            folder = os.path.dirname(folder)
     return [*sorted(inputs), *sorted(folders)]
 
 
 def _current(root: Path | Discovery) -> Declarations:
-    from noxgraph.graph import build_graph  # noqa: PLC0415 - only when files changed
-    from noxgraph.sessions import declare  # noqa: PLC0415
-    from noxgraph.workspace import load_workspace  # noqa: PLC0415
+    from noxgraph.graph import build_graph  # only when files changed
+    from noxgraph.sessions import declare
+    from noxgraph.workspace import load_workspace
 
     workspace = load_workspace(root)
     return declare(workspace, build_graph(workspace))
@@ -99,7 +99,7 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
         and _stats(root, watched) == remembered.get("stats")
     ):
         return [str(line) for line in answer]
-    from noxgraph.workspace import discover  # noqa: PLC0415 - only when files changed
+    from noxgraph.workspace import discover  # only when files changed
 
     found = discover(root)
     watched = _watched(list(found.inputs))

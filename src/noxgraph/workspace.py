@@ -168,7 +168,7 @@ def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, Table |
 def _glob(root: Path, pattern: str, table: Table | None, key: str) -> list[str]:
     """The paths under ``root`` a glob pattern matches; a pattern the file system
     cannot take (a NUL, a name too long) is an error naming the key and the pattern."""
-    import glob  # noqa: PLC0415 - scans and wrknv workspaces need no globbing
+    import glob  # scans and wrknv workspaces need no globbing
 
     if "\0" in pattern:
         raise _error(table, key, f"pattern {pattern!r} holds a NUL character")
@@ -191,13 +191,13 @@ def _expand(root: Path, patterns: Iterable[str], table: Table | None, key: str) 
             raise _error(table, key, f"member pattern {pattern!r} leads outside {root}")
         matches = _glob(root, clean, table, key)
         # os.path, not pathlib: it answers False for a name the file system rejects.
-        literal = os.path.join(base, clean, "pyproject.toml")  # noqa: PTH118
-        if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal):  # noqa: PTH113
+        literal = os.path.join(base, clean, "pyproject.toml")
+        if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal):
             raise _error(table, key, f"member {pattern!r} has no pyproject.toml")
         # Plain strings, not Path objects: this runs once per member of the workspace.
         for match in matches:
-            folder = os.path.normpath(os.path.join(base, match))  # noqa: PTH118
-            if os.path.isfile(os.path.join(folder, "pyproject.toml")):  # noqa: PTH113, PTH118
+            folder = os.path.normpath(os.path.join(base, match))
+            if os.path.isfile(os.path.join(folder, "pyproject.toml")):
                 found.append(Path(folder))
     return found
 
@@ -244,7 +244,7 @@ def _wrknv_members(
             if not isinstance(base, str) or not base.strip():
                 raise table.error(f"repos[{index}].base", "expected a branch, tag or commit")
             bases[folder] = base
-        if not os.path.isfile(os.path.join(folder, "pyproject.toml")):  # noqa: PTH113, PTH118
+        if not os.path.isfile(os.path.join(folder, "pyproject.toml")):
             skipped.append(
                 Skipped(
                     relative(folder / "pyproject.toml", root),
@@ -313,15 +313,15 @@ class _Scan:
 
     def _skip_dir(self, folder: Path) -> bool:
         # os.path answers False where pathlib raises (an unreadable folder, say).
-        pyvenv = os.path.join(folder, "pyvenv.cfg")  # noqa: PTH118
-        return folder.name in SKIP_DIRS or os.path.isfile(pyvenv)  # noqa: PTH113
+        pyvenv = os.path.join(folder, "pyvenv.cfg")
+        return folder.name in SKIP_DIRS or os.path.isfile(pyvenv)
 
     def walk(self, start: Path) -> None:
         """Walk folders outside any repository by hand, never following links."""
         stack = [start]
         while stack:
             folder = stack.pop()
-            if folder != start and os.path.lexists(os.path.join(folder, ".git")):  # noqa: PTH118
+            if folder != start and os.path.lexists(os.path.join(folder, ".git")):
                 self._ask(folder)
                 continue
             try:
@@ -365,14 +365,14 @@ class _Scan:
             is_pyproject = line == "pyproject.toml" or line.endswith("/pyproject.toml")
             if line.endswith("/") or mode == _GITLINK:
                 nested = Path(os.path.normpath(repo / line))
-                marker = os.path.join(nested, ".git")  # noqa: PTH118
+                marker = os.path.join(nested, ".git")
                 if os.path.lexists(marker) and not self._inside_skipped(nested, repo):
                     self._ask(nested)
                 continue
             if mode in (_SYMLINK, None):
                 # git lists a link, never what it points to; the scan follows no links.
                 path = Path(os.path.normpath(repo / line))
-                if os.path.islink(path) and (is_pyproject or os.path.isdir(path)):  # noqa: PTH112, PTH114
+                if os.path.islink(path) and (is_pyproject or os.path.isdir(path)):
                     if not self._inside_skipped(path.parent, repo):
                         self.skipped.append(
                             Skipped(relative(path, self.root), "is a symbolic link; not followed")
