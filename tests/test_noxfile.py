@@ -466,3 +466,16 @@ def test_register_reports_bad_input_as_one_line(tmp_path: Path) -> None:
     assert run.code != 0
     assert "Traceback" not in run.err
     assert "noxgraph: pyproject.toml: [tool.noxgraph]: unknown key 'bogus'" in run.err
+
+
+def test_a_changed_task_reaches_the_next_session_through_the_plan_cache(tmp_path: Path) -> None:
+    """Plans are kept between sessions, and made afresh when their inputs change."""
+    root = recording_workspace(tmp_path)
+    assert nox(root, "-s", "build-core").code == 0
+    config = root / "pyproject.toml"
+    config.write_text(config.read_text().replace("{name}", "renamed-{name}"))
+    assert nox(root, "-s", "build-core").code == 0
+    assert [line for line in log(root) if line.startswith("start")] == [
+        "start core",
+        "start renamed-core",
+    ]

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     import nox
 
     from noxgraph.plan import Lock, SessionPlan, Sibling
-    from noxgraph.workspace import Workspace
 
 __all__ = ["Installer", "expand"]
 
@@ -49,9 +48,8 @@ def _exclusive(path: Path) -> Iterator[None]:
 class Installer:
     """Carries out a session's plan with the nox session's own installers."""
 
-    def __init__(self, session: nox.Session, workspace: Workspace, wheelhouse: Path) -> None:
+    def __init__(self, session: nox.Session, wheelhouse: Path) -> None:
         self.session = session
-        self.workspace = workspace
         self.wheelhouse = wheelhouse
         self.uv = session.venv_backend == "uv"
 

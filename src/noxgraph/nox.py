@@ -256,18 +256,16 @@ class Sessions:
         return list(nox_session.posargs)
 
     def _run_package(self, nox_session: nox.Session, session: PackageSession) -> None:
-        from noxgraph.errors import NoxgraphError  # only when a session runs
-        from noxgraph.plan import plan_session
-
-        try:
-            workspace, graph = _workspace(self.root)
-            plan = plan_session(workspace, graph, session.task, session.package)
-        except NoxgraphError as exc:
-            nox_session.error(exc.message)
+        from noxgraph._plans import planned  # only when a session runs
+        from noxgraph.errors import NoxgraphError
         from noxgraph.install import Installer, expand
 
-        wheelhouse = (self.root / workspace.config.wheelhouse).resolve()
-        Installer(nox_session, workspace, wheelhouse).install(plan)
+        try:
+            plan, wheelhouse_name = planned(self.noxfile.resolve(), self.root, session.name)
+        except NoxgraphError as exc:
+            nox_session.error(exc.message)
+        wheelhouse = (self.root / wheelhouse_name).resolve()
+        Installer(nox_session, wheelhouse).install(plan)
         values = {
             "package": str(plan.folder),
             "name": plan.package,

@@ -17,10 +17,11 @@ finds their wheels through pip's and uv's find-links.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from noxgraph.pyproject import any_marker
 
@@ -30,7 +31,16 @@ if TYPE_CHECKING:
     from noxgraph.pyproject import Declaration, Package
     from noxgraph.workspace import Workspace
 
-__all__ = ["Lock", "SessionPlan", "Sibling", "plan_session", "requirement_text"]
+__all__ = [
+    "Lock",
+    "SessionPlan",
+    "Sibling",
+    "decode",
+    "encode",
+    "plan_all",
+    "plan_session",
+    "requirement_text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +254,22 @@ class _Planner:
         return out
 
 
+def plan_all(workspace: Workspace, graph: DependencyGraph) -> dict[str, SessionPlan]:
+    """The plan of every package session, by session name."""
+    planner = _Planner(workspace, graph)
+    return {
+        f"{task}-{name}": plan_session(workspace, graph, task, name, planner)
+        for name in workspace.names
+        for task in workspace.tasks_of(name)
+    }
+
+
 def plan_session(
-    workspace: Workspace, graph: DependencyGraph, task_name: str, package: str
+    workspace: Workspace,
+    graph: DependencyGraph,
+    task_name: str,
+    package: str,
+    planner: _Planner | None = None,
 ) -> SessionPlan:
     """The plan of ``<task>-<package>``; the package must have the task."""
     pkg = workspace.get(package)
@@ -254,7 +278,7 @@ def plan_session(
         from noxgraph.errors import WorkspaceError
 
         raise WorkspaceError(f"the workspace has no session {task_name}-{package} now")
-    planner = _Planner(workspace, graph)
+    planner = planner or _Planner(workspace, graph)
     config = workspace.config
     lock_root = workspace.lock_roots.get(package)
     environment: Literal["lock", "folders"] = (
@@ -300,4 +324,65 @@ def plan_session(
         planner.in_order(needed),
         editable=config.editable,
         index_urls=tuple(dict.fromkeys(indexes)),
+    )
+
+
+def _sibling_json(sibling: Sibling) -> list[Any]:
+    return [sibling.name, os.fspath(sibling.folder), list(sibling.extras), sibling.marker]
+
+
+def _sibling_from(value: Any) -> Sibling:
+    name, folder, extras, marker = value
+    return Sibling(str(name), Path(folder), tuple(map(str, extras)), marker)
+
+
+def encode(plan: SessionPlan) -> dict[str, Any]:
+    """A JSON-ready form of ``plan``, for the plan cache."""
+    lock = plan.lock
+    return {
+        "task": plan.task,
+        "package": plan.package,
+        "folder": os.fspath(plan.folder),
+        "commands": [list(argv) for argv in plan.commands],
+        "environment": plan.environment,
+        "install": list(plan.install),
+        "siblings": [_sibling_json(s) for s in plan.siblings],
+        "wheels": [_sibling_json(s) for s in plan.wheels],
+        "lock": None
+        if lock is None
+        else [
+            os.fspath(lock.root),
+            lock.package,
+            lock.group,
+            lock.extra,
+            [_sibling_json(s) for s in lock.members],
+        ],
+        "editable": plan.editable,
+        "index_urls": list(plan.index_urls),
+    }
+
+
+def decode(value: Mapping[str, Any]) -> SessionPlan:
+    """The inverse of :func:`encode`; raises ``KeyError``/``TypeError``/``ValueError``
+    on anything else."""
+    lock = value["lock"]
+    environment: Literal["lock", "folders"] = (
+        "lock" if value["environment"] == "lock" else "folders"
+    )
+    return SessionPlan(
+        task=str(value["task"]),
+        package=str(value["package"]),
+        folder=Path(value["folder"]),
+        commands=tuple(tuple(map(str, argv)) for argv in value["commands"]),
+        environment=environment,
+        install=tuple(map(str, value["install"])),
+        siblings=tuple(map(_sibling_from, value["siblings"])),
+        wheels=tuple(map(_sibling_from, value["wheels"])),
+        lock=None
+        if lock is None
+        else Lock(
+            Path(lock[0]), str(lock[1]), lock[2], lock[3], tuple(map(_sibling_from, lock[4]))
+        ),
+        editable=bool(value["editable"]),
+        index_urls=tuple(map(str, value["index_urls"])),
     )

@@ -25,7 +25,7 @@ from noxgraph.sessions import Declarations, PackageSession
 if TYPE_CHECKING:
     from noxgraph.workspace import Discovery
 
-__all__ = ["changes_since", "compare", "digest"]
+__all__ = ["changes_since", "compare", "digest", "stats_of", "watched_for"]
 
 
 def digest(declarations: Declarations) -> str:
@@ -43,7 +43,7 @@ def digest(declarations: Declarations) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _stats(root: Path, names: list[str]) -> list[Any]:
+def stats_of(root: Path, names: list[str]) -> list[Any]:
     base = os.fspath(root)
     out: list[Any] = []
     # Strings and os.stat, not Path objects: this runs at every nox load, per package.
@@ -57,7 +57,7 @@ def _stats(root: Path, names: list[str]) -> list[Any]:
     return out
 
 
-def _watched(inputs: list[str]) -> list[str]:
+def watched_for(inputs: list[str]) -> list[str]:
     """The input files, and every folder that holds one up to the root: a member
     added or removed beside the others changes one of those folders, and a tests
     folder added to a member changes that member's folder."""
@@ -89,21 +89,21 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
     cache = cache_file("sessions", noxfile)
     remembered = read_json(cache)
     watched = remembered.get("watched")
-    own = _stats(root, [os.fspath(noxfile)])
+    own = stats_of(root, [os.fspath(noxfile)])
     answer = remembered.get("answer")
     if (
         isinstance(watched, list)
         and isinstance(answer, list)
         and remembered.get("source") != "scan"
         and remembered.get("noxfile") == own
-        and _stats(root, watched) == remembered.get("stats")
+        and stats_of(root, watched) == remembered.get("stats")
     ):
         return [str(line) for line in answer]
     from noxgraph.workspace import discover  # only when files changed
 
     found = discover(root)
-    watched = _watched(list(found.inputs))
-    stats = _stats(root, watched)
+    watched = watched_for(list(found.inputs))
+    stats = stats_of(root, watched)
     current = _current(found)
     changes = [] if digest(current) == digest(declared) else compare(declared, current)
     write_json(
