@@ -260,13 +260,16 @@ def select(
     every = [s for t in declarations.tasks.values() for s in t]
     run = tuple(s.name for s in every if s.name in needed and s.package in chosen)
     skip = {s.name: reason for s in every if s.name in needed and s.package not in chosen}
-    summary = (
-        f"{task}: {len(run)} affected sessions"
-        + (f", {len(skip)} upstream sessions queued only to skip ({reason})" if skip else "")
-        if run
-        else f"{task}: no package is affected; nothing to do"
-    )
+    summary = f"{task}: no package is affected; nothing to do"
+    if run:
+        summary = f"{task}: {_count(len(run), 'affected session')}"
+        if skip:
+            summary += f", {_count(len(skip), 'upstream session')} queued only to skip ({reason})"
     return Selection(task, run, skip, tuple(posargs), summary)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def not_affected_reason(bases: Iterable[str | None]) -> str:
