@@ -300,3 +300,41 @@ def test_check_metadata_asks_the_backend_for_a_computed_version(tmp_path: Path) 
     asked = cli("check", "--root", tmp_path, "--metadata")
     assert asked.code == 1, asked.out + asked.err
     assert "is not satisfied by sibling lib 0.3" in asked.out
+
+
+def test_a_noxfile_written_elsewhere_is_no_change_either(tmp_path: Path) -> None:
+    root = init_repo(tmp_path)
+    package(root, ".", "root")
+    commit_all(root, "init")
+    assert cli("generate", "--root", root, "--output", root / "ci_noxfile.py").code == 0
+    affected = cli("affected", "--root", root, "--format", "names")
+    assert affected.code == 0 and affected.out == ""
+
+
+def test_the_workspace_affected_kinds_narrow_the_built_in_build_task(tmp_path: Path) -> None:
+    """prefect's shape: the root names an integration as an extra."""
+    pyproject(
+        tmp_path,
+        ".",
+        '[project]\nname = "core"\nversion = "1"\n\n[project.optional-dependencies]\n'
+        'shell = ["core-shell"]\n',
+    )
+    write(tmp_path / "noxgraph.toml", 'order-kinds = ["runtime", "build"]\n')
+    package(tmp_path, "libs/shell", "core-shell", "core")
+    changed = ["--files", str(tmp_path / "libs/shell/x.py")]
+    both = cli("affected", "--root", tmp_path, "--task", "build", "--format", "names", *changed)
+    assert both.out.split() == ["core", "core-shell"]
+    write(
+        tmp_path / "noxgraph.toml",
+        'order-kinds = ["runtime", "build"]\naffected-kinds = ["runtime", "build"]\n',
+    )
+    narrowed = cli("affected", "--root", tmp_path, "--task", "build", "--format", "names", *changed)
+    assert narrowed.out.split() == ["core-shell"]
+
+
+def test_tool_noxgraph_inside_noxgraph_toml_says_where_the_keys_go(tmp_path: Path) -> None:
+    package(tmp_path, "a", "a")
+    write(tmp_path / "noxgraph.toml", '[tool.noxgraph]\norder-kinds = ["runtime"]\n')
+    run = cli("graph", "--root", tmp_path)
+    assert run.code == 2
+    assert "noxgraph.toml holds the keys of [tool.noxgraph] at its top level" in run.err

@@ -257,9 +257,7 @@ def compute_affected(
             files.append(FileOwner(change.path, change.status, None, "global"))
             global_files.append(change.path)
             continue
-        if change.path.rsplit("/", 1)[-1] == "noxfile.py" and _is_generated_noxfile(
-            workspace.root, change.path
-        ):
+        if _is_generated_noxfile(workspace.root, change.path):
             files.append(FileOwner(change.path, change.status, None, "noxfile"))
             continue
         owner = owner_of(change.path)

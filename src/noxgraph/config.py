@@ -113,9 +113,13 @@ class Config:
     def affected_kinds_of(self, task: str | None) -> tuple[Kind, ...]:
         """The edges a change spreads over for ``task`` (the workspace's for ``None``)."""
         chosen = self.tasks.get(task) if task is not None else None
-        if chosen is not None and chosen.affected_kinds is not None:
-            return chosen.affected_kinds
-        return self.affected_kinds
+        if chosen is None or chosen.affected_kinds is None:
+            return self.affected_kinds
+        built_in = DEFAULT_TASKS.get(chosen.name)
+        if built_in is not None and chosen.affected_kinds == built_in.affected_kinds:
+            # The built-in default narrows with the workspace's affected-kinds.
+            return tuple(k for k in chosen.affected_kinds if k in self.affected_kinds)
+        return chosen.affected_kinds
 
 
 _WORKSPACE_KEYS = (

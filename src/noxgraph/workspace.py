@@ -156,6 +156,12 @@ def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, Table |
                 " keep one"
             )
         table = Table(read_toml(standalone, "noxgraph.toml"), "noxgraph.toml")
+        if "tool" in table:
+            raise table.error(
+                None,
+                "noxgraph.toml holds the keys of [tool.noxgraph] at its top level: write"
+                " 'order-kinds = [...]', not '[tool.noxgraph]'",
+            )
         return parse_config(table, "noxgraph.toml"), table, ["noxgraph.toml"]
     if tool_table is not None:
         return parse_config(tool_table, "pyproject.toml"), tool_table, []
