@@ -14,12 +14,9 @@ import os
 from pathlib import Path
 
 from noxgraph._git import git_lines
+from noxgraph._paths import SKIP_DIRS
 
 __all__ = ["folder_key"]
-
-_NEVER = frozenset(
-    {".git", ".nox", ".tox", ".venv", "node_modules", "build", "dist", "__pycache__"}
-)
 
 
 def _file_digest(path: Path) -> str:
@@ -32,7 +29,7 @@ def _file_digest(path: Path) -> str:
 def _walk(folder: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for current, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in _NEVER and not d.endswith(".egg-info"))
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
         for name in files:
             path = Path(current) / name
             found[path.relative_to(folder).as_posix()] = _file_digest(path)

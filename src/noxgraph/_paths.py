@@ -5,7 +5,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["relative"]
+__all__ = ["SKIP_DIRS", "relative"]
+
+#: Folders that hold no package source, which a scan never enters, whatever git says.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".nox",
+        ".tox",
+        ".venv",
+        "node_modules",
+        "build",
+        "dist",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 
 
 def relative(path: Path | str, root: Path | str) -> str:

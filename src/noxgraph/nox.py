@@ -28,9 +28,7 @@ import nox
 from noxgraph.sessions import Declarations, PackageSession, describe, session_name
 
 if TYPE_CHECKING:
-    from noxgraph.graph import DependencyGraph
     from noxgraph.selection import NoxCommand, Selection
-    from noxgraph.workspace import Workspace
 
 __all__ = ["ENV_CHECKED", "Sessions", "register"]
 
@@ -40,19 +38,6 @@ ENV_CHECKED = "NOXGRAPH_CHECKED"
 _ENV_SELECTION = "NOXGRAPH_SELECTION"
 
 _log = logging.getLogger("nox")
-_loaded: dict[Path, tuple[Workspace, DependencyGraph]] = {}
-
-
-def _workspace(root: Path) -> tuple[Workspace, DependencyGraph]:
-    """The workspace and its graph, read once per process (a serial nox run runs
-    every session in one process)."""
-    if root not in _loaded:
-        from noxgraph.graph import build_graph  # only when a session runs
-        from noxgraph.workspace import load_workspace
-
-        workspace = load_workspace(root)
-        _loaded[root] = (workspace, build_graph(workspace))
-    return _loaded[root]
 
 
 class _Task:
@@ -290,12 +275,14 @@ def register(root: str | os.PathLike[str] | None = None) -> Sessions:
     ``root`` defaults to the folder nox runs the noxfile from (the noxfile's own).
     """
     from noxgraph.errors import NoxgraphError
+    from noxgraph.graph import build_graph
     from noxgraph.sessions import declare  # keeps plain imports light
+    from noxgraph.workspace import load_workspace
 
     folder = Path(root) if root is not None else Path.cwd()
     try:
-        workspace, graph = _workspace(folder.resolve())
-        declarations = declare(workspace, graph)
+        workspace = load_workspace(folder.resolve())
+        declarations = declare(workspace, build_graph(workspace))
     except NoxgraphError as exc:
         # nox shows what a noxfile raises with its traceback; bad input is one line.
         raise SystemExit(f"noxgraph: {exc.message}") from None

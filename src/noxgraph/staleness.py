@@ -14,7 +14,6 @@ load, since a new ``pyproject.toml`` may appear in any folder.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,22 +24,7 @@ from noxgraph.sessions import Declarations, PackageSession
 if TYPE_CHECKING:
     from noxgraph.workspace import Discovery
 
-__all__ = ["changes_since", "compare", "digest", "stats_of", "watched_for"]
-
-
-def digest(declarations: Declarations) -> str:
-    """A short hash of every declared session and folder."""
-    text = repr(
-        (
-            sorted(declarations.folders.items()),
-            [
-                (s.task, s.package, s.after, s.requires)
-                for sessions in declarations.tasks.values()
-                for s in sessions
-            ],
-        )
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+__all__ = ["changes_since", "compare", "stats_of", "watched_for"]
 
 
 def stats_of(root: Path, names: list[str]) -> list[Any]:
@@ -105,7 +89,7 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
     watched = watched_for(list(found.inputs))
     stats = stats_of(root, watched)
     current = _current(found)
-    changes = [] if digest(current) == digest(declared) else compare(declared, current)
+    changes = [] if current == declared else compare(declared, current)
     write_json(
         cache,
         {

@@ -23,7 +23,7 @@ from packaging.utils import canonicalize_name
 
 from noxgraph._cache import ParseCache
 from noxgraph._git import git, git_available, git_lines
-from noxgraph._paths import relative
+from noxgraph._paths import SKIP_DIRS, relative
 from noxgraph._toml import Table, parse_toml, read_toml
 from noxgraph.config import Config, Task, parse_config, parse_package_tasks
 from noxgraph.errors import (
@@ -56,24 +56,6 @@ __all__ = [
     "unlisted_projects",
 ]
 
-#: Folders a scan never enters, whatever git says about them.
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".nox",
-        ".tox",
-        ".venv",
-        "node_modules",
-        "build",
-        "dist",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-    }
-)
 _GLOB_CHARS = frozenset("*?[")
 
 #: Where the member list came from.
