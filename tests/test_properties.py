@@ -803,8 +803,19 @@ def test_every_declared_sibling_edge_appears_once_per_kind(model: Model) -> None
     # Every path and name resolves to the member it means: nothing for check to warn about,
     # and every specifier is satisfied by the sibling's version.
     assert [n.message for n in graph.notes if n.severity != "info"] == []
-    loud = [f for f in findings if f.severity != "note" and f.code != "cycle"]
-    assert loud == []
+    loud = [(f.code, f.message) for f in findings if f.severity != "note" and f.code != "cycle"]
+    # The only warning: a member pattern that matches no package folder of this model.
+    depths = {folder.count("/") for folder in model.folders}
+    unmatched = [
+        pattern for pattern, depth in (("pkgs/*", 1), ("pkgs/*/*", 2)) if depth not in depths
+    ]
+    assert loud == [
+        (
+            "no-match",
+            f"[tool.noxgraph].members: pattern {pattern!r} matches no folder with a pyproject.toml",
+        )
+        for pattern in unmatched
+    ]
 
 
 # -- 2. order, levels, cycles ----------------------------------------------------------------

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from noxgraph.errors import NoxgraphError, PyprojectError, UsageError, WorkspaceError
+from noxgraph.errors import (
+    DuplicateNameError,
+    NoxgraphError,
+    PyprojectError,
+    UsageError,
+    WorkspaceError,
+)
 from noxgraph.workspace import load_workspace
 from tests.helpers import commit_all, git, init_repo, package, pyproject, write
 
@@ -197,19 +203,19 @@ def test_duplicate_names_among_declared_members_are_an_error_naming_every_path(
     assert "b/pyproject.toml ('same_name')" in message
 
 
-def test_duplicate_names_found_by_a_scan_are_skipped_and_reported(tmp_path: Path) -> None:
+def test_duplicate_names_found_by_a_scan_are_an_error_naming_both_files(tmp_path: Path) -> None:
     package(tmp_path, "examples/one/agent", "agent")
     package(tmp_path, "examples/two/agent", "agent")
     package(tmp_path, "real", "real", "agent")
-    workspace = load_workspace(tmp_path)
-    assert workspace.names == ("real",)
-    assert [s.path for s in workspace.skipped] == [
+    with pytest.raises(DuplicateNameError) as raised:
+        load_workspace(tmp_path)
+    assert raised.value.files == [
         "examples/one/agent/pyproject.toml",
         "examples/two/agent/pyproject.toml",
     ]
-    assert "also examples/two/agent/pyproject.toml" in workspace.skipped[0].reason
     tolerant = load_workspace(tmp_path, tolerant=True)
     assert [type(p).__name__ for p in tolerant.problems] == ["DuplicateNameError"]
+    assert tolerant.names == ("agent", "real")
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
 
-__all__ = ["SKIP_DIRS", "relative"]
+__all__ = ["SKIP_DIRS", "NotRegularFileError", "read_regular", "relative"]
 
 #: Folders that hold no package source, which a scan never enters, whatever git says.
 SKIP_DIRS = frozenset(
@@ -42,3 +44,25 @@ def relative(path: Path | str, root: Path | str) -> str:
         rest = text[len(prefix) :]
         return rest if os.sep == "/" else rest.replace(os.sep, "/")
     return Path(os.path.relpath(text, base)).as_posix()
+
+
+class NotRegularFileError(OSError):
+    """A path that should be a file is a FIFO, a device, a folder or a link to one."""
+
+
+def read_regular(path: Path | str) -> bytes:
+    """The bytes of the regular file at ``path``.
+
+    Anything else (a FIFO, a device, a folder, a link to one) raises
+    :class:`NotRegularFileError` before a byte is read: a FIFO would block and a device
+    never end. The file is opened without blocking, then checked, so nothing
+    can be swapped in between.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFileError(errno.EINVAL, "not a regular file", os.fspath(path))
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read()
+    finally:
+        os.close(fd)

@@ -45,10 +45,11 @@ def planned(noxfile: Path, root: Path, name: str) -> tuple[SessionPlan, str]:
     found = _remembered(noxfile, root, name)
     if found is not None:
         return found
+    from noxgraph.discovery import discover
     from noxgraph.errors import WorkspaceError
     from noxgraph.graph import build_graph
     from noxgraph.plan import encode, plan_all
-    from noxgraph.workspace import discover, load_workspace
+    from noxgraph.workspace import load_workspace
 
     discovery = discover(root)
     locks = [f"{folder}/uv.lock" for folder in sorted(_lock_folders(root, discovery.folders))]

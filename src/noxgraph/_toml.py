@@ -15,6 +15,7 @@ from typing import Any
 # three times faster, and parsing pyproject files is most of what noxgraph spends.
 import tomli
 
+from noxgraph._paths import read_regular
 from noxgraph.errors import PyprojectError
 
 __all__ = ["Table", "describe", "parse_toml", "read_toml"]
@@ -67,7 +68,7 @@ def parse_toml(data: bytes, display: str) -> dict[str, Any]:
 def read_toml(path: Path, display: str) -> dict[str, Any]:
     """Read and parse one TOML file; ``display`` is the path shown in errors."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as exc:
         raise PyprojectError(display, f"cannot be read: {exc.strerror or exc}") from None
     return parse_toml(data, display)

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from noxgraph.changes import Changes, FormerPackage, PendingChanges, changes_from_files
+from noxgraph.discovery import discover
 from noxgraph.graph import DependencyGraph, build_graph
-from noxgraph.workspace import Workspace, discover, load_workspace
+from noxgraph.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
     from noxgraph.kinds import Kind

@@ -15,6 +15,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from noxgraph.discovery import Skipped
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
 from noxgraph.graph import DependencyGraph
 from noxgraph.metadata import BackendMetadata
@@ -119,6 +120,17 @@ def _backend_findings(
     return findings
 
 
+def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
+    """A warning where the member list promised a member and none came of it (or
+    something could not be looked at); a note where a scan passed something over."""
+    if skipped.code in ("no-match", "unreadable", "not-regular", "no-pyproject"):
+        return "warning"
+    # The root's own pyproject.toml often only configures the workspace.
+    if skipped.code == "no-package" and workspace.source != "scan":
+        return "note" if skipped.path == "pyproject.toml" else "warning"
+    return "note"
+
+
 def run_checks(
     workspace: Workspace, graph: DependencyGraph, backend: Sequence[BackendMetadata] = ()
 ) -> list[Finding]:
@@ -211,14 +223,13 @@ def run_checks(
 
     for note in graph.notes:
         severity: Severity = "warning" if note.severity == "warning" else "note"
-        code = "source" if "source" in note.message or "path" in note.message else "edge"
-        findings.append(Finding(severity, code, note.file, note.message))
+        findings.append(Finding(severity, note.code, note.file, note.message))
 
     for skipped in workspace.skipped:
-        if skipped.reason.startswith("duplicate package name"):
-            continue
-        findings.append(Finding("note", "skipped", skipped.path, skipped.reason))
+        findings.append(
+            Finding(_skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
+        )
     for unlisted in unlisted_projects(workspace):
-        findings.append(Finding("warning", "not-a-member", unlisted.path, unlisted.reason))
+        findings.append(Finding("warning", unlisted.code, unlisted.path, unlisted.reason))
 
     return sorted(set(findings), key=Finding.sort_key)

@@ -536,6 +536,20 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
+def _fail(message: str, as_json: bool) -> int:
+    """Report bad usage or bad input: on stderr, and under ``--format json`` also as
+    the one JSON document on stdout that a script reads."""
+    _error(message)
+    if as_json:
+        import json
+
+        from noxgraph.render import SCHEMA
+
+        sys.stdout.write(json.dumps({"schema": SCHEMA, "error": {"message": message}}) + "\n")
+        sys.stdout.flush()
+    return 2
+
+
 def _terminated(signum: int, frame: object) -> None:
     # SIGTERM ends the process like Ctrl-C does: through the finally blocks that
     # remove a half-written temporary file, so the previous noxfile stays as it was.
@@ -554,14 +568,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     on_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if on_main_thread else None
+    as_json = getattr(args, "format", None) == "json" or getattr(args, "json", False)
     try:
+        root = getattr(args, "root", None)
+        if isinstance(root, Path) and not root.is_dir():
+            why = "not a folder" if root.exists() else "no such folder"
+            raise UsageError(f"--root {root}: {why}")
         return handler(args, Output())
     except PyprojectError as exc:
-        _error(exc.shown_from(_from_cwd(getattr(args, "root", Path()) / exc.file)))
-        return 2
+        return _fail(exc.shown_from(_from_cwd(getattr(args, "root", Path()) / exc.file)), as_json)
     except NoxgraphError as exc:
-        _error(exc.message)
-        return 2
+        return _fail(exc.message, as_json)
     except KeyboardInterrupt:
         _error("interrupted")
         return 130

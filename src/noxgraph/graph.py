@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from packaging.specifiers import SpecifierSet
 
@@ -68,15 +69,22 @@ class Edge:
         return ", ".join(dict.fromkeys(decl.where for decl in self.declarations))
 
 
+#: The cases a :class:`Note` reports: a path that names another package than the
+#: declaration, a path to no member, a member taken from git or a URL, a
+#: ``workspace = true`` source with no member of that name.
+NoteCode = Literal["path-names-other", "path-to-no-member", "remote-source", "no-workspace-member"]
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """Something :func:`build_graph` met that ``check`` reports.
 
     ``severity`` is ``"warning"`` (the graph may not be what the files mean)
-    or ``"info"`` (worth knowing, nothing wrong).
+    or ``"info"`` (worth knowing, nothing wrong); ``code`` says which case it is.
     """
 
     severity: str
+    code: NoteCode
     file: str
     message: str
 
@@ -139,6 +147,7 @@ def _resolve(
                 notes.append(
                     Note(
                         "warning",
+                        "path-names-other",
                         file,
                         (
                             f"{decl.where}: declares {decl.name!r} but its path {source.text!r}"
@@ -156,6 +165,7 @@ def _resolve(
         notes.append(
             Note(
                 "warning",
+                "path-to-no-member",
                 file,
                 (
                     f"{decl.where}: path {source.text!r} for {label!r} ({source.where})"
@@ -170,6 +180,7 @@ def _resolve(
             notes.append(
                 Note(
                     "info",
+                    "remote-source",
                     file,
                     (
                         f"{decl.where}: {decl.name!r} is a member but is taken from {source.kind}"
@@ -182,6 +193,7 @@ def _resolve(
         notes.append(
             Note(
                 "warning",
+                "no-workspace-member",
                 file,
                 (
                     f"{source.where}: {decl.name!r} is marked workspace = true but no member"

@@ -155,8 +155,9 @@ def is_template_path(display: str) -> bool:
 
 
 def looks_like_template(data: bytes) -> bool:
-    """Jinja markup in a file that is not valid TOML marks a project template."""
-    return b"{{" in data or b"{%" in data
+    """A Jinja statement (``{% ... %}``) in a file that is not valid TOML marks a
+    project template. ``{{`` alone does not: a broken inline table has it too."""
+    return b"{%" in data
 
 
 def package_name(doc: Document) -> tuple[str, str] | str:

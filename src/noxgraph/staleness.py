@@ -22,7 +22,7 @@ from noxgraph._cache import cache_file, read_json, write_json
 from noxgraph.sessions import Declarations, PackageSession
 
 if TYPE_CHECKING:
-    from noxgraph.workspace import Discovery
+    from noxgraph.discovery import Discovery
 
 __all__ = ["changes_since", "compare", "stats_of", "watched_for"]
 
@@ -83,7 +83,7 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
         and stats_of(root, watched) == remembered.get("stats")
     ):
         return [str(line) for line in answer]
-    from noxgraph.workspace import discover  # only when files changed
+    from noxgraph.discovery import discover  # only when files changed
 
     found = discover(root)
     watched = watched_for(list(found.inputs))

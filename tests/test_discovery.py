@@ -1,0 +1,196 @@
+"""Discovery at its worst: git that refuses, patterns that match nothing, files that are
+no files. Each case gets a clear answer, never a silently dropped package."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from noxgraph.discovery import discover
+from noxgraph.errors import UsageError
+from tests.helpers import (
+    cli,
+    cli_process,
+    commit_all,
+    git_env,
+    init_repo,
+    package,
+    pyproject,
+    write,
+)
+
+
+def _two_packages(root: Path) -> Path:
+    package(root, "a", "a")
+    package(root, "b", "b", "a")
+    return root
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the repository to another user")
+def test_a_repository_git_refuses_is_an_error_with_gits_reason(tmp_path: Path) -> None:
+    root = init_repo(_two_packages(tmp_path / "ws"))
+    write(root / ".gitignore", "b/\n")
+    commit_all(root)
+    os.chown(root, 12345, 12345)
+    env = {**git_env(), "HOME": str(tmp_path)}
+    run = cli_process("graph", "--root", root, "--format", "json", env=env)
+    assert run.code == 2
+    assert run.err.startswith("noxgraph: error: git ls-files -z --stage failed in ")
+    assert "detected dubious ownership" in run.err
+    assert len(run.err.splitlines()) == 1
+
+
+def test_a_repository_without_git_on_path_is_an_error_not_a_walk(tmp_path: Path) -> None:
+    root = init_repo(_two_packages(tmp_path / "ws"))
+    write(root / ".gitignore", "b/\n")
+    commit_all(root)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    env = {**os.environ, "PATH": str(bin_dir)}
+    run = cli_process("graph", "--root", root, "--format", "json", env=env)
+    assert run.code == 2
+    assert run.err == (
+        f"noxgraph: error: {root} is a git repository, but git is not installed (or not on PATH)\n"
+    )
+
+
+def test_outside_any_repository_the_scan_walks_without_git(tmp_path: Path) -> None:
+    root = _two_packages(tmp_path / "ws")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    env = {**os.environ, "PATH": str(bin_dir)}
+    run = cli_process("graph", "--root", root, "--format", "json", env=env)
+    assert run.code == 0, run.err
+    assert [p["name"] for p in json.loads(run.out)["packages"]] == ["a", "b"]
+
+
+def test_a_member_pattern_that_matches_nothing_fails_check_strict(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*", "apps/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    graph = json.loads(cli("graph", "--root", tmp_path, "--format", "json").out)
+    assert [p["name"] for p in graph["packages"]] == ["a"]
+    assert cli("check", "--root", tmp_path).code == 0
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    warnings = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert warnings == [
+        {
+            "severity": "warning",
+            "code": "no-match",
+            "file": "pyproject.toml",
+            "message": (
+                "[tool.uv.workspace].members: pattern 'apps/*' matches no folder with a"
+                " pyproject.toml"
+            ),
+        }
+    ]
+
+
+def test_a_declared_member_that_names_no_package_is_a_warning(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    pyproject(tmp_path, "libs/tools", "[tool.ruff]\nline-length = 90\n")
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert (warning["code"], warning["file"]) == ("no-package", "libs/tools/pyproject.toml")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_a_matched_folder_that_cannot_be_entered_is_a_warning(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    package(tmp_path, "libs/locked", "locked")
+    (tmp_path / "libs" / "locked").chmod(0)
+    try:
+        strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    finally:
+        (tmp_path / "libs" / "locked").chmod(0o755)
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert (warning["code"], warning["file"]) == ("unreadable", "libs/locked/pyproject.toml")
+
+
+def test_a_pyproject_that_is_a_fifo_is_reported_and_never_opened_for_good(
+    tmp_path: Path,
+) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    (tmp_path / "libs" / "pipe").mkdir()
+    os.mkfifo(tmp_path / "libs" / "pipe" / "pyproject.toml")
+    run = cli_process("check", "--root", tmp_path, "--strict", "--json", timeout=20)
+    [warning] = [f for f in json.loads(run.out)["findings"] if f["severity"] == "warning"]
+    assert warning == {
+        "severity": "warning",
+        "code": "not-regular",
+        "file": "libs/pipe/pyproject.toml",
+        "message": "is not a regular file",
+    }
+
+
+def test_a_tracked_pyproject_replaced_by_a_fifo_or_a_device_link_is_an_error(
+    tmp_path: Path,
+) -> None:
+    root = init_repo(_two_packages(tmp_path / "ws"))
+    commit_all(root)
+    (root / "b" / "pyproject.toml").unlink()
+    os.mkfifo(root / "b" / "pyproject.toml")
+    expected = "noxgraph: error: b/pyproject.toml: cannot be read: not a regular file\n"
+    run = cli_process("graph", "--root", ".", cwd=root, timeout=20)
+    assert (run.code, run.err) == (2, expected)
+    (root / "b" / "pyproject.toml").unlink()
+    (root / "b" / "pyproject.toml").symlink_to("/dev/zero")
+    run = cli_process("graph", "--root", ".", cwd=root, timeout=20)
+    assert (run.code, run.err) == (2, expected)
+
+
+def test_broken_toml_with_braces_is_invalid_toml_not_a_template(tmp_path: Path) -> None:
+    package(tmp_path, "a", "a")
+    pyproject(tmp_path, "b", '[project]\nname = "b"\noptions = {{ "x" = 1 }}\n')
+    run = cli("graph", "--root", ".", cwd=tmp_path)
+    assert run.code == 2
+    assert run.err.startswith("noxgraph: error: b/pyproject.toml: invalid TOML: ")
+
+
+def test_an_error_under_format_json_is_one_json_document(tmp_path: Path) -> None:
+    package(tmp_path, "a", "a")
+    pyproject(tmp_path, "b", "[project\n")
+    for args in (
+        ("graph", "--format", "json"),
+        ("affected", "--format", "json"),
+    ):
+        run = cli(*args, "--root", ".", cwd=tmp_path)
+        assert run.code == 2, args
+        document = json.loads(run.out)
+        assert document["schema"] == 1
+        assert document["error"]["message"].startswith("b/pyproject.toml: invalid TOML"), args
+    missing = cli("graph", "--format", "json", "--root", tmp_path / "nowhere")
+    assert (
+        json.loads(missing.out)["error"]["message"] == f"--root {tmp_path}/nowhere: no such folder"
+    )
+
+
+def test_the_library_states_the_fact_and_the_command_line_names_the_flag(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as raised:
+        discover(tmp_path / "nowhere")
+    assert raised.value.message == f"workspace root {tmp_path}/nowhere: no such folder"
+    assert "--root" not in raised.value.message
+    assert cli("graph", "--root", tmp_path / "nowhere").err == (
+        f"noxgraph: error: --root {tmp_path}/nowhere: no such folder\n"
+    )
+
+
+def test_discovery_reports_its_source_as_data(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    found = discover(tmp_path)
+    assert found.source == "uv"
+    assert [folder.name for folder in found.folders] == [tmp_path.name, "a"]
+    shutil.rmtree(tmp_path / "libs")
+    assert [s.code for s in discover(tmp_path).skipped] == ["no-match"]
