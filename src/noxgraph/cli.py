@@ -173,9 +173,8 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.render import affected_document, affected_text
-    from noxgraph.sessions import session_name
 
-    workspace, _, affected = _affected_in(args, task=args.task)
+    workspace, graph, affected = _affected_in(args, task=args.task)
     tasks = _tasks_for(workspace, args.task)
     fmt = _format(args)
     if fmt == "json":
@@ -183,11 +182,19 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     elif fmt == "names":
         out.write("".join(f"{name}\n" for name in affected.names))
     elif fmt == "sessions":
+        from noxgraph.sessions import declare
+
+        declarations = declare(workspace, graph)
+        # Each session on each of its interpreters, in the order of affected.names.
+        by_package: dict[tuple[str, str], list[str]] = {}
+        for session in declarations.nox_sessions():
+            key = (session.session.task, session.session.package)
+            by_package.setdefault(key, []).append(session.name)
         lines = [
-            session_name(task, pkg)
+            name
             for task in tasks
             for pkg in affected.names
-            if task in workspace.tasks_of(pkg)
+            for name in by_package.get((task, pkg), ())
         ]
         out.write("".join(f"{line}\n" for line in lines))
     else:
@@ -266,7 +273,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         raise UsageError(
             f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
         )
-    packages = {s.name: s.package for s in declarations.sessions()}
+    packages = {s.name: s.session.package for s in declarations.nox_sessions()}
     if args.affected:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
         chosen = select(declarations, args.task, affected.names, reason)
@@ -279,7 +286,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         planned = [*chosen.run, *chosen.skip]
         skipped = dict(chosen.skip)
     else:
-        planned = [s.name for s in declarations.tasks[args.task]]
+        planned = [s.name for s in declarations.nox_sessions(args.task)]
         skipped = {}
     with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
         report = Path(folder) / "report.json"
