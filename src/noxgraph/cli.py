@@ -329,6 +329,68 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     return code
 
 
+def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph import ci
+    from noxgraph.graph import build_graph
+    from noxgraph.render import SCHEMA
+    from noxgraph.sessions import declare
+    from noxgraph.workspace import load_workspace
+
+    fmt = _format(args)
+    changes = args.base or args.head or args.files is not None or args.uncommitted is not None
+    if changes and not (fmt == "json" and args.affected):
+        raise UsageError(
+            "--base, --head, --files and --uncommitted say what changed now, for --format json"
+            " --affected; the workflow takes the base from the pull request"
+        )
+    workspace = load_workspace(args.root)
+    declarations = declare(workspace, build_graph(workspace))
+    tasks = _tasks_for(workspace, None)
+    for task in args.task or ():
+        _tasks_for(workspace, task)
+    asked = list(dict.fromkeys(args.task)) if args.task else None
+    if fmt == "json":
+        only = None
+        if args.affected:
+            in_jobs = {s.session.task for s in ci.sessions_of(declarations, asked)}
+            only = set()
+            for task in (t for t in tasks if t in in_jobs):
+                _, _, affected = _affected_in(args, task=task)
+                chosen = set(affected.names)
+                only |= {
+                    s.name for s in declarations.nox_sessions(task) if s.session.package in chosen
+                }
+        job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only)
+        out.json(ci.matrix(job_list, SCHEMA))
+        return 0
+    job_list = ci.jobs(declarations, asked, per_level=args.per_level)
+    output = Path.cwd() / (
+        args.output
+        if args.output is not None
+        else workspace.root / ".github" / "workflows" / "noxgraph.yml"
+    )
+    display = _from_cwd(output)
+    affected_tasks = None
+    if args.affected:
+        in_jobs = {s.session.task for s in ci.sessions_of(declarations, asked)}
+        affected_tasks = [t for t in tasks if t in in_jobs]
+    document = ci.workflow(
+        job_list,
+        branch=workspace.config.base or "main",
+        affected_tasks=affected_tasks,
+        working_directory=ci.working_directory(workspace.root, output),
+    )
+    text = ci.to_yaml(document, ci.HEADER)
+    status = ci.write_workflow(output, text, display=display, force=args.force)
+    what = f"{len(job_list)} jobs for {len(ci.sessions_of(declarations, asked))} sessions"
+    out.write(
+        f"wrote {display}: {what}\n"
+        if status == "written"
+        else f"{display} is already up to date: {what}\n"
+    )
+    return 0
+
+
 def _affected_in(
     args: argparse.Namespace, task: str | None = None
 ) -> tuple[Workspace, DependencyGraph, Affected]:
@@ -525,6 +587,49 @@ def build_parser() -> argparse.ArgumentParser:
     _json_option(run, "print the plan or the summary")
     _change_options(run)
     run.set_defaults(handler=cmd_run)
+
+    ci_parser = commands.add_parser(
+        "ci",
+        help="a CI workflow whose jobs mirror the sessions",
+        description="Write a CI workflow whose jobs mirror the session graph.",
+    )
+    providers = ci_parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    github = providers.add_parser(
+        "github",
+        help="a GitHub Actions workflow: one job per session, needs: = requires=",
+        description="Write a GitHub Actions workflow with one job per nox session (or per"
+        " level with --per-level), each needing the jobs of the sessions it requires and"
+        " running `nox -s SESSION`. With --affected, pull requests run only the affected"
+        " sessions, the base taken from the pull request. --format json prints the jobs as a"
+        " matrix for an existing workflow instead.",
+    )
+    _common(github, ("yaml", "json"))
+    github.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where to write (default: .github/workflows/noxgraph.yml in the workspace root)",
+    )
+    github.add_argument(
+        "--task",
+        action="append",
+        metavar="NAME",
+        help="only this task's sessions (and those they require); may be repeated",
+    )
+    github.add_argument(
+        "--affected",
+        action="store_true",
+        help="on pull requests, only the affected sessions (with --format json: the"
+        " sessions the change options say are affected now)",
+    )
+    github.add_argument(
+        "--per-level", action="store_true", help="one job per level of the session graph"
+    )
+    github.add_argument(
+        "--force", action="store_true", help="replace a workflow that noxgraph did not write"
+    )
+    _change_options(github)
+    github.set_defaults(handler=cmd_ci_github)
 
     return parser
 
