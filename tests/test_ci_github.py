@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from noxgraph.ci import to_yaml
+from noxgraph.ci import jobs, to_yaml
+from noxgraph.sessions import Declarations, PackageSession
 from tests.helpers import cli, commit_all, git, package, write
 from tests.test_noxfile import GRAPH, listing, recording_workspace
 from tests.test_python_versions import workspace as python_workspace
@@ -268,3 +269,27 @@ def test_a_workspace_below_the_repository_root_runs_there(tmp_path: Path) -> Non
 def test_every_string_reads_back_as_it_was(value: str) -> None:
     document = {"name": value, "jobs": {"a-b": {"run": value, "needs": [value]}}}
     assert YAML(typ="safe").load(to_yaml(document, ["a header"])) == document
+
+
+def test_a_job_left_out_still_orders_the_jobs_around_it() -> None:
+    chain = (
+        PackageSession("build", "a"),
+        PackageSession("build", "b", ("a",)),
+        PackageSession("build", "c", ("b",), python=("3.13",)),
+    )
+    declarations = Declarations({"a": "a", "b": "b", "c": "c"}, {"build": chain})
+    kept = jobs(declarations, only={"build-a", "build-c-3.13"})
+    assert [(j.id, j.needs) for j in kept] == [("build-a", ()), ("build-c-3_13", ("build-a",))]
+    levels = jobs(declarations, per_level=True, only={"build-a", "build-c-3.13"})
+    assert [(j.id, j.sessions, j.needs) for j in levels] == [
+        ("level-1", ("build-a",), ()),
+        ("level-2", ("build-c-3.13",), ("level-1",)),
+    ]
+
+
+def test_a_workspace_without_sessions_writes_no_workflow(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.noxgraph.tasks]\nbuild = []\ntest = []\n")
+    package(tmp_path, "core", "core")
+    run = cli("ci", "github", "--root", tmp_path)
+    assert run.code == 2 and "no job" in run.err
+    assert not (tmp_path / WORKFLOW).exists()

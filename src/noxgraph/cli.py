@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from noxgraph.affected import Affected
     from noxgraph.graph import DependencyGraph
     from noxgraph.metadata import BackendMetadata
+    from noxgraph.sessions import Declarations
     from noxgraph.workspace import Workspace
 
 __all__ = ["main"]
@@ -345,50 +346,48 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
         )
     workspace = load_workspace(args.root)
     declarations = declare(workspace, build_graph(workspace))
-    tasks = _tasks_for(workspace, None)
     for task in args.task or ():
         _tasks_for(workspace, task)
     asked = list(dict.fromkeys(args.task)) if args.task else None
+    sessions = ci.sessions_of(declarations, asked)
+    # The tasks with a job, in configuration order: those the affected sessions come from.
+    tasks = [t for t in declarations.tasks if any(s.session.task == t for s in sessions)]
     if fmt == "json":
-        only = None
-        if args.affected:
-            in_jobs = {s.session.task for s in ci.sessions_of(declarations, asked)}
-            only = set()
-            for task in (t for t in tasks if t in in_jobs):
-                _, _, affected = _affected_in(args, task=task)
-                chosen = set(affected.names)
-                only |= {
-                    s.name for s in declarations.nox_sessions(task) if s.session.package in chosen
-                }
+        only = _affected_sessions(args, declarations, tasks) if args.affected else None
         job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only)
         out.json(ci.matrix(job_list, SCHEMA))
         return 0
     job_list = ci.jobs(declarations, asked, per_level=args.per_level)
-    output = Path.cwd() / (
-        args.output
-        if args.output is not None
-        else workspace.root / ".github" / "workflows" / "noxgraph.yml"
-    )
+    if not job_list:
+        raise UsageError("the workspace has no package sessions, so a workflow would have no job")
+    default = workspace.root / ".github" / "workflows" / "noxgraph.yml"
+    output = Path.cwd() / (args.output if args.output is not None else default)
     display = _from_cwd(output)
-    affected_tasks = None
-    if args.affected:
-        in_jobs = {s.session.task for s in ci.sessions_of(declarations, asked)}
-        affected_tasks = [t for t in tasks if t in in_jobs]
     document = ci.workflow(
         job_list,
         branch=workspace.config.base or "main",
-        affected_tasks=affected_tasks,
+        affected_tasks=tasks if args.affected else None,
         working_directory=ci.working_directory(workspace.root, output),
     )
-    text = ci.to_yaml(document, ci.HEADER)
-    status = ci.write_workflow(output, text, display=display, force=args.force)
-    what = f"{len(job_list)} jobs for {len(ci.sessions_of(declarations, asked))} sessions"
-    out.write(
-        f"wrote {display}: {what}\n"
-        if status == "written"
-        else f"{display} is already up to date: {what}\n"
+    status = ci.write_workflow(
+        output, ci.to_yaml(document, ci.HEADER), display=display, force=args.force
     )
+    done = f"wrote {display}" if status == "written" else f"{display} is already up to date"
+    out.write(f"{done}: {len(job_list)} jobs for {len(sessions)} sessions\n")
     return 0
+
+
+def _affected_sessions(
+    args: argparse.Namespace, declarations: Declarations, tasks: Sequence[str]
+) -> set[str]:
+    """The sessions of ``tasks`` that the change options say are affected, each task
+    over its own affected-kinds."""
+    found: set[str] = set()
+    for task in tasks:
+        _, _, affected = _affected_in(args, task=task)
+        chosen = set(affected.names)
+        found |= {s.name for s in declarations.nox_sessions(task) if s.session.package in chosen}
+    return found
 
 
 def _affected_in(
