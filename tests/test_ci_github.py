@@ -267,7 +267,9 @@ def test_a_workspace_below_the_repository_root_runs_there(tmp_path: Path) -> Non
     ],
 )
 def test_every_string_reads_back_as_it_was(value: str) -> None:
-    document = {"name": value, "jobs": {"a-b": {"run": value, "needs": [value]}}}
+    nested = [{}, {"x": value, "y": [value, [value, 1]]}, [value], None]
+    job = {"run": value, "needs": [value], value: nested, "yes": True, "on": {value: False}}
+    document = {"name": value, "jobs": {"a-b": job}}
     assert YAML(typ="safe").load(to_yaml(document, ["a header"])) == document
 
 

@@ -68,6 +68,7 @@ HEADER = (
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _BLOCK_LINE = re.compile(r"[ -~]*\Z")
+_AMBIGUOUS = frozenset(("y", "yes", "n", "no", "true", "false", "off", "null", "~"))
 
 
 def job_id(session: str) -> str:
@@ -379,7 +380,11 @@ def write_workflow(
 
 
 def _key(key: str) -> str:
-    return key if _PLAIN_KEY.match(key) else json.dumps(key)
+    # ``on`` stays plain, as GitHub documents it; YAML 1.1 readers take the other words
+    # for booleans or null, so they are quoted.
+    if _PLAIN_KEY.match(key) and key.lower() not in _AMBIGUOUS:
+        return key
+    return json.dumps(key)
 
 
 def _scalar(value: Any) -> str:
@@ -396,6 +401,16 @@ def _scalar(value: Any) -> str:
     return json.dumps(text)
 
 
+def _inline(value: Any) -> str | None:
+    """``value`` on one line (a scalar, ``{}``, or a list of such), else ``None``."""
+    if isinstance(value, Mapping):
+        return None if value else "{}"
+    if isinstance(value, list):
+        items = [_inline(item) for item in value]
+        return None if None in items else f"[{', '.join(str(item) for item in items)}]"
+    return None if _block(value) else _scalar(value)
+
+
 def _block(value: Any) -> bool:
     """Whether ``value`` is written as a literal block: a multi-line script of printable
     ASCII whose first line does not start with a space (that would need an indicator)."""
@@ -407,19 +422,16 @@ def _block(value: Any) -> bool:
 
 def _value(key: str, value: Any, indent: int) -> list[str]:
     pad = " " * indent
-    if isinstance(value, Mapping) and value:
+    inline = _inline(value)
+    if inline is not None:
+        return [f"{pad}{key}: {inline}"]
+    if isinstance(value, Mapping):
         return [f"{pad}{key}:", *_mapping(value, indent + 2)]
-    if isinstance(value, list) and all(not isinstance(item, Mapping) for item in value):
-        return [f"{pad}{key}: [{', '.join(_scalar(item) for item in value)}]"]
     if isinstance(value, list):
         return [f"{pad}{key}:", *_sequence(value, indent + 2)]
-    if isinstance(value, Mapping):
-        return [f"{pad}{key}: {{}}"]
-    if _block(value):
-        chomp = "" if value.endswith("\n") else "-"
-        inner = " " * (indent + 2)
-        return [f"{pad}{key}: |{chomp}", *(inner + line for line in value.rstrip("\n").split("\n"))]
-    return [f"{pad}{key}: {_scalar(value)}"]
+    chomp = "" if value.endswith("\n") else "-"
+    inner = " " * (indent + 2)
+    return [f"{pad}{key}: |{chomp}", *(inner + line for line in value.rstrip("\n").split("\n"))]
 
 
 def _mapping(value: Mapping[str, Any], indent: int) -> list[str]:
@@ -435,7 +447,8 @@ def _sequence(items: Sequence[Any], indent: int) -> list[str]:
             lines.append(f"{pad}- {inner[0].lstrip()}")
             lines.extend(inner[1:])
         else:
-            lines.append(f"{pad}- {_scalar(item)}")
+            # On one line: JSON is YAML's flow style, and needs no indentation.
+            lines.append(f"{pad}- {_inline(item) or json.dumps(item)}")
     return lines
 
 
