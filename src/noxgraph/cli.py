@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from noxgraph.affected import Affected
     from noxgraph.graph import DependencyGraph
     from noxgraph.metadata import BackendMetadata
+    from noxgraph.sessions import Declarations
     from noxgraph.workspace import Workspace
 
 __all__ = ["main"]
@@ -173,9 +174,8 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.render import affected_document, affected_text
-    from noxgraph.sessions import session_name
 
-    workspace, _, affected = _affected_in(args, task=args.task)
+    workspace, graph, affected = _affected_in(args, task=args.task)
     tasks = _tasks_for(workspace, args.task)
     fmt = _format(args)
     if fmt == "json":
@@ -183,11 +183,19 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     elif fmt == "names":
         out.write("".join(f"{name}\n" for name in affected.names))
     elif fmt == "sessions":
+        from noxgraph.sessions import declare
+
+        declarations = declare(workspace, graph)
+        # Each session on each of its interpreters, in the order of affected.names.
+        by_package: dict[tuple[str, str], list[str]] = {}
+        for session in declarations.nox_sessions():
+            key = (session.session.task, session.session.package)
+            by_package.setdefault(key, []).append(session.name)
         lines = [
-            session_name(task, pkg)
+            name
             for task in tasks
             for pkg in affected.names
-            if task in workspace.tasks_of(pkg)
+            for name in by_package.get((task, pkg), ())
         ]
         out.write("".join(f"{line}\n" for line in lines))
     else:
@@ -266,7 +274,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         raise UsageError(
             f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
         )
-    packages = {s.name: s.package for s in declarations.sessions()}
+    packages = {s.name: s.session.package for s in declarations.nox_sessions()}
     if args.affected:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
         chosen = select(declarations, args.task, affected.names, reason)
@@ -279,7 +287,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         planned = [*chosen.run, *chosen.skip]
         skipped = dict(chosen.skip)
     else:
-        planned = [s.name for s in declarations.tasks[args.task]]
+        planned = [s.name for s in declarations.nox_sessions(args.task)]
         skipped = {}
     with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
         report = Path(folder) / "report.json"
@@ -320,6 +328,66 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     elif rows:
         out.rich(run_summary_text(rows, code, plain=out.plain))
     return code
+
+
+def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph import ci
+    from noxgraph.graph import build_graph
+    from noxgraph.render import SCHEMA
+    from noxgraph.sessions import declare
+    from noxgraph.workspace import load_workspace
+
+    fmt = _format(args)
+    changes = args.base or args.head or args.files is not None or args.uncommitted is not None
+    if changes and not (fmt == "json" and args.affected):
+        raise UsageError(
+            "--base, --head, --files and --uncommitted say what changed now, for --format json"
+            " --affected; the workflow takes the base from the pull request"
+        )
+    workspace = load_workspace(args.root)
+    declarations = declare(workspace, build_graph(workspace))
+    for task in args.task or ():
+        _tasks_for(workspace, task)
+    asked = list(dict.fromkeys(args.task)) if args.task else None
+    sessions = ci.sessions_of(declarations, asked)
+    # The tasks with a job, in configuration order: those the affected sessions come from.
+    tasks = [t for t in declarations.tasks if any(s.session.task == t for s in sessions)]
+    if fmt == "json":
+        only = _affected_sessions(args, declarations, tasks) if args.affected else None
+        job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only)
+        out.json(ci.matrix(job_list, SCHEMA))
+        return 0
+    job_list = ci.jobs(declarations, asked, per_level=args.per_level)
+    if not job_list:
+        raise UsageError("the workspace has no package sessions, so a workflow would have no job")
+    default = workspace.root / ".github" / "workflows" / "noxgraph.yml"
+    output = Path.cwd() / (args.output if args.output is not None else default)
+    display = _from_cwd(output)
+    document = ci.workflow(
+        job_list,
+        branch=workspace.config.base or "main",
+        affected_tasks=tasks if args.affected else None,
+        working_directory=ci.working_directory(workspace.root, output),
+    )
+    status = ci.write_workflow(
+        output, ci.to_yaml(document, ci.HEADER), display=display, force=args.force
+    )
+    done = f"wrote {display}" if status == "written" else f"{display} is already up to date"
+    out.write(f"{done}: {len(job_list)} jobs for {len(sessions)} sessions\n")
+    return 0
+
+
+def _affected_sessions(
+    args: argparse.Namespace, declarations: Declarations, tasks: Sequence[str]
+) -> set[str]:
+    """The sessions of ``tasks`` that the change options say are affected, each task
+    over its own affected-kinds."""
+    found: set[str] = set()
+    for task in tasks:
+        _, _, affected = _affected_in(args, task=task)
+        chosen = set(affected.names)
+        found |= {s.name for s in declarations.nox_sessions(task) if s.session.package in chosen}
+    return found
 
 
 def _affected_in(
@@ -518,6 +586,49 @@ def build_parser() -> argparse.ArgumentParser:
     _json_option(run, "print the plan or the summary")
     _change_options(run)
     run.set_defaults(handler=cmd_run)
+
+    ci_parser = commands.add_parser(
+        "ci",
+        help="a CI workflow whose jobs mirror the sessions",
+        description="Write a CI workflow whose jobs mirror the session graph.",
+    )
+    providers = ci_parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    github = providers.add_parser(
+        "github",
+        help="a GitHub Actions workflow: one job per session, needs: = requires=",
+        description="Write a GitHub Actions workflow with one job per nox session (or per"
+        " level with --per-level), each needing the jobs of the sessions it requires and"
+        " running `nox -s SESSION`. With --affected, pull requests run only the affected"
+        " sessions, the base taken from the pull request. --format json prints the jobs as a"
+        " matrix for an existing workflow instead.",
+    )
+    _common(github, ("yaml", "json"))
+    github.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where to write (default: .github/workflows/noxgraph.yml in the workspace root)",
+    )
+    github.add_argument(
+        "--task",
+        action="append",
+        metavar="NAME",
+        help="only this task's sessions (and those they require); may be repeated",
+    )
+    github.add_argument(
+        "--affected",
+        action="store_true",
+        help="on pull requests, only the affected sessions (with --format json: the"
+        " sessions the change options say are affected now)",
+    )
+    github.add_argument(
+        "--per-level", action="store_true", help="one job per level of the session graph"
+    )
+    github.add_argument(
+        "--force", action="store_true", help="replace a workflow that noxgraph did not write"
+    )
+    _change_options(github)
+    github.set_defaults(handler=cmd_ci_github)
 
     return parser
 

@@ -22,6 +22,7 @@ from noxgraph.pyproject import normalize_group
 
 __all__ = [
     "DEFAULT_TASKS",
+    "FROM_REQUIRES_PYTHON",
     "PLACEHOLDERS",
     "Config",
     "Environment",
@@ -35,6 +36,10 @@ PLACEHOLDERS = ("package", "name", "root", "wheelhouse", "posargs")
 
 _VENV_BACKENDS = ("uv", "virtualenv", "venv", "conda", "mamba", "micromamba", "none")
 _TASK_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+#: An interpreter as nox names one and a session name can hold: "3.13".
+_PYTHON = re.compile(r"[0-9]+\.[0-9]+\Z")
+#: A task's ``python`` that takes each package's range from its ``requires-python``.
+FROM_REQUIRES_PYTHON: Literal["requires-python"] = "requires-python"
 _TEST_GROUPS = ("test", "tests", "testing", "dev")
 #: What a wheel is made of: the edges whose change changes a package's build.
 _BUILD_KINDS: tuple[Kind, ...] = ("runtime", "optional", "build")
@@ -55,6 +60,10 @@ class Task:
     ``order-kinds``), ``"T"`` is task T of the same package.
     ``affected_kinds``: the edges over which a change spreads for this task;
     ``None`` takes the workspace's ``affected-kinds``.
+    ``python``: the interpreters its sessions run on, one session each
+    (``test-pkg-3.13``); :data:`FROM_REQUIRES_PYTHON` takes those of the
+    workspace's ``python`` that each package's ``requires-python`` admits;
+    ``()`` runs one session on nox's own interpreter.
     """
 
     name: str
@@ -65,6 +74,7 @@ class Task:
     needs_tests: bool = False
     needs: tuple[str, ...] = ()
     affected_kinds: tuple[Kind, ...] | None = None
+    python: tuple[str, ...] | Literal["requires-python"] = ()
 
 
 DEFAULT_TASKS: Mapping[str, Task] = {
@@ -104,6 +114,7 @@ class Config:
     wheelhouse: str = "dist"
     environment: Environment | None = None
     editable: bool = False
+    python: tuple[str, ...] = ()
     tasks: Mapping[str, Task] = field(default_factory=lambda: dict(DEFAULT_TASKS))
 
     def bases_in(self, root: Path) -> dict[Path, str]:
@@ -135,10 +146,20 @@ _WORKSPACE_KEYS = (
     "wheelhouse",
     "environment",
     "editable",
+    "python",
     "tasks",
 )
 _PACKAGE_KEYS = ("tasks",)
-_TASK_KEYS = ("commands", "install", "package", "groups", "needs-tests", "needs", "affected-kinds")
+_TASK_KEYS = (
+    "commands",
+    "install",
+    "package",
+    "groups",
+    "needs-tests",
+    "needs",
+    "affected-kinds",
+    "python",
+)
 _ENVIRONMENTS: tuple[Environment, ...] = ("lock", "folders")
 
 
@@ -217,6 +238,33 @@ def _needs(table: Table, task: str) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(values))
 
 
+def _versions(table: Table, key: str, value: object) -> tuple[str, ...]:
+    """A non-empty array of interpreter versions such as ``"3.13"``."""
+    if not isinstance(value, list) or not value:
+        raise table.error(
+            key, f'expected an array of versions such as "3.13", got {describe(value)}'
+        )
+    for item in value:
+        if not isinstance(item, str) or not _PYTHON.match(item):
+            raise table.error(key, f'{describe(item)} is not a version such as "3.13"')
+    return tuple(dict.fromkeys(value))
+
+
+def _task_python(table: Table) -> tuple[str, ...] | Literal["requires-python"] | None:
+    value = table.raw("python")
+    if value is None:
+        return None
+    if value == FROM_REQUIRES_PYTHON:
+        return FROM_REQUIRES_PYTHON
+    if isinstance(value, str):
+        raise table.error(
+            "python",
+            f'{describe(value)}: expected an array of versions such as ["3.13"], or'
+            f" {FROM_REQUIRES_PYTHON!r}",
+        )
+    return _versions(table, "python", value)
+
+
 def _bases(table: Table) -> tuple[tuple[str, str], ...]:
     """``bases``: a folder (relative to the root) -> the base of the repository holding it."""
     found = table.table("bases")
@@ -262,6 +310,7 @@ def _task(name: str, value: Any, tasks: Table, base: Task | None) -> Task:
     needs_tests = table.boolean("needs-tests")
     needs = _needs(table, name)
     affected_kinds = _kinds(table, "affected-kinds")
+    python = _task_python(table)
     return replace(
         start,
         commands=start.commands
@@ -273,6 +322,7 @@ def _task(name: str, value: Any, tasks: Table, base: Task | None) -> Task:
         needs_tests=start.needs_tests if needs_tests is None else needs_tests,
         needs=start.needs if needs is None else needs,
         affected_kinds=start.affected_kinds if affected_kinds is None else affected_kinds,
+        python=start.python if python is None else python,
     )
 
 
@@ -309,6 +359,7 @@ def parse_config(table: Table, file: str) -> Config:
     order_kinds = _kinds(table, "order-kinds")
     affected_kinds = _kinds(table, "affected-kinds")
     editable = table.boolean("editable")
+    python = table.raw("python")
     return Config(
         file=file,
         members=tuple(members) if members is not None else None,
@@ -323,6 +374,7 @@ def parse_config(table: Table, file: str) -> Config:
         wheelhouse=_nonempty(table, "wheelhouse") or defaults.wheelhouse,
         environment="lock" if environment == "lock" else "folders" if environment else None,
         editable=bool(editable),
+        python=() if python is None else _versions(table, "python", python),
         tasks=_tasks(table, DEFAULT_TASKS),
     )
 

@@ -20,6 +20,7 @@ import keyword
 import os
 import string
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 from noxgraph import __version__
 from noxgraph.config import Config
 from noxgraph.errors import NoxgraphError
-from noxgraph.sessions import Declarations, declare
+from noxgraph.sessions import Declarations, PackageSession, declare
 
 if TYPE_CHECKING:
     from noxgraph.graph import DependencyGraph
@@ -48,6 +49,8 @@ __all__ = [
 BEGIN = "# >>> noxgraph: generated block"
 END = "# <<< noxgraph: end of generated block <<<"
 DEFAULT_BACKEND = Config().venv_backend
+#: The nox the generated noxfile needs (its PEP 723 block and ``nox.needs_version``).
+NOX_VERSION = "2026.8.10"
 
 
 class GenerateError(NoxgraphError):
@@ -129,9 +132,16 @@ def _usage(task: str) -> str:
     return "\n".join(f"{command:<{width}}{what}" for command, what in rows)
 
 
-def _next_minor(version: str) -> str:
+def next_minor(version: str) -> str:
     major, minor, *_ = [*version.split("."), "0", "0"]
     return f"{major}.{int(minor) + 1}" if minor.isdigit() else f"{int(major) + 1}"
+
+
+def _usual_python(sessions: Sequence[PackageSession]) -> tuple[str, ...]:
+    """The interpreters most of a task's packages run on (the first such, on a tie),
+    said once for the task so that only the packages that differ say theirs."""
+    counts = Counter(session.python for session in sessions)
+    return max(counts, key=lambda python: counts[python]) if counts else ()
 
 
 def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
@@ -152,10 +162,14 @@ def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
     lines += _call("sessions = noxgraph.nox.Sessions", arguments)
     for task, sessions in declarations.tasks.items():
         variable = _variable(task)
+        python = _usual_python(sessions)
+        table: list[tuple[str, Sequence[str] | str]] = [("", task)]
+        if python:
+            table.append(("python", python))
         lines += [
             "",
             f"# {variable}(package, [packages whose {task} session it waits for])",
-            f"{variable} = sessions.task({literal(task)})",
+            *_call(f"{variable} = sessions.task", table),
         ]
         for session in sessions:
             args: list[tuple[str, Sequence[str] | str]] = [("", session.package)]
@@ -163,6 +177,8 @@ def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
                 args.append(("", session.after))
             if session.requires:
                 args.append(("requires", session.requires))
+            if session.python != python:
+                args.append(("python", session.python))
             lines += _call(variable, args)
     lines += ["", "sessions.register()"]
     return "\n".join(lines)
@@ -184,7 +200,8 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
     root = Path(os.path.relpath(workspace.root, output.parent.resolve())).as_posix()
     values = {
         "version": __version__,
-        "next_minor": _next_minor(__version__),
+        "next_minor": next_minor(__version__),
+        "nox_version": NOX_VERSION,
         "usage": _usage(first),
         "task_list": ", ".join(tasks) or "none",
         "body": _body(declarations, root, workspace.config.venv_backend),
@@ -195,8 +212,7 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
         .read_text(encoding="utf-8")
     )
     text = string.Template(template).substitute(values)
-    count = sum(len(s) for s in declarations.tasks.values())
-    return Rendered(text, count + 2 * len(tasks))
+    return Rendered(text, len(declarations.nox_sessions()) + 2 * len(tasks))
 
 
 def _block(text: str) -> str | None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import nox
 
-from noxgraph.sessions import Declarations, PackageSession, describe, session_name
+from noxgraph.sessions import Declarations, NoxSession, PackageSession, describe, session_name
 
 if TYPE_CHECKING:
     from noxgraph.selection import NoxCommand, Selection
@@ -41,10 +41,12 @@ _log = logging.getLogger("nox")
 
 
 class _Task:
-    """The package sessions of one task, as a generated noxfile declares them."""
+    """The package sessions of one task, as a generated noxfile declares them;
+    ``python``: the interpreters a package runs on unless it says otherwise."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, python: Sequence[str] = ()) -> None:
         self.name = name
+        self.python = tuple(python)
         self.sessions: list[PackageSession] = []
 
     def __call__(
@@ -53,10 +55,14 @@ class _Task:
         after: Sequence[str] = (),
         *,
         requires: Sequence[str] = (),
+        python: Sequence[str] | None = None,
     ) -> None:
-        """Declare ``<task>-<package>``, after the same task of the ``after`` packages
-        and the sessions of other tasks in ``requires``."""
-        self.sessions.append(PackageSession(self.name, package, tuple(after), tuple(requires)))
+        """Declare ``<task>-<package>`` (on each of ``python``), after the same task of
+        the ``after`` packages and the sessions of other tasks in ``requires``."""
+        pythons = self.python if python is None else tuple(python)
+        self.sessions.append(
+            PackageSession(self.name, package, tuple(after), tuple(requires), pythons)
+        )
 
 
 class Sessions:
@@ -82,9 +88,10 @@ class Sessions:
         self._tasks: dict[str, _Task] = {}
         self.selections: dict[str, Selection] = {}
 
-    def task(self, name: str) -> _Task:
-        """The table that declares the package sessions of task ``name``."""
-        return self._tasks.setdefault(name, _Task(name))
+    def task(self, name: str, *, python: Sequence[str] = ()) -> _Task:
+        """The table that declares the package sessions of task ``name``, on the
+        interpreters ``python`` unless a package says otherwise."""
+        return self._tasks.setdefault(name, _Task(name, python))
 
     @property
     def declarations(self) -> Declarations:
@@ -105,10 +112,11 @@ class Sessions:
         skips: dict[str, str] = {}
         for chosen in self.selections.values():
             skips.update(chosen.skip)
-        for task, sessions in declarations.tasks.items():
-            for session in sessions:
+        for task in declarations.tasks:
+            registered = declarations.nox_sessions(task)
+            for session in registered:
                 self._add_package(session, skips.get(session.name))
-            self._add_all(task, [s.name for s in sessions])
+            self._add_all(task, [s.name for s in registered])
             self._add_affected(task)
 
     def _select(self, declarations: Declarations) -> list[Selection]:
@@ -158,18 +166,21 @@ class Sessions:
         reason = selection.not_affected_reason(r.base for r in affected.changes.repositories)
         return selection.select(declarations, task, affected.names, reason, posargs)
 
-    def _add_package(self, session: PackageSession, skip: str | None) -> None:
+    def _add_package(self, registered: NoxSession, skip: str | None) -> None:
+        session = registered.session
+
         def run(nox_session: nox.Session) -> None:
             if skip is not None:
                 nox_session.skip(skip)
             self._run_package(nox_session, session)
 
-        run.__doc__ = describe(session)
+        run.__doc__ = describe(session, registered.python)
         nox.session(
-            name=session.name,
+            name=registered.name,
+            python=registered.python,
             venv_backend="none" if skip is not None else self.venv_backend,
             tags=[session.task, session.package],
-            requires=list(session.all_requires),
+            requires=list(registered.requires),
             allow_parallel=True,
         )(run)
 

@@ -126,6 +126,8 @@ class Package:
     groups: tuple[str, ...]
     tool_config: Mapping[str, Any] | None = field(default=None, compare=False)
     version_from: str | None = None
+    #: ``[project].requires-python``, as written.
+    requires_python: str | None = None
 
     @functools.cached_property
     def has_tests(self) -> bool:
@@ -741,9 +743,11 @@ def read_package(
     project = top.table("project")
     dynamic: tuple[str, ...] = ()
     version: str | None = None
+    requires_python: str | None = None
     if project is not None:
         dynamic = tuple(project.strings("dynamic") or ())
         version = project.string("version")
+        requires_python = project.string("requires-python")
     if version is None and "version" not in dynamic and tool is not None:
         poetry = tool.table("poetry")
         version = poetry.string("version") if poetry is not None else None
@@ -774,4 +778,5 @@ def read_package(
         groups=tuple(dict.fromkeys(reader.groups)),
         tool_config=tool_config,
         version_from=version_from,
+        requires_python=requires_python,
     )

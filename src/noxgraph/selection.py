@@ -248,18 +248,18 @@ def select(
     Sessions of affected packages run; the upstream sessions ``requires=`` pulls in
     for them whose packages are not affected skip with ``reason``.
     """
-    sessions = {s.name: s for t in declarations.tasks.values() for s in t}
+    every = declarations.nox_sessions()
+    sessions = {s.name: s for s in every}
     chosen = set(affected)
     needed: set[str] = set()
-    stack = [s.name for s in declarations.tasks.get(task, ()) if s.package in chosen]
+    stack = [s.name for s in every if s.session.task == task and s.session.package in chosen]
     while stack:
         name = stack.pop()
         if name not in needed and name in sessions:
             needed.add(name)
-            stack.extend(sessions[name].all_requires)
-    every = [s for t in declarations.tasks.values() for s in t]
-    run = tuple(s.name for s in every if s.name in needed and s.package in chosen)
-    skip = {s.name: reason for s in every if s.name in needed and s.package not in chosen}
+            stack.extend(sessions[name].requires)
+    run = tuple(s.name for s in every if s.name in needed and s.session.package in chosen)
+    skip = {s.name: reason for s in every if s.name in needed and s.session.package not in chosen}
     summary = f"{task}: no package is affected; nothing to do"
     if run:
         summary = f"{task}: {_count(len(run), 'affected session')}"

@@ -137,6 +137,10 @@ def compare(declared: Declarations, current: Declarations) -> list[str]:
         if package in new_folders and package not in moved:
             changes.append(f"session {name} removed")
     for name in sorted(set(before_sessions) & set(now_sessions)):
+        python = now_sessions[name].python
+        if before_sessions[name].python != python:
+            on = f"Python {', '.join(python)}" if python else "nox's own interpreter"
+            changes.append(f"{name} now on {on}")
         before = set(before_sessions[name].all_requires)
         after = set(now_sessions[name].all_requires)
         if before != after:

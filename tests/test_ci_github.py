@@ -1,0 +1,297 @@
+"""``noxgraph ci github``: the workflow GitHub runs, checked against GitHub's schema
+and against what the real nox registers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from noxgraph.ci import jobs, to_yaml
+from noxgraph.sessions import Declarations, PackageSession
+from tests.helpers import cli, commit_all, git, package, write
+from tests.test_noxfile import GRAPH, listing, recording_workspace
+from tests.test_python_versions import workspace as python_workspace
+
+WORKFLOW = Path(".github/workflows/noxgraph.yml")
+
+
+def schema_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def written(root: Path, *args: str) -> dict[str, Any]:
+    """Write the workflow with ``args``, check it against GitHub's schema, and read it."""
+    run = cli("ci", "github", "--root", root, *args)
+    assert run.code == 0, run.err
+    path = root / WORKFLOW
+    checked = schema_check(path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    document: dict[str, Any] = YAML(typ="safe").load(path.read_text())
+    return document
+
+
+def session_of(job: dict[str, Any]) -> str:
+    """The session a job runs, read from its last step's command."""
+    command = job["steps"][-1]["run"].split()
+    assert command[:3] == ["nox", "--no-dependencies", "-s"], command
+    return str(command[3])
+
+
+def closure(jobs: dict[str, Any], job: str) -> set[str]:
+    found: set[str] = set()
+    stack = list(jobs[job].get("needs", []))
+    while stack:
+        need = stack.pop()
+        if need not in found and need != "affected":
+            found.add(need)
+            stack.extend(jobs[need].get("needs", []))
+    return found
+
+
+def test_one_job_per_nox_session_needing_the_jobs_of_what_it_requires(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    jobs = written(root)["jobs"]
+    sessions = {job: session_of(body) for job, body in jobs.items()}
+    # The jobs are exactly the sessions `nox -l --json` lists (the usual CI matrix).
+    assert sorted(sessions.values()) == sorted(s["session"] for s in listing(root))
+    # needs: are the graph's edges: each package's build waits for its dependencies'.
+    for job, session in sessions.items():
+        package_name = session.removeprefix("build-")
+        assert sorted(jobs[job].get("needs", [])) == sorted(
+            f"build-{d}" for d in GRAPH[package_name]
+        )
+        # and, followed through, exactly what real nox queues before the session.
+        queued = [s["session"] for s in listing(root, "-s", session)]
+        assert {sessions[j] for j in closure(jobs, job)} == set(queued) - {session}
+    steps = jobs["build-app"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    assert steps[0]["uses"].startswith("actions/checkout@")
+    assert "nox" in steps[2]["run"] and "noxgraph" in steps[2]["run"]
+    assert "affected" not in jobs
+
+
+def test_per_python_sessions_become_jobs_on_their_interpreter(tmp_path: Path) -> None:
+    root = python_workspace(tmp_path)
+    jobs = written(root)["jobs"]
+    assert set(jobs) == {s["session"].replace(".", "_") for s in listing(root)}
+    app = jobs["build-app-3_13"]
+    assert app["name"] == "build-app-3.13"
+    assert sorted(app["needs"]) == ["build-plugin-3_13", "build-util-3_13"]
+    assert app["steps"][1]["with"]["python-version"].split() == ["3.13", "3.x"]
+    assert session_of(app) == "build-app-3.13"
+
+
+def test_per_level_jobs_are_the_graph_s_levels(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    jobs = written(root, "--per-level")["jobs"]
+    levels = json.loads(cli("graph", "--root", root, "--format", "json").out)["levels"]
+    assert list(jobs) == [f"level-{n}" for n in range(1, len(levels) + 1)]
+    for number, body in enumerate(jobs.values(), start=1):
+        command = body["steps"][-1]["run"].split()
+        assert command[:3] == ["nox", "--no-dependencies", "-s"]
+        assert sorted(command[3:]) == sorted(f"build-{p}" for p in levels[number - 1])
+        assert body.get("needs", []) == ([f"level-{number - 1}"] if number > 1 else [])
+
+
+def test_task_keeps_that_task_and_the_sessions_it_requires(tmp_path: Path) -> None:
+    extra = """
+    [tool.noxgraph.tasks.check]
+    commands = ["python {root}/record.py check-{name}"]
+    install = []
+    package = false
+    needs = ["build"]
+    """
+    root = recording_workspace(tmp_path, extra=extra)
+    jobs = written(root, "--task", "check")["jobs"]
+    assert sorted(jobs) == sorted([*(f"check-{p}" for p in GRAPH), *(f"build-{p}" for p in GRAPH)])
+    assert jobs["check-app"]["needs"] == ["build-app"]
+    assert cli("ci", "github", "--root", root, "--task", "nope").code == 2
+
+
+def affected_outputs(root: Path, job: dict[str, Any], base: str) -> dict[str, str]:
+    """Run the affected job's script as GitHub would on a pull request into ``base``."""
+    step = job["steps"][-1]
+    outputs = root.parent / "github-output"
+    outputs.write_text("")
+    bin_folder = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        **{
+            k: v.replace("${{ github.event_name }}", "pull_request") for k, v in step["env"].items()
+        },
+        "BASE": base,
+        "GITHUB_OUTPUT": str(outputs),
+        "RUNNER_TEMP": str(root.parent),
+        "PATH": os.pathsep.join([bin_folder, os.environ.get("PATH", "")]),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+
+
+def runs(body: dict[str, Any], outputs: dict[str, str]) -> bool:
+    """Whether a job's ``if:`` lets it run, for a pull request whose upstream jobs did
+    not fail (the condition's own logic, evaluated here)."""
+    condition = body["if"]
+    assert condition.startswith("${{ !cancelled() && !failure() && (")
+    if outputs["all"] == "true":
+        return True
+    session = session_of(body)
+    assert f"contains(fromJSON(needs.affected.outputs.sessions), '{session}')" in condition
+    return session in json.loads(outputs["sessions"])
+
+
+def test_affected_runs_only_the_affected_sessions_of_a_pull_request(tmp_path: Path) -> None:
+    origin = recording_workspace(tmp_path / "origin")
+    root = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(root))
+    document = written(root, "--affected")
+    jobs = document["jobs"]
+    affected = jobs.pop("affected")
+    # The base comes from the event, through the environment.
+    assert affected["steps"][-1]["env"]["BASE"] == "${{ github.base_ref }}"
+    assert affected["steps"][0]["with"]["fetch-depth"] == 0
+    for body in jobs.values():
+        assert body["needs"][0] == "affected"
+    git(root, "checkout", "-q", "-b", "change")
+    write(root / "libs/util/src/util.py", "X = 1\n")
+    commit_all(root, "change util")
+    outputs = affected_outputs(root, affected, "main")
+    assert outputs["all"] == "false"
+    assert json.loads(outputs["sessions"]) == ["build-util", "build-app"]
+    ran = sorted(session_of(b) for b in jobs.values() if runs(b, outputs))
+    assert ran == ["build-app", "build-util"]
+    # build-app needs build-plugin, which is skipped: !failure() lets it run anyway.
+    assert "build-plugin" in jobs["build-app"]["needs"]
+
+
+def test_affected_json_lists_the_affected_sessions_now(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    every = cli("ci", "github", "--root", root, "--format", "json")
+    document = json.loads(every.out)
+    assert document["schema"] == 1
+    entries = document["matrix"]["include"]
+    assert [e["name"] for e in entries] == [s["session"] for s in listing(root)]
+    app = next(e for e in entries if e["name"] == "build-app")
+    assert app["command"] == "nox -s build-app"
+    assert sorted(app["needs"]) == ["build-plugin", "build-util"]
+    run = cli(
+        "ci",
+        "github",
+        "--root",
+        root,
+        "--format",
+        "json",
+        "--affected",
+        "--files",
+        "libs/util/x.py",
+        cwd=root,
+    )
+    assert run.code == 0, run.err
+    narrowed = json.loads(run.out)["matrix"]["include"]
+    assert [(e["name"], e["needs"]) for e in narrowed] == [
+        ("build-util", []),
+        ("build-app", ["build-util"]),
+    ]
+    assert not (root / WORKFLOW).exists()
+
+
+def test_the_workflow_is_written_once_and_a_hand_written_one_needs_force(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    first = cli("ci", "github", "--root", root)
+    assert first.code == 0 and first.out.startswith("wrote ")
+    again = cli("ci", "github", "--root", root)
+    assert again.code == 0 and "already up to date" in again.out
+    theirs = root / ".github/workflows/mine.yml"
+    theirs.write_text("name: mine\n")
+    refused = cli("ci", "github", "--root", root, "--output", theirs)
+    assert refused.code == 2 and "was not written by noxgraph" in refused.err
+    assert theirs.read_text() == "name: mine\n"
+    assert cli("ci", "github", "--root", root, "--output", theirs, "--force").code == 0
+    assert schema_check(theirs).returncode == 0
+    assert not list(theirs.parent.glob(".*.tmp"))
+    usage = cli("ci", "github", "--root", root, "--base", "main")
+    assert usage.code == 2 and "--format json" in usage.err
+
+
+def test_a_workspace_below_the_repository_root_runs_there(tmp_path: Path) -> None:
+    root = tmp_path / "python" / "packages"
+    package(root, "core", "core")
+    write(root / "pyproject.toml", '[tool.noxgraph]\nmembers = ["core"]\n')
+    run = cli("ci", "github", "--root", root, "--output", tmp_path / WORKFLOW)
+    assert run.code == 0, run.err
+    document = YAML(typ="safe").load((tmp_path / WORKFLOW).read_text())
+    assert document["defaults"]["run"]["working-directory"] == "python/packages"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "x: y # not a comment",
+        "two\nlines ",
+        "'both' \"quotes\"",
+        'only "double"',
+        "tab\there",
+        "ünïcode and \u2028",
+        "- looks like a list",
+        "${{ github.ref }}",
+        "yes",
+        "",
+        " leading\nspace",
+    ],
+)
+def test_every_string_reads_back_as_it_was(value: str) -> None:
+    nested = [{}, {"x": value, "y": [value, [value, 1]]}, [value], None]
+    job = {"run": value, "needs": [value], value: nested, "yes": True, "on": {value: False}}
+    document = {"name": value, "jobs": {"a-b": job}}
+    assert YAML(typ="safe").load(to_yaml(document, ["a header"])) == document
+
+
+def test_a_job_left_out_still_orders_the_jobs_around_it() -> None:
+    chain = (
+        PackageSession("build", "a"),
+        PackageSession("build", "b", ("a",)),
+        PackageSession("build", "c", ("b",), python=("3.13",)),
+    )
+    declarations = Declarations({"a": "a", "b": "b", "c": "c"}, {"build": chain})
+    kept = jobs(declarations, only={"build-a", "build-c-3.13"})
+    assert [(j.id, j.needs) for j in kept] == [("build-a", ()), ("build-c-3_13", ("build-a",))]
+    levels = jobs(declarations, per_level=True, only={"build-a", "build-c-3.13"})
+    assert [(j.id, j.sessions, j.needs) for j in levels] == [
+        ("level-1", ("build-a",), ()),
+        ("level-2", ("build-c-3.13",), ("level-1",)),
+    ]
+
+
+def test_a_workspace_without_sessions_writes_no_workflow(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.noxgraph.tasks]\nbuild = []\ntest = []\n")
+    package(tmp_path, "core", "core")
+    run = cli("ci", "github", "--root", tmp_path)
+    assert run.code == 2 and "no job" in run.err
+    assert not (tmp_path / WORKFLOW).exists()
