@@ -399,3 +399,54 @@ def test_a_pdm_lock_affects_the_project_holding_it(tmp_path: Path) -> None:
     assert document["locks"][0]["changed"] == [
         {"name": "certifi", "change": "version", "before": ["2024.1.1"], "after": ["2024.2.2"]}
     ]
+
+
+def test_the_lock_is_no_change_of_the_root_package_that_holds_it(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path)
+    git(root, "checkout", "-q", "main")
+    config = (root / "pyproject.toml").read_text()
+    _member(root, ".", "top", "tool")
+    (root / "pyproject.toml").write_text(
+        (root / "pyproject.toml").read_text().replace("[tool.uv.sources]\n", "")
+        + "\n[tool.uv.sources]\ntool = { workspace = true }\n"
+        + config
+    )
+    _uv_lock(root)
+    commit_all(root, "the root is a project too")
+    git(root, "checkout", "-q", "-B", "feature")
+    _wheel(tmp_path / "wheels", "gamma", "1.1.0")
+    _uv_lock(root, "--upgrade-package", "gamma")
+    document = _affected(root)
+    assert _reasons(document) == {
+        "other": ("locked", []),
+        "tool": ("dependency", ["other"]),
+        "top": ("dependency", ["tool", "other"]),
+    }
+    assert document["locks"][0]["covers"] == ["app", "core", "other", "tool", "top", "web"]
+
+
+def test_each_projects_own_uv_lock_covers_that_project_only(tmp_path: Path) -> None:
+    """Two projects side by side, each locked on its own: b's lock holds a (a path
+    dependency), so it is walked through there, and b's lock does not cover a."""
+    wheels = tmp_path / "wheels"
+    _wheel(wheels, "gamma", "1.0.0")
+    root = init_repo(tmp_path / "ws")
+    index = '\n[tool.uv]\nfind-links = ["../../wheels"]\nno-index = true\n'
+    _member(root, "a", "a", "gamma", extra=index)
+    pyproject(
+        root,
+        "b",
+        '[project]\nname = "b"\nversion = "1.0.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = ["a"]\n[tool.uv.sources]\na = { path = "../a" }\n' + index,
+    )
+    _uv_lock(root / "a")
+    _uv_lock(root / "b")
+    commit_all(root, "init")
+    git(root, "checkout", "-q", "-b", "feature")
+    _wheel(wheels, "gamma", "1.1.0")
+    _uv_lock(root / "b", "--upgrade-package", "gamma")
+    document = _affected(root)
+    assert _reasons(document) == {"b": ("locked", [])}
+    assert document["locks"][0]["covers"] == ["b"]
+    _uv_lock(root / "a", "--upgrade-package", "gamma")
+    assert _reasons(_affected(root)) == {"a": ("locked", []), "b": ("locked", [])}

@@ -724,7 +724,7 @@ _ABSENT_AFTER = frozenset({"deleted", "renamed"})
 def versions_of(root: Path, changes: Changes, files: Sequence[ChangedFile]) -> list[FileVersions]:
     """The content of each of ``files`` at its repository's merge base and at head
     (the working tree when uncommitted files count): one ``git cat-file --batch``
-    per repository, asked only for these files."""
+    per file, so only these files cost anything."""
     repositories = {repo.path: repo for repo in changes.repositories}
     answers: list[FileVersions] = []
     for changed in files:
