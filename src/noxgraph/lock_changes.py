@@ -24,7 +24,7 @@ from noxgraph.locks import (
     LockedChange,
     LockError,
     LockFormat,
-    closure,
+    Reach,
     diff_locks,
     parse_lock,
 )
@@ -108,15 +108,18 @@ def _diff(
     except LockError as exc:
         return _unreadable(found.path, format, covers, exc.message)
     changed = diff_locks(before, after)
-    affects: dict[str, tuple[LockedChange, ...]] = {}
-    for name in covers:
-        others = [other for other in covers if other != name]
-        reached = set()
-        for lock in (before, after):
-            reached |= _closure_of(workspace, lock, name, kinds, others)
-        hits = sorted(reached & changed.keys())
-        if hits:
-            affects[name] = tuple(changed[hit] for hit in hits)
+    hits: dict[str, set[str]] = {name: set() for name in covers}
+    for lock in (before, after):
+        reach = Reach(lock, changed.keys(), set(covers))
+        for name in covers:
+            if lock.format == "uv" and name in changed:
+                hits[name].add(name)  # its own entry: a version, its dependencies
+            hits[name] |= reach.of(_own_edges(workspace, lock, name, kinds))
+    affects = {
+        name: tuple(changed[hit] for hit in sorted(reached))
+        for name, reached in hits.items()
+        if reached
+    }
     return LockDiff(
         found.path,
         format,
@@ -126,29 +129,28 @@ def _diff(
     )
 
 
-def _closure_of(
-    workspace: Workspace, lock: Lock, name: str, kinds: Sequence[Kind], others: Sequence[str]
-) -> set[str]:
-    """``name``'s locked closure in ``lock``: from its own entry in a ``uv.lock``, from
-    the names it declares over ``kinds`` in the other formats (they do not list it)."""
+def _own_edges(
+    workspace: Workspace, lock: Lock, name: str, kinds: Sequence[Kind]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """What ``name`` itself depends on in ``lock``, over ``kinds``: its entry's
+    dependencies, extras and groups in a ``uv.lock`` (uv keeps dependency groups and
+    ``tool.uv.dev-dependencies`` together, so group and dev both count them); the
+    names it declares in the other formats, which do not list the project they lock."""
     if lock.format == "uv":
-        return closure(
-            lock,
-            name,
-            (),
-            runtime="runtime" in kinds,
-            extras="optional" in kinds,
-            groups="group" in kinds or "dev" in kinds,
-            stop=others,
-        )
+        edges: list[tuple[str, tuple[str, ...]]] = []
+        for entry in lock.packages.get(name, ()):
+            if "runtime" in kinds:
+                edges.extend(entry.dependencies)
+            if "optional" in kinds:
+                edges.extend(edge for listed in entry.extras.values() for edge in listed)
+            if "group" in kinds or "dev" in kinds:
+                edges.extend(edge for listed in entry.groups.values() for edge in listed)
+        return edges
     pkg = workspace.get(name)
-    declared = (
-        ()
-        if pkg is None
-        else tuple(
-            (decl.name, decl.extras)
-            for decl in pkg.declarations
-            if decl.kind in kinds and decl.name and decl.name != name
-        )
-    )
-    return closure(lock, None, declared, stop=others)
+    if pkg is None:
+        return []
+    return [
+        (decl.name, decl.extras)
+        for decl in pkg.declarations
+        if decl.kind in kinds and decl.name and decl.name != name
+    ]

@@ -26,8 +26,9 @@ are walked as one: that over-counts a fork at most.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -43,7 +44,7 @@ __all__ = [
     "LockError",
     "LockedChange",
     "LockedPackage",
-    "closure",
+    "Reach",
     "diff_locks",
     "parse_lock",
 ]
@@ -67,17 +68,16 @@ class LockError(NoxgraphError):
 class LockedPackage:
     """One entry of a lock, reduced to what decides what gets installed.
 
-    ``fingerprint`` is the canonical JSON of the version, source and recorded
-    dependencies (with markers), compared between two locks. ``member``: the
-    entry is a project of the workspace itself (uv only). ``dependencies``,
-    ``extras`` and ``groups`` are the edges a closure walks.
+    ``decided``: the version, source and recorded dependencies (with markers) as
+    the lock holds them, compared between two locks (as values: the order of keys
+    in the file does not count). ``dependencies``, ``extras`` and ``groups`` are
+    the edges a closure walks.
     """
 
     name: str
     version: str
-    source: str
-    fingerprint: str
-    member: bool
+    source: Any
+    decided: Mapping[str, Any]
     dependencies: tuple[_Edge, ...]
     extras: Mapping[str, tuple[_Edge, ...]]
     groups: Mapping[str, tuple[_Edge, ...]]
@@ -103,12 +103,11 @@ class LockedChange:
     after: tuple[str, ...]
 
 
-def _fingerprint(fields: Mapping[str, Any]) -> str:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def _source_text(source: Any) -> str:
-    return _fingerprint(source) if isinstance(source, dict) else ""
+@functools.lru_cache(maxsize=4096)
+def _canonical(name: str) -> str:
+    """PEP 503 names, remembered: a lock names the same few hundred packages thousands
+    of times."""
+    return canonicalize_name(name)
 
 
 # -- uv.lock -----------------------------------------------------------------------------
@@ -117,20 +116,14 @@ def _source_text(source: Any) -> str:
 def _uv_edges(entries: Any, display: str) -> tuple[_Edge, ...]:
     if entries is None:
         return ()
-    if not isinstance(entries, list):
-        raise LockError(f"{display}: a dependency list is not an array")
-    edges: list[_Edge] = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise LockError(f"{display}: a dependency is not a table with a 'name'")
-        extras = entry.get("extra", [])
-        edges.append(
-            (
-                canonicalize_name(entry["name"]),
-                tuple(str(e) for e in extras) if isinstance(extras, list) else (),
-            )
+    try:
+        # uv writes names normalized already; a lock written by hand may not.
+        return tuple(
+            (_canonical(entry["name"]), tuple(map(str, entry.get("extra", ()))))
+            for entry in entries
         )
-    return tuple(edges)
+    except (TypeError, KeyError, AttributeError):
+        raise LockError(f"{display}: a dependency is not a table with a 'name'") from None
 
 
 def _uv_tables(value: Any, display: str) -> dict[str, tuple[_Edge, ...]]:
@@ -141,16 +134,12 @@ def _uv_tables(value: Any, display: str) -> dict[str, tuple[_Edge, ...]]:
     return {str(key): _uv_edges(entries, display) for key, entries in value.items()}
 
 
-_UV_MEMBER_SOURCES = ("editable", "virtual", "directory")
-
-
 def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
     version = document.get("version")
     if version != 1:
         raise LockError(f"{display}: lock version {version!r} is not one noxgraph reads (1)")
     found: list[LockedPackage] = []
     for entry in _entries(document, display):
-        source = entry.get("source")
         decided = {
             key: entry.get(key)
             for key in (
@@ -164,11 +153,10 @@ def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         }
         found.append(
             LockedPackage(
-                name=canonicalize_name(entry["name"]),
+                name=_canonical(entry["name"]),
                 version=str(entry.get("version", "")),
-                source=_source_text(source),
-                fingerprint=_fingerprint(decided),
-                member=isinstance(source, dict) and any(k in source for k in _UV_MEMBER_SOURCES),
+                source=entry.get("source"),
+                decided=decided,
                 dependencies=_uv_edges(entry.get("dependencies"), display),
                 extras=_uv_tables(entry.get("optional-dependencies"), display),
                 groups=_uv_tables(entry.get("dev-dependencies"), display),
@@ -186,7 +174,7 @@ def _requirement_edge(text: str, display: str) -> _Edge:
         requirement = Requirement(text.removeprefix("-e ").strip())
     except InvalidRequirement as exc:
         raise LockError(f"{display}: dependency {text!r} is not a requirement: {exc}") from None
-    return canonicalize_name(requirement.name), tuple(sorted(requirement.extras))
+    return _canonical(requirement.name), tuple(sorted(requirement.extras))
 
 
 def _poetry(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
@@ -204,12 +192,11 @@ def _poetry(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         decided = {key: entry.get(key) for key in ("version", "source", "dependencies", "markers")}
         found.append(
             LockedPackage(
-                name=canonicalize_name(entry["name"]),
+                name=_canonical(entry["name"]),
                 version=str(entry.get("version", "")),
-                source=_source_text(entry.get("source")),
-                fingerprint=_fingerprint(decided),
-                member=False,
-                dependencies=tuple((canonicalize_name(n), ()) for n in dependencies),
+                source=entry.get("source"),
+                decided=decided,
+                dependencies=tuple((_canonical(n), ()) for n in dependencies),
                 extras={},
                 groups={},
             )
@@ -236,11 +223,10 @@ def _pdm(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         } | {"source": source}
         found.append(
             LockedPackage(
-                name=canonicalize_name(entry["name"]),
+                name=_canonical(entry["name"]),
                 version=str(entry.get("version", "")),
-                source=_source_text(source),
-                fingerprint=_fingerprint(decided),
-                member=False,
+                source=source,
+                decided=decided,
                 dependencies=tuple(_requirement_edge(str(d), display) for d in dependencies),
                 extras={},
                 groups={},
@@ -274,12 +260,25 @@ def parse_lock(format: LockFormat, data: bytes, display: str) -> Lock:
     return Lock(format, {name: tuple(entries) for name, entries in packages.items()})
 
 
+def _same(old: list[Any], new: list[Any]) -> bool:
+    """Whether two lists of TOML values hold the same values, in any order (a name's
+    entries are one or a few, and TOML tables do not sort)."""
+    if len(old) != len(new):
+        return False
+    rest = list(new)
+    for value in old:
+        if value not in rest:
+            return False
+        rest.remove(value)
+    return True
+
+
 def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
     """Every locked package that was added, removed or changed, by name."""
     changes: dict[str, LockedChange] = {}
     for name in before.packages.keys() | after.packages.keys():
         old, new = before.packages.get(name, ()), after.packages.get(name, ())
-        if sorted(p.fingerprint for p in old) == sorted(p.fingerprint for p in new):
+        if _same([p.decided for p in old], [p.decided for p in new]):
             continue
         versions = (
             tuple(sorted({p.version for p in old})),
@@ -292,7 +291,7 @@ def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
             kind = "removed"
         elif versions[0] != versions[1]:
             kind = "version"
-        elif sorted(p.source for p in old) != sorted(p.source for p in new):
+        elif not _same([p.source for p in old], [p.source for p in new]):
             kind = "source"
         else:
             kind = "dependencies"
@@ -300,45 +299,89 @@ def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
     return changes
 
 
-def closure(
-    lock: Lock,
-    start: str | None,
-    declared: Iterable[_Edge],
-    *,
-    runtime: bool = True,
-    extras: bool = False,
-    groups: bool = False,
-    stop: Sequence[str] = (),
-) -> set[str]:
-    """The locked packages a project installs: from its own entry ``start`` (uv; the
-    entry itself counts) with its dependencies, extras and groups as asked, or from the
-    names it ``declared`` (poetry, pdm), down every recorded dependency. The walk
-    does not enter the names in ``stop`` (other projects the same lock covers:
-    their own changes reach their dependents through the workspace's graph)."""
-    pending: list[_Edge] = list(declared)
-    seen: set[str] = set()
-    if start is not None:
-        seen.add(start)
-        for entry in lock.packages.get(start, ()):
-            if runtime:
-                pending.extend(entry.dependencies)
-            if extras:
-                pending.extend(edge for edges in entry.extras.values() for edge in edges)
-            if groups:
-                pending.extend(edge for edges in entry.groups.values() for edge in edges)
-    asked: set[_Edge] = set()
-    blocked = set(stop)
-    while pending:
-        edge = pending.pop()
-        name, wanted = edge
-        if edge in asked or name in blocked or name not in lock.packages:
-            continue
-        asked.add(edge)
-        first = name not in seen
-        seen.add(name)
-        for entry in lock.packages[name]:
-            if first:
-                pending.extend(entry.dependencies)
-            for extra in wanted:
-                pending.extend(entry.extras.get(extra, ()))
-    return seen
+#: A node of a lock's graph: a package, or one extra of it (which brings the package).
+_Node = tuple[str, "str | None"]
+
+
+def _nodes(name: str, extras: tuple[str, ...]) -> list[_Node]:
+    return [(name, extra) for extra in extras] if extras else [(name, None)]
+
+
+class Reach:
+    """Which ``changed`` packages each package of ``lock`` leads to, itself included,
+    down every recorded dependency (an extra's, where an entry asks for the extra),
+    never entering the projects in ``stop`` (those the same lock covers: their own
+    changes reach their dependents through the workspace's graph).
+
+    Worked out once per lock for every project it covers, strongly connected
+    components at a time (Tarjan), so a lock of thousands of entries costs one walk.
+    """
+
+    def __init__(self, lock: Lock, changed: AbstractSet[str], stop: AbstractSet[str]) -> None:
+        self._lock = lock
+        self._changed = changed
+        self._stop = stop
+        self._done: dict[_Node, frozenset[str]] = {}
+
+    def of(self, edges: Iterable[_Edge]) -> set[str]:
+        """The changed packages these edges (a project's own dependencies) lead to."""
+        found: set[str] = set()
+        for name, extras in edges:
+            if name not in self._stop and name in self._lock.packages:
+                for node in _nodes(name, extras):
+                    found |= self._reach(node)
+        return found
+
+    def _successors(self, node: _Node) -> list[_Node]:
+        name, extra = node
+        after: list[_Node] = [] if extra is None else [(name, None)]
+        for entry in self._lock.packages[name]:
+            for dependency, extras in (
+                entry.dependencies if extra is None else entry.extras.get(extra, ())
+            ):
+                if dependency not in self._stop and dependency in self._lock.packages:
+                    after.extend(_nodes(dependency, extras))
+        return after
+
+    def _reach(self, start: _Node) -> frozenset[str]:
+        done = self._done
+        if start in done:
+            return done[start]
+        index: dict[_Node, int] = {}
+        low: dict[_Node, int] = {}
+        found: dict[_Node, set[str]] = {}
+        stack: list[_Node] = []
+
+        def enter(node: _Node) -> Iterator[_Node]:
+            index[node] = low[node] = len(index)
+            stack.append(node)
+            found[node] = {node[0]} if node[1] is None and node[0] in self._changed else set()
+            return iter(self._successors(node))
+
+        work = [(start, enter(start))]
+        while work:
+            node, successors = work[-1]
+            for successor in successors:
+                if successor in done:
+                    found[node] |= done[successor]
+                elif successor not in index:
+                    work.append((successor, enter(successor)))
+                    break
+                elif successor in found:  # on the stack: the same component
+                    low[node] = min(low[node], index[successor])
+            else:
+                work.pop()
+                if low[node] == index[node]:
+                    component: set[str] = set()
+                    members: list[_Node] = []
+                    while not members or members[-1] != node:
+                        members.append(stack.pop())
+                        component |= found.pop(members[-1])
+                    frozen = frozenset(component)
+                    for member in members:
+                        done[member] = frozen
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    found[parent] |= done[node] if node in done else found[node]
+        return done[start]
