@@ -21,13 +21,18 @@ from typing import TYPE_CHECKING, Literal
 
 from noxgraph.changes import Changes, FormerPackage, PendingChanges, changes_from_files
 from noxgraph.graph import DependencyGraph, build_graph
-from noxgraph.lock_changes import LockDiff, lock_diffs, lock_format, members_covered
+from noxgraph.lock_changes import (
+    ChangedLock,
+    LockDiff,
+    lock_diffs,
+    lock_format,
+    members_covered,
+)
 from noxgraph.workspace import Workspace, discover, load_workspace
 
 if TYPE_CHECKING:
-    from noxgraph.changes import ChangedFile
     from noxgraph.kinds import Kind
-    from noxgraph.locks import LockedChange, LockFormat
+    from noxgraph.locks import LockedChange
 
 __all__ = [
     "Affected",
@@ -269,7 +274,7 @@ def compute_affected(
         if former.name not in current:
             deleted.setdefault(former.name, former)
     global_files: list[str] = []
-    locks: list[tuple[ChangedFile, LockFormat, tuple[str, ...]]] = []
+    locks: list[ChangedLock] = []
     for change in changes.files:
         if ignored(change.path):
             files.append(FileOwner(change.path, change.status, None, "ignored"))
@@ -281,11 +286,13 @@ def compute_affected(
         if _is_generated_noxfile(workspace.root, change.path):
             files.append(FileOwner(change.path, change.status, None, "noxfile"))
             continue
+        # A lock counts for the members it covers, not for the package owning its folder;
+        # one that covers no member (a test fixture, say) is a file like any other.
         format = lock_format(change.path)
         covers = () if format is None else members_covered(workspace, change.path, format)
         if format is not None and covers:
             files.append(FileOwner(change.path, change.status, None, "lock"))
-            locks.append((change, format, covers))
+            locks.append(ChangedLock(change, format, covers))
             continue
         owner = owner_of(change.path)
         if owner is None:

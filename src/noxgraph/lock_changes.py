@@ -30,7 +30,16 @@ from noxgraph.locks import (
 )
 from noxgraph.workspace import Workspace
 
-__all__ = ["LockDiff", "lock_diffs", "lock_format", "members_covered"]
+__all__ = ["ChangedLock", "LockDiff", "lock_diffs", "lock_format", "members_covered"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedLock:
+    """A changed file that is a lock covering members: its format, and those members."""
+
+    file: ChangedFile
+    format: LockFormat
+    covers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -77,15 +86,15 @@ def members_covered(workspace: Workspace, path: str, format: LockFormat) -> tupl
 def lock_diffs(
     workspace: Workspace,
     changes: Changes,
-    locks: Sequence[tuple[ChangedFile, LockFormat, tuple[str, ...]]],
+    locks: Sequence[ChangedLock],
     kinds: Sequence[Kind],
 ) -> tuple[LockDiff, ...]:
-    """Compare each changed lock (the file, its format, the members it covers) at the
-    base and at head, and find the members each affects over ``kinds``."""
-    versions = versions_of(workspace.root, changes, [changed for changed, _, _ in locks])
+    """Compare each changed lock at the base and at head, and find the members each
+    affects over ``kinds``."""
+    versions = versions_of(workspace.root, changes, [lock.file for lock in locks])
     return tuple(
-        _diff(workspace, found, format, covers, kinds)
-        for found, (_, format, covers) in zip(versions, locks, strict=True)
+        _diff(workspace, found, lock.format, lock.covers, kinds)
+        for found, lock in zip(versions, locks, strict=True)
     )
 
 
