@@ -142,6 +142,8 @@ def test_a_bumped_third_party_package_affects_its_user_and_their_dependents(
     [other] = [a for a in document["affected"] if a["name"] == "other"]
     assert other["files"] == ["uv.lock"] and other["problem"] is None
     assert other["locked"] == lock["changed"]
+    committed = _affected(root, "--head", "HEAD")  # head's lock from git, not the work tree
+    assert committed["affected"] == document["affected"]
 
 
 def test_explain_names_the_locked_packages_that_changed(tmp_path: Path) -> None:
@@ -450,3 +452,22 @@ def test_each_projects_own_uv_lock_covers_that_project_only(tmp_path: Path) -> N
     assert document["locks"][0]["covers"] == ["b"]
     _uv_lock(root / "a", "--upgrade-package", "gamma")
     assert _reasons(_affected(root)) == {"a": ("locked", []), "b": ("locked", [])}
+
+
+def test_a_lock_in_a_sibling_repository_is_read_from_that_repository(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    _wheel(wheels, "gamma", "1.0.0")
+    root = tmp_path / "repos"
+    index = '\n[tool.uv]\nfind-links = ["../../wheels"]\nno-index = true\n'
+    for name, deps in (("a", ("gamma",)), ("b", ())):
+        init_repo(root / name)
+        _member(root, name, name, *deps, extra=index)
+        _uv_lock(root / name)
+        commit_all(root / name, "init")
+        git(root / name, "checkout", "-q", "-b", "feature")
+    _wheel(wheels, "gamma", "1.1.0")
+    _uv_lock(root / "a", "--upgrade-package", "gamma")
+    commit_all(root / "a", "bump gamma")
+    document = _affected(root, "--head", "HEAD")
+    assert _reasons(document) == {"a": ("locked", [])}
+    assert document["locks"][0]["path"] == "a/uv.lock"
