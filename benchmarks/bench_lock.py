@@ -2,8 +2,10 @@
 
 On a synthetic uv workspace (default: 1,000 packages, 5,000 edges) with a
 ``uv.lock`` written for it (every member an editable entry with its runtime,
-optional and group edges, and a few hundred third-party packages, as ``uv lock``
-lays them out), two branches carry the same changed files; one of them also
+optional and group edges, and a few hundred third-party packages, laid out as
+``uv lock`` does, one sdist each: real locks list many wheels per package, so
+their files are larger and take longer to parse), two branches carry the same
+changed files; one of them also
 bumps one third-party package in ``uv.lock``. This times, interleaved, as fresh
 processes, ``noxgraph affected --format json --base main --head BRANCH`` on each
 branch, for two sizes of change: the changed files alone are one file or 1,000.
