@@ -70,8 +70,11 @@ def first_line(done: subprocess.CompletedProcess[bytes]) -> str:
     return one_line(reason or (lines[0] if lines else f"exit {done.returncode}"))
 
 
-def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git -C repo ARGS``; with ``check``, a failure raises :class:`GitError`."""
+def git(
+    repo: Path, *args: str, check: bool = True, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git -C repo ARGS`` (``stdin`` as its input); with ``check``, a failure
+    raises :class:`GitError`."""
     executable = _executable()
     if executable is None:
         raise GitError("git is not installed (or not on PATH); install git, or pass --files")
@@ -79,6 +82,7 @@ def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
         done = subprocess.run(
             [executable, "-C", str(repo), *args],
             capture_output=True,
+            input=stdin,
             env=_environment(),
             check=False,
         )

@@ -2,11 +2,13 @@
 
 A file counts for nothing when it matches ``ignore``, for every package when it
 matches ``global-files``, and otherwise for the deepest member folder that
-holds it (a file in no member folder is reported as unowned). Affected is the
-owners of changed files plus everything that depends on them, transitively,
-over ``affected-kinds``; a package that depended on a package deleted since
-the base is affected too. Each package gets the shortest chain that explains
-it, found breadth first.
+holds it (a file in no member folder is reported as unowned). A lock file
+(``uv.lock``, ``poetry.lock``, ``pdm.lock``) that covers members counts for the
+members whose locked closure changed (see :mod:`noxgraph.lock_changes`).
+Affected is the owners of changed files plus everything that depends on them,
+transitively, over ``affected-kinds``; a package that depended on a package
+deleted since the base is affected too. Each package gets the shortest chain
+that explains it, found breadth first.
 """
 
 from __future__ import annotations
@@ -20,10 +22,18 @@ from typing import TYPE_CHECKING, Literal
 from noxgraph.changes import Changes, FormerPackage, PendingChanges, changes_from_files
 from noxgraph.discovery import discover
 from noxgraph.graph import DependencyGraph, build_graph
+from noxgraph.lock_changes import (
+    ChangedLock,
+    LockDiff,
+    lock_diffs,
+    lock_format,
+    members_covered,
+)
 from noxgraph.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
     from noxgraph.kinds import Kind
+    from noxgraph.locks import LockedChange
 
 __all__ = [
     "Affected",
@@ -34,16 +44,21 @@ __all__ = [
     "compute_affected",
 ]
 
-Reason = Literal["changed", "dependency", "global", "deleted-dependency"]
+Reason = Literal[
+    "changed", "locked", "lock-unreadable", "dependency", "global", "deleted-dependency"
+]
 
 
 @dataclass(frozen=True, slots=True)
 class AffectedPackage:
     """One affected package and why.
 
-    ``files``: the changed files in it (``changed``) or the global files
-    (``global``). ``via``: the chain from its dependency down to the changed
-    package, or to the deleted package, nearest first.
+    ``files``: the changed files in it (``changed``), the global files
+    (``global``), or the lock files (``locked``, ``lock-unreadable``). ``via``: the
+    chain from its dependency down to the changed package, or to the deleted
+    package, nearest first. ``locked``: the locked packages of its closure that
+    changed (``locked``); ``problem``: why the lock could not be read
+    (``lock-unreadable``).
     """
 
     name: str
@@ -51,6 +66,8 @@ class AffectedPackage:
     reason: Reason
     files: tuple[str, ...] = ()
     via: tuple[str, ...] = ()
+    locked: tuple[LockedChange, ...] = ()
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +78,14 @@ class FileOwner:
     status: str
     package: str | None
     role: Literal[
-        "package", "deleted-package", "global", "ignored", "unowned", "non-member", "noxfile"
+        "package",
+        "deleted-package",
+        "global",
+        "ignored",
+        "unowned",
+        "non-member",
+        "noxfile",
+        "lock",
     ]
 
 
@@ -75,6 +99,7 @@ class Affected:
     deleted: tuple[FormerPackage, ...]
     kinds: tuple[Kind, ...] = ()
     task: str | None = None
+    locks: tuple[LockDiff, ...] = ()
 
     def _with_role(self, role: str) -> tuple[str, ...]:
         return tuple(f.path for f in self.files if f.role == role)
@@ -250,6 +275,7 @@ def compute_affected(
         if former.name not in current:
             deleted.setdefault(former.name, former)
     global_files: list[str] = []
+    locks: list[ChangedLock] = []
     for change in changes.files:
         if ignored(change.path):
             files.append(FileOwner(change.path, change.status, None, "ignored"))
@@ -260,6 +286,14 @@ def compute_affected(
             continue
         if _is_generated_noxfile(workspace.root, change.path):
             files.append(FileOwner(change.path, change.status, None, "noxfile"))
+            continue
+        # A lock counts for the members it covers, not for the package owning its folder;
+        # one that covers no member (a test fixture, say) is a file like any other.
+        format = lock_format(change.path)
+        covers = () if format is None else members_covered(workspace, change.path, format)
+        if format is not None and covers:
+            files.append(FileOwner(change.path, change.status, None, "lock"))
+            locks.append(ChangedLock(change, format, covers))
             continue
         owner = owner_of(change.path)
         if owner is None:
@@ -281,6 +315,11 @@ def compute_affected(
     paths = {pkg.name: pkg.relpath for pkg in workspace.packages}
     for name in sorted(changed):
         reasons[name] = AffectedPackage(name, paths[name], "changed", tuple(changed[name]))
+    # Read only when a lock changed: most changes touch none, and pay nothing for it.
+    diffs = lock_diffs(workspace, changes, locks, kinds) if locks else ()
+    locked = _locked(diffs, paths)
+    for name in sorted(locked):
+        reasons.setdefault(name, locked[name])
     if changes.base_missing:
         for name in workspace.names:
             reasons.setdefault(name, AffectedPackage(name, paths[name], "global"))
@@ -290,7 +329,7 @@ def compute_affected(
                 name, AffectedPackage(name, paths[name], "global", tuple(global_files))
             )
 
-    _spread(graph, kinds, reasons, paths, sorted(changed), "dependency")
+    _spread(graph, kinds, reasons, paths, [*sorted(changed), *sorted(locked)], "dependency")
     seeds = _depends_on_deleted(workspace, deleted, kinds)
     first: list[str] = []
     for name in sorted(seeds):
@@ -309,7 +348,33 @@ def compute_affected(
         deleted=tuple(deleted[name] for name in sorted(deleted)),
         kinds=kinds,
         task=task,
+        locks=diffs,
     )
+
+
+def _locked(diffs: Iterable[LockDiff], paths: Mapping[str, str]) -> dict[str, AffectedPackage]:
+    """Each member the changed locks affect, with the lock files and locked changes that
+    are why; a lock that could not be read makes the reason ``lock-unreadable``."""
+    files: dict[str, list[str]] = {}
+    found: dict[str, dict[str, LockedChange]] = {}
+    problems: dict[str, str] = {}
+    for diff in diffs:
+        for name, hits in diff.affects.items():
+            files.setdefault(name, []).append(diff.path)
+            found.setdefault(name, {}).update((hit.name, hit) for hit in hits)
+            if diff.problem is not None:
+                problems.setdefault(name, diff.problem)
+    return {
+        name: AffectedPackage(
+            name,
+            paths[name],
+            "lock-unreadable" if name in problems else "locked",
+            tuple(files[name]),
+            locked=tuple(found[name][hit] for hit in sorted(found[name])),
+            problem=problems.get(name),
+        )
+        for name in files
+    }
 
 
 def affected_in(

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from noxgraph.affected import Affected, AffectedPackage
     from noxgraph.checks import Finding
+    from noxgraph.lock_changes import LockDiff
+    from noxgraph.locks import LockedChange
     from noxgraph.runner import ReportRow
 
 __all__ = [
@@ -452,8 +454,21 @@ def affected_document(affected: Affected) -> dict[str, Any]:
                 "reason": pkg.reason,
                 "files": list(pkg.files),
                 "via": list(pkg.via),
+                "locked": [_locked_document(change) for change in pkg.locked],
+                "problem": pkg.problem,
             }
             for pkg in affected.packages
+        ],
+        "locks": [
+            {
+                "path": diff.path,
+                "format": diff.format,
+                "covers": list(diff.covers),
+                "changed": [_locked_document(change) for change in diff.changes],
+                "affects": sorted(diff.affects),
+                "problem": diff.problem,
+            }
+            for diff in affected.locks
         ],
         "task": affected.task,
         "kinds": list(affected.kinds),
@@ -465,7 +480,40 @@ def affected_document(affected: Affected) -> dict[str, Any]:
     }
 
 
-def _explain(pkg: AffectedPackage) -> str:
+def _locked_document(change: LockedChange) -> dict[str, Any]:
+    return {
+        "name": change.name,
+        "change": change.change,
+        "before": list(change.before),
+        "after": list(change.after),
+    }
+
+
+def _versions(versions: Sequence[str]) -> str:
+    return ", ".join(v or "(no version)" for v in versions)
+
+
+def _locked_text(change: LockedChange) -> str:
+    """``httpx 0.27.0 -> 0.28.1``, ``httpx 0.28.1 (added)``, ``httpx 0.27.0 (source)``."""
+    if change.change == "version":
+        return f"{change.name} {_versions(change.before)} -> {_versions(change.after)}"
+    shown = change.after if change.change == "added" else change.before
+    return f"{change.name} {_versions(shown)} ({change.change})"
+
+
+def _some(items: Sequence[str], limit: int = 3) -> str:
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+def _explain(pkg: AffectedPackage, reasons: Mapping[str, AffectedPackage]) -> str:
+    if pkg.reason == "locked":
+        changed = _some([_locked_text(change) for change in pkg.locked])
+        return f"locked {'dependency' if len(pkg.locked) == 1 else 'dependencies'} changed:" + (
+            f" {changed} ({', '.join(pkg.files)})"
+        )
+    if pkg.reason == "lock-unreadable":
+        return f"lock unreadable, so all it covers is affected: {pkg.problem}"
     if pkg.reason == "changed":
         shown = ", ".join(pkg.files[:3]) + (
             f" and {len(pkg.files) - 3} more" if len(pkg.files) > 3 else ""
@@ -480,7 +528,22 @@ def _explain(pkg: AffectedPackage) -> str:
     chain = " -> ".join(pkg.via)
     if pkg.reason == "deleted-dependency":
         return f"depends on {chain}, deleted since the base"
-    return f"depends on {chain} (changed)"
+    seed = reasons.get(pkg.via[-1]) if pkg.via else None
+    why = {"locked": "locked dependency changed", "lock-unreadable": "lock unreadable"}
+    return f"depends on {chain} ({why.get(seed.reason if seed else '', 'changed')})"
+
+
+def _lock_line(diff: LockDiff) -> str:
+    """What one changed lock holds: its changed packages, and the members it affects."""
+    if diff.problem is not None:
+        count = len(diff.covers)
+        return f"lock could not be read: {diff.problem}; affects all {count} members it covers"
+    count = len(diff.changes)
+    changed = _some([_locked_text(change) for change in diff.changes], limit=5)
+    members = ", ".join(sorted(diff.affects)) or "no member"
+    noun = "package" if count == 1 else "packages"
+    listed = f": {changed}" if count else ""
+    return f"{diff.path}: {count} locked {noun} changed{listed}; affects {members}"
 
 
 def _changes_line(affected: Affected) -> str:
@@ -512,8 +575,9 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
         noun = "package" if count == 1 else "packages"
         parts.append(Text(f"{count} {noun} affected, in build order:", style="bold"))
         table = _table(plain, "package", "path", *(("reason",) if explain else ()))
+        reasons = {pkg.name: pkg for pkg in affected.packages}
         for pkg in affected.packages:
-            table.add_row(pkg.name, pkg.path, *((_explain(pkg),) if explain else ()))
+            table.add_row(pkg.name, pkg.path, *((_explain(pkg, reasons),) if explain else ()))
         parts.append(table)
     if explain:
         if affected.packages:
@@ -529,6 +593,8 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
                 parts.append(Text(f"{title}: {', '.join(files)}", style="dim"))
         for gone in affected.deleted:
             parts.append(Text(f"deleted since the base: {gone.name} ({gone.folder})", style="dim"))
+        for diff in affected.locks:
+            parts.append(Text(_lock_line(diff), style="dim"))
     return Group(*parts)
 
 

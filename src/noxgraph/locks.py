@@ -1,0 +1,387 @@
+"""Lock files read into immutable values, compared, and walked.
+
+A :class:`Lock` holds, per locked package name, what the lock says decides what
+gets installed: the version, the source, and the dependencies as the lock
+records them (with their markers and extras). Artifact hashes, sizes, upload
+times and summaries are left out, so a lock that a newer tool rewrites in a
+newer layout, with nothing else changed, changes no package.
+
+Three formats, told apart by the file name:
+
+- ``uv.lock`` (version 1): workspace members are entries of their own (an
+  ``editable``, ``virtual`` or ``directory`` source), so a member's locked
+  closure starts at its entry: its ``dependencies`` (runtime), its
+  ``optional-dependencies`` (optional) and its ``dev-dependencies`` (uv keeps
+  dependency groups and ``tool.uv.dev-dependencies`` there, so group or dev);
+  further down, an extra's dependencies count where an entry asks for that extra.
+- ``poetry.lock`` (lock-version 1.x and 2.x) and ``pdm.lock`` (lock_version 4.x)
+  do not list the project they lock, so its closure starts at the names it
+  declares; further down every recorded dependency counts, optional ones
+  included (a package an extra would add is only locked when some extra asks
+  for it, so this over-counts only what the lock holds anyway).
+
+Entries that share a name (uv's forked resolutions, pdm's entries per extra)
+are walked as one: that over-counts a fork at most.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from noxgraph._toml import parse_toml
+from noxgraph.errors import NoxgraphError
+
+__all__ = [
+    "LOCK_FILES",
+    "Lock",
+    "LockError",
+    "LockedChange",
+    "LockedPackage",
+    "Reach",
+    "diff_locks",
+    "parse_lock",
+]
+
+LockFormat = Literal["uv", "poetry", "pdm"]
+#: The lock files noxgraph reads, by file name.
+LOCK_FILES: Mapping[str, LockFormat] = {"uv.lock": "uv", "poetry.lock": "poetry", "pdm.lock": "pdm"}
+
+#: What changed about a locked package between two locks.
+ChangeKind = Literal["added", "removed", "version", "source", "dependencies"]
+
+#: Edges of a locked package: (name, extras it asks for).
+_Edge = tuple[str, tuple[str, ...]]
+
+
+class LockError(NoxgraphError):
+    """A lock file noxgraph cannot read: invalid TOML, or a format it does not know."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockedPackage:
+    """One entry of a lock, reduced to what decides what gets installed.
+
+    ``decided``: the version, source and recorded dependencies (with markers) as
+    the lock holds them, compared between two locks (as values: the order of keys
+    in the file does not count). ``dependencies``, ``extras`` and ``groups`` are
+    the edges a closure walks.
+    """
+
+    name: str
+    version: str
+    source: Any
+    decided: Mapping[str, Any]
+    dependencies: tuple[_Edge, ...]
+    extras: Mapping[str, tuple[_Edge, ...]]
+    groups: Mapping[str, tuple[_Edge, ...]]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A lock file's packages, by canonical name (entries sharing a name kept together)."""
+
+    format: LockFormat
+    packages: Mapping[str, tuple[LockedPackage, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class LockedChange:
+    """A locked package that differs between two locks: the versions at each side
+    (``""`` for an entry without one), and what changed, the first of version,
+    source, dependencies that did."""
+
+    name: str
+    change: ChangeKind
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(name: str) -> str:
+    """PEP 503 names, remembered: a lock names the same few hundred packages thousands
+    of times."""
+    return canonicalize_name(name)
+
+
+# -- uv.lock -----------------------------------------------------------------------------
+
+
+def _uv_edges(entries: Any, display: str) -> tuple[_Edge, ...]:
+    if entries is None:
+        return ()
+    try:
+        # uv writes names normalized already; a lock written by hand may not.
+        return tuple(
+            (_canonical(entry["name"]), tuple(map(str, entry.get("extra", ()))))
+            for entry in entries
+        )
+    except (TypeError, KeyError, AttributeError):
+        raise LockError(f"{display}: a dependency is not a table with a 'name'") from None
+
+
+def _uv_tables(value: Any, display: str) -> dict[str, tuple[_Edge, ...]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise LockError(f"{display}: optional or dev dependencies are not a table")
+    return {str(key): _uv_edges(entries, display) for key, entries in value.items()}
+
+
+def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
+    version = document.get("version")
+    if version != 1:
+        raise LockError(f"{display}: lock version {version!r} is not one noxgraph reads (1)")
+    found: list[LockedPackage] = []
+    for entry in _entries(document, display):
+        decided = {
+            key: entry.get(key)
+            for key in (
+                "version",
+                "source",
+                "dependencies",
+                "optional-dependencies",
+                "dev-dependencies",
+                "resolution-markers",
+            )
+        }
+        found.append(
+            LockedPackage(
+                name=_canonical(entry["name"]),
+                version=str(entry.get("version", "")),
+                source=entry.get("source"),
+                decided=decided,
+                dependencies=_uv_edges(entry.get("dependencies"), display),
+                extras=_uv_tables(entry.get("optional-dependencies"), display),
+                groups=_uv_tables(entry.get("dev-dependencies"), display),
+            )
+        )
+    return found
+
+
+# -- poetry.lock and pdm.lock ------------------------------------------------------------
+
+
+def _requirement_edge(text: str, display: str) -> _Edge:
+    """The name and extras of a pdm dependency (``-e`` marks an editable one)."""
+    try:
+        requirement = Requirement(text.removeprefix("-e ").strip())
+    except InvalidRequirement as exc:
+        raise LockError(f"{display}: dependency {text!r} is not a requirement: {exc}") from None
+    return _canonical(requirement.name), tuple(sorted(requirement.extras))
+
+
+def _poetry(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
+    metadata = document.get("metadata")
+    version = metadata.get("lock-version") if isinstance(metadata, dict) else None
+    if not isinstance(version, str) or version.split(".")[0] not in ("1", "2"):
+        raise LockError(
+            f"{display}: lock-version {version!r} is not one noxgraph reads (1.x or 2.x)"
+        )
+    found: list[LockedPackage] = []
+    for entry in _entries(document, display):
+        dependencies = entry.get("dependencies", {})
+        if not isinstance(dependencies, dict):
+            raise LockError(f"{display}: [package.dependencies] is not a table")
+        decided = {key: entry.get(key) for key in ("version", "source", "dependencies", "markers")}
+        found.append(
+            LockedPackage(
+                name=_canonical(entry["name"]),
+                version=str(entry.get("version", "")),
+                source=entry.get("source"),
+                decided=decided,
+                dependencies=tuple((_canonical(n), ()) for n in dependencies),
+                extras={},
+                groups={},
+            )
+        )
+    return found
+
+
+_PDM_SOURCE = ("path", "editable", "url", "git", "ref", "revision", "subdirectory")
+
+
+def _pdm(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
+    metadata = document.get("metadata")
+    version = metadata.get("lock_version") if isinstance(metadata, dict) else None
+    if not isinstance(version, str) or version.split(".")[0] != "4":
+        raise LockError(f"{display}: lock_version {version!r} is not one noxgraph reads (4.x)")
+    found: list[LockedPackage] = []
+    for entry in _entries(document, display):
+        dependencies = entry.get("dependencies", [])
+        if not isinstance(dependencies, list):
+            raise LockError(f"{display}: a package's dependencies are not an array")
+        source = {key: entry[key] for key in _PDM_SOURCE if key in entry}
+        decided = {
+            key: entry.get(key) for key in ("version", "dependencies", "extras", "marker")
+        } | {"source": source}
+        found.append(
+            LockedPackage(
+                name=_canonical(entry["name"]),
+                version=str(entry.get("version", "")),
+                source=source,
+                decided=decided,
+                dependencies=tuple(_requirement_edge(str(d), display) for d in dependencies),
+                extras={},
+                groups={},
+            )
+        )
+    return found
+
+
+def _entries(document: Mapping[str, Any], display: str) -> list[Mapping[str, Any]]:
+    entries = document.get("package", [])
+    if not isinstance(entries, list):
+        raise LockError(f"{display}: [[package]] is not an array of tables")
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise LockError(f"{display}: a [[package]] entry has no string 'name'")
+    return entries
+
+
+_READERS = {"uv": _uv, "poetry": _poetry, "pdm": _pdm}
+
+
+def parse_lock(format: LockFormat, data: bytes, display: str) -> Lock:
+    """Read a lock file's bytes; :class:`LockError` when they cannot be read."""
+    try:
+        document = parse_toml(data, display)
+    except NoxgraphError as exc:
+        raise LockError(exc.message) from None
+    packages: dict[str, list[LockedPackage]] = {}
+    for package in _READERS[format](document, display):
+        packages.setdefault(package.name, []).append(package)
+    return Lock(format, {name: tuple(entries) for name, entries in packages.items()})
+
+
+def _same(old: list[Any], new: list[Any]) -> bool:
+    """Whether two lists of TOML values hold the same values, in any order (a name's
+    entries are one or a few, and TOML tables do not sort)."""
+    if len(old) != len(new):
+        return False
+    rest = list(new)
+    for value in old:
+        if value not in rest:
+            return False
+        rest.remove(value)
+    return True
+
+
+def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
+    """Every locked package that was added, removed or changed, by name."""
+    changes: dict[str, LockedChange] = {}
+    for name in before.packages.keys() | after.packages.keys():
+        old, new = before.packages.get(name, ()), after.packages.get(name, ())
+        if _same([p.decided for p in old], [p.decided for p in new]):
+            continue
+        versions = (
+            tuple(sorted({p.version for p in old})),
+            tuple(sorted({p.version for p in new})),
+        )
+        kind: ChangeKind
+        if not old:
+            kind = "added"
+        elif not new:
+            kind = "removed"
+        elif versions[0] != versions[1]:
+            kind = "version"
+        elif not _same([p.source for p in old], [p.source for p in new]):
+            kind = "source"
+        else:
+            kind = "dependencies"
+        changes[name] = LockedChange(name, kind, *versions)
+    return changes
+
+
+#: A node of a lock's graph: a package, or one extra of it (which brings the package).
+_Node = tuple[str, "str | None"]
+
+
+def _nodes(name: str, extras: tuple[str, ...]) -> list[_Node]:
+    return [(name, extra) for extra in extras] if extras else [(name, None)]
+
+
+class Reach:
+    """Which ``changed`` packages each package of ``lock`` leads to, itself included,
+    down every recorded dependency (an extra's, where an entry asks for the extra),
+    never entering the projects in ``stop`` (those the same lock covers: their own
+    changes reach their dependents through the workspace's graph).
+
+    Worked out once per lock for every project it covers, strongly connected
+    components at a time (Tarjan), so a lock of thousands of entries costs one walk.
+    """
+
+    def __init__(self, lock: Lock, changed: AbstractSet[str], stop: AbstractSet[str]) -> None:
+        self._lock = lock
+        self._changed = changed
+        self._stop = stop
+        self._done: dict[_Node, frozenset[str]] = {}
+
+    def of(self, edges: Iterable[_Edge]) -> set[str]:
+        """The changed packages these edges (a project's own dependencies) lead to."""
+        found: set[str] = set()
+        for name, extras in edges:
+            if name not in self._stop and name in self._lock.packages:
+                for node in _nodes(name, extras):
+                    found |= self._reach(node)
+        return found
+
+    def _successors(self, node: _Node) -> list[_Node]:
+        name, extra = node
+        after: list[_Node] = [] if extra is None else [(name, None)]
+        for entry in self._lock.packages[name]:
+            for dependency, extras in (
+                entry.dependencies if extra is None else entry.extras.get(extra, ())
+            ):
+                if dependency not in self._stop and dependency in self._lock.packages:
+                    after.extend(_nodes(dependency, extras))
+        return after
+
+    def _reach(self, start: _Node) -> frozenset[str]:
+        done = self._done
+        if start in done:
+            return done[start]
+        index: dict[_Node, int] = {}
+        low: dict[_Node, int] = {}
+        found: dict[_Node, set[str]] = {}
+        stack: list[_Node] = []
+
+        def enter(node: _Node) -> Iterator[_Node]:
+            index[node] = low[node] = len(index)
+            stack.append(node)
+            found[node] = {node[0]} if node[1] is None and node[0] in self._changed else set()
+            return iter(self._successors(node))
+
+        work = [(start, enter(start))]
+        while work:
+            node, successors = work[-1]
+            for successor in successors:
+                if successor in done:
+                    found[node] |= done[successor]
+                elif successor not in index:
+                    work.append((successor, enter(successor)))
+                    break
+                elif successor in found:  # on the stack: the same component
+                    low[node] = min(low[node], index[successor])
+            else:
+                work.pop()
+                if low[node] == index[node]:
+                    component: set[str] = set()
+                    members: list[_Node] = []
+                    while not members or members[-1] != node:
+                        members.append(stack.pop())
+                        component |= found.pop(members[-1])
+                    frozen = frozenset(component)
+                    for member in members:
+                        done[member] = frozen
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    found[parent] |= done[node] if node in done else found[node]
+        return done[start]

@@ -1,0 +1,136 @@
+"""Reading, comparing and walking lock files (``noxgraph.locks``), without git."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from noxgraph.locks import Lock, LockedPackage, LockError, Reach, diff_locks, parse_lock
+
+NAMES = [f"p{i}" for i in range(8)]
+EXTRAS = ["x", "y"]
+
+_edge = st.tuples(st.sampled_from(NAMES), st.lists(st.sampled_from(EXTRAS), max_size=1).map(tuple))
+
+
+@st.composite
+def _locks(draw: st.DrawFn) -> Lock:
+    """Small locks whose dependencies may form cycles, through extras too."""
+    packages: dict[str, tuple[LockedPackage, ...]] = {}
+    for name in draw(st.lists(st.sampled_from(NAMES), unique=True, min_size=1)):
+        packages[name] = (
+            LockedPackage(
+                name=name,
+                version="1",
+                source=None,
+                decided={"version": "1"},
+                dependencies=tuple(draw(st.lists(_edge, max_size=3))),
+                extras={e: tuple(draw(st.lists(_edge, max_size=2))) for e in EXTRAS},
+                groups={},
+            ),
+        )
+    return Lock("uv", packages)
+
+
+def _naive(lock: Lock, edges: list[tuple[str, tuple[str, ...]]], stop: set[str]) -> set[str]:
+    """Every package the edges lead to, walked the plain way, one (name, extra) at a time."""
+    pending = [(n, e) for n, extras in edges for e in (extras or (None,))]
+    seen: set[tuple[str, str | None]] = set()
+    while pending:
+        name, extra = pending.pop()
+        if name in stop or name not in lock.packages or (name, extra) in seen:
+            continue
+        seen.add((name, extra))
+        [entry] = lock.packages[name]
+        follow = entry.dependencies if extra is None else (*entry.extras[extra],)
+        if extra is not None:
+            pending.append((name, None))
+        pending.extend((n, e) for n, extras in follow for e in (extras or (None,)))
+    return {name for name, _ in seen}
+
+
+@settings(max_examples=150, derandomize=True, database=None, deadline=None)
+@given(
+    lock=_locks(),
+    starts=st.lists(st.lists(_edge, max_size=3), min_size=1, max_size=4),
+    changed=st.sets(st.sampled_from(NAMES)),
+    stop=st.sets(st.sampled_from(NAMES), max_size=2),
+)
+def test_reach_finds_what_a_plain_walk_finds(
+    lock: Lock,
+    starts: list[list[tuple[str, tuple[str, ...]]]],
+    changed: set[str],
+    stop: set[str],
+) -> None:
+    reach = Reach(lock, changed, stop)  # one Reach answers every start, as affected asks
+    for edges in starts:
+        assert reach.of(edges) == _naive(lock, edges, stop) & changed
+
+
+UV = b"""
+version = 1
+revision = 3
+
+[[package]]
+name = "Httpx"
+version = "0.27.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [{ name = "anyio" }]
+sdist = { url = "https://example.invalid/httpx.tar.gz", hash = "sha256:00" }
+
+[[package]]
+name = "anyio"
+version = "4.0.0"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+
+def test_a_newer_layout_of_the_same_lock_changes_no_package() -> None:
+    rewritten = UV.replace(b"revision = 3", b"revision = 4").replace(
+        b'hash = "sha256:00" }', b'hash = "sha256:00", size = 10, upload-time = "2026-01-01" }'
+    )
+    assert diff_locks(parse_lock("uv", UV, "uv.lock"), parse_lock("uv", rewritten, "uv.lock")) == {}
+
+
+def _changes(before: bytes, after: bytes) -> dict[str, str]:
+    old, new = parse_lock("uv", before, "uv.lock"), parse_lock("uv", after, "uv.lock")
+    return {name: change.change for name, change in diff_locks(old, new).items()}
+
+
+def test_each_change_says_what_changed_first() -> None:
+    bumped = UV.replace(b'"0.27.0"', b'"0.28.1"')
+    assert _changes(UV, bumped) == {"httpx": "version"}
+    [change] = diff_locks(parse_lock("uv", UV, ""), parse_lock("uv", bumped, "")).values()
+    assert (change.name, change.before, change.after) == ("httpx", ("0.27.0",), ("0.28.1",))
+    moved = UV.replace(b'"4.0.0"\nsource = { registry', b'"4.0.0"\nsource = { git')
+    assert _changes(UV, moved) == {"anyio": "source"}
+    rewired = UV.replace(
+        b'[{ name = "anyio" }]', b'[{ name = "anyio", marker = "os_name == \'nt\'" }]'
+    )
+    assert _changes(UV, rewired) == {"httpx": "dependencies"}
+    without = UV.split(b'[[package]]\nname = "anyio"')[0]
+    assert _changes(UV, without) == {"anyio": "removed"}
+    assert _changes(without, UV) == {"anyio": "added"}
+
+
+@pytest.mark.parametrize(
+    ("format", "body", "message"),
+    [
+        ("uv", b"version = 2\n", "lock version 2 is not one noxgraph reads"),
+        ("uv", b"version = [", "invalid TOML"),
+        ("uv", b'version = 1\n[[package]]\nversion = "1"\n', "has no string 'name'"),
+        ("poetry", b'[metadata]\nlock-version = "3.0"\n', "lock-version '3.0'"),
+        ("pdm", b"[metadata]\n", "lock_version None"),
+        (
+            "pdm",
+            b'[metadata]\nlock_version = "4.5.0"\n[[package]]\nname = "a"\ndependencies = ["!"]\n',
+            "is not a requirement",
+        ),
+    ],
+)
+def test_a_lock_noxgraph_cannot_read_is_an_error_that_says_why(
+    format: str, body: bytes, message: str
+) -> None:
+    with pytest.raises(LockError, match=message):
+        parse_lock(format, body, "the.lock")  # type: ignore[arg-type]
