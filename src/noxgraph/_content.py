@@ -2,7 +2,7 @@
 
 Inside git, a tracked file counts by the blob id git already has for it, and
 a file that differs from the index (or that git does not track and does not
-ignore) by the hash of its bytes; outside git every file counts by its bytes.
+ignore) by the blob id its bytes would have; outside git every file counts so.
 Folders that hold no source (``.git``, virtualenvs, ``.nox``, build output) never
 count unless git tracks them. Two folders with the same key build the same wheel.
 
@@ -32,12 +32,16 @@ _PATHSPECS = 16
 
 
 def file_digest(path: Path | str) -> str:
-    """The SHA-1 of a file's bytes (``"missing"`` when it cannot be read)."""
+    """The id git gives a file's bytes as a blob (``"missing"`` when it cannot be
+    read): a file counts the same before and after it is committed."""
     try:
         with open(path, "rb") as handle:
-            return hashlib.sha1(handle.read(), usedforsecurity=False).hexdigest()
+            data = handle.read()
     except OSError:
         return "missing"
+    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def _skipped(path: str) -> bool:
