@@ -6,8 +6,9 @@ ignore) by the blob id its bytes would have; outside git every file counts so.
 Folders that hold no source (``.git``, virtualenvs, ``.nox``, build output) never
 count unless git tracks them. Two folders with the same key build the same wheel.
 
-:func:`content_keys` answers for many folders at once with one ``git ls-files
--s`` and one ``git status`` per repository, run side by side: the session cache
+:func:`content_keys` answers for many folders at once with two ``git ls-files``
+per repository (the index's blob ids, and what ``git status`` would say of the
+working tree), run side by side: the session cache
 keys every package of a workspace at each nox load, so its cost is those two
 git commands, not one pair per package.
 """
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from noxgraph._git import git_popen
-from noxgraph._paths import SKIP_DIRS
+from noxgraph._paths import SKIP_DIRS, relative
 
 __all__ = ["content_keys", "file_digest", "folder_key"]
 
@@ -84,31 +85,28 @@ def _repository(folder: str, known: dict[str, str | None]) -> str | None:
 
 def _listed(repo: str, prefixes: list[str]) -> dict[str, str] | None:
     """Every file of ``repo`` under ``prefixes`` (all when empty) that git does not
-    ignore, relative to ``repo``, with its blob id or the hash of its bytes."""
+    ignore, relative to ``repo``, with its blob id (what its bytes would have, for a
+    file that differs from the index or that git does not track)."""
     spec = ["--", *prefixes] if prefixes and len(prefixes) <= _PATHSPECS else []
-    status_args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"]
-    status_args += ["--ignore-submodules=all", *spec]
-    # Side by side: the listing and the status each read the whole index.
-    runs = [git_popen(Path(repo), "ls-files", "-z", "--stage", *spec)]
-    runs.append(git_popen(Path(repo), *status_args))
-    staged, status = (_output(run) if run is not None else None for run in runs)
-    if staged is None or status is None:
+    # Side by side: each reads the whole index. `ls-files --modified --others` tells
+    # what `git status` would about the working tree, without comparing HEAD.
+    worktree = ["--modified", "--others", "--exclude-standard"]
+    runs = [
+        git_popen(Path(repo), "ls-files", "-z", "--stage", *spec),
+        git_popen(Path(repo), "ls-files", "-z", *worktree, *spec),
+    ]
+    staged, changed = (_output(run) if run is not None else None for run in runs)
+    if staged is None or changed is None:
         return None
     found: dict[str, str] = {}
     for entry in staged.split("\0"):
         info, _, path = entry.partition("\t")
         if path:
             found[path] = info.split(" ", 2)[1] if " " in info else info
-    for entry in status.split("\0"):
-        if len(entry) < 4:
-            continue
-        code, path = entry[:2], entry[3:]
-        # A staged change is in the index's blob id already; the working tree's
-        # own changes and untracked files count by their bytes.
-        if code == "??":
-            if not _skipped(path):
-                found[path] = file_digest(os.path.join(repo, path))
-        elif code[1] != " ":
+    for path in changed.split("\0"):
+        # A staged change is in the index's blob id already; the working tree's own
+        # changes and untracked files count by their bytes, untracked build output not.
+        if path and (path in found or not _skipped(path)):
             found[path] = file_digest(os.path.join(repo, path))
     return found
 
@@ -133,14 +131,14 @@ def _walked_key(folder: Path) -> str:
 
 
 def _keys_in(repo: str, folders: list[str]) -> dict[str, str] | None:
-    prefixes = [] if repo in folders else [os.path.relpath(f, repo) for f in folders]
-    files = _listed(repo, [p.replace(os.sep, "/") for p in prefixes])
+    prefixes = [] if repo in folders else [relative(f, repo) for f in folders]
+    files = _listed(repo, prefixes)
     if files is None:
         return None
     paths = sorted(files)
     keys: dict[str, str] = {}
     for folder in folders:
-        inside = "" if folder == repo else os.path.relpath(folder, repo).replace(os.sep, "/") + "/"
+        inside = "" if folder == repo else relative(folder, repo) + "/"
         # Paths with one prefix are next to each other in sorted order.
         low = bisect.bisect_left(paths, inside)
         high = bisect.bisect_left(paths, inside + "\U0010ffff") if inside else len(paths)

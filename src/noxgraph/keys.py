@@ -50,39 +50,50 @@ def interpreter() -> list[str]:
     ]
 
 
-def _folders(plan: SessionPlan) -> list[Path]:
-    members = plan.lock.members if plan.lock is not None else ()
-    return [plan.folder, *(s.folder for s in (*plan.siblings, *plan.wheels, *members))]
+def _members(plan: SessionPlan) -> tuple[Sibling, ...]:
+    return plan.lock.members if plan.lock is not None else ()
 
 
 class _Material:
-    """Turns plans into the JSON values their keys hash."""
+    """Turns plans into the text their keys hash: JSON values, one a line.
 
-    def __init__(self, root: Path, contents: Mapping[Path, str]) -> None:
+    A package has one folder in a workspace, so each package's folder and content
+    are written once and reused by every plan that installs it (a test session of
+    a large workspace installs hundreds of siblings).
+    """
+
+    def __init__(self, root: Path, plans: Mapping[str, SessionPlan]) -> None:
         self.root = root
-        self.contents = contents
+        folders: dict[str, Path] = {}
+        for plan in plans.values():
+            folders.setdefault(plan.package, plan.folder)
+            for group in (plan.siblings, plan.wheels, _members(plan)):
+                for sibling in group:
+                    if sibling.name not in folders:
+                        folders[sibling.name] = sibling.folder
+        contents = content_keys(folders.values())
+        self.named = {
+            name: json.dumps([name, relative(folder, root), contents[folder]])
+            for name, folder in folders.items()
+        }
 
-    def sibling(self, sibling: Sibling) -> list[Any]:
-        folder = sibling.folder
-        return [
-            sibling.name,
-            relative(folder, self.root),
-            list(sibling.extras),
-            sibling.marker,
-            self.contents[folder],
-        ]
+    def siblings(self, siblings: Iterable[Sibling]) -> str:
+        named = self.named
+        return "\n".join(
+            named[s.name]
+            if not s.extras and s.marker is None
+            else named[s.name] + json.dumps([list(s.extras), s.marker])
+            for s in siblings
+        )
 
-    def plan(self, plan: SessionPlan) -> dict[str, Any]:
+    def plan(self, plan: SessionPlan) -> str:
         lock = plan.lock
-        return {
+        fields: dict[str, Any] = {
             "task": plan.task,
-            "package": plan.package,
-            "folder": [relative(plan.folder, self.root), self.contents[plan.folder]],
+            "package": self.named[plan.package],
             "commands": [list(argv) for argv in plan.commands],
             "environment": plan.environment,
             "install": list(plan.install),
-            "siblings": [self.sibling(s) for s in plan.siblings],
-            "wheels": [self.sibling(s) for s in plan.wheels],
             "lock": None
             if lock is None
             else [
@@ -91,11 +102,19 @@ class _Material:
                 lock.group,
                 lock.extra,
                 file_digest(lock.root / "uv.lock"),
-                [self.sibling(s) for s in lock.members],
             ],
             "editable": plan.editable,
             "index_urls": list(plan.index_urls),
         }
+        # JSON never holds a raw NUL: the parts cannot run into each other.
+        return "\0".join(
+            [
+                json.dumps(fields, sort_keys=True),
+                self.siblings(plan.siblings),
+                self.siblings(plan.wheels),
+                self.siblings(_members(plan)),
+            ]
+        )
 
 
 def session_keys(
@@ -107,17 +126,15 @@ def session_keys(
     """The key of every session in ``plans`` whose ``requires`` (session -> the
     sessions it waits for) all have keys too; a session waiting for one without a
     plan has none, and is never taken from the cache."""
-    contents = content_keys(folder for plan in plans.values() for folder in _folders(plan))
-    material = _Material(root, contents)
-    common = [__version__, interpreter(), wheelhouse]
+    material = _Material(root, plans)
+    common = json.dumps([__version__, interpreter(), wheelhouse])
     keys: dict[str, str] = {}
     for name in _dependencies_first(plans, requires):
         waits = sorted(requires.get(name, ()))
         before = [keys.get(other) for other in waits]
         if any(found is None for found in before):
             continue
-        value = [common, material.plan(plans[name]), list(zip(waits, before, strict=True))]
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        text = "\0".join([common, material.plan(plans[name]), json.dumps([waits, before])])
         keys[name] = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:20]
     return keys
 
