@@ -20,7 +20,7 @@ from noxgraph._content import content_keys, folder_key
 from noxgraph.keys import session_keys
 from noxgraph.plan import plan_all
 from noxgraph.sessions import declare
-from tests.helpers import EXAMPLE, Run, cli, commit_all, git, init_repo, load, write
+from tests.helpers import EXAMPLE, Run, cli, commit_all, git, init_repo, load, package, write
 from tests.test_noxfile import GRAPH, done_order, log, nox, recording_workspace
 
 #: The build writes a wheel and an sdist of its package into the wheelhouse, as a
@@ -370,3 +370,36 @@ def test_real_builds_of_the_example_are_cached_rebuilt_on_change_and_on_damage(
     [rebuilt] = (root / "dist").glob("ex_hook-*.whl")
     assert rebuilt.read_bytes()[:2] == b"PK"
     assert cached(both(nox(root, "-s", "build-all", timeout=900))) == every
+
+
+def test_the_interpreter_and_noxgraph_s_version_are_in_every_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = recording_workspace(tmp_path)
+    before = sessions_keys(root)
+    monkeypatch.setattr("noxgraph.keys.interpreter", lambda: ["pypy", "pp311", "3.11", "x", "y"])
+    other = sessions_keys(root)
+    assert all(other[n] != before[n] for n in before)
+    monkeypatch.undo()
+    monkeypatch.setattr("noxgraph.keys.__version__", "99.0")
+    assert all(sessions_keys(root)[n] != before[n] for n in before)
+
+
+def test_a_lock_s_content_is_in_the_key_of_a_locked_session(tmp_path: Path) -> None:
+    root = init_repo(tmp_path)
+    write(root / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(root, "libs/core", "core")
+    package(
+        root, "libs/app", "app", "core", extra="[tool.uv.sources]\ncore = { workspace = true }\n"
+    )
+    write(root / "libs/app/tests/test_app.py", "def test():\n    pass\n")
+    write(root / "uv.lock", "version = 1\n")
+    commit_all(root)
+    workspace, _ = load(root)
+    assert workspace.lock_roots.get("app") == root  # the sessions install from the lock
+    before = sessions_keys(root)
+    write(root / "uv.lock", "version = 1\n# another resolution\n")
+    after = sessions_keys(root)
+    assert sorted(before) == ["build-app", "build-core", "test-app"]
+    # The tests install the locked versions; a build's own isolated environment does not.
+    assert {n for n in before if after[n] != before[n]} == {"test-app"}

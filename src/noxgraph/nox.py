@@ -86,7 +86,7 @@ class Sessions:
         #: cache entries of those whose key is the key of their last success.
         self.keys: dict[str, str] = {}
         self.cached: dict[str, Entry] = {}
-        self._wheelhouse = "dist"
+        self._wheelhouse: Path | None = None  # where cached files go back, once planned
 
     def task(self, name: str) -> _Task:
         """The table that declares the package sessions of task ``name``."""
@@ -192,11 +192,12 @@ class Sessions:
         every = {s.name: s for s in declarations.sessions()}
         wanted = self._wanted(declarations, command, every)
         try:
-            plans, self._wheelhouse = planned_many(self.noxfile.resolve(), self.root, wanted)
+            plans, wheelhouse = planned_many(self.noxfile.resolve(), self.root, wanted)
         except NoxgraphError:
             return  # each session says what is wrong when it runs
+        self._wheelhouse = (self.root / wheelhouse).resolve()
         requires = {name: every[name].all_requires for name in wanted}
-        self.keys = session_keys(self.root, plans, requires, self._wheelhouse)
+        self.keys = session_keys(self.root, plans, requires, wheelhouse)
         folder = cache_folder(self.noxfile.resolve())
         for name, key in self.keys.items():
             entry = None if name in skips else lookup(folder, name, key)
@@ -326,7 +327,8 @@ class Sessions:
         ``noxgraph run`` (when it asked) that the session came from the cache."""
         from noxgraph.session_cache import ENV_CACHED_REPORT, CacheError, cache_folder, restore
 
-        wheelhouse = (self.root / self._wheelhouse).resolve()
+        wheelhouse = self._wheelhouse
+        assert wheelhouse is not None  # noqa: S101 - set whenever an entry is found
         try:
             restored = restore(cache_folder(self.noxfile.resolve()), entry, wheelhouse)
         except CacheError as exc:
