@@ -177,13 +177,14 @@ class Sessions:
         command = selection.read_nox_command(sys.argv[1:], os.environ)
         if command.listing:
             return
+        # Posargs mean "run it now, this way" (a debugger, one slow test): no cache.
         if self.selections:
-            chosen = self.selections.values()
-            # Posargs mean "run it now, this way" (a debugger, one slow test): no cache.
-            if any(not s.cache or s.posargs or s.error for s in chosen):
+            if any(not s.cache or s.posargs or s.error for s in self.selections.values()):
                 return
-        elif any(selection.without_no_cache(command.posargs)):
-            return
+        else:
+            posargs, no_cache = selection.without_no_cache(command.posargs)
+            if posargs or no_cache:
+                return
         from noxgraph._plans import planned_many
         from noxgraph.errors import NoxgraphError
         from noxgraph.keys import session_keys
@@ -247,7 +248,7 @@ class Sessions:
         run.__doc__ = describe(session)
         nox.session(
             name=session.name,
-            venv_backend="none" if skip is not None or cached else self.venv_backend,
+            venv_backend="none" if skip is not None or cached is not None else self.venv_backend,
             tags=[session.task, session.package],
             requires=list(session.all_requires),
             allow_parallel=True,
