@@ -44,7 +44,9 @@ def _env(compiled: bool = True) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["NOXGRAPH_CACHE_DIR"] = str(WORK / "cache")
     if not compiled:
+        # Bytecode neither written nor found (an empty prefix): compiled at every load.
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONPYCACHEPREFIX"] = str(WORK / "no-bytecode")
     return env
 
 
