@@ -9,9 +9,13 @@ Two ways in, one registration path:
   load time and declares the same sessions with :func:`noxgraph.sessions.declare`.
 
 Either way each package session becomes one ``@nox.session`` and nox does the
-virtualenvs, the order (``requires=``) and the parallelism (``-j``). Loading
-does nothing else: what a session installs is planned when it runs
-(:mod:`noxgraph.plan`), for that session only.
+virtualenvs, the order (``requires=``) and the parallelism (``-j``). What a
+session installs is planned when it runs (:mod:`noxgraph.plan`), for that session
+only. When nox is to run sessions (not ``nox -l``), loading also keys the sessions
+it may start (:mod:`noxgraph.keys`) and registers those whose key is their last
+success's without a virtualenv, to skip as cached (:mod:`noxgraph.session_cache`):
+nox makes a session's virtualenv before the session's function runs, so that
+decision cannot wait.
 """
 
 from __future__ import annotations
