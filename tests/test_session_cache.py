@@ -255,6 +255,9 @@ def test_noxgraph_run_shows_cached_sessions(tmp_path: Path) -> None:
     again = cli("run", "build", "--root", root, "--no-cache", "--json")
     results = {r["session"]: r["result"] for r in json.loads(again.out)["sessions"]}
     assert set(results.values()) == {"success"}
+    write(root / "libs/util/src/x.py", "X = 1\n")
+    dry = cli("run", "build", "--root", root, "--affected", "--no-cache", "--dry-run", "--json")
+    assert json.loads(dry.out)["argv"][-2:] == ["--", "--no-cache"]
 
 
 def test_nox_list_computes_no_key(tmp_path: Path) -> None:
