@@ -210,7 +210,9 @@ def parallel(edges: int) -> None:
         f"3. nox -s build-all -j 4 on 100 packages, {edges} edges, tasks sleeping 1 s:"
         f" critical path {critical} s, total work 100 s, ideal = {ideal:.0f} s"
     )
-    ours, ours_cpu = _cpu(work.root, "-s", "build-all", "-j", "4", env=env)
+    # --no-cache: every session runs, so nox's scheduling is what is measured (a second
+    # run would otherwise take every session from noxgraph's session cache).
+    ours, ours_cpu = _cpu(work.root, "-s", "build-all", "-j", "4", "--", "--no-cache", env=env)
     loop, loop_cpu = _cpu(plain, "-s", "build-all", "-j", "4", env=env)
     print(
         f"   generated: {ours:.1f} s = {ours / ideal:.2f}x the ideal (CPU {ours_cpu:.1f} s);"
@@ -246,7 +248,10 @@ def affected(repeat: int) -> None:
     ran = [s for s in chosen["sessions"] if s not in chosen["skipped"]]
     whole, alone = [], []
     for index in range(repeat):
-        pair = [(whole, ["-s", "build-affected"]), (alone, ["-s", *ran, "--no-dependencies"])]
+        pair = [
+            (whole, ["-s", "build-affected", "--", "--no-cache"]),
+            (alone, ["-s", *ran, "--no-dependencies", "--", "--no-cache"]),
+        ]
         for times, args in pair if index % 2 == 0 else reversed(pair):
             times.append(_run(root, *args, env=env))
     w, a = statistics.median(whole), statistics.median(alone)

@@ -260,3 +260,15 @@ def test_requires_python_needs_the_workspace_s_interpreters_and_one_that_fits(
 
         found = load_workspace(tmp_path)
         declare(found, build_graph(found))
+
+
+def test_sessions_on_a_named_interpreter_are_never_taken_from_the_cache(tmp_path: Path) -> None:
+    # A cache key holds nox's own interpreter; a session on another one always runs.
+    root = workspace(tmp_path)
+    assert nox(root, "-s", "build-all").code == 0
+    (root / "log.txt").unlink()
+    second = nox(root, "-s", "build-all")
+    assert second.code == 0, second.err
+    assert "cached (inputs" not in second.out + second.err
+    assert len([line for line in log(root) if line.startswith("start")]) == 2 * len(GRAPH)
+    assert not (root / ".nox" / ".cache" / "noxgraph-sessions").exists()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["ParseCache", "cache_file", "read_json", "write_json"]
+__all__ = ["ParseCache", "cache_file", "read_json", "replace_bytes", "write_json"]
 
 _FORMAT = 1
 T = TypeVar("T")
@@ -75,22 +75,30 @@ def read_json(path: Path | None) -> dict[str, Any]:
     return data
 
 
+def replace_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` through a temporary file renamed into place, so
+    a reader finds the old bytes or the new ones, never part of them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
+        dir=path.parent, prefix=f".{path.stem}-", delete=False
+    )
+    try:
+        with handle:
+            handle.write(data)
+        Path(handle.name).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(handle.name).unlink()
+        raise
+
+
 def write_json(path: Path | None, content: dict[str, Any]) -> None:
     """Replace a cache file atomically; a failure only means no cache next time."""
     if path is None:
         return
     payload = {"format": _FORMAT, "versions": _versions(), **content}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.stem}-", delete=False
-        )
-        with handle:
-            json.dump(payload, handle, separators=(",", ":"))
-        Path(handle.name).replace(path)
-    except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            Path(handle.name).unlink()
+    with contextlib.suppress(OSError):
+        replace_bytes(path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
 
 
 class ParseCache:

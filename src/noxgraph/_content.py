@@ -1,29 +1,54 @@
-"""The content of a package folder as one key: what its wheel is made of.
+"""The content of package folders as keys: what their wheels are made of.
 
 Inside git, a tracked file counts by the blob id git already has for it, and
 a file that differs from the index (or that git does not track and does not
-ignore) by the hash of its bytes; outside git every file counts by its bytes.
+ignore) by the blob id its bytes would have; outside git every file counts so.
 Folders that hold no source (``.git``, virtualenvs, ``.nox``, build output) never
-count. Two folders with the same key build the same wheel.
+count unless git tracks them. Two folders with the same key build the same wheel.
+
+:func:`content_keys` answers for many folders at once with two ``git ls-files``
+per repository (the index's blob ids, and what ``git status`` would say of the
+working tree), run side by side: the session cache
+keys every package of a workspace at each nox load, so its cost is those two
+git commands, not one pair per package.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
+import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
-from noxgraph._git import git_lines
-from noxgraph._paths import SKIP_DIRS
+from noxgraph._git import git_popen
+from noxgraph._paths import SKIP_DIRS, relative
 
-__all__ = ["folder_key"]
+__all__ = ["content_keys", "file_digest", "folder_key"]
+
+#: More folders than this in one repository: list the whole repository once
+#: rather than pass one pathspec per folder (git matches every file against each).
+_PATHSPECS = 16
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path | str) -> str:
+    """The id git gives a file's bytes as a blob (``"missing"`` when it cannot be
+    read): a file counts the same before and after it is committed."""
     try:
-        return hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError:
         return "missing"
+    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _skipped(path: str) -> bool:
+    """Build output and tool folders: an untracked file there is no source."""
+    parts = path.split("/")
+    return any(part in SKIP_DIRS or part.endswith(".egg-info") for part in parts[:-1])
 
 
 def _walk(folder: Path) -> dict[str, str]:
@@ -32,30 +57,114 @@ def _walk(folder: Path) -> dict[str, str]:
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
         for name in files:
             path = Path(current) / name
-            found[path.relative_to(folder).as_posix()] = _file_digest(path)
+            found[path.relative_to(folder).as_posix()] = file_digest(path)
     return found
 
 
-def _from_git(folder: Path) -> dict[str, str] | None:
-    staged = git_lines(folder, "ls-files", "-z", "--stage", "--", ".")
-    changed = git_lines(folder, "ls-files", "-z", "--modified", "--others", "--exclude-standard")
+def _repository(folder: str, known: dict[str, str | None]) -> str | None:
+    """The nearest folder at or above ``folder`` holding ``.git`` (a submodule's own
+    checkout holds its files), cached for every folder on the way."""
+    visited: list[str] = []
+    current, answer = folder, None
+    while True:
+        if current in known:
+            answer = known[current]
+            break
+        visited.append(current)
+        if os.path.lexists(os.path.join(current, ".git")):
+            answer = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for seen in visited:
+        known[seen] = answer
+    return answer
+
+
+def _listed(repo: str, prefixes: list[str]) -> dict[str, str] | None:
+    """Every file of ``repo`` under ``prefixes`` (all when empty) that git does not
+    ignore, relative to ``repo``, with its blob id (what its bytes would have, for a
+    file that differs from the index or that git does not track)."""
+    spec = ["--", *prefixes] if prefixes and len(prefixes) <= _PATHSPECS else []
+    # Side by side: each reads the whole index. `ls-files --modified --others` tells
+    # what `git status` would about the working tree, without comparing HEAD.
+    worktree = ["--modified", "--others", "--exclude-standard"]
+    runs = [
+        git_popen(Path(repo), "ls-files", "-z", "--stage", *spec),
+        git_popen(Path(repo), "ls-files", "-z", *worktree, *spec),
+    ]
+    staged, changed = (_output(run) if run is not None else None for run in runs)
     if staged is None or changed is None:
         return None
     found: dict[str, str] = {}
-    for entry in staged:
+    for entry in staged.split("\0"):
         info, _, path = entry.partition("\t")
-        found[path] = info.split(" ")[1] if " " in info else info
-    for path in changed:
-        found[path] = _file_digest(folder / path)
+        if path:
+            found[path] = info.split(" ", 2)[1] if " " in info else info
+    for path in changed.split("\0"):
+        # A staged change is in the index's blob id already; the working tree's own
+        # changes and untracked files count by their bytes, untracked build output not.
+        if path and (path in found or not _skipped(path)):
+            found[path] = file_digest(os.path.join(repo, path))
     return found
+
+
+def _output(process: subprocess.Popen[bytes]) -> str | None:
+    out, _ = process.communicate()
+    if process.returncode != 0:
+        return None
+    return out.decode("utf-8", "surrogateescape")
+
+
+def _digest(lines: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:20]
+
+
+def _walked_key(folder: Path) -> str:
+    files = _walk(folder)
+    return _digest(f"{path}\0{files[path]}\n" for path in sorted(files))
+
+
+def _keys_in(repo: str, folders: list[str]) -> dict[str, str] | None:
+    prefixes = [] if repo in folders else [relative(f, repo) for f in folders]
+    files = _listed(repo, prefixes)
+    if files is None:
+        return None
+    paths = sorted(files)
+    keys: dict[str, str] = {}
+    for folder in folders:
+        inside = "" if folder == repo else relative(folder, repo) + "/"
+        # Paths with one prefix are next to each other in sorted order.
+        low = bisect.bisect_left(paths, inside)
+        high = bisect.bisect_left(paths, inside + "\U0010ffff") if inside else len(paths)
+        cut = len(inside)
+        keys[folder] = _digest(f"{p[cut:]}\0{files[p]}\n" for p in paths[low:high])
+    return keys
+
+
+def content_keys(folders: Iterable[Path]) -> dict[Path, str]:
+    """A key for each of ``folders`` that changes exactly when a file under it that git
+    does not ignore does; one pair of git commands per repository."""
+    wanted = list(dict.fromkeys(folders))
+    known: dict[str, str | None] = {}
+    by_repo: dict[str | None, list[str]] = {}
+    for folder in wanted:
+        text = os.fspath(folder)
+        by_repo.setdefault(_repository(text, known), []).append(text)
+    keys: dict[str, str] = {}
+    for repo, members in by_repo.items():
+        found = _keys_in(repo, members) if repo is not None else None
+        if found is None:
+            found = {m: _walked_key(Path(m)) for m in members}
+        keys.update(found)
+    return {folder: keys[os.fspath(folder)] for folder in wanted}
 
 
 def folder_key(folder: Path) -> str:
     """A key that changes exactly when a file of ``folder`` that git does not ignore does."""
-    files = _from_git(folder)
-    if files is None:
-        files = _walk(folder)
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(f"{path}\0{files[path]}\n".encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()[:20]
+    return content_keys([folder])[folder]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from noxgraph.errors import GitError, one_line
 
-__all__ = ["first_line", "git", "git_available", "git_lines"]
+__all__ = ["first_line", "git", "git_available", "git_lines", "git_popen"]
 
 #: Variables that tell git which repository, index or objects to use, or how to find
 #: them (``git help git``, "The Git Repository"), and how to read pathspecs. noxgraph
@@ -101,3 +101,20 @@ def git_lines(repo: Path, *args: str) -> list[str] | None:
     if done.returncode != 0:
         return None
     return [item for item in done.stdout.decode("utf-8", "surrogateescape").split("\0") if item]
+
+
+def git_popen(repo: Path, *args: str) -> subprocess.Popen[bytes] | None:
+    """Start ``git -C repo ARGS`` with its output piped (so two can run side by side);
+    ``None`` when git cannot be started."""
+    executable = _executable()
+    if executable is None:
+        return None
+    try:
+        return subprocess.Popen(
+            [executable, "-C", str(repo), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_environment(),
+        )
+    except OSError:
+        return None

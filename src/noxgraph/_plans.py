@@ -11,6 +11,7 @@ it plans afresh. The cache is JSON in noxgraph's cache folder, data only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from noxgraph._cache import cache_file, read_json, write_json
@@ -21,32 +22,25 @@ if TYPE_CHECKING:
 
     from noxgraph.plan import SessionPlan
 
-__all__ = ["planned"]
+__all__ = ["planned", "planned_many"]
 
 
-def _remembered(noxfile: Path, root: Path, name: str) -> tuple[SessionPlan, str] | None:
+def _remembered(noxfile: Path, root: Path) -> tuple[dict[str, Any], str] | None:
+    """The encoded plans and the wheelhouse kept for ``noxfile``, while the files
+    they were made from are unchanged."""
     data = read_json(cache_file("plans", noxfile))
     watched, plans = data.get("watched"), data.get("plans")
-    if not isinstance(watched, list) or not isinstance(plans, dict) or name not in plans:
+    if not isinstance(watched, list) or not isinstance(plans, dict):
         return None
     if stats_of(root, watched) != data.get("stats"):
         return None
-    from noxgraph.plan import decode
-
-    try:
-        return decode(plans[name]), str(data["wheelhouse"])
-    except (KeyError, TypeError, ValueError, IndexError):
-        return None
+    wheelhouse = data.get("wheelhouse")
+    return (plans, wheelhouse) if isinstance(wheelhouse, str) else None
 
 
-def planned(noxfile: Path, root: Path, name: str) -> tuple[SessionPlan, str]:
-    """The plan of session ``name`` and the workspace's wheelhouse (relative to the
-    root), from the cache when its inputs are unchanged."""
-    found = _remembered(noxfile, root, name)
-    if found is not None:
-        return found
+def _fresh(noxfile: Path, root: Path) -> tuple[dict[str, Any], str]:
+    """Plan every session now, and keep the plans for the sessions that follow."""
     from noxgraph.discovery import discover
-    from noxgraph.errors import WorkspaceError
     from noxgraph.graph import build_graph
     from noxgraph.plan import encode, plan_all
     from noxgraph.workspace import load_workspace
@@ -57,16 +51,53 @@ def planned(noxfile: Path, root: Path, name: str) -> tuple[SessionPlan, str]:
     stats = stats_of(root, watched)
     workspace = load_workspace(discovery)
     plans = plan_all(workspace, build_graph(workspace))
+    encoded = {session: encode(plan) for session, plan in plans.items()}
     content: dict[str, Any] = {
         "watched": watched,
         "stats": stats,
         "wheelhouse": workspace.config.wheelhouse,
-        "plans": {session: encode(plan) for session, plan in plans.items()},
+        "plans": encoded,
     }
     write_json(cache_file("plans", noxfile), content)
+    return encoded, workspace.config.wheelhouse
+
+
+def _decoded(
+    found: tuple[dict[str, Any], str], names: Iterable[str]
+) -> tuple[dict[str, SessionPlan], str]:
+    from noxgraph.plan import decode
+
+    encoded, wheelhouse = found
+    return {name: decode(encoded[name]) for name in names if name in encoded}, wheelhouse
+
+
+def planned_many(
+    noxfile: Path, root: Path, names: Iterable[str]
+) -> tuple[dict[str, SessionPlan], str]:
+    """The plans of those of the sessions ``names`` that the workspace has (from the
+    cache when its inputs are unchanged), and its wheelhouse (relative to the root)."""
+    wanted = list(names)
+    kept = _remembered(noxfile, root)
+    if kept is not None:
+        try:
+            return _decoded(kept, wanted)
+        except (KeyError, TypeError, ValueError, IndexError):
+            pass  # a damaged cache: plan afresh
+    return _decoded(_fresh(noxfile, root), wanted)
+
+
+def planned(noxfile: Path, root: Path, name: str) -> tuple[SessionPlan, str]:
+    """The plan of session ``name`` and the workspace's wheelhouse (relative to the
+    root), from the cache when its inputs are unchanged."""
+    plans, wheelhouse = planned_many(noxfile, root, [name])
     if name not in plans:
+        # Unknown to the kept plans: the workspace may have it now.
+        plans, wheelhouse = _decoded(_fresh(noxfile, root), [name])
+    if name not in plans:
+        from noxgraph.errors import WorkspaceError
+
         raise WorkspaceError(f"the workspace has no session {name} now; run `noxgraph generate`")
-    return plans[name], workspace.config.wheelhouse
+    return plans[name], wheelhouse
 
 
 def _lock_folders(root: Path, folders: tuple[Path, ...]) -> set[str]:

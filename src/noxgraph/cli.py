@@ -252,8 +252,9 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
 
     from noxgraph.graph import build_graph
     from noxgraph.render import SCHEMA, run_plan_text, run_summary_text
-    from noxgraph.runner import invoke, nox_command, read_report
+    from noxgraph.runner import cached_sessions, invoke, nox_command, read_report
     from noxgraph.selection import not_affected_reason, options_from, select
+    from noxgraph.session_cache import ENV_CACHED_REPORT
     from noxgraph.sessions import declare
     from noxgraph.workspace import load_workspace
 
@@ -298,6 +299,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             jobs=args.jobs,
             affected=options,
             nox_args=args.nox_args,
+            cache=not args.no_cache,
         )
         if args.dry_run:
             if args.json:
@@ -305,9 +307,12 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             else:
                 out.rich(run_plan_text(argv, planned, skipped, plain=out.plain))
             return 0
+        cached = Path(folder) / "cached"
+        cached.mkdir()
         # nox's own output goes to stderr under --json, so stdout holds one document.
-        code = invoke(argv, stdout_to_stderr=args.json)
-        rows = read_report(report, packages)
+        env = {**os.environ, ENV_CACHED_REPORT: str(cached)}
+        code = invoke(argv, stdout_to_stderr=args.json, env=env)
+        rows = read_report(report, packages, cached_sessions(cached))
     if args.json:
         out.json(
             {
@@ -582,6 +587,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--dry-run", action="store_true", help="print the nox command and the sessions, run nothing"
+    )
+    run.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every session, even those whose inputs are unchanged since their last success",
     )
     _json_option(run, "print the plan or the summary")
     _change_options(run)

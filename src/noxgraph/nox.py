@@ -9,9 +9,13 @@ Two ways in, one registration path:
   load time and declares the same sessions with :func:`noxgraph.sessions.declare`.
 
 Either way each package session becomes one ``@nox.session`` and nox does the
-virtualenvs, the order (``requires=``) and the parallelism (``-j``). Loading
-does nothing else: what a session installs is planned when it runs
-(:mod:`noxgraph.plan`), for that session only.
+virtualenvs, the order (``requires=``) and the parallelism (``-j``). What a
+session installs is planned when it runs (:mod:`noxgraph.plan`), for that session
+only. When nox is to run sessions (not ``nox -l``), loading also keys the sessions
+it may start (:mod:`noxgraph.keys`) and registers those whose key is their last
+success's without a virtualenv, to skip as cached (:mod:`noxgraph.session_cache`):
+nox makes a session's virtualenv before the session's function runs, so that
+decision cannot wait.
 """
 
 from __future__ import annotations
@@ -25,10 +29,18 @@ from typing import TYPE_CHECKING
 
 import nox
 
-from noxgraph.sessions import Declarations, NoxSession, PackageSession, describe, session_name
+from noxgraph.sessions import (
+    AGGREGATES,
+    Declarations,
+    NoxSession,
+    PackageSession,
+    describe,
+    session_name,
+)
 
 if TYPE_CHECKING:
     from noxgraph.selection import NoxCommand, Selection
+    from noxgraph.session_cache import Entry
 
 __all__ = ["ENV_CHECKED", "Sessions", "register"]
 
@@ -87,6 +99,11 @@ class Sessions:
         self.venv_backend = venv_backend
         self._tasks: dict[str, _Task] = {}
         self.selections: dict[str, Selection] = {}
+        #: The inputs' key of each package session this run may cache, and the
+        #: cache entries of those whose key is the key of their last success.
+        self.keys: dict[str, str] = {}
+        self.cached: dict[str, Entry] = {}
+        self._wheelhouse: Path | None = None  # where cached files go back, once planned
 
     def task(self, name: str, *, python: Sequence[str] = ()) -> _Task:
         """The table that declares the package sessions of task ``name``, on the
@@ -112,10 +129,13 @@ class Sessions:
         skips: dict[str, str] = {}
         for chosen in self.selections.values():
             skips.update(chosen.skip)
+        self._look_up_cache(declarations, skips)
         for task in declarations.tasks:
             registered = declarations.nox_sessions(task)
             for session in registered:
-                self._add_package(session, skips.get(session.name))
+                # Only nox's own interpreter is in a key: a session on another one runs.
+                cached = self.cached.get(session.name) if session.python is None else None
+                self._add_package(session, skips.get(session.name), cached)
             self._add_all(task, [s.name for s in registered])
             self._add_affected(task)
 
@@ -147,7 +167,7 @@ class Sessions:
 
         name = session_name(task, "affected")
         try:
-            options, posargs = selection.affected_options(name, command.posargs)
+            options, posargs, no_cache = selection.affected_options(name, command.posargs)
             files = options.files
             if files is not None:
                 started = selection.invoked_from(command, self.noxfile, os.environ)
@@ -164,21 +184,95 @@ class Sessions:
         except NoxgraphError as exc:
             return selection.Selection(task, error=exc.message)
         reason = selection.not_affected_reason(r.base for r in affected.changes.repositories)
-        return selection.select(declarations, task, affected.names, reason, posargs)
+        return selection.select(
+            declarations, task, affected.names, reason, posargs, cache=not no_cache
+        )
 
-    def _add_package(self, registered: NoxSession, skip: str | None) -> None:
+    def _look_up_cache(self, declarations: Declarations, skips: Mapping[str, str]) -> None:
+        """Key the package sessions this nox run may start, and find those whose last
+        success had the same inputs: they register without a virtualenv and skip."""
+        if os.environ.get("NOXGRAPH_NO_CACHE"):
+            return
+        from noxgraph import selection  # only when sessions may run
+
+        command = selection.read_nox_command(sys.argv[1:], os.environ)
+        if command.listing:
+            return
+        # Posargs mean "run it now, this way" (a debugger, one slow test): no cache.
+        if self.selections:
+            if any(not s.cache or s.posargs or s.error for s in self.selections.values()):
+                return
+        else:
+            posargs, no_cache = selection.without_no_cache(command.posargs)
+            if posargs or no_cache:
+                return
+        from noxgraph._plans import planned_many
+        from noxgraph.errors import NoxgraphError
+        from noxgraph.keys import session_keys
+        from noxgraph.session_cache import cache_folder, lookup
+
+        every = {s.name: s for s in declarations.sessions()}
+        wanted = self._wanted(declarations, command, every)
+        try:
+            plans, wheelhouse = planned_many(self.noxfile.resolve(), self.root, wanted)
+        except NoxgraphError:
+            return  # each session says what is wrong when it runs
+        self._wheelhouse = (self.root / wheelhouse).resolve()
+        requires = {name: every[name].all_requires for name in wanted}
+        self.keys = session_keys(self.root, plans, requires, wheelhouse)
+        folder = cache_folder(self.noxfile.resolve())
+        for name, key in self.keys.items():
+            entry = None if name in skips else lookup(folder, name, key)
+            if entry is not None:
+                self.cached[name] = entry
+
+    def _wanted(
+        self, declarations: Declarations, command: NoxCommand, every: Mapping[str, PackageSession]
+    ) -> list[str]:
+        """The package sessions the command may start: those it names, what the
+        aggregates it names require, and what those require; all when it names none."""
+        start: list[str] = []
+        for name in command.sessions:
+            if name in every:
+                start.append(name)
+                continue
+            task = next(
+                (t for t in declarations.tasks if name in (session_name(t, a) for a in AGGREGATES)),
+                None,
+            )
+            if task is None:
+                return list(every)  # a session noxgraph does not know: key them all
+            chosen = self.selections.get(task)
+            if name == session_name(task, "all"):
+                start += [s.name for s in declarations.tasks[task]]
+            elif chosen is not None:
+                start += chosen.run
+        if not command.sessions:
+            return list(every)
+        wanted: dict[str, None] = {}
+        while start:
+            name = start.pop()
+            if name not in wanted and name in every:
+                wanted[name] = None
+                start.extend(every[name].all_requires)
+        return list(wanted)
+
+    def _add_package(self, registered: NoxSession, skip: str | None, cached: Entry | None) -> None:
         session = registered.session
 
         def run(nox_session: nox.Session) -> None:
             if skip is not None:
                 nox_session.skip(skip)
-            self._run_package(nox_session, session)
+            if cached is not None:
+                self._restore(nox_session, cached)
+                nox_session.skip(f"cached (inputs {cached.key})")
+            self._run_package(nox_session, registered)
 
         run.__doc__ = describe(session, registered.python)
         nox.session(
             name=registered.name,
             python=registered.python,
-            venv_backend="none" if skip is not None else self.venv_backend,
+            venv_backend="none" if skip is not None or cached is not None else self.venv_backend,
             tags=[session.task, session.package],
             requires=list(registered.requires),
             allow_parallel=True,
@@ -249,9 +343,29 @@ class Sessions:
         chosen = self.selections.get(task)
         if chosen is not None and not chosen.error:
             return list(chosen.posargs)
-        return list(nox_session.posargs)
+        from noxgraph.selection import without_no_cache
 
-    def _run_package(self, nox_session: nox.Session, session: PackageSession) -> None:
+        return without_no_cache(nox_session.posargs)[0]
+
+    def _restore(self, nox_session: nox.Session, entry: Entry) -> None:
+        """Put a cached session's files back into the wheelhouse, and tell
+        ``noxgraph run`` (when it asked) that the session came from the cache."""
+        from noxgraph.session_cache import ENV_CACHED_REPORT, CacheError, cache_folder, restore
+
+        wheelhouse = self._wheelhouse
+        assert wheelhouse is not None  # noqa: S101 - set whenever an entry is found
+        try:
+            restored = restore(cache_folder(self.noxfile.resolve()), entry, wheelhouse)
+        except CacheError as exc:
+            nox_session.error(exc.message)
+        for path in restored:
+            nox_session.log(f"restored {path.name} into {wheelhouse}")
+        report = os.environ.get(ENV_CACHED_REPORT)
+        if report:
+            Path(report, entry.session).write_text(entry.key, encoding="utf-8")
+
+    def _run_package(self, nox_session: nox.Session, registered: NoxSession) -> None:
+        session = registered.session
         from noxgraph._plans import planned  # only when a session runs
         from noxgraph.errors import NoxgraphError
         from noxgraph.install import Installer, expand
@@ -269,9 +383,20 @@ class Sessions:
             "wheelhouse": str(wheelhouse),
         }
         posargs = self._posargs(nox_session, session.task)
+        # A key holds nox's own interpreter: a session on another one records nothing.
+        key = self.keys.get(session.name) if registered.python is None else None
+        if key is not None:
+            from noxgraph.session_cache import snapshot
+
+            before = snapshot(wheelhouse)
         with nox_session.chdir(plan.folder):
             for argv in plan.commands:
                 nox_session.run(*expand(argv, values, posargs))
+        if key is not None:
+            from noxgraph.session_cache import cache_folder, outputs, record
+
+            made = outputs(wheelhouse, before, plan.package)
+            record(cache_folder(self.noxfile.resolve()), session.name, key, made)
 
 
 def register(root: str | os.PathLike[str] | None = None) -> Sessions:

@@ -614,7 +614,13 @@ def run_plan_text(
     return Group(Text(" ".join(argv)), table)
 
 
-_RESULT_STYLE = {"success": "green", "failed": "bold red", "aborted": "red", "skipped": "dim"}
+_RESULT_STYLE = {
+    "success": "green",
+    "cached": "cyan",
+    "failed": "bold red",
+    "aborted": "red",
+    "skipped": "dim",
+}
 
 
 def run_summary_text(rows: Sequence[ReportRow], code: int, *, plain: bool) -> RenderableType:

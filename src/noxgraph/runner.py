@@ -20,10 +20,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from noxgraph.selection import AffectedOptions
+from noxgraph.selection import NO_CACHE, AffectedOptions
 from noxgraph.sessions import session_name
 
-__all__ = ["ReportRow", "invoke", "nox_command", "read_report"]
+__all__ = ["ReportRow", "cached_sessions", "invoke", "nox_command", "read_report"]
 
 _PREREQUISITE = ("Prerequisite session ", " was not successful")
 
@@ -51,23 +51,33 @@ def nox_command(
     jobs: int | None = None,
     affected: AffectedOptions | None = None,
     nox_args: Sequence[str] = (),
+    cache: bool = True,
 ) -> list[str]:
-    """The nox command line that runs ``task`` for every package, or the affected ones."""
+    """The nox command line that runs ``task`` for every package, or the affected ones;
+    without ``cache``, with the session cache off (the ``--no-cache`` posarg)."""
     session = session_name(task, "affected" if affected is not None else "all")
     argv = [sys.executable, "-m", "nox", "--noxfile", str(noxfile), "--report", str(report)]
     if jobs is not None and jobs > 1:
         argv += ["--parallel", str(jobs)]
     argv += ["--sessions", session, *nox_args]
-    if affected is not None:
-        argv += ["--", *_change_posargs(affected)]
+    posargs = _change_posargs(affected) if affected is not None else []
+    if not cache:
+        posargs.append(NO_CACHE)
+    if affected is not None or posargs:
+        argv += ["--", *posargs]
     return argv
 
 
-def invoke(argv: Sequence[str], *, stdout_to_stderr: bool = False) -> int:
+def invoke(
+    argv: Sequence[str],
+    *,
+    stdout_to_stderr: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> int:
     """Run nox, its output going straight to the terminal (or to stderr); its exit
     status, 0 or 1. SIGTERM is passed on to nox, which stops the running session."""
     # fd 2, not sys.stderr: the caller may have replaced that object.
-    process = subprocess.Popen(argv, stdout=2 if stdout_to_stderr else None)
+    process = subprocess.Popen(argv, stdout=2 if stdout_to_stderr else None, env=env)
 
     def forward(signum: int, frame: FrameType | None) -> None:
         process.send_signal(signum)
@@ -106,9 +116,25 @@ def _waited_for(reason: str | None, results: Mapping[str, Mapping[str, Any]]) ->
     return None
 
 
-def read_report(path: Path, packages: Mapping[str, str]) -> list[ReportRow]:
-    """nox's ``--report`` JSON as rows (``packages``: session -> package); an empty
-    list when nox wrote none."""
+def cached_sessions(folder: Path) -> dict[str, str]:
+    """The sessions that left a file in ``folder`` (:data:`ENV_CACHED_REPORT`) because
+    they came from the session cache, each with its key."""
+    found: dict[str, str] = {}
+    try:
+        for path in folder.iterdir():
+            found[path.name] = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        pass
+    return found
+
+
+def read_report(
+    path: Path, packages: Mapping[str, str], cached: Mapping[str, str] | None = None
+) -> list[ReportRow]:
+    """nox's ``--report`` JSON as rows (``packages``: session -> package; ``cached``:
+    the sessions taken from the session cache, with their keys); an empty list when
+    nox wrote none."""
+    cached = cached or {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -125,6 +151,8 @@ def read_report(path: Path, packages: Mapping[str, str]) -> list[ReportRow]:
             failed = _waited_for(reason, results)
             if failed is not None:
                 note = f"waited for {packages.get(failed, failed)} ({failed}), which failed"
+        elif result == "skipped" and name in cached:
+            result, note = "cached", f"inputs {cached[name]}"
         elif reason:
             note = str(reason)
         package = packages.get(name, "-")

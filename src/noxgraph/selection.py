@@ -38,6 +38,7 @@ __all__ = [
     "affected_options",
     "asked_for",
     "select",
+    "without_no_cache",
 ]
 
 #: JSON of the :class:`Selection` of the running nox command, for its worker processes.
@@ -111,22 +112,39 @@ class _Parser(argparse.ArgumentParser):
         raise _Refused(message)
 
 
-def affected_options(session: str, posargs: Sequence[str]) -> tuple[AffectedOptions, list[str]]:
-    """Split an affected session's posargs into its options and, after a second
-    ``--``, the posargs for the package sessions."""
+#: The posarg of ``<task>-all`` and ``<task>-affected`` that turns the session cache off.
+NO_CACHE = "--no-cache"
+
+
+def affected_options(
+    session: str, posargs: Sequence[str]
+) -> tuple[AffectedOptions, list[str], bool]:
+    """Split an affected session's posargs into its options, the posargs for the
+    package sessions (after a second ``--``), and whether ``--no-cache`` was given."""
     mine, rest = list(posargs), []
     if "--" in mine:
         cut = mine.index("--")
         mine, rest = mine[:cut], mine[cut + 1 :]
     parser = _Parser(prog=f"nox -s {session} --", add_help=False)
     add_change_options(parser)
+    parser.add_argument(NO_CACHE, action="store_true", dest="no_cache")
     try:
-        return options_from(parser.parse_args(mine)), rest
+        parsed = parser.parse_args(mine)
+        return options_from(parsed), rest, bool(parsed.no_cache)
     except _Refused as exc:
         raise UsageError(
-            f"{session}: {exc} (its posargs are --base REF, --head REF, --files PATH ...;"
-            " posargs for the package sessions go after a second --)"
+            f"{session}: {exc} (its posargs are --base REF, --head REF, --files PATH ...,"
+            " --no-cache; posargs for the package sessions go after a second --)"
         ) from None
+
+
+def without_no_cache(posargs: Sequence[str]) -> tuple[list[str], bool]:
+    """The posargs of a run that names no affected session, without a leading
+    ``--no-cache`` (noxgraph's, for ``nox -s build-all -- --no-cache``), and whether
+    it was there."""
+    if posargs and posargs[0] == NO_CACHE:
+        return list(posargs[1:]), True
+    return list(posargs), False
 
 
 @dataclass(frozen=True)
@@ -137,6 +155,7 @@ class Selection:
     sessions ``requires=`` pulls in that are not affected, with the reason
     each gives. ``posargs``: what the package sessions get. ``error``: why
     there is no answer (the affected session fails with it, and nothing else runs).
+    ``cache``: whether sessions may be taken from the session cache (no ``--no-cache``).
     """
 
     task: str
@@ -145,6 +164,7 @@ class Selection:
     posargs: tuple[str, ...] = ()
     summary: str = ""
     error: str | None = None
+    cache: bool = True
 
     def encode(self) -> dict[str, Any]:
         return {
@@ -154,6 +174,7 @@ class Selection:
             "posargs": list(self.posargs),
             "summary": self.summary,
             "error": self.error,
+            "cache": self.cache,
         }
 
     @classmethod
@@ -165,6 +186,7 @@ class Selection:
             tuple(map(str, value["posargs"])),
             str(value.get("summary", "")),
             value.get("error"),
+            bool(value.get("cache", True)),
         )
 
 
@@ -191,6 +213,7 @@ class NoxCommand:
     sessions: tuple[str, ...]
     posargs: tuple[str, ...]
     noxfile: str | None
+    listing: bool = False
 
 
 def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxCommand:
@@ -203,11 +226,12 @@ def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxComm
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("-s", "-e", "--session", "--sessions", nargs="*", action="extend")
     parser.add_argument("-f", "--noxfile")
+    parser.add_argument("-l", "--list", "--list-sessions", action="store_true", dest="listing")
     known, _ = parser.parse_known_args(args)
     sessions: list[str] = list(known.session or [])
     if known.session is None and environ.get("NOXSESSION"):
         sessions = [s for s in environ["NOXSESSION"].split(",") if s]
-    return NoxCommand(tuple(sessions), tuple(posargs), known.noxfile)
+    return NoxCommand(tuple(sessions), tuple(posargs), known.noxfile, bool(known.listing))
 
 
 def asked_for(command: NoxCommand, tasks: Iterable[str]) -> list[str]:
@@ -242,6 +266,8 @@ def select(
     affected: Iterable[str],
     reason: str,
     posargs: Sequence[str] = (),
+    *,
+    cache: bool = True,
 ) -> Selection:
     """The ``task`` sessions to queue for the ``affected`` packages, in dependency order.
 
@@ -265,7 +291,7 @@ def select(
         summary = f"{task}: {_count(len(run), 'affected session')}"
         if skip:
             summary += f", {_count(len(skip), 'upstream session')} queued only to skip ({reason})"
-    return Selection(task, run, skip, tuple(posargs), summary)
+    return Selection(task, run, skip, tuple(posargs), summary, cache=cache)
 
 
 def _count(number: int, noun: str) -> str:
