@@ -450,3 +450,24 @@ def test_each_sibling_repository_may_have_its_own_base(tmp_path: Path) -> None:
     document = _affected(tmp_path)
     assert ("core", "main") in [(r["path"], r["base"]) for r in document["repositories"]]
     assert len(document["changed_files"]) == 2
+
+
+def test_the_configuration_and_a_virtual_root_affect_every_package(tmp_path: Path) -> None:
+    # A pull request that changes tasks or interpreters, or the sources every member
+    # inherits, must run something: these files belong to every package.
+    root = init_repo(tmp_path)
+    pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(root, "libs/core", "core")
+    package(root, "libs/app", "app", "core")
+    commit_all(root, "a uv workspace with a virtual root")
+    git(root, "checkout", "-q", "-b", "config")
+    write(root / "noxgraph.toml", '[tasks.test]\npython = ["3.11"]\n')
+    document = _affected(root)
+    assert [(p["name"], p["reason"]) for p in document["affected"]] == [
+        ("core", "global"),
+        ("app", "global"),
+    ]
+    (root / "noxgraph.toml").unlink()
+    write(root / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["libs/*"]\n# a note\n')
+    assert {p["reason"] for p in _affected(root)["affected"]} == {"global"}
+    assert _affected(root)["unowned_files"] == []

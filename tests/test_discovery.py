@@ -194,3 +194,33 @@ def test_discovery_reports_its_source_as_data(tmp_path: Path) -> None:
     assert [folder.name for folder in found.folders] == [tmp_path.name, "a"]
     shutil.rmtree(tmp_path / "libs")
     assert [s.code for s in discover(tmp_path).skipped] == ["no-match"]
+
+
+def test_check_says_nothing_of_a_package_that_exclude_leaves_out(tmp_path: Path) -> None:
+    write(tmp_path / "noxgraph.toml", 'members = ["libs/*"]\nexclude = ["libs/cli"]\n')
+    package(tmp_path, "libs/a", "a")
+    package(tmp_path, "libs/cli", "cli")
+    package(tmp_path, "libs/cli/examples/demo", "demo")
+    package(tmp_path, "tools/stray", "stray")
+    strict = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
+    unlisted = [f for f in strict["findings"] if f["code"] == "not-a-member"]
+    assert [(f["file"], f["message"]) for f in unlisted] == [
+        (
+            "tools/stray/pyproject.toml",
+            "names package 'stray' but is no member (noxgraph.toml: members)",
+        )
+    ]
+
+
+def test_check_warns_when_environment_lock_finds_no_lock(tmp_path: Path) -> None:
+    # A project's own uv.lock is not a uv workspace's: its sessions install from folders,
+    # and a user who asked for the lock is told so instead of getting other versions.
+    write(tmp_path / "noxgraph.toml", 'environment = "lock"\n')
+    package(tmp_path, "a", "a")
+    write(tmp_path / "a" / "uv.lock", "version = 1\n")
+    strict = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
+    assert [(f["code"], f["file"]) for f in strict["findings"]] == [("no-lock", "a/pyproject.toml")]
+    assert (
+        "environment = 'lock' (noxgraph.toml), but a is in no uv workspace"
+        in (strict["findings"][0]["message"])
+    )

@@ -276,11 +276,18 @@ def compute_affected(
             deleted.setdefault(former.name, former)
     global_files: list[str] = []
     locks: list[ChangedLock] = []
+    # The configuration of every session belongs to all; so does a root pyproject.toml
+    # that is no package but configures the workspace (a uv workspace's virtual root,
+    # whose sources its members inherit).
+    workspace_files = {"noxgraph.toml"}
+    configures = workspace.source == "uv" or workspace.config.file == "pyproject.toml"
+    if configures and all(pkg.path != workspace.root for pkg in workspace.packages):
+        workspace_files.add("pyproject.toml")
     for change in changes.files:
         if ignored(change.path):
             files.append(FileOwner(change.path, change.status, None, "ignored"))
             continue
-        if global_(change.path):
+        if global_(change.path) or change.path in workspace_files:
             files.append(FileOwner(change.path, change.status, None, "global"))
             global_files.append(change.path)
             continue

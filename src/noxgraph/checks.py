@@ -15,7 +15,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from noxgraph.discovery import Skipped
+from noxgraph.discovery import Skipped, excluded_folders
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
 from noxgraph.graph import DependencyGraph
 from noxgraph.metadata import BackendMetadata
@@ -143,6 +143,19 @@ def run_checks(
     except CycleError as exc:
         findings.append(Finding("error", "cycle", "", exc.message))
 
+    if workspace.config.environment == "lock":
+        for pkg in workspace.packages:
+            if pkg.name not in workspace.lock_roots:
+                findings.append(
+                    Finding(
+                        "warning",
+                        "no-lock",
+                        pkg.pyproject,
+                        f"environment = 'lock' ({workspace.config.file}), but {pkg.name} is in"
+                        " no uv workspace with a uv.lock: its sessions install from folders",
+                    )
+                )
+
     told = {answer.name: answer.version for answer in backend if answer.version}
     versions = _versions(workspace, told)
     findings += _backend_findings(workspace, backend, versions)
@@ -229,7 +242,12 @@ def run_checks(
         findings.append(
             Finding(_skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
         )
+    # What exclude names is left out on purpose, and so is everything below it.
+    excluded = excluded_folders(workspace.root, workspace.config.exclude)
     for unlisted in unlisted_projects(workspace):
+        folder = (workspace.root / unlisted.path).parent
+        if excluded & {folder, *folder.parents}:
+            continue
         findings.append(Finding("warning", unlisted.code, unlisted.path, unlisted.reason))
 
     return sorted(set(findings), key=Finding.sort_key)

@@ -242,7 +242,8 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
             "current": f"{display} is up to date",
         }[outcome.status]
         out.write(
-            f"{message}: {outcome.sessions} sessions for {len(workspace.packages)} packages\n"
+            f"{message}: {_count(outcome.sessions, 'session')} for"
+            f" {_count(len(workspace.packages), 'package')}\n"
         )
     return 1 if outcome.status == "stale" else 0
 
@@ -650,6 +651,10 @@ def _from_cwd(path: Path) -> str:
         # abspath, not resolve: the file named is the one the user has, not a link's target.
         return os.path.abspath(path)
     return Path(relative).as_posix()
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _error(message: str) -> None:

@@ -508,7 +508,8 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
     bases: dict[Path, str] = {folder: ref for folder, ref in config.bases_in(root).items()}
     if config.members is not None:
         folders = members_from_globs(root, config_table, config.members, (), skipped)
-        label = f"{config.file}: [tool.noxgraph].members"
+        table_name = "members" if config.file == "noxgraph.toml" else "[tool.noxgraph].members"
+        label = f"{config.file}: {table_name}"
         source: MemberSource = "config"
     elif uv_table is not None:
         folders = members_from_globs(
@@ -558,3 +559,8 @@ def discover(root: Path | str) -> Discovery:
     """Find the candidate members and the input files of the workspace at ``root``."""
     root_path = resolve_root(root)
     return discover_with(root_path, Reader(root_path, tolerant=False))
+
+
+def excluded_folders(root: Path, patterns: Iterable[str]) -> set[Path]:
+    """The folders under ``root`` that ``exclude`` patterns (already validated) match."""
+    return _excluded(root, patterns, None)
