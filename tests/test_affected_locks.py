@@ -259,10 +259,13 @@ def test_ignore_and_global_files_patterns_win_over_the_lock(tmp_path: Path) -> N
         ["core", "other", "tool", "web", "app"], "global"
     )
     assert document["locks"] == []
-    (root / "pyproject.toml").write_text(config + '\n[tool.noxgraph]\nignore = ["*.lock"]\n')
+    # The configuration changes in the same range, and would affect everything.
+    ignore = '\n[tool.noxgraph]\nignore = ["*.lock", "pyproject.toml"]\n'
+    (root / "pyproject.toml").write_text(config + ignore)
     commit_all(root, "lock is ignored")
     document = _affected(root, "--head", "HEAD")
-    assert document["affected"] == [] and document["ignored_files"] == ["uv.lock"]
+    assert document["affected"] == []
+    assert document["ignored_files"] == ["pyproject.toml", "uv.lock"]
 
 
 def _poetry_lock(packages: dict[str, tuple[str, dict[str, str]]]) -> str:
