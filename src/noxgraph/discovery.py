@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from noxgraph._cache import ParseCache
+from noxgraph._cache import ParseCache, file_stats
 from noxgraph._git import git, git_available
 from noxgraph._paths import SKIP_DIRS, NotRegularFileError, read_regular, relative
 from noxgraph._toml import Table, parse_toml, read_toml
@@ -424,6 +424,11 @@ class Reader:
                 Skipped(display, "is inside a template folder ({{ ... }})", "template")
             )
             return None
+        path = os.fspath(file)
+        remembered = self.cache.known(path)
+        if remembered is not None:
+            return Document(folder, display, remembered)
+        stats = file_stats(path)
         try:
             data = read_regular(file)
         except OSError as exc:
@@ -437,9 +442,10 @@ class Reader:
                 self.fail(PyprojectError(display, reason))
             return None
         try:
-            return Document(
-                folder, display, self.cache.document(data, lambda: parse_toml(data, display))
+            parsed = self.cache.document(
+                data, lambda: parse_toml(data, display), path=path, stats=stats
             )
+            return Document(folder, display, parsed)
         except PyprojectError as exc:
             if looks_like_template(data):
                 self.skipped.append(

@@ -6,9 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from noxgraph._cache import ParseCache
+from noxgraph._names import canonicalize_name
 from noxgraph._paths import relative
 from noxgraph._toml import parse_toml
 from noxgraph.config import Config, Task, parse_package_tasks
