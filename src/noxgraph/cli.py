@@ -29,6 +29,10 @@ __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace, "Output"], int]
 
+#: How many rows a long text answer shows unless ``--all`` asks for every one: rich
+#: lays out thousands of rows in seconds, and nobody reads them on a terminal.
+_SUMMARY_ROWS = 50
+
 
 class Output:
     """Where answers go: JSON and plain text as they are, rich renderables styled.
@@ -116,7 +120,8 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
     elif fmt == "mermaid":
         out.write(graph_mermaid(workspace, view))
     else:
-        out.rich(graph_text(workspace, view, plain=out.plain))
+        limit = None if args.all_rows else _SUMMARY_ROWS
+        out.rich(graph_text(workspace, view, plain=out.plain, limit=limit))
     if view.order_error is not None:
         _error(view.order_error.message)
         return 1
@@ -172,17 +177,19 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.render import affected_document, affected_text
-    from noxgraph.sessions import session_name
-
     workspace, _, affected = _affected_in(args, task=args.task)
     tasks = _tasks_for(workspace, args.task)
     fmt = _format(args)
+    # Each format imports what it prints with: names need neither render nor rich.
     if fmt == "json":
+        from noxgraph.render import affected_document
+
         out.json(affected_document(affected))
     elif fmt == "names":
         out.write("".join(f"{name}\n" for name in affected.names))
     elif fmt == "sessions":
+        from noxgraph.sessions import session_name
+
         lines = [
             session_name(task, pkg)
             for task in tasks
@@ -191,6 +198,8 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
         ]
         out.write("".join(f"{line}\n" for line in lines))
     else:
+        from noxgraph.render import affected_text
+
         out.rich(affected_text(affected, explain=args.explain, plain=out.plain))
     return 0
 
@@ -295,7 +304,8 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             if args.json:
                 out.json({"schema": SCHEMA, "argv": argv, "sessions": planned, "skipped": skipped})
             else:
-                out.rich(run_plan_text(argv, planned, skipped, plain=out.plain))
+                limit = None if args.all_rows else _SUMMARY_ROWS
+                out.rich(run_plan_text(argv, planned, skipped, plain=out.plain, limit=limit))
             return 0
         # nox's own output goes to stderr under --json, so stdout holds one document.
         code = invoke(argv, stdout_to_stderr=args.json)
@@ -385,23 +395,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
     add_change_options(parser)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="noxgraph",
-        description=(
-            "One nox session per package and task, chained in dependency order, for"
-            " workspaces of many Python packages."
-        ),
-    )
-    parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    graph = commands.add_parser(
-        "graph",
-        help="the dependency graph, build order and levels",
-        description="Print the dependency graph between the workspace's packages, the build"
-        " order and the levels that can build side by side.",
-    )
+def _graph_arguments(graph: argparse.ArgumentParser) -> None:
     _common(graph, ("text", "json", "dot", "mermaid"))
     graph.add_argument(
         "--kinds",
@@ -410,25 +404,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND[,KIND]",
         help=f"only edges of these kinds ({', '.join(KINDS)}); default: all",
     )
+    graph.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_rows",
+        help=f"text: every package, level and cycle (default: the first {_SUMMARY_ROWS} of each)",
+    )
     graph.set_defaults(handler=cmd_graph)
 
-    show = commands.add_parser(
-        "show",
-        help="one package: path, version, dependencies, dependents, tasks",
-        description="Show one package: where it is, what it depends on (with kinds and"
-        " constraints), what depends on it, and the tasks that apply to it.",
-    )
+
+def _show_arguments(show: argparse.ArgumentParser) -> None:
     show.add_argument("package", metavar="PKG", help="the package name, in any spelling")
     _common(show, ("text", "json"))
     show.set_defaults(handler=cmd_show)
 
-    check = commands.add_parser(
-        "check",
-        help="cycles, duplicate names, unsatisfied constraints, dynamic metadata",
-        description="Check the workspace: cycles over ordering edges, duplicate names,"
-        " constraints a sibling does not satisfy, unreadable or dynamic metadata, and path"
-        " sources that lead outside the workspace. Exits 1 when an error is found.",
-    )
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     _common(check, ("text", "json"))
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument(
@@ -439,13 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=cmd_check)
 
-    affected = commands.add_parser(
-        "affected",
-        help="changed packages and everything that depends on them",
-        description="Which packages a change affects: those whose files changed since the"
-        " merge base with --base, and, transitively, every package that depends on them."
-        " Without --head, uncommitted and untracked files count too.",
-    )
+
+def _affected_arguments(affected: argparse.ArgumentParser) -> None:
     _common(affected, ("text", "json", "names", "sessions"))
     _change_options(affected)
     affected.add_argument("--explain", action="store_true", help="say why each package is affected")
@@ -457,13 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     affected.set_defaults(handler=cmd_affected)
 
-    generate = commands.add_parser(
-        "generate",
-        help="write the noxfile: one session per package and task",
-        description="Write a noxfile with one nox session per package and task, chained in"
-        " dependency order with requires=. Text outside the generated block is kept. With"
-        " --check, write nothing and exit 1 (printing a diff) when the file is stale.",
-    )
+
+def _generate_arguments(generate: argparse.ArgumentParser) -> None:
     _root_option(generate)
     generate.add_argument(
         "--output",
@@ -482,13 +463,8 @@ def build_parser() -> argparse.ArgumentParser:
     _json_option(generate, "print the outcome")
     generate.set_defaults(handler=cmd_generate)
 
-    run = commands.add_parser(
-        "run",
-        help="run a task over the graph by invoking nox",
-        description="Run TASK for every package (<task>-all), or with --affected only for the"
-        " packages a change affects, by invoking nox on the noxfile; nox does the work."
-        " Arguments after -- go to nox. Ends with a summary of every session.",
-    )
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("task", metavar="TASK", help="the task, such as build or test")
     run.add_argument(
         "nox_args", nargs="*", metavar="NOX_ARG", help="after --: arguments for nox itself"
@@ -515,10 +491,86 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--dry-run", action="store_true", help="print the nox command and the sessions, run nothing"
     )
+    run.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_rows",
+        help=f"with --dry-run: every session (default: the first {_SUMMARY_ROWS} and a count)",
+    )
     _json_option(run, "print the plan or the summary")
     _change_options(run)
     run.set_defaults(handler=cmd_run)
 
+
+#: Each command: its one-line help, its description, and what adds its arguments.
+_COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "graph": (
+        "the dependency graph, build order and levels",
+        "Print the dependency graph between the workspace's packages, the build"
+        " order and the levels that can build side by side.",
+        _graph_arguments,
+    ),
+    "show": (
+        "one package: path, version, dependencies, dependents, tasks",
+        "Show one package: where it is, what it depends on (with kinds and"
+        " constraints), what depends on it, and the tasks that apply to it.",
+        _show_arguments,
+    ),
+    "check": (
+        "cycles, duplicate names, unsatisfied constraints, dynamic metadata",
+        "Check the workspace: cycles over ordering edges, duplicate names,"
+        " constraints a sibling does not satisfy, unreadable or dynamic metadata, and path"
+        " sources that lead outside the workspace. Exits 1 when an error is found.",
+        _check_arguments,
+    ),
+    "affected": (
+        "changed packages and everything that depends on them",
+        "Which packages a change affects: those whose files changed since the"
+        " merge base with --base, and, transitively, every package that depends on them."
+        " Without --head, uncommitted and untracked files count too.",
+        _affected_arguments,
+    ),
+    "generate": (
+        "write the noxfile: one session per package and task",
+        "Write a noxfile with one nox session per package and task, chained in"
+        " dependency order with requires=. Text outside the generated block is kept. With"
+        " --check, write nothing and exit 1 (printing a diff) when the file is stale.",
+        _generate_arguments,
+    ),
+    "run": (
+        "run a task over the graph by invoking nox",
+        "Run TASK for every package (<task>-all), or with --affected only for the"
+        " packages a change affects, by invoking nox on the noxfile; nox does the work."
+        " Arguments after -- go to nox. Ends with a summary of every session.",
+        _run_arguments,
+    ),
+}
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names: its first word that is no option (``None`` if none)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in _COMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that command's arguments are added (the
+    others stay listed in ``--help``), so a run does not build six parsers to use one."""
+    parser = argparse.ArgumentParser(
+        prog="noxgraph",
+        description=(
+            "One nox session per package and task, chained in dependency order, for"
+            " workspaces of many Python packages."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (summary, description, add_arguments) in _COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=description)
+        if command is None or command == name:
+            add_arguments(sub)
     return parser
 
 
@@ -558,8 +610,8 @@ def _terminated(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command_in(words)).parse_args(words)
     handler: Handler = args.handler
     for stream in (sys.stdout, sys.stderr):
         # A folder name that is not UTF-8 must print as escapes, never stop the command.

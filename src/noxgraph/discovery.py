@@ -16,10 +16,9 @@ import re
 import stat
 from collections import deque
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from noxgraph._cache import ParseCache, file_stats
 from noxgraph._git import git, git_available
@@ -34,6 +33,9 @@ from noxgraph.pyproject import (
     looks_like_template,
     parse_requirement,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["Discovery", "MemberSource", "Reader", "Skipped", "discover", "resolve_root", "scan"]
 
@@ -283,6 +285,9 @@ class _Scan:
     def run(self) -> list[Path]:
         # One git process per repository: a folder of a thousand sibling repositories
         # asks them a few at a time, and reads the answers here, in order.
+        # concurrent.futures imports logging: only a scan pays for it.
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=8) as pool:
             self._pool = pool
             self._pending: deque[Future[_Listing]] = deque()
