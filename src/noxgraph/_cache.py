@@ -139,6 +139,7 @@ class ParseCache:
         self._files: dict[str, Any] = {}
         self._used_documents: dict[str, Any] = {}
         self._used_requirements: dict[str, Any] = {}
+        self._decoded: dict[str, Any] = {}
         self._changed = False
         if path is not None:
             self._load(path)
@@ -220,14 +221,22 @@ class ParseCache:
         encode: Callable[[T], Any],
         decode: Callable[[Any], T],
     ) -> T:
-        """A parsed requirement string, cached as ``encode()``'s JSON-ready value."""
+        """A parsed requirement string, cached as ``encode()``'s JSON-ready value.
+
+        Each text is decoded once a run: workspaces repeat the same requirements
+        (``pytest>=8``, a build backend) in package after package."""
+        decoded = self._decoded.get(text)
+        if decoded is not None:
+            return decoded  # type: ignore[no-any-return]
         found = self._requirements.get(text)
         if found is not None:
             with contextlib.suppress(TypeError, ValueError, IndexError):
                 value = decode(found)
                 self._used_requirements[text] = found
+                self._decoded[text] = value
                 return value
         value = parse()
+        self._decoded[text] = value
         if self.path is not None:
             self._used_requirements[text] = encode(value)
             self._changed = True

@@ -101,15 +101,9 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
         graph_text,
         graph_view,
     )
-    from noxgraph.workspace import load_workspace, unlisted_projects
+    from noxgraph.workspace import load_with_unlisted
 
-    workspace = load_workspace(args.root)
-    unlisted = unlisted_projects(workspace)
-    if unlisted:
-        import dataclasses
-
-        skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))
-        workspace = dataclasses.replace(workspace, skipped=skipped)
+    workspace = load_with_unlisted(args.root)
     graph = build_graph(workspace)
     view = graph_view(graph, args.kinds)
     fmt = _format(args)

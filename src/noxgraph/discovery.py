@@ -280,7 +280,7 @@ class _Scan:
         self.root = root
         self.found: list[Path] = []
         self.skipped: list[Skipped] = []
-        self._venv_cache: dict[Path, bool] = {}
+        self._venv_cache: dict[str, bool] = {}
 
     def run(self) -> list[Path]:
         # One git process per repository: a folder of a thousand sibling repositories
@@ -299,10 +299,10 @@ class _Scan:
                 self._read(self._pending.popleft().result())
         return sorted(set(self.found))
 
-    def _skip_dir(self, folder: Path) -> bool:
+    def _skip_dir(self, folder: Path | str) -> bool:
         # os.path answers False where pathlib raises (an unreadable folder, say).
         pyvenv = os.path.join(folder, "pyvenv.cfg")
-        return folder.name in SKIP_DIRS or os.path.isfile(pyvenv)
+        return os.path.basename(folder) in SKIP_DIRS or os.path.isfile(pyvenv)
 
     def walk(self, start: Path) -> None:
         """Walk folders outside any repository by hand, never following links."""
@@ -345,7 +345,9 @@ class _Scan:
         self._pending.append(self._pool.submit(_list_repository, repo))
 
     def _read(self, answer: _Listing) -> None:
-        """What git listed for one repository (or the part of it under the root)."""
+        """What git listed for one repository (or the part of it under the root).
+
+        Strings and os.path, not Path objects: this runs once per file git lists."""
         repo, listing, unreadable = answer
         for folder_name, reason in unreadable:
             self.skipped.append(
@@ -355,19 +357,20 @@ class _Scan:
                     "unreadable",
                 )
             )
+        base = os.fspath(repo)
         for line, mode in listing:
             is_pyproject = line == "pyproject.toml" or line.endswith("/pyproject.toml")
             if line.endswith("/") or mode == _GITLINK:
-                nested = Path(os.path.normpath(repo / line))
+                nested = os.path.normpath(os.path.join(base, line))
                 marker = os.path.join(nested, ".git")
-                if os.path.lexists(marker) and not self._inside_skipped(nested, repo):
-                    self._ask(nested)
+                if os.path.lexists(marker) and not self._inside_skipped(nested, base):
+                    self._ask(Path(nested))
                 continue
             if mode in (_SYMLINK, None):
                 # git lists a link, never what it points to; the scan follows no links.
-                path = Path(os.path.normpath(repo / line))
+                path = os.path.normpath(os.path.join(base, line))
                 if os.path.islink(path) and (is_pyproject or os.path.isdir(path)):
-                    if not self._inside_skipped(path.parent, repo):
+                    if not self._inside_skipped(os.path.dirname(path), base):
                         self.skipped.append(
                             Skipped(
                                 relative(path, self.root),
@@ -377,21 +380,21 @@ class _Scan:
                         )
                     continue
             if is_pyproject:
-                path = Path(os.path.normpath(repo / line))
-                if not self._inside_skipped(path.parent, repo):
-                    self.found.append(path.parent)
+                folder = os.path.dirname(os.path.normpath(os.path.join(base, line)))
+                if not self._inside_skipped(folder, base):
+                    self.found.append(Path(folder))
 
-    def _inside_skipped(self, folder: Path, repo: Path) -> bool:
+    def _inside_skipped(self, folder: str, repo: str) -> bool:
         """Whether ``folder`` lies in a folder the scan never enters."""
         current = folder
-        while current not in (repo, current.parent):
+        while current not in (repo, os.path.dirname(current)):
             cached = self._venv_cache.get(current)
             if cached is None:
                 cached = self._skip_dir(current)
                 self._venv_cache[current] = cached
             if cached:
                 return True
-            current = current.parent
+            current = os.path.dirname(current)
         return False
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from noxgraph._cache import ParseCache
@@ -24,7 +24,7 @@ from noxgraph.discovery import (
 from noxgraph.errors import DuplicateNameError, NoxgraphError
 from noxgraph.pyproject import Document, Package, Source, package_name, read_package, uv_sources
 
-__all__ = ["Workspace", "load_workspace", "unlisted_projects"]
+__all__ = ["Workspace", "load_with_unlisted", "load_workspace", "unlisted_projects"]
 
 
 @dataclass(frozen=True)
@@ -184,17 +184,39 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     )
 
 
-def unlisted_projects(workspace: Workspace) -> list[Skipped]:
+def load_with_unlisted(root: Path | str) -> Workspace:
+    """:func:`load_workspace`, with :func:`unlisted_projects` among ``skipped``.
+
+    The scan that finds them waits mostly on git listing the tree, so it runs
+    while the members are read."""
+    root_path = resolve_root(root)
+    found = discover_with(root_path, Reader(root_path, tolerant=False))
+    if found.source == "scan":
+        return load_workspace(found)
+    from concurrent.futures import ThreadPoolExecutor  # only a listed workspace scans
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scanning = pool.submit(scan, found.root)
+        workspace = load_workspace(found)
+        unlisted = unlisted_projects(workspace, scanning.result()[0])
+    if not unlisted:
+        return workspace
+    skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))
+    return replace(workspace, skipped=skipped)
+
+
+def unlisted_projects(workspace: Workspace, scanned: Sequence[Path] | None = None) -> list[Skipped]:
     """Packages under the root that the member list leaves out: each ``pyproject.toml``
     a scan finds (git-aware) that names a package and is no member. A scanned
-    workspace has none by construction; the others pay for one scan here."""
+    workspace has none by construction; the others pay for one scan here, unless
+    ``scanned`` holds its folders already."""
     if workspace.source == "scan":
         return []
     members = {pkg.path for pkg in workspace.packages}
     known = {skipped.path for skipped in workspace.skipped}
     where = workspace.discovery
     found: list[Skipped] = []
-    for folder in scan(workspace.root)[0]:
+    for folder in scan(workspace.root)[0] if scanned is None else scanned:
         display = relative(folder / "pyproject.toml", workspace.root)
         if folder in members or display in known:
             continue
