@@ -139,7 +139,6 @@ class ParseCache:
         self._files: dict[str, Any] = {}
         self._used_documents: dict[str, Any] = {}
         self._used_requirements: dict[str, Any] = {}
-        self._decoded: dict[str, Any] = {}
         self._changed = False
         if path is not None:
             self._load(path)
@@ -157,14 +156,15 @@ class ParseCache:
             if isinstance(files, dict):
                 self._files = files
 
-    def known(self, path: str) -> dict[str, Any] | None:
-        """The parsed TOML of the file at ``path`` when its stats are those it had when
-        it was parsed, else ``None`` (read it, then call :meth:`document`)."""
+    def known(self, path: str, stats: Stats | None = None) -> dict[str, Any] | None:
+        """The parsed TOML of the file at ``path`` when its stats (``stats``, if they
+        were just taken) are those it had when it was parsed, else ``None`` (read it,
+        then call :meth:`document`)."""
         entry = self._files.get(path)
         if not isinstance(entry, list) or len(entry) != 2:
             return None
         recorded, key = entry
-        if file_stats(path) != tuple(recorded):
+        if (stats or file_stats(path)) != tuple(recorded):
             return None
         found = self._documents.get(key)
         if not isinstance(found, dict):
@@ -221,22 +221,14 @@ class ParseCache:
         encode: Callable[[T], Any],
         decode: Callable[[Any], T],
     ) -> T:
-        """A parsed requirement string, cached as ``encode()``'s JSON-ready value.
-
-        Each text is decoded once a run: workspaces repeat the same requirements
-        (``pytest>=8``, a build backend) in package after package."""
-        decoded = self._decoded.get(text)
-        if decoded is not None:
-            return decoded  # type: ignore[no-any-return]
+        """A parsed requirement string, cached as ``encode()``'s JSON-ready value."""
         found = self._requirements.get(text)
         if found is not None:
             with contextlib.suppress(TypeError, ValueError, IndexError):
                 value = decode(found)
                 self._used_requirements[text] = found
-                self._decoded[text] = value
                 return value
         value = parse()
-        self._decoded[text] = value
         if self.path is not None:
             self._used_requirements[text] = encode(value)
             self._changed = True

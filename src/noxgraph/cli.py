@@ -172,8 +172,10 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     workspace, _, affected = _affected_in(args, task=args.task)
-    tasks = _tasks_for(workspace, args.task)
     fmt = _format(args)
+    # The tasks look into each package's folder for tests: only --task and the
+    # session names need them.
+    tasks = _tasks_for(workspace, args.task) if args.task or fmt == "sessions" else []
     # Each format imports what it prints with: names need neither render nor rich.
     if fmt == "json":
         from noxgraph.render import affected_document

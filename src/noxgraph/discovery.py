@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from noxgraph._cache import ParseCache, file_stats
+from noxgraph._cache import ParseCache, Stats, file_stats
 from noxgraph._git import git, git_available
 from noxgraph._paths import SKIP_DIRS, NotRegularFileError, read_regular, relative
 from noxgraph._toml import Table, parse_toml, read_toml
@@ -119,12 +119,15 @@ def _expand(
     table: Table | None,
     key: str,
     skipped: list[Skipped],
+    stats: dict[str, Stats] | None = None,
 ) -> list[Path]:
     """Folders under ``root`` matched by glob ``patterns`` that hold a ``pyproject.toml``.
 
     A pattern without wildcards names one folder, which must hold one. A pattern
     that matches no such folder, and a matched folder that cannot be read, are
-    reported in ``skipped``.
+    reported in ``skipped``. ``stats`` receives each found ``pyproject.toml``'s
+    stats: the one ``stat`` that tells it is a file also tells the parse cache
+    whether it changed.
     """
     found: list[Path] = []
     base = os.fspath(root)
@@ -144,8 +147,11 @@ def _expand(
         for match in matches:
             folder = os.path.normpath(os.path.join(base, match))
             pyproject = os.path.join(folder, "pyproject.toml")
-            if os.path.isfile(pyproject):
+            info = file_stats(pyproject)
+            if info is not None:
                 found.append(Path(folder))
+                if stats is not None:
+                    stats[pyproject] = info
             elif os.path.isdir(folder) and (problem := _not_a_pyproject(pyproject)):
                 skipped.append(Skipped(relative(Path(pyproject), root), problem[1], problem[0]))
         if len(found) == before:
@@ -187,9 +193,11 @@ def members_from_globs(
     members: Iterable[str],
     exclude: Iterable[str],
     skipped: list[Skipped],
+    stats: dict[str, Stats] | None = None,
 ) -> list[Path]:
-    """The folders ``members`` match and ``exclude`` does not, in the order matched."""
-    included = _expand(root, members, table, "members", skipped)
+    """The folders ``members`` match and ``exclude`` does not, in the order matched
+    (``stats``: see :func:`_expand`)."""
+    included = _expand(root, members, table, "members", skipped, stats)
     excluded = _excluded(root, exclude, table)
     return [folder for folder in dict.fromkeys(included) if folder not in excluded]
 
@@ -409,14 +417,23 @@ class Reader:
     scanned: bool = False
     problems: list[NoxgraphError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: The stats of pyproject files discovery has looked at already, by path.
+    stats: dict[str, Stats] = field(default_factory=dict)
+    _parsed: dict[str, ParsedRequirement] = field(default_factory=dict, init=False, repr=False)
 
     def requirement(self, text: str) -> ParsedRequirement:
-        return self.cache.requirement(
-            text,
-            lambda: parse_requirement(text),
-            ParsedRequirement.encode,
-            ParsedRequirement.decode,
-        )
+        # Each text is looked up once a run: workspaces repeat the same requirements
+        # (``pytest>=8``, a build backend) in package after package.
+        found = self._parsed.get(text)
+        if found is None:
+            found = self.cache.requirement(
+                text,
+                lambda: parse_requirement(text),
+                ParsedRequirement.encode,
+                ParsedRequirement.decode,
+            )
+            self._parsed[text] = found
+        return found
 
     def fail(self, error: NoxgraphError) -> None:
         if not self.tolerant:
@@ -433,10 +450,10 @@ class Reader:
             )
             return None
         path = os.fspath(file)
-        remembered = self.cache.known(path)
+        remembered = self.cache.known(path, self.stats.get(path))
         if remembered is not None:
             return Document(folder, display, remembered)
-        stats = file_stats(path)
+        stats = self.stats.pop(path, None) or file_stats(path)
         try:
             data = read_regular(file)
         except OSError as exc:
@@ -484,6 +501,7 @@ class Discovery:
     skipped: tuple[Skipped, ...]
     source: MemberSource = "scan"
     bases: Mapping[Path, str] = field(default_factory=dict)
+    stats: Mapping[str, Stats] = field(default_factory=dict, compare=False, repr=False)
 
 
 def resolve_root(root: Path | str) -> Path:
@@ -521,7 +539,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         uv_table = uv.table("workspace") if uv is not None else None
     bases: dict[Path, str] = {folder: ref for folder, ref in config.bases_in(root).items()}
     if config.members is not None:
-        folders = members_from_globs(root, config_table, config.members, (), skipped)
+        folders = members_from_globs(root, config_table, config.members, (), skipped, loader.stats)
         label = f"{config.file}: [tool.noxgraph].members"
         source: MemberSource = "config"
     elif uv_table is not None:
@@ -531,6 +549,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
             uv_table.strings("members") or (),
             uv_table.strings("exclude") or (),
             skipped,
+            loader.stats,
         )
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
@@ -565,6 +584,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         skipped=tuple(skipped),
         source=source,
         bases=bases,
+        stats=dict(loader.stats),
     )
 
 

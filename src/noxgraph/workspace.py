@@ -122,6 +122,8 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     """
     root_path = root.root if isinstance(root, Discovery) else resolve_root(root)
     loader = Reader(root_path, tolerant, ParseCache.for_root(root_path))
+    if isinstance(root, Discovery):
+        loader.stats.update(root.stats)
     found = root if isinstance(root, Discovery) else discover_with(root_path, loader)
     loader.skipped.extend(found.skipped)
     loader.scanned = found.source == "scan"
