@@ -87,6 +87,15 @@ def _uv_roots(
     """
     roots: list[tuple[Path, set[Path], dict[str, Source]]] = []
     for folder, doc in docs.items():
+        raw_tool = doc.data.get("tool")
+        raw_uv = raw_tool.get("uv") if isinstance(raw_tool, dict) else None
+        if raw_tool is None or (
+            isinstance(raw_tool, dict)
+            and (raw_uv is None or (isinstance(raw_uv, dict) and raw_uv.get("workspace") is None))
+        ):
+            # Most members are no workspace root: no Table is made to tell (the Table
+            # path below still names the key when a value has the wrong type).
+            continue
         tool = doc.table.table("tool")
         uv = tool.table("uv") if tool is not None else None
         workspace = uv.table("workspace") if uv is not None else None
