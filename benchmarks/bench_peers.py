@@ -18,8 +18,11 @@ noxgraph against difftrace's, and the member names in noxgraph's graph against
 uv's list. Any difference is printed name by name, with noxgraph's path from each
 extra name to a changed package and the kind of every edge on it, and the affected
 set worked out again from noxgraph's graph without "build" edges (uv.lock does not
-record ``[build-system] requires``). The table gives the medians and the ratio B/A
-(below 1: the peer is faster). The exit status is 1 when an answer differs.
+record ``[build-system] requires``). So that both answer the same question, each
+workspace's root sets ``[tool.noxgraph] affected-kinds`` to the kinds ``uv.lock``
+records (runtime, optional, group, dev), committed on ``main``. The table gives the
+medians and the ratios A/B (noxgraph's time over the peer's: below 1, noxgraph is
+faster) and B/A. The exit status is 1 when an answer differs.
 
 The executables are taken from the folder of the interpreter that runs this
 script (a virtualenv's ``bin``), else from ``PATH``. A peer that is not installed
@@ -109,6 +112,30 @@ def _on_main(root: Path, path: str) -> bool:
     return done.returncode == 0
 
 
+#: The edge kinds ``uv.lock`` records: a member's dependencies, extras, dependency
+#: groups and dev dependencies, but not its ``[build-system] requires``.
+LOCKED_KINDS = ("runtime", "optional", "group", "dev")
+_CONFIG = f"\n[tool.noxgraph]\naffected-kinds = {json.dumps(list(LOCKED_KINDS))}\n"
+
+
+def _ask_what_the_lock_records(root: Path) -> None:
+    """Have noxgraph spread a change over the kinds difftrace can see, committed on
+    ``main``: then both answer one question, and their answers can be compared.
+
+    difftrace reads ``uv.lock``, which holds no ``[build-system] requires``, so a
+    change that reaches a package only through a build edge is no change to it;
+    noxgraph counts build edges by default (a new build backend changes a wheel).
+    Timing is not affected: noxgraph reads every table either way."""
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    if "[tool.noxgraph]" in text:
+        return
+    _git(root, "checkout", "-q", BASE)
+    pyproject.write_text(text + _CONFIG, encoding="utf-8")
+    _git(root, "add", "pyproject.toml")
+    _git(root, "commit", "-q", "--no-verify", "-m", "noxgraph: affected over what uv.lock records")
+
+
 @dataclass(frozen=True)
 class Workspace:
     """A prepared workspace: its root and whether ``main`` has a ``uv.lock``."""
@@ -124,6 +151,7 @@ def prepare(packages: int, deps: int, seed: int, uv: str | None) -> Workspace:
     _, generated = synth.ensure(root, packages, edges, seed=seed, git=True)
     if generated:
         print(f"generated {root}")
+    _ask_what_the_lock_records(root)
     locked = _on_main(root, "uv.lock")
     if not locked and uv is None:
         print(f"  no uv: cannot write {root.name}/uv.lock, so difftrace has nothing to read")
@@ -321,12 +349,16 @@ def main() -> int:
             rows.append((size, title, statistics.median(times_a), statistics.median(times_b)))
 
     print(f"\npython {sys.version.split()[0]}, {args.repeat} interleaved runs of each, medians")
-    print(f"{'size':>6}  {'command pair (A / B)':<40}{'median A':>10}{'median B':>10}{'B/A':>8}")
+    print(
+        f"{'size':>6}  {'command pair (A / B)':<40}{'median A':>10}{'median B':>10}"
+        f"{'A/B':>8}{'B/A':>8}"
+    )
     if not rows:
         print("  (no peer is installed: nothing was timed)")
     for size, title, median_a, median_b in rows:
         print(
-            f"{size:>6}  {title:<40}{median_a:>9.3f}s{median_b:>9.3f}s{median_b / median_a:>7.2f}x"
+            f"{size:>6}  {title:<40}{median_a:>9.3f}s{median_b:>9.3f}s"
+            f"{median_a / median_b:>7.2f}x{median_b / median_a:>7.2f}x"
         )
     print(
         "\nA: noxgraph affected --base main --format names | noxgraph graph --format json"

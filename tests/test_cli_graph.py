@@ -317,3 +317,64 @@ def test_usage_errors_exit_2() -> None:
     run = cli("graph", "--format", "yaml")
     assert run.code == 2
     assert "invalid choice: 'yaml'" in run.err
+
+
+def _many(root: Path, count: int) -> Path:
+    pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    for number in range(count):
+        below = [f"p{number - 1:03d}"] if number else []
+        package(root, f"libs/p{number:03d}", f"p{number:03d}", *below)
+    return root
+
+
+def test_a_long_graph_text_is_a_summary_unless_all_is_asked(tmp_path: Path) -> None:
+    root = _many(tmp_path / "ws", 60)
+    summary = cli("graph", "--root", root)
+    assert summary.code == 0
+    assert "... and 10 more levels (--all lists every one)" in summary.out
+    assert "... and 10 more packages (--all lists every one)" in summary.out
+    assert "p049 1.0.0" in summary.out
+    assert "p050 1.0.0" not in summary.out
+    every = cli("graph", "--root", root, "--all")
+    assert every.code == 0
+    assert "more packages" not in every.out
+    assert "p059 1.0.0" in every.out
+    # JSON always holds everything.
+    document = json.loads(cli("graph", "--root", root, "--format", "json").out)
+    assert len(document["packages"]) == 60
+
+
+def test_a_short_graph_text_is_whole(tmp_path: Path) -> None:
+    root = _many(tmp_path / "ws", 5)
+    assert cli("graph", "--root", root).out == cli("graph", "--root", root, "--all").out
+
+
+def test_every_command_is_listed_in_help_and_parses_its_own_options() -> None:
+    from noxgraph.cli import build_parser
+
+    listed = build_parser().format_help()
+    for command in ("graph", "show", "check", "affected", "generate", "run"):
+        assert command in listed
+        assert build_parser(command).format_help() == listed
+    only = build_parser("graph").parse_args(["graph", "--all", "--kinds", "runtime"])
+    assert only.all_rows is True
+    assert only.kinds == ["runtime"]
+    assert cli("affected", "--kinds", "runtime").code == 2
+
+
+def test_a_long_dry_run_is_a_summary_unless_all_is_asked(tmp_path: Path) -> None:
+    root = _many(tmp_path / "ws", 60)
+    assert cli("generate", "--root", root).code == 0
+    summary = cli("run", "build", "--root", root, "--dry-run")
+    assert summary.code == 0
+    assert "build-p049  run" in summary.out
+    assert "build-p050" not in summary.out
+    assert (
+        "... and 10 more sessions (60 in all: 60 run, 0 only skip); --all lists every one"
+        in summary.out
+    )
+    every = cli("run", "build", "--root", root, "--dry-run", "--all")
+    assert "build-p059  run" in every.out
+    assert "more sessions" not in every.out
+    plan = json.loads(cli("run", "build", "--root", root, "--dry-run", "--json").out)
+    assert len(plan["sessions"]) == 60

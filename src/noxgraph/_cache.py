@@ -4,8 +4,12 @@ Parsing every ``pyproject.toml`` and every requirement string is most of what
 noxgraph spends on a large workspace, and most files do not change between two
 runs. The cache maps the SHA-1 of a file's bytes to its parsed TOML, and a
 requirement string to its parsed fields, so it can never be stale: changed
-bytes are a new key. It is JSON (data only, never code), written atomically,
-and holds only what the last run used, so it does not grow without bound. A
+bytes are a new key. Each file read is remembered with its stats (size, mtime,
+ctime, inode, device) and the key of its bytes, so while those stats hold the
+file is neither read nor hashed (a file modified less than two seconds before it
+was read is not remembered by its stats, as git does with "racily clean" files).
+It is JSON (data only, never code), written atomically and only when a run added
+to it, and holds what recent runs used, so it does not grow without bound. A
 cache that cannot be read or written is ignored: it only ever saves time.
 
 ``NOXGRAPH_CACHE_DIR`` moves it (default ``$XDG_CACHE_HOME/noxgraph``, else
@@ -15,15 +19,23 @@ cache that cannot be read or written is ignored: it only ever saves time.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import tempfile
+import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["ParseCache", "cache_file", "read_json", "replace_bytes", "write_json"]
+__all__ = [
+    "ParseCache",
+    "Stats",
+    "cache_file",
+    "file_stats",
+    "read_json",
+    "replace_bytes",
+    "write_json",
+]
 
 _FORMAT = 1
 T = TypeVar("T")
@@ -54,6 +66,8 @@ def cache_file(kind: str, root: Path) -> Path | None:
     folder = _folder()
     if folder is None:
         return None
+    import hashlib  # the file name is a digest of the root, so any root fits
+
     key = hashlib.sha256(os.fsencode(root)).hexdigest()[:20]
     return folder / f"{kind}-{key}.json"
 
@@ -78,6 +92,8 @@ def read_json(path: Path | None) -> dict[str, Any]:
 def replace_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` through a temporary file renamed into place, so
     a reader finds the old bytes or the new ones, never part of them."""
+    import tempfile  # only a run that writes needs it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
         dir=path.parent, prefix=f".{path.stem}-", delete=False
@@ -97,20 +113,48 @@ def write_json(path: Path | None, content: dict[str, Any]) -> None:
     if path is None:
         return
     payload = {"format": _FORMAT, "versions": _versions(), **content}
+    # json.dumps of the whole object runs in C; json.dump to a file streams through
+    # the pure-Python encoder, ten times slower on a large cache.
     with contextlib.suppress(OSError):
         replace_bytes(path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
 
 
+#: A file modified this close to the moment it was read may change again within the
+#: file system's timestamp granularity without changing its stats (git's "racily
+#: clean" entries): such a file is not remembered by its stats, only by its content.
+_RACY_NS = 2_000_000_000
+
+#: What a file's stats are remembered as: size, mtime, ctime, inode, device.
+Stats = tuple[int, int, int, int, int]
+
+
+def file_stats(path: str) -> Stats | None:
+    """The stats a remembered file must still have, or ``None`` for no regular file."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
 class ParseCache:
-    """The parse cache of one workspace (one file per workspace root)."""
+    """The parse cache of one workspace (one file per workspace root).
+
+    It holds parsed documents by the SHA-1 of their bytes, parsed requirements by
+    their text, and for each file read the stats it had with its SHA-1, so a file
+    whose stats did not change is neither read nor hashed again.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._documents: dict[str, Any] = {}
         self._requirements: dict[str, Any] = {}
+        self._files: dict[str, Any] = {}
         self._used_documents: dict[str, Any] = {}
         self._used_requirements: dict[str, Any] = {}
-        self._missed = False
+        self._changed = False
         if path is not None:
             self._load(path)
 
@@ -121,18 +165,49 @@ class ParseCache:
     def _load(self, path: Path) -> None:
         data = read_json(path)
         documents, requirements = data.get("documents"), data.get("requirements")
+        files = data.get("files")
         if isinstance(documents, dict) and isinstance(requirements, dict):
             self._documents, self._requirements = documents, requirements
+            if isinstance(files, dict):
+                self._files = files
 
-    def document(self, content: bytes, parse: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """The parsed TOML of ``content``: from the cache, or ``parse()`` and remember it."""
+    def known(self, path: str, stats: Stats | None = None) -> dict[str, Any] | None:
+        """The parsed TOML of the file at ``path`` when its stats (``stats``, if they
+        were just taken) are those it had when it was parsed, else ``None`` (read it,
+        then call :meth:`document`)."""
+        entry = self._files.get(path)
+        if not isinstance(entry, list) or len(entry) != 2:
+            return None
+        recorded, key = entry
+        if (stats or file_stats(path)) != tuple(recorded):
+            return None
+        found = self._documents.get(key)
+        if not isinstance(found, dict):
+            return None
+        self._used_documents[key] = found
+        return found
+
+    def document(
+        self,
+        content: bytes,
+        parse: Callable[[], dict[str, Any]],
+        *,
+        path: str | None = None,
+        stats: Stats | None = None,
+    ) -> dict[str, Any]:
+        """The parsed TOML of ``content``: from the cache, or ``parse()`` and remember it.
+
+        ``stats`` are those of ``path`` taken before ``content`` was read: a file that
+        changed in between has other stats by the next run, so it is read again."""
+        import hashlib  # only files whose stats changed are hashed
+
         key = hashlib.sha1(content, usedforsecurity=False).hexdigest()
         found = self._documents.get(key)
         if isinstance(found, dict):
             self._used_documents[key] = found
+            self._remember(path, stats, key)
             return found
         parsed = parse()
-        self._missed = True
         if self.path is None:
             return parsed
         with contextlib.suppress(TypeError, ValueError, RecursionError):
@@ -140,7 +215,19 @@ class ParseCache:
             # parsed each time.
             json.dumps(parsed)
             self._used_documents[key] = parsed
+            self._changed = True
+            self._remember(path, stats, key)
         return parsed
+
+    def _remember(self, path: str | None, stats: Stats | None, key: str) -> None:
+        if path is None or stats is None or self.path is None:
+            return
+        if time.time_ns() - max(stats[1], stats[2]) < _RACY_NS:
+            return
+        entry = [list(stats), key]
+        if self._files.get(path) != entry:
+            self._files[path] = entry
+            self._changed = True
 
     def requirement(
         self,
@@ -157,19 +244,40 @@ class ParseCache:
                 self._used_requirements[text] = found
                 return value
         value = parse()
-        self._missed = True
         if self.path is not None:
             self._used_requirements[text] = encode(value)
+            self._changed = True
         return value
 
     def save(self) -> None:
-        """Write what this run used, when it parsed anything new; errors are ignored."""
-        unused = len(self._used_documents) != len(self._documents) or len(
-            self._used_requirements
-        ) != len(self._requirements)
-        if self.path is None or not (self._missed or unused):
+        """Write the cache when this run added to it; errors are ignored.
+
+        Entries other commands used (``graph`` reads files ``affected`` does not) are
+        kept, so switching between commands rewrites nothing; they are dropped only
+        when they outnumber those this run used, so the cache does not grow without
+        bound as files change.
+        """
+        if self.path is None or not self._changed:
             return
+        documents = _kept(self._documents, self._used_documents)
+        files = {
+            path: entry
+            for path, entry in self._files.items()
+            if isinstance(entry, list) and len(entry) == 2 and entry[1] in documents
+        }
         write_json(
             self.path,
-            {"documents": self._used_documents, "requirements": self._used_requirements},
+            {
+                "documents": documents,
+                "requirements": _kept(self._requirements, self._used_requirements),
+                "files": files,
+            },
         )
+
+
+def _kept(loaded: dict[str, Any], used: dict[str, Any]) -> dict[str, Any]:
+    """``used``, with the ``loaded`` entries it does not hold while those are fewer."""
+    unused = len(loaded.keys() - used.keys())
+    if unused > len(used):
+        return used
+    return {**loaded, **used}

@@ -7,6 +7,7 @@ the noxfile is stale); 2 bad usage or bad input, always as one line on stderr.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace, "Output"], int]
+
+#: How many rows a long text answer shows unless ``--all`` asks for every one: rich
+#: lays out thousands of rows in seconds, and nobody reads them on a terminal.
+_SUMMARY_ROWS = 50
 
 
 class Output:
@@ -98,15 +103,9 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
         graph_text,
         graph_view,
     )
-    from noxgraph.workspace import load_workspace, unlisted_projects
+    from noxgraph.workspace import load_with_unlisted
 
-    workspace = load_workspace(args.root)
-    unlisted = unlisted_projects(workspace)
-    if unlisted:
-        import dataclasses
-
-        skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))
-        workspace = dataclasses.replace(workspace, skipped=skipped)
+    workspace = load_with_unlisted(args.root)
     graph = build_graph(workspace)
     view = graph_view(graph, args.kinds)
     fmt = _format(args)
@@ -117,7 +116,8 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
     elif fmt == "mermaid":
         out.write(graph_mermaid(workspace, view))
     else:
-        out.rich(graph_text(workspace, view, plain=out.plain))
+        limit = None if args.all_rows else _SUMMARY_ROWS
+        out.rich(graph_text(workspace, view, plain=out.plain, limit=limit))
     if view.order_error is not None:
         _error(view.order_error.message)
         return 1
@@ -173,12 +173,15 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
-    from noxgraph.render import affected_document, affected_text
-
     workspace, graph, affected = _affected_in(args, task=args.task)
-    tasks = _tasks_for(workspace, args.task)
     fmt = _format(args)
+    # The tasks look into each package's folder for tests: only --task and the
+    # session names need them.
+    tasks = _tasks_for(workspace, args.task) if args.task or fmt == "sessions" else []
+    # Each format imports what it prints with: names need neither render nor rich.
     if fmt == "json":
+        from noxgraph.render import affected_document
+
         out.json(affected_document(affected))
     elif fmt == "names":
         out.write("".join(f"{name}\n" for name in affected.names))
@@ -199,6 +202,8 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
         ]
         out.write("".join(f"{line}\n" for line in lines))
     else:
+        from noxgraph.render import affected_text
+
         out.rich(affected_text(affected, explain=args.explain, plain=out.plain))
     return 0
 
@@ -306,7 +311,8 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             if args.json:
                 out.json({"schema": SCHEMA, "argv": argv, "sessions": planned, "skipped": skipped})
             else:
-                out.rich(run_plan_text(argv, planned, skipped, plain=out.plain))
+                limit = None if args.all_rows else _SUMMARY_ROWS
+                out.rich(run_plan_text(argv, planned, skipped, plain=out.plain, limit=limit))
             return 0
         cached = Path(folder) / "cached"
         cached.mkdir()
@@ -459,23 +465,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
     add_change_options(parser)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="noxgraph",
-        description=(
-            "One nox session per package and task, chained in dependency order, for"
-            " workspaces of many Python packages."
-        ),
-    )
-    parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    graph = commands.add_parser(
-        "graph",
-        help="the dependency graph, build order and levels",
-        description="Print the dependency graph between the workspace's packages, the build"
-        " order and the levels that can build side by side.",
-    )
+def _graph_arguments(graph: argparse.ArgumentParser) -> None:
     _common(graph, ("text", "json", "dot", "mermaid"))
     graph.add_argument(
         "--kinds",
@@ -484,25 +474,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND[,KIND]",
         help=f"only edges of these kinds ({', '.join(KINDS)}); default: all",
     )
+    graph.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_rows",
+        help=f"text: every package, level and cycle (default: the first {_SUMMARY_ROWS} of each)",
+    )
     graph.set_defaults(handler=cmd_graph)
 
-    show = commands.add_parser(
-        "show",
-        help="one package: path, version, dependencies, dependents, tasks",
-        description="Show one package: where it is, what it depends on (with kinds and"
-        " constraints), what depends on it, and the tasks that apply to it.",
-    )
+
+def _show_arguments(show: argparse.ArgumentParser) -> None:
     show.add_argument("package", metavar="PKG", help="the package name, in any spelling")
     _common(show, ("text", "json"))
     show.set_defaults(handler=cmd_show)
 
-    check = commands.add_parser(
-        "check",
-        help="cycles, duplicate names, unsatisfied constraints, dynamic metadata",
-        description="Check the workspace: cycles over ordering edges, duplicate names,"
-        " constraints a sibling does not satisfy, unreadable or dynamic metadata, and path"
-        " sources that lead outside the workspace. Exits 1 when an error is found.",
-    )
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     _common(check, ("text", "json"))
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.add_argument(
@@ -513,13 +500,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=cmd_check)
 
-    affected = commands.add_parser(
-        "affected",
-        help="changed packages and everything that depends on them",
-        description="Which packages a change affects: those whose files changed since the"
-        " merge base with --base, and, transitively, every package that depends on them."
-        " Without --head, uncommitted and untracked files count too.",
-    )
+
+def _affected_arguments(affected: argparse.ArgumentParser) -> None:
     _common(affected, ("text", "json", "names", "sessions"))
     _change_options(affected)
     affected.add_argument("--explain", action="store_true", help="say why each package is affected")
@@ -531,13 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     affected.set_defaults(handler=cmd_affected)
 
-    generate = commands.add_parser(
-        "generate",
-        help="write the noxfile: one session per package and task",
-        description="Write a noxfile with one nox session per package and task, chained in"
-        " dependency order with requires=. Text outside the generated block is kept. With"
-        " --check, write nothing and exit 1 (printing a diff) when the file is stale.",
-    )
+
+def _generate_arguments(generate: argparse.ArgumentParser) -> None:
     _root_option(generate)
     generate.add_argument(
         "--output",
@@ -556,13 +533,8 @@ def build_parser() -> argparse.ArgumentParser:
     _json_option(generate, "print the outcome")
     generate.set_defaults(handler=cmd_generate)
 
-    run = commands.add_parser(
-        "run",
-        help="run a task over the graph by invoking nox",
-        description="Run TASK for every package (<task>-all), or with --affected only for the"
-        " packages a change affects, by invoking nox on the noxfile; nox does the work."
-        " Arguments after -- go to nox. Ends with a summary of every session.",
-    )
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("task", metavar="TASK", help="the task, such as build or test")
     run.add_argument(
         "nox_args", nargs="*", metavar="NOX_ARG", help="after --: arguments for nox itself"
@@ -594,16 +566,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run every session, even those whose inputs are unchanged since their last success",
     )
+    run.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_rows",
+        help=f"with --dry-run: every session (default: the first {_SUMMARY_ROWS} and a count)",
+    )
     _json_option(run, "print the plan or the summary")
     _change_options(run)
     run.set_defaults(handler=cmd_run)
 
-    ci_parser = commands.add_parser(
-        "ci",
-        help="a CI workflow whose jobs mirror the sessions",
-        description="Write a CI workflow whose jobs mirror the session graph.",
-    )
-    providers = ci_parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+
+def _ci_arguments(ci: argparse.ArgumentParser) -> None:
+    providers = ci.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
     github = providers.add_parser(
         "github",
         help="a GitHub Actions workflow: one job per session, needs: = requires=",
@@ -641,6 +616,81 @@ def build_parser() -> argparse.ArgumentParser:
     _change_options(github)
     github.set_defaults(handler=cmd_ci_github)
 
+
+#: Each command: its one-line help, its description, and what adds its arguments.
+_COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "graph": (
+        "the dependency graph, build order and levels",
+        "Print the dependency graph between the workspace's packages, the build"
+        " order and the levels that can build side by side.",
+        _graph_arguments,
+    ),
+    "show": (
+        "one package: path, version, dependencies, dependents, tasks",
+        "Show one package: where it is, what it depends on (with kinds and"
+        " constraints), what depends on it, and the tasks that apply to it.",
+        _show_arguments,
+    ),
+    "check": (
+        "cycles, duplicate names, unsatisfied constraints, dynamic metadata",
+        "Check the workspace: cycles over ordering edges, duplicate names,"
+        " constraints a sibling does not satisfy, unreadable or dynamic metadata, and path"
+        " sources that lead outside the workspace. Exits 1 when an error is found.",
+        _check_arguments,
+    ),
+    "affected": (
+        "changed packages and everything that depends on them",
+        "Which packages a change affects: those whose files changed since the"
+        " merge base with --base, and, transitively, every package that depends on them."
+        " Without --head, uncommitted and untracked files count too.",
+        _affected_arguments,
+    ),
+    "generate": (
+        "write the noxfile: one session per package and task",
+        "Write a noxfile with one nox session per package and task, chained in"
+        " dependency order with requires=. Text outside the generated block is kept. With"
+        " --check, write nothing and exit 1 (printing a diff) when the file is stale.",
+        _generate_arguments,
+    ),
+    "run": (
+        "run a task over the graph by invoking nox",
+        "Run TASK for every package (<task>-all), or with --affected only for the"
+        " packages a change affects, by invoking nox on the noxfile; nox does the work."
+        " Arguments after -- go to nox. Ends with a summary of every session.",
+        _run_arguments,
+    ),
+    "ci": (
+        "a CI workflow whose jobs mirror the sessions",
+        "Write a CI workflow whose jobs mirror the session graph.",
+        _ci_arguments,
+    ),
+}
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names: its first word that is no option (``None`` if none)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in _COMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that command's arguments are added (the
+    others stay listed in ``--help``), so a run does not build six parsers to use one."""
+    parser = argparse.ArgumentParser(
+        prog="noxgraph",
+        description=(
+            "One nox session per package and task, chained in dependency order, for"
+            " workspaces of many Python packages."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (summary, description, add_arguments) in _COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=description)
+        if command is None or command == name:
+            add_arguments(sub)
     return parser
 
 
@@ -684,8 +734,8 @@ def _terminated(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command_in(words)).parse_args(words)
     handler: Handler = args.handler
     for stream in (sys.stdout, sys.stderr):
         # A folder name that is not UTF-8 must print as escapes, never stop the command.
@@ -694,6 +744,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     on_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if on_main_thread else None
+    # A command builds its answer and ends: the cycle collector's passes over the tens
+    # of thousands of young containers parsing makes (up to a tenth of a cold run) free
+    # nothing that reference counting does not. It runs again once the command is done.
+    collecting = gc.isenabled()
+    gc.disable()
     as_json = getattr(args, "format", None) == "json" or getattr(args, "json", False)
     try:
         root = getattr(args, "root", None)
@@ -714,5 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     finally:
+        if collecting:
+            gc.enable()
         if on_main_thread:
             signal.signal(signal.SIGTERM, previous)

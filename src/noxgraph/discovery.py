@@ -16,12 +16,11 @@ import re
 import stat
 from collections import deque
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from noxgraph._cache import ParseCache
+from noxgraph._cache import ParseCache, Stats, file_stats
 from noxgraph._git import git, git_available
 from noxgraph._paths import SKIP_DIRS, NotRegularFileError, read_regular, relative
 from noxgraph._toml import Table, parse_toml, read_toml
@@ -34,6 +33,9 @@ from noxgraph.pyproject import (
     looks_like_template,
     parse_requirement,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["Discovery", "MemberSource", "Reader", "Skipped", "discover", "resolve_root", "scan"]
 
@@ -117,12 +119,15 @@ def _expand(
     table: Table | None,
     key: str,
     skipped: list[Skipped],
+    stats: dict[str, Stats] | None = None,
 ) -> list[Path]:
     """Folders under ``root`` matched by glob ``patterns`` that hold a ``pyproject.toml``.
 
     A pattern without wildcards names one folder, which must hold one. A pattern
     that matches no such folder, and a matched folder that cannot be read, are
-    reported in ``skipped``.
+    reported in ``skipped``. ``stats`` receives each found ``pyproject.toml``'s
+    stats: the one ``stat`` that tells it is a file also tells the parse cache
+    whether it changed.
     """
     found: list[Path] = []
     base = os.fspath(root)
@@ -142,8 +147,11 @@ def _expand(
         for match in matches:
             folder = os.path.normpath(os.path.join(base, match))
             pyproject = os.path.join(folder, "pyproject.toml")
-            if os.path.isfile(pyproject):
+            info = file_stats(pyproject)
+            if info is not None:
                 found.append(Path(folder))
+                if stats is not None:
+                    stats[pyproject] = info
             elif os.path.isdir(folder) and (problem := _not_a_pyproject(pyproject)):
                 skipped.append(Skipped(relative(Path(pyproject), root), problem[1], problem[0]))
         if len(found) == before:
@@ -185,9 +193,11 @@ def members_from_globs(
     members: Iterable[str],
     exclude: Iterable[str],
     skipped: list[Skipped],
+    stats: dict[str, Stats] | None = None,
 ) -> list[Path]:
-    """The folders ``members`` match and ``exclude`` does not, in the order matched."""
-    included = _expand(root, members, table, "members", skipped)
+    """The folders ``members`` match and ``exclude`` does not, in the order matched
+    (``stats``: see :func:`_expand`)."""
+    included = _expand(root, members, table, "members", skipped, stats)
     excluded = _excluded(root, exclude, table)
     return [folder for folder in dict.fromkeys(included) if folder not in excluded]
 
@@ -278,11 +288,14 @@ class _Scan:
         self.root = root
         self.found: list[Path] = []
         self.skipped: list[Skipped] = []
-        self._venv_cache: dict[Path, bool] = {}
+        self._venv_cache: dict[str, bool] = {}
 
     def run(self) -> list[Path]:
         # One git process per repository: a folder of a thousand sibling repositories
         # asks them a few at a time, and reads the answers here, in order.
+        # concurrent.futures imports logging: only a scan pays for it.
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=8) as pool:
             self._pool = pool
             self._pending: deque[Future[_Listing]] = deque()
@@ -294,10 +307,10 @@ class _Scan:
                 self._read(self._pending.popleft().result())
         return sorted(set(self.found))
 
-    def _skip_dir(self, folder: Path) -> bool:
+    def _skip_dir(self, folder: Path | str) -> bool:
         # os.path answers False where pathlib raises (an unreadable folder, say).
         pyvenv = os.path.join(folder, "pyvenv.cfg")
-        return folder.name in SKIP_DIRS or os.path.isfile(pyvenv)
+        return os.path.basename(folder) in SKIP_DIRS or os.path.isfile(pyvenv)
 
     def walk(self, start: Path) -> None:
         """Walk folders outside any repository by hand, never following links."""
@@ -340,7 +353,9 @@ class _Scan:
         self._pending.append(self._pool.submit(_list_repository, repo))
 
     def _read(self, answer: _Listing) -> None:
-        """What git listed for one repository (or the part of it under the root)."""
+        """What git listed for one repository (or the part of it under the root).
+
+        Strings and os.path, not Path objects: this runs once per file git lists."""
         repo, listing, unreadable = answer
         for folder_name, reason in unreadable:
             self.skipped.append(
@@ -350,19 +365,20 @@ class _Scan:
                     "unreadable",
                 )
             )
+        base = os.fspath(repo)
         for line, mode in listing:
             is_pyproject = line == "pyproject.toml" or line.endswith("/pyproject.toml")
             if line.endswith("/") or mode == _GITLINK:
-                nested = Path(os.path.normpath(repo / line))
+                nested = os.path.normpath(os.path.join(base, line))
                 marker = os.path.join(nested, ".git")
-                if os.path.lexists(marker) and not self._inside_skipped(nested, repo):
-                    self._ask(nested)
+                if os.path.lexists(marker) and not self._inside_skipped(nested, base):
+                    self._ask(Path(nested))
                 continue
             if mode in (_SYMLINK, None):
                 # git lists a link, never what it points to; the scan follows no links.
-                path = Path(os.path.normpath(repo / line))
+                path = os.path.normpath(os.path.join(base, line))
                 if os.path.islink(path) and (is_pyproject or os.path.isdir(path)):
-                    if not self._inside_skipped(path.parent, repo):
+                    if not self._inside_skipped(os.path.dirname(path), base):
                         self.skipped.append(
                             Skipped(
                                 relative(path, self.root),
@@ -372,21 +388,21 @@ class _Scan:
                         )
                     continue
             if is_pyproject:
-                path = Path(os.path.normpath(repo / line))
-                if not self._inside_skipped(path.parent, repo):
-                    self.found.append(path.parent)
+                folder = os.path.dirname(os.path.normpath(os.path.join(base, line)))
+                if not self._inside_skipped(folder, base):
+                    self.found.append(Path(folder))
 
-    def _inside_skipped(self, folder: Path, repo: Path) -> bool:
+    def _inside_skipped(self, folder: str, repo: str) -> bool:
         """Whether ``folder`` lies in a folder the scan never enters."""
         current = folder
-        while current not in (repo, current.parent):
+        while current not in (repo, os.path.dirname(current)):
             cached = self._venv_cache.get(current)
             if cached is None:
                 cached = self._skip_dir(current)
                 self._venv_cache[current] = cached
             if cached:
                 return True
-            current = current.parent
+            current = os.path.dirname(current)
         return False
 
 
@@ -401,14 +417,23 @@ class Reader:
     scanned: bool = False
     problems: list[NoxgraphError] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: The stats of pyproject files discovery has looked at already, by path.
+    stats: dict[str, Stats] = field(default_factory=dict)
+    _parsed: dict[str, ParsedRequirement] = field(default_factory=dict, init=False, repr=False)
 
     def requirement(self, text: str) -> ParsedRequirement:
-        return self.cache.requirement(
-            text,
-            lambda: parse_requirement(text),
-            ParsedRequirement.encode,
-            ParsedRequirement.decode,
-        )
+        # Each text is looked up once a run: workspaces repeat the same requirements
+        # (``pytest>=8``, a build backend) in package after package.
+        found = self._parsed.get(text)
+        if found is None:
+            found = self.cache.requirement(
+                text,
+                lambda: parse_requirement(text),
+                ParsedRequirement.encode,
+                ParsedRequirement.decode,
+            )
+            self._parsed[text] = found
+        return found
 
     def fail(self, error: NoxgraphError) -> None:
         if not self.tolerant:
@@ -424,6 +449,11 @@ class Reader:
                 Skipped(display, "is inside a template folder ({{ ... }})", "template")
             )
             return None
+        path = os.fspath(file)
+        remembered = self.cache.known(path, self.stats.get(path))
+        if remembered is not None:
+            return Document(folder, display, remembered)
+        stats = self.stats.pop(path, None) or file_stats(path)
         try:
             data = read_regular(file)
         except OSError as exc:
@@ -437,9 +467,10 @@ class Reader:
                 self.fail(PyprojectError(display, reason))
             return None
         try:
-            return Document(
-                folder, display, self.cache.document(data, lambda: parse_toml(data, display))
+            parsed = self.cache.document(
+                data, lambda: parse_toml(data, display), path=path, stats=stats
             )
+            return Document(folder, display, parsed)
         except PyprojectError as exc:
             if looks_like_template(data):
                 self.skipped.append(
@@ -470,6 +501,7 @@ class Discovery:
     skipped: tuple[Skipped, ...]
     source: MemberSource = "scan"
     bases: Mapping[Path, str] = field(default_factory=dict)
+    stats: Mapping[str, Stats] = field(default_factory=dict, compare=False, repr=False)
 
 
 def resolve_root(root: Path | str) -> Path:
@@ -507,7 +539,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         uv_table = uv.table("workspace") if uv is not None else None
     bases: dict[Path, str] = {folder: ref for folder, ref in config.bases_in(root).items()}
     if config.members is not None:
-        folders = members_from_globs(root, config_table, config.members, (), skipped)
+        folders = members_from_globs(root, config_table, config.members, (), skipped, loader.stats)
         table_name = "members" if config.file == "noxgraph.toml" else "[tool.noxgraph].members"
         label = f"{config.file}: {table_name}"
         source: MemberSource = "config"
@@ -518,6 +550,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
             uv_table.strings("members") or (),
             uv_table.strings("exclude") or (),
             skipped,
+            loader.stats,
         )
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
@@ -552,6 +585,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         skipped=tuple(skipped),
         source=source,
         bases=bases,
+        stats=dict(loader.stats),
     )
 
 

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from packaging.specifiers import SpecifierSet
-
 from noxgraph._paths import relative
 from noxgraph.errors import CycleError
 from noxgraph.kinds import KINDS, Kind
@@ -96,7 +94,12 @@ def _merge(source: str, target: str, kind: Kind, file: str, decls: Sequence[Decl
             source, target, kind, only.specifier, only.extras, only.marker, file, tuple(decls)
         )
     specs = [decl.specifier for decl in decls if decl.specifier]
-    specifier = str(SpecifierSet(",".join(specs))) if specs else ""
+    if specs:
+        from packaging.specifiers import SpecifierSet  # only a name declared twice needs it
+
+        specifier = str(SpecifierSet(",".join(specs)))
+    else:
+        specifier = ""
     extras = sorted({extra for decl in decls for extra in decl.extras})
     markers = [decl.marker for decl in decls]
     marker: str | None

@@ -20,11 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import InvalidName, canonicalize_name
-from packaging.version import InvalidVersion, Version
-
+from noxgraph._names import InvalidName, canonicalize_name
 from noxgraph._paths import relative
 from noxgraph._toml import Table, describe
 from noxgraph.kinds import Kind
@@ -32,6 +28,7 @@ from noxgraph.kinds import Kind
 __all__ = [
     "Declaration",
     "Document",
+    "InvalidRequirementError",
     "Package",
     "ParsedRequirement",
     "Source",
@@ -220,11 +217,21 @@ class ParsedRequirement:
 RequirementParser = Callable[[str], ParsedRequirement]
 
 
+class InvalidRequirementError(ValueError):
+    """A string that is no PEP 508 requirement; the message is packaging's."""
+
+
 @functools.lru_cache(maxsize=65536)
 def parse_requirement(text: str) -> ParsedRequirement:
     # Workspaces repeat the same requirement strings across many packages, and
-    # formatting a specifier back to text costs as much as parsing it.
-    req = Requirement(text)
+    # formatting a specifier back to text costs as much as parsing it. packaging's
+    # parser is imported here, not at the top: a warm parse cache never needs it.
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as exc:
+        raise InvalidRequirementError(str(exc)) from None
     return ParsedRequirement(
         canonicalize_name(req.name),
         str(req.specifier),
@@ -240,7 +247,7 @@ def _requirement(
     """``text`` parsed by ``parse``; an invalid one is an error naming ``table``'s ``key``."""
     try:
         return parse(text)
-    except InvalidRequirement as exc:
+    except InvalidRequirementError as exc:
         detail = str(exc).splitlines()[0] if str(exc) else "invalid"
         raise table.error(key, f"invalid requirement {text!r}: {detail}") from None
 
@@ -590,6 +597,8 @@ def _poetry_clause(clause: str) -> str:
     if clause in ("*", ""):
         return ""
     if clause[0] in "^~" and not clause.startswith("~="):
+        from packaging.version import Version  # poetry files only
+
         base = clause[1:].strip()
         # Poetry's caret and tilde take any PEP 440 version (1.0b1, 2.7.post1); the
         # bound they set is counted in its release numbers only.
@@ -606,6 +615,9 @@ def _poetry_clause(clause: str) -> str:
 
 def _poetry_specifier(text: str, table: Table, key: str) -> tuple[str, str | None]:
     """A poetry version constraint as a PEP 440 specifier, and a note when it cannot be one."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # poetry files only
+    from packaging.version import InvalidVersion
+
     text = text.strip()
     if "||" in text or "|" in text:
         return "", f"poetry constraint {text!r} (an 'or') has no PEP 440 form; not checked"

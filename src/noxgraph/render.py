@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from noxgraph.config import Task
 from noxgraph.errors import CycleError
@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 SCHEMA = 1
+T = TypeVar("T")
 
 
 def dumps(document: Mapping[str, Any], *, indent: bool = True) -> str:
@@ -224,8 +225,25 @@ def _kind_label(edge: Edge) -> str:
     return " ".join(parts)
 
 
-def graph_text(workspace: Workspace, view: GraphView, *, plain: bool) -> RenderableType:
-    """Levels as a table, dependencies as a tree, then cycles and skipped files."""
+def _first(rows: Sequence[T], limit: int | None) -> tuple[Sequence[T], int]:
+    """The first ``limit`` of ``rows`` (all for ``None``) and how many are left out:
+    rich lays a table out in time that grows with its rows, so long ones are cut."""
+    if limit is None or len(rows) <= limit:
+        return rows, 0
+    return rows[:limit], len(rows) - limit
+
+
+def _more(left_out: int, what: str) -> RenderableType:
+    from rich.text import Text
+
+    return Text(f"... and {left_out} more {what} (--all lists every one)", style="dim")
+
+
+def graph_text(
+    workspace: Workspace, view: GraphView, *, plain: bool, limit: int | None = None
+) -> RenderableType:
+    """Levels as a table, dependencies as a tree, then cycles and skipped files; each
+    cut to its first ``limit`` rows (``None``: every row)."""
     from rich.console import Group  # rich only for text output
     from rich.text import Text
     from rich.tree import Tree
@@ -239,9 +257,12 @@ def graph_text(workspace: Workspace, view: GraphView, *, plain: bool) -> Rendera
     ]
     if view.order_error is None:
         levels = _table(plain, "level", "packages (can build side by side)")
-        for number, level in enumerate(view.levels):
+        shown, left_out = _first(view.levels, limit)
+        for number, level in enumerate(shown):
             levels.add_row(str(number), ", ".join(level))
         parts += [Text(f"\nBuild order over {', '.join(view.order_kinds)} edges"), levels]
+        if left_out:
+            parts.append(_more(left_out, "levels"))
     else:
         parts.append(Text(f"\nNo build order: {view.order_error.message}", style="red"))
 
@@ -249,15 +270,19 @@ def graph_text(workspace: Workspace, view: GraphView, *, plain: bool) -> Rendera
     for edge in view.edges:
         by_source.setdefault(edge.source, []).append(edge)
     tree = Tree("Dependencies", guide_style="dim")
-    for pkg in workspace.packages:
+    packages, left_out = _first(workspace.packages, limit)
+    for pkg in packages:
         node = tree.add(Text(f"{pkg.name} {pkg.version or '(dynamic version)'}", style="bold"))
         for edge in by_source.get(pkg.name, []):
             node.add(Text(f"{edge.target}  {_kind_label(edge)}"))
     parts += [Text(""), tree]
+    if left_out:
+        parts.append(_more(left_out, "packages"))
 
     if view.cycles:
         cycles = _table(plain, "cycle", "kinds")
-        for cycle in view.cycles:
+        shown_cycles, left_out = _first(view.cycles, limit)
+        for cycle in shown_cycles:
             members = set(cycle)
             kinds = sorted(
                 {e.kind for e in view.edges if e.source in members and e.target in members},
@@ -265,11 +290,16 @@ def graph_text(workspace: Workspace, view: GraphView, *, plain: bool) -> Rendera
             )
             cycles.add_row(" <-> ".join(cycle), ", ".join(kinds))
         parts += [Text("\nCycles (normal through group and dev edges; they do not order)"), cycles]
+        if left_out:
+            parts.append(_more(left_out, "cycles"))
     if workspace.skipped:
         skipped = _table(plain, "skipped", "reason")
-        for entry in workspace.skipped:
+        entries, left_out = _first(workspace.skipped, limit)
+        for entry in entries:
             skipped.add_row(entry.path, entry.reason)
         parts += [Text(""), skipped]
+        if left_out:
+            parts.append(_more(left_out, "skipped files"))
     return Group(*parts)
 
 
@@ -602,16 +632,34 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
 
 
 def run_plan_text(
-    argv: Sequence[str], sessions: Sequence[str], skipped: Mapping[str, str], *, plain: bool
+    argv: Sequence[str],
+    sessions: Sequence[str],
+    skipped: Mapping[str, str],
+    *,
+    plain: bool,
+    limit: int | None = None,
 ) -> RenderableType:
+    """The nox command, then the sessions it runs or skips: the first ``limit`` of
+    them (``None``: every one) and a count of the rest."""
     from rich.console import Group  # rich only for text output
     from rich.text import Text
 
     table = _table(plain, "session", "will")
-    for name in sessions:
+    shown, left_out = _first(sessions, limit)
+    for name in shown:
         reason = skipped.get(name)
         table.add_row(name, f"skip: {reason}" if reason else "run")
-    return Group(Text(" ".join(argv)), table)
+    parts: list[RenderableType] = [Text(" ".join(argv)), table]
+    if left_out:
+        skips = sum(1 for name in sessions if name in skipped)
+        parts.append(
+            Text(
+                f"... and {left_out} more sessions ({len(sessions)} in all:"
+                f" {len(sessions) - skips} run, {skips} only skip); --all lists every one",
+                style="dim",
+            )
+        )
+    return Group(*parts)
 
 
 _RESULT_STYLE = {

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from noxgraph._cache import ParseCache
+from noxgraph._names import canonicalize_name
 from noxgraph._paths import relative
 from noxgraph._toml import parse_toml
 from noxgraph.config import Config, Task, parse_package_tasks
@@ -25,7 +24,7 @@ from noxgraph.discovery import (
 from noxgraph.errors import DuplicateNameError, NoxgraphError
 from noxgraph.pyproject import Document, Package, Source, package_name, read_package, uv_sources
 
-__all__ = ["Workspace", "load_workspace", "unlisted_projects"]
+__all__ = ["Workspace", "load_with_unlisted", "load_workspace", "unlisted_projects"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +87,15 @@ def _uv_roots(
     """
     roots: list[tuple[Path, set[Path], dict[str, Source]]] = []
     for folder, doc in docs.items():
+        raw_tool = doc.data.get("tool")
+        raw_uv = raw_tool.get("uv") if isinstance(raw_tool, dict) else None
+        if raw_tool is None or (
+            isinstance(raw_tool, dict)
+            and (raw_uv is None or (isinstance(raw_uv, dict) and raw_uv.get("workspace") is None))
+        ):
+            # Most members are no workspace root: no Table is made to tell (the Table
+            # path below still names the key when a value has the wrong type).
+            continue
         tool = doc.table.table("tool")
         uv = tool.table("uv") if tool is not None else None
         workspace = uv.table("workspace") if uv is not None else None
@@ -123,6 +131,8 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     """
     root_path = root.root if isinstance(root, Discovery) else resolve_root(root)
     loader = Reader(root_path, tolerant, ParseCache.for_root(root_path))
+    if isinstance(root, Discovery):
+        loader.stats.update(root.stats)
     found = root if isinstance(root, Discovery) else discover_with(root_path, loader)
     loader.skipped.extend(found.skipped)
     loader.scanned = found.source == "scan"
@@ -185,17 +195,39 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     )
 
 
-def unlisted_projects(workspace: Workspace) -> list[Skipped]:
+def load_with_unlisted(root: Path | str) -> Workspace:
+    """:func:`load_workspace`, with :func:`unlisted_projects` among ``skipped``.
+
+    The scan that finds them waits mostly on git listing the tree, so it runs
+    while the members are read."""
+    root_path = resolve_root(root)
+    found = discover_with(root_path, Reader(root_path, tolerant=False))
+    if found.source == "scan":
+        return load_workspace(found)
+    from concurrent.futures import ThreadPoolExecutor  # only a listed workspace scans
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scanning = pool.submit(scan, found.root)
+        workspace = load_workspace(found)
+        unlisted = unlisted_projects(workspace, scanning.result()[0])
+    if not unlisted:
+        return workspace
+    skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))
+    return replace(workspace, skipped=skipped)
+
+
+def unlisted_projects(workspace: Workspace, scanned: Sequence[Path] | None = None) -> list[Skipped]:
     """Packages under the root that the member list leaves out: each ``pyproject.toml``
     a scan finds (git-aware) that names a package and is no member. A scanned
-    workspace has none by construction; the others pay for one scan here."""
+    workspace has none by construction; the others pay for one scan here, unless
+    ``scanned`` holds its folders already."""
     if workspace.source == "scan":
         return []
     members = {pkg.path for pkg in workspace.packages}
     known = {skipped.path for skipped in workspace.skipped}
     where = workspace.discovery
     found: list[Skipped] = []
-    for folder in scan(workspace.root)[0]:
+    for folder in scan(workspace.root)[0] if scanned is None else scanned:
         display = relative(folder / "pyproject.toml", workspace.root)
         if folder in members or display in known:
             continue
