@@ -18,10 +18,12 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from noxgraph._atomic import write_atomic
+from noxgraph._paths import read_regular
 
 __all__ = ["ParseCache", "cache_file", "read_json", "write_json"]
 
@@ -63,7 +65,7 @@ def read_json(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(read_regular(path))  # a FIFO there must not block
     except (OSError, ValueError):
         return {}
     if (
@@ -80,17 +82,9 @@ def write_json(path: Path | None, content: dict[str, Any]) -> None:
     if path is None:
         return
     payload = {"format": _FORMAT, "versions": _versions(), **content}
-    try:
+    with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
-            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.stem}-", delete=False
-        )
-        with handle:
-            json.dump(payload, handle, separators=(",", ":"))
-        Path(handle.name).replace(path)
-    except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            Path(handle.name).unlink()
+        write_atomic(path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
 
 
 class ParseCache:
