@@ -7,7 +7,7 @@ warnings make it fail with ``--strict``; notes never do.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -19,6 +19,7 @@ from noxgraph.discovery import Skipped
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
 from noxgraph.graph import DependencyGraph
 from noxgraph.metadata import BackendMetadata
+from noxgraph.sessions import reserved_names, task_names
 from noxgraph.workspace import Workspace, unlisted_projects
 
 __all__ = ["Finding", "Severity", "run_checks"]
@@ -137,6 +138,8 @@ def run_checks(
     """Every finding for ``workspace``, errors first; ``backend`` is what build
     backends said (``check --metadata``)."""
     findings = [_problem(error) for error in workspace.problems]
+    for error in reserved_names(workspace, task_names(workspace)):
+        findings.append(replace(_problem(error), code="reserved-name"))
 
     try:
         graph.levels()
