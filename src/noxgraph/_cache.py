@@ -47,7 +47,12 @@ def _folder() -> Path | None:
     chosen = os.environ.get("NOXGRAPH_CACHE_DIR")
     if chosen:
         return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = os.path.join(Path.home(), ".cache")
+        except (RuntimeError, KeyError):
+            return None  # no HOME and no passwd entry: no cache, which only costs time
     return Path(base) / "noxgraph"
 
 

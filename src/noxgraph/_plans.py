@@ -27,7 +27,12 @@ __all__ = ["planned"]
 def _remembered(noxfile: Path, root: Path, name: str) -> tuple[SessionPlan, str] | None:
     data = read_json(cache_file("plans", noxfile))
     watched, plans = data.get("watched"), data.get("plans")
-    if not isinstance(watched, list) or not isinstance(plans, dict) or name not in plans:
+    if (
+        not isinstance(watched, list)
+        or not all(isinstance(item, str) for item in watched)
+        or not isinstance(plans, dict)
+        or name not in plans
+    ):
         return None
     if stats_of(root, watched) != data.get("stats"):
         return None
@@ -35,7 +40,7 @@ def _remembered(noxfile: Path, root: Path, name: str) -> tuple[SessionPlan, str]
 
     try:
         return decode(plans[name]), str(data["wheelhouse"])
-    except (KeyError, TypeError, ValueError, IndexError):
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None
 
 

@@ -570,6 +570,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminated) if on_main_thread else None
     as_json = getattr(args, "format", None) == "json" or getattr(args, "json", False)
     try:
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            raise UsageError("the current folder no longer exists; cd to one that does") from None
         root = getattr(args, "root", None)
         if isinstance(root, Path) and not root.is_dir():
             why = "not a folder" if root.exists() else "no such folder"
