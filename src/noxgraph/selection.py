@@ -74,7 +74,8 @@ def add_change_options(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         action="extend",
         metavar="PATH",
-        help="the changed files, relative to the current directory; git is not asked",
+        help="the changed files (a folder: every package in it), relative to the current"
+        " directory; git is not asked",
     )
     parser.add_argument(
         "--uncommitted",
