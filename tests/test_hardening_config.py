@@ -66,3 +66,12 @@ def test_a_format_spec_in_a_command_is_named_as_such(tmp_path: Path, field: str)
     assert run.code == 2
     assert "pyproject.toml: [tool.noxgraph.tasks].lint" in run.err
     assert f"{field} has a format spec or conversion" in run.err
+
+
+def test_a_listed_member_without_a_pyproject_says_so_once(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["gone"]\n')
+    run = cli("graph", "--root", tmp_path)
+    assert run.code == 2
+    assert run.err.rstrip().endswith(
+        "[tool.noxgraph].members: member 'gone': has no pyproject.toml"
+    )

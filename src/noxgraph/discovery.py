@@ -138,8 +138,8 @@ def _expand(
         literal = os.path.join(base, clean, "pyproject.toml")
         if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal):
             problem = _not_a_pyproject(literal)
-            reason = problem[1] if problem else "has no pyproject.toml"
-            raise _error(table, key, f"member {pattern!r}: pyproject.toml {reason}")
+            reason = f"pyproject.toml {problem[1]}" if problem else "has no pyproject.toml"
+            raise _error(table, key, f"member {pattern!r}: {reason}")
         before = len(found)
         # Plain strings, not Path objects: this runs once per member of the workspace.
         for match in matches:
