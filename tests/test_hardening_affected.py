@@ -171,3 +171,38 @@ def test_files_naming_a_folder_of_members_or_the_root_on_the_command_line(
     (tmp_path / "link").symlink_to(root)
     through = _affected(root, "--files", os.fspath(tmp_path / "link/core/x.py"))
     assert _names(through) == ["core", "mid", "app"]
+
+
+# -- known leftover: a sibling pin the sibling does not satisfy ---------------------------
+
+
+def test_a_session_names_both_files_when_a_sibling_pin_cannot_be_met(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        ".",
+        """
+        [tool.noxgraph]
+        members = ["core", "app"]
+
+        [tool.noxgraph.tasks]
+        build = []
+        test = []
+        hello = ["python -c pass"]
+        """,
+    )
+    package(tmp_path, "core", "core")
+    package(tmp_path, "app", "app", "core==2.0")
+    assert cli("generate", "--root", tmp_path).code == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "hello-app"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert (
+        "app/pyproject.toml: [project].dependencies: 'core==2.0' is not satisfied by sibling"
+        " core 1.0.0 (core/pyproject.toml)"
+    ) in done.stderr
