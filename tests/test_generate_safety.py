@@ -77,7 +77,7 @@ def test_a_run_killed_outright_leaves_the_old_file_and_the_next_run_cleans_up(
     assert cli("generate", "--root", root).code == 0
     new = (root / "noxfile.py").read_bytes()
     (root / "noxfile.py").write_bytes(old)
-    (root / ".noxfile.py.left-by-sigkill.tmp").write_text("half a noxfile")
+    (root / ".noxfile.py.0badc0de.noxgraph.tmp").write_text("half a noxfile")
     process = subprocess.Popen(
         _generate(), cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -27,15 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = [
-    "ParseCache",
-    "Stats",
-    "cache_file",
-    "file_stats",
-    "read_json",
-    "replace_bytes",
-    "write_json",
-]
+from noxgraph._atomic import write_atomic
+from noxgraph._paths import read_regular
+
+__all__ = ["ParseCache", "Stats", "cache_file", "file_stats", "read_json", "write_json"]
 
 _FORMAT = 1
 T = TypeVar("T")
@@ -57,7 +52,12 @@ def _folder() -> Path | None:
     chosen = os.environ.get("NOXGRAPH_CACHE_DIR")
     if chosen:
         return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = os.path.join(Path.home(), ".cache")
+        except (RuntimeError, KeyError):
+            return None  # no HOME and no passwd entry: no cache, which only costs time
     return Path(base) / "noxgraph"
 
 
@@ -77,7 +77,7 @@ def read_json(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(read_regular(path))  # a FIFO there must not block
     except (OSError, ValueError):
         return {}
     if (
@@ -89,25 +89,6 @@ def read_json(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def replace_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` through a temporary file renamed into place, so
-    a reader finds the old bytes or the new ones, never part of them."""
-    import tempfile  # only a run that writes needs it
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
-        dir=path.parent, prefix=f".{path.stem}-", delete=False
-    )
-    try:
-        with handle:
-            handle.write(data)
-        Path(handle.name).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(handle.name).unlink()
-        raise
-
-
 def write_json(path: Path | None, content: dict[str, Any]) -> None:
     """Replace a cache file atomically; a failure only means no cache next time."""
     if path is None:
@@ -116,7 +97,8 @@ def write_json(path: Path | None, content: dict[str, Any]) -> None:
     # json.dumps of the whole object runs in C; json.dump to a file streams through
     # the pure-Python encoder, ten times slower on a large cache.
     with contextlib.suppress(OSError):
-        replace_bytes(path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
 
 
 #: A file modified this close to the moment it was read may change again within the

@@ -30,7 +30,11 @@ def _remembered(noxfile: Path, root: Path) -> tuple[dict[str, Any], str] | None:
     they were made from are unchanged."""
     data = read_json(cache_file("plans", noxfile))
     watched, plans = data.get("watched"), data.get("plans")
-    if not isinstance(watched, list) or not isinstance(plans, dict):
+    if (
+        not isinstance(watched, list)
+        or not all(isinstance(item, str) for item in watched)
+        or not isinstance(plans, dict)
+    ):
         return None
     if stats_of(root, watched) != data.get("stats"):
         return None
@@ -81,7 +85,7 @@ def planned_many(
     if kept is not None:
         try:
             return _decoded(kept, wanted)
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             pass  # a damaged cache: plan afresh
     return _decoded(_fresh(noxfile, root), wanted)
 

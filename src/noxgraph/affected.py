@@ -13,14 +13,18 @@ that explains it, found breadth first.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from noxgraph._paths import relative
 from noxgraph.changes import Changes, FormerPackage, PendingChanges, changes_from_files
 from noxgraph.discovery import discover
+from noxgraph.errors import WorkspaceError
 from noxgraph.graph import DependencyGraph, build_graph
 from noxgraph.lock_changes import (
     ChangedLock,
@@ -100,6 +104,8 @@ class Affected:
     kinds: tuple[Kind, ...] = ()
     task: str | None = None
     locks: tuple[LockDiff, ...] = ()
+    #: Folders of packages a sparse checkout leaves out, read from git's copy.
+    not_checked_out: tuple[str, ...] = ()
 
     def _with_role(self, role: str) -> tuple[str, ...]:
         return tuple(f.path for f in self.files if f.role == role)
@@ -159,7 +165,31 @@ def _owners(
             owners[gone.folder] = (gone.name, False)
     for pkg in workspace.packages:
         owners[pkg.relpath] = (pkg.name, False)
+    if workspace.source != "scan":  # a scan follows no links
+        for pkg in workspace.packages:
+            # git lists a member reached through a linked folder at its real path.
+            real = os.path.realpath(pkg.path)
+            if real != os.fspath(pkg.path) and workspace.root in Path(real).parents:
+                owners.setdefault(relative(real, workspace.root), (pkg.name, False))
     return owners
+
+
+def _check_links(root: Path, folders: Iterable[Path]) -> None:
+    """A member reached through a link to a folder outside the root is refused: git
+    lists its changes in another place, or in no repository it is asked about (unless
+    the link leads to a repository of its own, which is asked through the link)."""
+    for folder in folders:
+        real = Path(os.path.realpath(folder))
+        if real in (folder, root) or root in real.parents:
+            continue
+        if os.path.lexists(os.path.join(folder, ".git")):
+            continue
+        raise WorkspaceError(
+            f"member {relative(folder, root)} is reached through a symbolic link to {real},"
+            " outside the workspace root: git does not list its changes under the root;"
+            " move it under the root, make the link's target a git repository of its own,"
+            " or name the changed files"
+        )
 
 
 class _Owners:
@@ -203,6 +233,17 @@ class _Owners:
             if candidate == ".":
                 return None
             candidate = candidate.rsplit("/", 1)[0] if "/" in candidate else "."
+
+
+def _packages_in(workspace: Workspace, folder: str) -> list[str]:
+    """The packages at or under a folder named as a change (a folder inside one
+    package counts for that package, as a file in it does)."""
+    prefix = "" if folder == "." else folder + "/"
+    return [
+        pkg.name
+        for pkg in workspace.packages
+        if pkg.relpath == folder or pkg.relpath.startswith(prefix)
+    ]
 
 
 def _is_generated_noxfile(root: Path, path: str) -> bool:
@@ -302,6 +343,13 @@ def compute_affected(
             files.append(FileOwner(change.path, change.status, None, "lock"))
             locks.append(ChangedLock(change, format, covers))
             continue
+        if change.status == "folder":
+            inside = _packages_in(workspace, change.path)
+            if inside:
+                for name in inside:
+                    changed.setdefault(name, []).append(change.path)
+                    files.append(FileOwner(change.path, change.status, name, "package"))
+                continue
         owner = owner_of(change.path)
         if owner is None:
             files.append(FileOwner(change.path, change.status, None, "unowned"))
@@ -384,6 +432,44 @@ def _locked(diffs: Iterable[LockDiff], paths: Mapping[str, str]) -> dict[str, Af
     }
 
 
+def _with_sparse(workspace: Workspace) -> Workspace:
+    """``workspace`` with the packages a sparse checkout leaves out of the work tree,
+    read from git's copy of their ``pyproject.toml``, so a change spreads through them
+    to the dependents that are checked out."""
+    from noxgraph._git import git
+    from noxgraph._toml import parse_toml
+    from noxgraph.pyproject import Document, package_name, read_package
+
+    added = []
+    for skipped in workspace.skipped:
+        if skipped.code != "not-checked-out" or skipped.blob is None:
+            continue
+        repository, blob = skipped.blob
+        data = parse_toml(git(repository, "cat-file", "blob", blob).stdout, skipped.path)
+        folder = workspace.root / Path(skipped.path).parent
+        document = Document(folder, skipped.path, data)
+        names = package_name(document)
+        if isinstance(names, tuple) and workspace.get(names[0]) is None:
+            added.append(read_package(document, root=workspace.root, names=names))
+    if not added:
+        return workspace
+    packages = tuple(sorted((*workspace.packages, *added), key=lambda pkg: pkg.name))
+    return dataclasses.replace(workspace, packages=packages)
+
+
+def _affected(
+    workspace: Workspace, graph: DependencyGraph, changes: Changes, task: str | None
+) -> Affected:
+    """:func:`compute_affected`, over the packages a sparse checkout leaves out too."""
+    whole = _with_sparse(workspace)
+    if whole is workspace:
+        return compute_affected(workspace, graph, changes, task)
+    answer = compute_affected(whole, build_graph(whole), changes, task)
+    shown = set(workspace.names)
+    missing = tuple(sorted(pkg.relpath for pkg in whole.packages if pkg.name not in shown))
+    return dataclasses.replace(answer, not_checked_out=missing)
+
+
 def affected_in(
     root: Path | str,
     *,
@@ -407,8 +493,10 @@ def affected_in(
         return (
             workspace,
             graph,
-            compute_affected(workspace, graph, changes_from_files(found.root, files), task),
+            _affected(workspace, graph, changes_from_files(found.root, files), task),
         )
+    if found.source != "scan":
+        _check_links(found.root, found.folders)
     pending = PendingChanges(
         found.root,
         found.folders,
@@ -427,4 +515,4 @@ def affected_in(
         pending.close()
         raise
     changes = pending.result(pkg.path for pkg in workspace.packages)
-    return workspace, graph, compute_affected(workspace, graph, changes, task)
+    return workspace, graph, _affected(workspace, graph, changes, task)

@@ -699,9 +699,13 @@ def changes_from_files(root: Path, paths: Iterable[str], cwd: Path | None = None
     for given in paths:
         absolute = Path(os.path.normpath(here / given))
         if absolute != root and root not in absolute.parents:
+            # The root is resolved; a path may reach it through a link.
+            absolute = Path(os.path.realpath(absolute))
+        if absolute != root and root not in absolute.parents:
             raise UsageError(f"--files {given}: {absolute} is outside the workspace root {root}")
         shown = relative(absolute, root)
-        files[shown] = ChangedFile(shown, "given", "")
+        # A folder stands for every file in it (see affected.compute_affected).
+        files[shown] = ChangedFile(shown, "folder" if absolute.is_dir() else "given", "")
     return Changes("files", (), tuple(files[p] for p in sorted(files)), ())
 
 

@@ -7,7 +7,7 @@ warnings make it fail with ``--strict``; notes never do.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -19,6 +19,7 @@ from noxgraph.discovery import Skipped, excluded_folders
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
 from noxgraph.graph import DependencyGraph
 from noxgraph.metadata import BackendMetadata
+from noxgraph.sessions import reserved_names, task_names
 from noxgraph.workspace import Workspace, unlisted_projects
 
 __all__ = ["Finding", "Severity", "run_checks"]
@@ -123,7 +124,7 @@ def _backend_findings(
 def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
     """A warning where the member list promised a member and none came of it (or
     something could not be looked at); a note where a scan passed something over."""
-    if skipped.code in ("no-match", "unreadable", "not-regular", "no-pyproject"):
+    if skipped.code in ("no-match", "unreadable", "not-regular", "no-pyproject", "not-checked-out"):
         return "warning"
     # The root's own pyproject.toml often only configures the workspace.
     if skipped.code == "no-package" and workspace.source != "scan":
@@ -137,6 +138,8 @@ def run_checks(
     """Every finding for ``workspace``, errors first; ``backend`` is what build
     backends said (``check --metadata``)."""
     findings = [_problem(error) for error in workspace.problems]
+    for error in reserved_names(workspace, task_names(workspace)):
+        findings.append(replace(_problem(error), code="reserved-name"))
 
     try:
         graph.levels()

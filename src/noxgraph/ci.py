@@ -353,7 +353,8 @@ def write_workflow(
 ) -> Literal["written", "unchanged"]:
     """Write ``text`` at ``output`` (atomically, making its folders), unless it is
     there already; a file noxgraph did not write is only replaced with ``force``."""
-    from noxgraph.generate import GenerateError, write_atomic
+    from noxgraph._atomic import write_atomic
+    from noxgraph.generate import GenerateError
 
     try:
         existing: str | None = output.read_text(encoding="utf-8")
@@ -370,7 +371,7 @@ def write_workflow(
         )
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(output, text)
+        write_atomic(output, text.encode("utf-8"))
     except OSError as exc:
         raise GenerateError(f"{display} cannot be written: {exc.strerror or exc}") from None
     return "written"

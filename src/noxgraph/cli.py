@@ -751,6 +751,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     as_json = getattr(args, "format", None) == "json" or getattr(args, "json", False)
     try:
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            raise UsageError("the current folder no longer exists; cd to one that does") from None
         root = getattr(args, "root", None)
         if isinstance(root, Path) and not root.is_dir():
             why = "not a folder" if root.exists() else "no such folder"

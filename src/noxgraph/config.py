@@ -199,6 +199,9 @@ def _command(text: str, table: Table, key: str) -> tuple[str, ...]:
         raise table.error(key, f"command {text!r} cannot be split: {exc}") from None
     if not argv:
         raise table.error(key, "a command is empty")
+    if "\0" in text:
+        # No program can take a NUL in an argument; nox would fail only when it runs.
+        raise table.error(key, f"command {text!r} holds a NUL character")
     formatter = string.Formatter()
     for arg in argv:
         try:
@@ -210,7 +213,14 @@ def _command(text: str, table: Table, key: str) -> tuple[str, ...]:
         except ValueError as exc:
             raise table.error(key, f"command {text!r}: {exc} (write {{{{ for a brace)") from None
         for name, spec, conv in fields:
-            if name not in PLACEHOLDERS or spec or conv:
+            if name in PLACEHOLDERS and (spec or conv):
+                shown = f"{{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
+                raise table.error(
+                    key,
+                    f"command {text!r}: {shown} has a format spec or conversion, which a"
+                    f" placeholder may not have; write {{{name}}}",
+                )
+            if name not in PLACEHOLDERS:
                 raise table.error(
                     key,
                     f"command {text!r} uses {{{name}}}; the placeholders are "
@@ -277,6 +287,22 @@ def _bases(table: Table) -> tuple[tuple[str, str], ...]:
             raise found.error(folder, "expected a branch, tag or commit")
         pairs.append((folder, ref))
     return tuple(pairs)
+
+
+def _patterns(table: Table, key: str) -> tuple[str, ...]:
+    """gitignore-style patterns at ``key``, each checked as pathspec will match it."""
+    values = table.strings(key) or []
+    if values:
+        import pathspec  # only workspaces that set patterns pay for it
+
+        for value in values:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([value])
+            except ValueError as exc:
+                raise table.error(
+                    key, f"{value!r} is not a valid gitignore pattern: {exc}"
+                ) from None
+    return tuple(values)
 
 
 def _nonempty(table: Table, key: str) -> str | None:
@@ -366,8 +392,8 @@ def parse_config(table: Table, file: str) -> Config:
         exclude=tuple(table.strings("exclude") or ()),
         base=_nonempty(table, "base"),
         bases=_bases(table),
-        global_files=tuple(table.strings("global-files") or ()),
-        ignore=tuple(table.strings("ignore") or ()),
+        global_files=_patterns(table, "global-files"),
+        ignore=_patterns(table, "ignore"),
         order_kinds=defaults.order_kinds if order_kinds is None else order_kinds,
         affected_kinds=defaults.affected_kinds if affected_kinds is None else affected_kinds,
         venv_backend=_nonempty(table, "venv-backend") or defaults.venv_backend,

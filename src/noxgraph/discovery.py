@@ -54,6 +54,7 @@ SkipCode = Literal[
     "no-pyproject",  # a listed folder without a pyproject.toml
     "no-package",  # a pyproject.toml that names no valid package
     "no-match",  # a member pattern that matches no folder with a pyproject.toml
+    "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
     "not-a-member",  # a package under the root that the member list leaves out
 ]
 
@@ -65,6 +66,8 @@ class Skipped:
     path: str
     reason: str
     code: SkipCode
+    #: For ``not-checked-out``: the repository and the object git keeps the file as.
+    blob: tuple[Path, str] | None = None
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -140,8 +143,8 @@ def _expand(
         literal = os.path.join(base, clean, "pyproject.toml")
         if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal):
             problem = _not_a_pyproject(literal)
-            reason = problem[1] if problem else "has no pyproject.toml"
-            raise _error(table, key, f"member {pattern!r}: pyproject.toml {reason}")
+            reason = f"pyproject.toml {problem[1]}" if problem else "has no pyproject.toml"
+            raise _error(table, key, f"member {pattern!r}: {reason}")
         before = len(found)
         # Plain strings, not Path objects: this runs once per member of the workspace.
         for match in matches:
@@ -244,8 +247,9 @@ def _wrknv_members(
 
 
 #: One repository's answer: its path, the files git lists (path and mode, ``None`` for
-#: untracked files), and the folders git could not open (with the reason).
-_Listing = tuple[Path, "list[tuple[str, str | None]]", "list[tuple[str, str]]"]
+#: untracked files), the folders git could not open (with the reason), and the files a
+#: sparse checkout leaves out of the work tree (path -> object id).
+_Listing = tuple[Path, "list[tuple[str, str | None]]", "list[tuple[str, str]]", dict[str, str]]
 _UNREADABLE = re.compile(r"warning: could not open directory '(.*)': (.*)")
 _GITLINK, _SYMLINK = "160000", "120000"
 
@@ -258,13 +262,18 @@ def _list_repository(repo: Path) -> _Listing:
     :class:`GitError`: a walk by hand would ignore ``.gitignore``."""
     if not git_available():
         raise GitError(f"{repo} is a git repository, but git is not installed (or not on PATH)")
-    tracked = git(repo, "ls-files", "-z", "--stage")
+    # -t tags each entry; "S" is skip-worktree: a sparse checkout left the file out.
+    tracked = git(repo, "ls-files", "-z", "--stage", "-t")
     others = git(repo, "ls-files", "-z", "--others", "--exclude-standard")
     listing: list[tuple[str, str | None]] = []
+    sparse: dict[str, str] = {}
     for entry in tracked.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if entry:
             info, _, path = entry.partition("\t")
-            listing.append((path, info.split(" ", 1)[0]))
+            tag, mode, blob, *_ = info.split(" ")
+            if tag == "S":
+                sparse[path] = blob
+            listing.append((path, mode))
     for path in others.stdout.decode("utf-8", "surrogateescape").split("\0"):
         if path:
             listing.append((path, None))
@@ -273,7 +282,7 @@ def _list_repository(repo: Path) -> _Listing:
         for line in others.stderr.decode("utf-8", "replace").splitlines()
         if (found := _UNREADABLE.match(line))
     ]
-    return repo, listing, unreadable
+    return repo, listing, unreadable, sparse
 
 
 def _in_repository(folder: Path) -> bool:
@@ -356,7 +365,7 @@ class _Scan:
         """What git listed for one repository (or the part of it under the root).
 
         Strings and os.path, not Path objects: this runs once per file git lists."""
-        repo, listing, unreadable = answer
+        repo, listing, unreadable, sparse = answer
         for folder_name, reason in unreadable:
             self.skipped.append(
                 Skipped(
@@ -388,9 +397,22 @@ class _Scan:
                         )
                     continue
             if is_pyproject:
-                folder = os.path.dirname(os.path.normpath(os.path.join(base, line)))
-                if not self._inside_skipped(folder, base):
-                    self.found.append(Path(folder))
+                path = os.path.normpath(os.path.join(base, line))
+                folder = os.path.dirname(path)
+                if self._inside_skipped(folder, base):
+                    continue
+                if line in sparse and not os.path.lexists(path):
+                    self.skipped.append(
+                        Skipped(
+                            relative(path, self.root),
+                            "is tracked by git but not checked out (sparse checkout);"
+                            " its package is left out here",
+                            "not-checked-out",
+                            (repo, sparse[line]),
+                        )
+                    )
+                    continue
+                self.found.append(Path(folder))
 
     def _inside_skipped(self, folder: str, repo: str) -> bool:
         """Whether ``folder`` lies in a folder the scan never enters."""

@@ -4,7 +4,8 @@ The generated text lives between two marker lines; text before and after the
 block is the user's and is kept on regeneration. A file without the markers
 was not written by noxgraph and is only replaced with ``force``. Writes go to
 a temporary file in the same folder and are renamed into place, under a lock,
-so an interrupted or concurrent ``generate`` never leaves a half-written file.
+so an interrupted or concurrent ``generate`` never leaves a half-written file;
+:mod:`noxgraph._atomic` says what may be written over.
 
 Every value read from a ``pyproject.toml`` or the configuration reaches the
 generated code as a JSON string literal with only ASCII characters (which is
@@ -19,7 +20,6 @@ import difflib
 import keyword
 import os
 import string
-import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from noxgraph import __version__
+from noxgraph._atomic import ReadOnlyError, leftovers, write_atomic
+from noxgraph._paths import NotRegularFileError, read_regular
 from noxgraph.config import Config
 from noxgraph.errors import NoxgraphError
 from noxgraph.sessions import Declarations, PackageSession, declare
@@ -215,13 +217,27 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
     return Rendered(text, len(declarations.nox_sessions()) + 2 * len(tasks))
 
 
+def _blocks(lines: Sequence[str]) -> list[tuple[int, int]]:
+    """The first and last line of each generated block: an end marker and the nearest
+    begin marker above it (one further up is the user's text, not the block's start)."""
+    blocks: list[tuple[int, int]] = []
+    begin: int | None = None
+    for number, line in enumerate(lines):
+        if line.startswith(BEGIN):
+            begin = number
+        elif line.startswith(END) and begin is not None:
+            blocks.append((begin, number))
+            begin = None
+    return blocks
+
+
 def _block(text: str) -> str | None:
-    """The generated block of a noxfile's text, or ``None`` when it has none."""
+    """The generated block of a noxfile's text, or ``None`` when it has not one."""
     lines = text.splitlines(keepends=True)
-    begin = next((i for i, line in enumerate(lines) if line.startswith(BEGIN)), None)
-    end = next((i for i, line in enumerate(lines) if line.startswith(END)), None)
-    if begin is None or end is None or end < begin:
+    blocks = _blocks(lines)
+    if len(blocks) != 1:
         return None
+    begin, end = blocks[0]
     return "".join(lines[begin : end + 1])
 
 
@@ -240,9 +256,15 @@ def compose(existing: str | None, block: str, *, force: bool, display: str) -> s
     if existing is None:
         return block
     lines = existing.splitlines(keepends=True)
-    begin = next((i for i, line in enumerate(lines) if line.startswith(BEGIN)), None)
-    end = next((i for i, line in enumerate(lines) if line.startswith(END)), None)
-    if begin is None and end is None:
+    blocks = _blocks(lines)
+    if len(blocks) > 1:
+        shown = ", ".join(f"lines {b + 1}-{e + 1}" for b, e in blocks)
+        raise GenerateError(
+            f"{display} holds {len(blocks)} generated blocks ({shown}); it may hold one:"
+            " delete the others"
+        )
+    marked = any(line.startswith((BEGIN, END)) for line in lines)
+    if not marked:
         if force:
             return block
         raise GenerateError(
@@ -250,13 +272,14 @@ def compose(existing: str | None, block: str, *, force: bool, display: str) -> s
             " to replace it, write elsewhere with --output, or call noxgraph.nox.register()"
             " from it"
         )
-    if begin is None or end is None or end < begin:
+    if not blocks:
         if force:
             return block
         raise GenerateError(
             f"{display}: the generated block's start or end marker is missing; restore it,"
             " or pass --force to replace the whole file"
         )
+    begin, end = blocks[0]
     before = "".join(lines[:begin])
     after = "".join(lines[end + 1 :])
     return before + block + after
@@ -270,40 +293,17 @@ def _locked(folder: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows: no lock, the rename stays atomic
         yield
         return
-    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        # A folder that can be written but not read: no lock, the rename stays atomic.
+        yield
+        return
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
     finally:
         os.close(descriptor)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place."""
-    folder = path.parent
-    mode = path.stat().st_mode & 0o777 if path.exists() else None
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
-        "w",
-        encoding="utf-8",
-        newline="",
-        dir=folder,
-        prefix=f".{path.name}.",
-        suffix=".tmp",
-        delete=False,
-    )
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary = Path(handle.name)
-        if mode is not None:
-            temporary.chmod(mode)
-        temporary.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(handle.name).unlink()
-        raise
 
 
 @dataclass(frozen=True)
@@ -318,11 +318,17 @@ class Outcome:
 
 def _read(path: Path, display: str) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         return None
+    except NotRegularFileError:
+        raise GenerateError(
+            f"{display} is not a regular file; noxgraph writes only regular files"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise GenerateError(f"{display} cannot be read: {exc}") from None
+    # Universal newlines, as a text read gives them: the file is written back with "\n".
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _current(existing: str, wanted: str) -> bool:
@@ -379,7 +385,7 @@ def generate(
     with _locked(folder):
         # A run killed outright (SIGKILL) leaves its temporary file; holding the
         # lock, no other run is writing one now.
-        for leftover in folder.glob(f".{output.name}.*.tmp"):
+        for leftover in leftovers(output):
             with contextlib.suppress(OSError):
                 leftover.unlink()
         existing = _read(output, display)
@@ -387,7 +393,15 @@ def generate(
         if existing is not None and _current(existing, wanted):
             return Outcome("unchanged", output, rendered.sessions)
         try:
-            write_atomic(output, wanted)
+            write_atomic(output, wanted.encode("utf-8"))
+        except NotRegularFileError:
+            raise GenerateError(
+                f"{display} is not a regular file; noxgraph writes only regular files"
+            ) from None
+        except ReadOnlyError:
+            raise GenerateError(
+                f"{display} is read-only; noxgraph does not replace a read-only file"
+            ) from None
         except PermissionError:
             raise GenerateError(
                 f"{display} cannot be written: permission denied; make it (and its folder)"

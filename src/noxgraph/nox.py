@@ -374,6 +374,8 @@ class Sessions:
             plan, wheelhouse_name = planned(self.noxfile.resolve(), self.root, session.name)
         except NoxgraphError as exc:
             nox_session.error(exc.message)
+        if plan.conflict is not None:
+            nox_session.error(plan.conflict)
         wheelhouse = (self.root / wheelhouse_name).resolve()
         Installer(nox_session, wheelhouse).install(plan)
         values = {

@@ -76,7 +76,9 @@ class SessionPlan:
     ``siblings``: what is installed from those wheels (or, with ``editable``,
     from the folders), the session's own package first. ``install``: other
     requirements, from the index or the sources that name them; ``index_urls``:
-    extra indexes that ``[tool.uv.sources]`` entries name.
+    extra indexes that ``[tool.uv.sources]`` entries name. ``conflict``: a sibling's
+    pin that another installed sibling's version does not satisfy, said naming both
+    files (the installer would only say it cannot resolve).
     """
 
     task: str
@@ -90,6 +92,43 @@ class SessionPlan:
     lock: Lock | None = None
     editable: bool = False
     index_urls: tuple[str, ...] = ()
+    conflict: str | None = None
+
+
+def _conflict(workspace: Workspace, siblings: Iterable[Sibling]) -> str | None:
+    """The first runtime pin among ``siblings`` that another of them does not satisfy.
+    Only pins without a marker: whether a marker holds is the session's Python's to say."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    installed = {s.name: workspace.get(s.name) for s in siblings}
+    for pkg in installed.values():
+        if pkg is None:
+            continue
+        for decl in pkg.declarations:
+            target = installed.get(decl.name)
+            if (
+                decl.kind != "runtime"
+                or not decl.specifier
+                or decl.marker is not None
+                or target is None
+                or target is pkg
+                or target.version is None
+            ):
+                continue
+            try:
+                satisfied = SpecifierSet(decl.specifier).contains(
+                    Version(target.version), prereleases=True
+                )
+            except (InvalidSpecifier, InvalidVersion):
+                continue
+            if not satisfied:
+                return (
+                    f"{pkg.pyproject}: {decl.where}: {decl.requirement!r} is not satisfied by"
+                    f" sibling {target.name} {target.version} ({target.pyproject}), which this"
+                    " session installs from its folder"
+                )
+    return None
 
 
 def requirement_text(
@@ -324,6 +363,7 @@ def plan_session(
         planner.in_order(needed),
         editable=config.editable,
         index_urls=tuple(dict.fromkeys(indexes)),
+        conflict=_conflict(workspace, siblings),
     )
 
 
@@ -359,6 +399,7 @@ def encode(plan: SessionPlan) -> dict[str, Any]:
         ],
         "editable": plan.editable,
         "index_urls": list(plan.index_urls),
+        "conflict": plan.conflict,
     }
 
 
@@ -385,4 +426,5 @@ def decode(value: Mapping[str, Any]) -> SessionPlan:
         ),
         editable=bool(value["editable"]),
         index_urls=tuple(map(str, value["index_urls"])),
+        conflict=None if value["conflict"] is None else str(value["conflict"]),
     )

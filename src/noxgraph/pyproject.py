@@ -211,6 +211,8 @@ class ParsedRequirement:
     @classmethod
     def decode(cls, value: Any) -> ParsedRequirement:
         name, specifier, extras, marker, url = value
+        if not all(isinstance(v, str) or v is None for v in (marker, url)):
+            raise TypeError("a cached marker or URL is not text")
         return cls(str(name), str(specifier), tuple(map(str, extras)), marker, url)
 
 

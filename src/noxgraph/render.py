@@ -507,6 +507,7 @@ def affected_document(affected: Affected) -> dict[str, Any]:
         "ignored_files": list(affected.ignored_files),
         "global_files": list(affected.global_files),
         "deleted_packages": [{"name": gone.name, "path": gone.folder} for gone in affected.deleted],
+        "not_checked_out": list(affected.not_checked_out),
     }
 
 
@@ -609,6 +610,14 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
         for pkg in affected.packages:
             table.add_row(pkg.name, pkg.path, *((_explain(pkg, reasons),) if explain else ()))
         parts.append(table)
+    if affected.not_checked_out:
+        parts.append(
+            Text(
+                "not checked out (sparse checkout), read from git: "
+                + ", ".join(affected.not_checked_out),
+                style="dim",
+            )
+        )
     if explain:
         if affected.packages:
             task = f" for task {affected.task}" if affected.task else ""

@@ -22,9 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 from noxgraph.errors import UsageError
@@ -73,7 +75,8 @@ def add_change_options(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         action="extend",
         metavar="PATH",
-        help="the changed files, relative to the current directory; git is not asked",
+        help="the changed files (a folder: every package in it), relative to the current"
+        " directory; git is not asked",
     )
     parser.add_argument(
         "--uncommitted",
@@ -240,9 +243,27 @@ def asked_for(command: NoxCommand, tasks: Iterable[str]) -> list[str]:
     return [task for task in tasks if session_name(task, "affected") in names]
 
 
+def _nox_invoked_from() -> Path | None:
+    """The folder nox itself records it was started in (``invoked_from`` of its
+    configuration), from the frame of nox's loader that is loading the noxfile now.
+    ``PWD`` may be stale (a process started from another program), and the ``-f``
+    path alone cannot say where ``..`` led from."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if str(frame.f_globals.get("__name__", "")).startswith("nox."):
+            where = getattr(frame.f_locals.get("global_config"), "invoked_from", None)
+            if isinstance(where, str):
+                return Path(where)
+        frame = frame.f_back
+    return None
+
+
 def invoked_from(command: NoxCommand, noxfile: Path, environ: Mapping[str, str]) -> Path:
     """The folder nox was started in: nox changes into the noxfile's folder before
     loading it, so it is found from the ``-f`` path that leads from there to here."""
+    recorded = _nox_invoked_from()
+    if recorded is not None:
+        return recorded
     given = command.noxfile or "noxfile.py"
     here = noxfile.resolve().parent
     relative = Path(os.path.expandvars(given)).parent

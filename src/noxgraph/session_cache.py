@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from noxgraph._cache import replace_bytes
+from noxgraph._atomic import write_atomic
 from noxgraph.errors import NoxgraphError
 
 __all__ = [
@@ -164,7 +164,8 @@ def restore(folder: Path, entry: Entry, wheelhouse: Path) -> list[Path]:
                 f"{source} changed after it was checked; run the session again, or pass --no-cache"
             )
         target = wheelhouse / artifact.name
-        replace_bytes(target, data)
+        wheelhouse.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, data)
         written.append(target)
     return written
 

@@ -143,17 +143,32 @@ def describe(session: PackageSession, python: str | None = None) -> str:
     return what
 
 
-def _check_names(workspace: Workspace, tasks: Iterable[str]) -> None:
+class ReservedNameError(WorkspaceError):
+    """A package whose sessions would take the name of a session every task adds."""
+
+    def __init__(self, message: str, file: str) -> None:
+        self.file = file
+        super().__init__(message)
+
+
+def reserved_names(workspace: Workspace, tasks: Iterable[str]) -> list[ReservedNameError]:
+    """An error for each package whose sessions would take the name of a session every
+    task adds (``all``, ``affected``: names are canonical, so ``All`` is ``all``)."""
+    errors: list[ReservedNameError] = []
     for name in workspace.names:
         if name in AGGREGATES:
             pkg = workspace.get(name)
             where = pkg.pyproject if pkg else name
             examples = ", ".join(session_name(t, name) for t in tasks)
-            raise WorkspaceError(
-                f"{where}: package {name!r} would have sessions named {examples}, which"
-                f" noxgraph keeps for every task ('<task>-{name}'); rename the package or"
-                " leave it out with [tool.noxgraph].exclude"
+            errors.append(
+                ReservedNameError(
+                    f"{where}: package {name!r} would have sessions named {examples}, which"
+                    f" noxgraph keeps for every task ('<task>-{name}'); rename the package"
+                    " or leave it out with [tool.noxgraph].exclude",
+                    where,
+                )
             )
+    return errors
 
 
 class _Needs:
@@ -254,7 +269,8 @@ def task_names(workspace: Workspace) -> list[str]:
 def declare(workspace: Workspace, graph: DependencyGraph) -> Declarations:
     """Every package session of ``workspace``: per task, its packages in build order."""
     tasks = task_names(workspace)
-    _check_names(workspace, tasks)
+    for error in reserved_names(workspace, tasks):
+        raise error
     order = graph.order()
     needs = _Needs(workspace, graph)
     declared: dict[str, tuple[PackageSession, ...]] = {}

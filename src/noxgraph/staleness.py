@@ -77,6 +77,7 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
     answer = remembered.get("answer")
     if (
         isinstance(watched, list)
+        and all(isinstance(item, str) for item in watched)
         and isinstance(answer, list)
         and remembered.get("source") != "scan"
         and remembered.get("noxfile") == own
