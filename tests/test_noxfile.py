@@ -169,7 +169,8 @@ def test_bare_nox_runs_every_package_session_in_dependency_order(tmp_path: Path)
 
 def test_build_all_in_parallel_respects_the_graph(tmp_path: Path) -> None:
     root = recording_workspace(tmp_path)
-    run = nox(root, "-s", "build-all", "-j", "2", env={"RECORD_SLEEP": "0.3"})
+    # Long enough that two sessions overlap even when a worker starts slowly.
+    run = nox(root, "-s", "build-all", "-j", "2", env={"RECORD_SLEEP": "1.0"})
     assert run.code == 0, run.err + run.out
     lines = log(root)
     for name, deps in GRAPH.items():
