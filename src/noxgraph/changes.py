@@ -17,15 +17,16 @@ start with ``-``, and every git command that takes one reads it after
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from noxgraph._git import first_line, git
 from noxgraph._paths import relative
+from noxgraph._threads import Pool, Task
 from noxgraph._toml import parse_toml
 from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError
 from noxgraph.pyproject import Document, package_name
@@ -596,17 +597,19 @@ class PendingChanges:
             holder = self._finder.holder(os.fspath(folder))
             self.bases[Path(holder) if holder is not None else folder] = ref
         repositories, _ = self._finder.repositories(root, candidate_folders)
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(8, len(repositories))))
-        self._futures: dict[Path, Future[RepositoryChanges]] = {
+        self._pool = Pool(min(8, len(repositories)))
+        self._futures: dict[Path, Task[RepositoryChanges]] = {
             repo: self._pool.submit(
-                _repository,
-                root,
-                repo,
-                folders,
-                base=base,
-                configured_base=self.bases.get(repo, configured_base),
-                head=head,
-                uncommitted=self.with_worktree,
+                functools.partial(
+                    _repository,
+                    root,
+                    repo,
+                    folders,
+                    base=base,
+                    configured_base=self.bases.get(repo, configured_base),
+                    head=head,
+                    uncommitted=self.with_worktree,
+                )
             )
             for repo, folders in repositories.items()
         }
@@ -643,7 +646,7 @@ class PendingChanges:
 
     def close(self) -> None:
         """Stop what has not started; what runs finishes on its own (git is quick)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.close()
 
     def _unheld(self, folders: Sequence[Path]) -> list[RepositoryChanges]:
         """Members in no repository: git cannot list their changes, which is an error

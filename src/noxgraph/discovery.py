@@ -11,6 +11,7 @@ cannot be asked about is an error, never a walk that ignores ``.gitignore``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -35,7 +36,7 @@ from noxgraph.pyproject import (
 )
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from noxgraph._threads import Task
 
 __all__ = ["Discovery", "MemberSource", "Reader", "Skipped", "discover", "resolve_root", "scan"]
 
@@ -302,18 +303,19 @@ class _Scan:
     def run(self) -> list[Path]:
         # One git process per repository: a folder of a thousand sibling repositories
         # asks them a few at a time, and reads the answers here, in order.
-        # concurrent.futures imports logging: only a scan pays for it.
-        from concurrent.futures import ThreadPoolExecutor
+        from noxgraph._threads import Pool  # only a scan runs git side by side
 
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            self._pool = pool
-            self._pending: deque[Future[_Listing]] = deque()
+        self._pool = Pool(8)
+        self._pending: deque[Task[_Listing]] = deque()
+        try:
             if _in_repository(self.root):
                 self._ask(self.root)
             else:
                 self.walk(self.root)
             while self._pending:
                 self._read(self._pending.popleft().result())
+        finally:
+            self._pool.close()
         return sorted(set(self.found))
 
     def _skip_dir(self, folder: Path | str) -> bool:
@@ -359,7 +361,7 @@ class _Scan:
                     self.found.append(folder)
 
     def _ask(self, repo: Path) -> None:
-        self._pending.append(self._pool.submit(_list_repository, repo))
+        self._pending.append(self._pool.submit(functools.partial(_list_repository, repo)))
 
     def _read(self, answer: _Listing) -> None:
         """What git listed for one repository (or the part of it under the root).

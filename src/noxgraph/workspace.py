@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from noxgraph._cache import ParseCache
 from noxgraph._names import canonicalize_name
 from noxgraph._paths import relative
+from noxgraph._threads import Pool
 from noxgraph._toml import parse_toml
 from noxgraph.config import Config, Task, parse_package_tasks
 from noxgraph.discovery import (
@@ -204,12 +206,13 @@ def load_with_unlisted(root: Path | str) -> Workspace:
     found = discover_with(root_path, Reader(root_path, tolerant=False))
     if found.source == "scan":
         return load_workspace(found)
-    from concurrent.futures import ThreadPoolExecutor  # only a listed workspace scans
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scanning = pool.submit(scan, found.root)
+    pool = Pool(1)
+    try:
+        scanning = pool.submit(functools.partial(scan, found.root))
         workspace = load_workspace(found)
         unlisted = unlisted_projects(workspace, scanning.result()[0])
+    finally:
+        pool.close()
     if not unlisted:
         return workspace
     skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))

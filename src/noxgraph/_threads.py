@@ -1,0 +1,74 @@
+"""A few threads that run blocking calls (git, mostly) while the main thread works.
+
+``concurrent.futures`` would do, but importing it imports ``logging``, which every
+command that asks git would pay for at start-up; this is the little of it noxgraph
+uses: submit, wait for a result in order, and drop what has not started.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["Pool", "Task"]
+
+T = TypeVar("T")
+
+
+class Task(Generic[T]):
+    """One call submitted to a :class:`Pool`: wait for it with :meth:`result`."""
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        self._call = call
+        self._done = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._value = self._call()
+        except BaseException as exc:  # handed to whoever waits for the result
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> T:
+        """The call's return value, or its exception raised here."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+class Pool:
+    """Up to ``workers`` daemon threads; a task waits in a queue until one is free."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = max(1, workers)
+        self._queue: queue.SimpleQueue[Task[object] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    def submit(self, call: Callable[[], T]) -> Task[T]:
+        task = Task(call)
+        self._queue.put(task)  # type: ignore[arg-type]
+        if len(self._threads) < self._workers:
+            thread = threading.Thread(target=self._work, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return task
+
+    def _work(self) -> None:
+        while not self._closed:
+            task = self._queue.get()
+            if task is None or self._closed:
+                return
+            task.run()
+
+    def close(self) -> None:
+        """Start nothing more; what runs finishes on its own (git is quick)."""
+        self._closed = True
+        for _ in self._threads:
+            self._queue.put(None)
