@@ -471,3 +471,35 @@ def test_a_lock_in_a_sibling_repository_is_read_from_that_repository(tmp_path: P
     document = _affected(root, "--head", "HEAD")
     assert _reasons(document) == {"a": ("locked", [])}
     assert document["locks"][0]["path"] == "a/uv.lock"
+
+
+def test_a_rewritten_dependency_list_is_no_change(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path)
+    lock = root / "uv.lock"
+    text = lock.read_text()
+    listed = '    { name = "beta" },\n    { name = "core" },\n'
+    assert listed in text
+    lock.write_text(text.replace(listed, '    { name = "core" },\n    { name = "Beta" },\n'))
+    document = _affected(root)
+    assert document["affected"] == [] and document["locks"][0]["changed"] == []
+
+
+def test_a_member_without_a_locked_version_shows_null(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path)
+    git(root, "checkout", "-q", "main")
+    lock = root / "uv.lock"
+    entry = 'name = "core"\nversion = "1.0.0"\nsource = { editable = "libs/core" }\n'
+    unversioned = 'name = "core"\nsource = { editable = "libs/core" }\n'
+    lock.write_text(lock.read_text().replace(entry, unversioned))
+    commit_all(root, "core's version is dynamic")
+    git(root, "checkout", "-q", "-B", "feature")
+    lock.write_text(
+        lock.read_text().replace(unversioned, unversioned + 'dependencies = [{ name = "gamma" }]\n')
+    )
+    document = _affected(root)
+    [core] = [a for a in document["affected"] if a["name"] == "core"]
+    [change] = core["locked"]
+    assert (change["name"], change["change"]) == ("core", "dependencies")
+    assert change["before"] == change["after"] == [None]
+    run = cli("affected", "--root", root, "--explain")
+    assert "core (no version) (dependencies)" in " ".join(run.out.split())

@@ -93,6 +93,33 @@ def test_a_newer_layout_of_the_same_lock_changes_no_package() -> None:
     assert diff_locks(parse_lock("uv", UV, "uv.lock"), parse_lock("uv", rewritten, "uv.lock")) == {}
 
 
+def test_the_order_and_spelling_of_a_dependency_list_is_no_change() -> None:
+    member = b"""
+[[package]]
+name = "tap"
+source = { editable = "taps/tap" }
+dependencies = [
+    { name = "anyio", marker = "os_name == 'nt'" },
+    { name = "httpx", extra = ["a", "b"] },
+]
+"""
+    rewritten = member.replace(b'{ name = "anyio", marker = "os_name == \'nt\'" },\n', b"").replace(
+        b'["a", "b"] },\n',
+        b'["b", "a"] },\n    { marker = "os_name == \'nt\'", name = "AnyIO" },\n',
+    )
+    assert rewritten != member
+    before, after = parse_lock("uv", UV + member, ""), parse_lock("uv", UV + rewritten, "")
+    assert diff_locks(before, after) == {}
+    bumped = parse_lock("uv", UV + member.replace(b'"b"]', b'"c"]'), "")
+    [change] = diff_locks(before, bumped).values()
+    assert (change.name, change.change, change.before, change.after) == (
+        "tap",
+        "dependencies",
+        (None,),
+        (None,),
+    )
+
+
 def _changes(before: bytes, after: bytes) -> dict[str, str]:
     old, new = parse_lock("uv", before, "uv.lock"), parse_lock("uv", after, "uv.lock")
     return {name: change.change for name, change in diff_locks(old, new).items()}

@@ -27,6 +27,7 @@ are walked as one: that over-counts a fork at most.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class LockedPackage:
     """
 
     name: str
-    version: str
+    version: str | None
     source: Any
     decided: Mapping[str, Any]
     dependencies: tuple[_Edge, ...]
@@ -94,13 +95,13 @@ class Lock:
 @dataclass(frozen=True, slots=True)
 class LockedChange:
     """A locked package that differs between two locks: the versions at each side
-    (``""`` for an entry without one), and what changed, the first of version,
-    source, dependencies that did."""
+    (``None`` for an entry without one, such as a member with a dynamic version),
+    and what changed, the first of version, source, dependencies that did."""
 
     name: str
     change: ChangeKind
-    before: tuple[str, ...]
-    after: tuple[str, ...]
+    before: tuple[str | None, ...]
+    after: tuple[str | None, ...]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -134,6 +135,34 @@ def _uv_tables(value: Any, display: str) -> dict[str, tuple[_Edge, ...]]:
     return {str(key): _uv_edges(entries, display) for key, entries in value.items()}
 
 
+def _dependency_list(entries: Any) -> Any:
+    """A recorded dependency list as a value whose order does not count: uv sorts it,
+    a lock written by hand or by another uv may not, and names may be spelled
+    unnormalized. Anything that is not a list of tables is kept as it is, to compare."""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return entries
+    normal = [
+        {
+            key: _canonical(value) if key == "name" and isinstance(value, str) else value
+            for key, value in entry.items()
+        }
+        | (
+            {"extra": sorted(map(str, entry["extra"]))}
+            if isinstance(entry.get("extra"), list)
+            else {}
+        )
+        for entry in entries
+    ]
+    # Sorted by a text in which the order of an entry's keys does not count either.
+    return sorted(normal, key=lambda entry: json.dumps(entry, sort_keys=True, default=str))
+
+
+def _dependency_tables(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {key: _dependency_list(entries) for key, entries in value.items()}
+
+
 def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
     version = document.get("version")
     if version != 1:
@@ -141,20 +170,17 @@ def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
     found: list[LockedPackage] = []
     for entry in _entries(document, display):
         decided = {
-            key: entry.get(key)
-            for key in (
-                "version",
-                "source",
-                "dependencies",
-                "optional-dependencies",
-                "dev-dependencies",
-                "resolution-markers",
-            )
+            "version": entry.get("version"),
+            "source": entry.get("source"),
+            "dependencies": _dependency_list(entry.get("dependencies")),
+            "optional-dependencies": _dependency_tables(entry.get("optional-dependencies")),
+            "dev-dependencies": _dependency_tables(entry.get("dev-dependencies")),
+            "resolution-markers": entry.get("resolution-markers"),
         }
         found.append(
             LockedPackage(
                 name=_canonical(entry["name"]),
-                version=str(entry.get("version", "")),
+                version=_version(entry),
                 source=entry.get("source"),
                 decided=decided,
                 dependencies=_uv_edges(entry.get("dependencies"), display),
@@ -193,7 +219,7 @@ def _poetry(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         found.append(
             LockedPackage(
                 name=_canonical(entry["name"]),
-                version=str(entry.get("version", "")),
+                version=_version(entry),
                 source=entry.get("source"),
                 decided=decided,
                 dependencies=tuple((_canonical(n), ()) for n in dependencies),
@@ -218,13 +244,14 @@ def _pdm(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         if not isinstance(dependencies, list):
             raise LockError(f"{display}: a package's dependencies are not an array")
         source = {key: entry[key] for key in _PDM_SOURCE if key in entry}
-        decided = {
-            key: entry.get(key) for key in ("version", "dependencies", "extras", "marker")
-        } | {"source": source}
+        decided = {key: entry.get(key) for key in ("version", "extras", "marker")} | {
+            "source": source,
+            "dependencies": sorted(map(str, dependencies)),  # their order does not count
+        }
         found.append(
             LockedPackage(
                 name=_canonical(entry["name"]),
-                version=str(entry.get("version", "")),
+                version=_version(entry),
                 source=source,
                 decided=decided,
                 dependencies=tuple(_requirement_edge(str(d), display) for d in dependencies),
@@ -233,6 +260,11 @@ def _pdm(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
             )
         )
     return found
+
+
+def _version(entry: Mapping[str, Any]) -> str | None:
+    version = entry.get("version")
+    return None if version is None else str(version)
 
 
 def _entries(document: Mapping[str, Any], display: str) -> list[Mapping[str, Any]]:
@@ -273,6 +305,11 @@ def _same(old: list[Any], new: list[Any]) -> bool:
     return True
 
 
+def _versions(entries: Iterable[LockedPackage]) -> tuple[str | None, ...]:
+    """The versions of a name's entries, sorted, an entry without one last."""
+    return tuple(sorted({p.version for p in entries}, key=lambda v: (v is None, v or "")))
+
+
 def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
     """Every locked package that was added, removed or changed, by name."""
     changes: dict[str, LockedChange] = {}
@@ -280,10 +317,7 @@ def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
         old, new = before.packages.get(name, ()), after.packages.get(name, ())
         if _same([p.decided for p in old], [p.decided for p in new]):
             continue
-        versions = (
-            tuple(sorted({p.version for p in old})),
-            tuple(sorted({p.version for p in new})),
-        )
+        versions = (_versions(old), _versions(new))
         kind: ChangeKind
         if not old:
             kind = "added"

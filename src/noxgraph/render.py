@@ -489,8 +489,8 @@ def _locked_document(change: LockedChange) -> dict[str, Any]:
     }
 
 
-def _versions(versions: Sequence[str]) -> str:
-    return ", ".join(v or "(no version)" for v in versions)
+def _versions(versions: Sequence[str | None]) -> str:
+    return ", ".join("(no version)" if v is None else v for v in versions)
 
 
 def _locked_text(change: LockedChange) -> str:
