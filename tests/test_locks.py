@@ -33,13 +33,13 @@ def _locks(draw: st.DrawFn) -> Lock:
     return Lock("uv", packages)
 
 
-def _naive(lock: Lock, edges: list[tuple[str, tuple[str, ...]]], stop: set[str]) -> set[str]:
+def _naive(lock: Lock, edges: list[tuple[str, tuple[str, ...]]]) -> set[str]:
     """Every package the edges lead to, walked the plain way, one (name, extra) at a time."""
     pending = [(n, e) for n, extras in edges for e in (extras or (None,))]
     seen: set[tuple[str, str | None]] = set()
     while pending:
         name, extra = pending.pop()
-        if name in stop or name not in lock.packages or (name, extra) in seen:
+        if name not in lock.packages or (name, extra) in seen:
             continue
         seen.add((name, extra))
         [entry] = lock.packages[name]
@@ -55,17 +55,56 @@ def _naive(lock: Lock, edges: list[tuple[str, tuple[str, ...]]], stop: set[str])
     lock=_locks(),
     starts=st.lists(st.lists(_edge, max_size=3), min_size=1, max_size=4),
     changed=st.sets(st.sampled_from(NAMES)),
-    stop=st.sets(st.sampled_from(NAMES), max_size=2),
+    hubs=st.sets(st.sampled_from(NAMES), max_size=3),
 )
 def test_reach_finds_what_a_plain_walk_finds(
     lock: Lock,
     starts: list[list[tuple[str, tuple[str, ...]]]],
     changed: set[str],
-    stop: set[str],
+    hubs: set[str],
 ) -> None:
-    reach = Reach(lock, changed, stop)  # one Reach answers every start, as affected asks
+    reach = Reach(lock, changed)  # one Reach answers every start, as affected asks
     for edges in starts:
-        assert reach.of(edges) == _naive(lock, edges, stop) & changed
+        found = reach.of(edges)
+        assert found == _naive(lock, edges) & changed
+        via = reach.via(edges, hubs)
+        assert via.keys() == found
+        for chain in via.values():
+            assert {name for name, _ in chain} <= hubs
+
+
+def _package(
+    name: str, *deps: str, extras: dict[str, tuple[str, ...]] | None = None
+) -> LockedPackage:
+    return LockedPackage(
+        name=name,
+        version="1",
+        source=None,
+        decided={},
+        dependencies=tuple((dep, ()) for dep in deps),
+        extras={key: tuple((dep, ()) for dep in listed) for key, listed in (extras or {}).items()},
+        groups={"docs": (("idna", ()),)},
+    )
+
+
+def test_via_names_the_entries_on_the_shortest_way_and_follows_only_the_extras_asked_for() -> None:
+    lock = Lock(
+        "uv",
+        {
+            p.name: (p,)
+            for p in (
+                _package("app", "core"),
+                _package("turbo", "core"),
+                _package("core", extras={"fast": ("six",)}),
+                _package("six"),
+                _package("idna"),
+            )
+        },
+    )
+    reach = Reach(lock, {"six", "idna"})
+    assert reach.of([("core", ())]) == set()  # neither the extra nor core's group
+    assert reach.via([("core", ("fast",))], {"core"}) == {"six": (("core", "fast"),)}
+    assert reach.via([("turbo", ()), ("six", ())], {"turbo", "core"}) == {"six": ()}
 
 
 UV = b"""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -343,28 +344,67 @@ def _nodes(name: str, extras: tuple[str, ...]) -> list[_Node]:
 
 class Reach:
     """Which ``changed`` packages each package of ``lock`` leads to, itself included,
-    down every recorded dependency (an extra's, where an entry asks for the extra),
-    never entering the projects in ``stop`` (those the same lock covers: their own
-    changes reach their dependents through the workspace's graph).
+    down every recorded dependency (an extra's, where an entry asks for the extra;
+    never an entry's dependency groups, which only its own project installs).
 
     Worked out once per lock for every project it covers, strongly connected
     components at a time (Tarjan), so a lock of thousands of entries costs one walk.
     """
 
-    def __init__(self, lock: Lock, changed: AbstractSet[str], stop: AbstractSet[str]) -> None:
+    def __init__(self, lock: Lock, changed: AbstractSet[str]) -> None:
         self._lock = lock
         self._changed = changed
-        self._stop = stop
         self._done: dict[_Node, frozenset[str]] = {}
 
     def of(self, edges: Iterable[_Edge]) -> set[str]:
         """The changed packages these edges (a project's own dependencies) lead to."""
         found: set[str] = set()
-        for name, extras in edges:
-            if name not in self._stop and name in self._lock.packages:
-                for node in _nodes(name, extras):
-                    found |= self._reach(node)
+        for node in self._starts(edges):
+            found |= self._reach(node)
         return found
+
+    def via(self, edges: Iterable[_Edge], hubs: AbstractSet[str]) -> dict[str, tuple[_Node, ...]]:
+        """For each changed package these edges lead to, the entries of ``hubs`` (the
+        other projects the lock covers) passed on the shortest way there, nearest
+        first: ``(name, extra)``, the extra ``None`` for a plain entry.
+
+        Breadth first, entering only nodes that lead to a change, so it costs the
+        part of the lock between the edges and the changes, not the whole closure.
+        """
+        starts = [node for node in self._starts(edges) if self._reach(node)]
+        parent: dict[_Node, _Node | None] = dict.fromkeys(starts)
+        found: dict[str, tuple[_Node, ...]] = {}
+        queue = deque(starts)
+        while queue:
+            node = queue.popleft()
+            if node[1] is None and node[0] in self._changed and node[0] not in found:
+                found[node[0]] = self._hubs_to(node, parent, hubs)
+            for successor in self._successors(node):
+                if successor not in parent and self._reach(successor):
+                    parent[successor] = node
+                    queue.append(successor)
+        return found
+
+    @staticmethod
+    def _hubs_to(
+        node: _Node, parent: Mapping[_Node, _Node | None], hubs: AbstractSet[str]
+    ) -> tuple[_Node, ...]:
+        chain: list[_Node] = []
+        step = parent[node]
+        while step is not None:
+            if step[0] in hubs:
+                # An entry's extra leads to its plain entry: one hub, named by the extra.
+                if chain and chain[-1][0] == step[0]:
+                    chain[-1] = step
+                else:
+                    chain.append(step)
+            step = parent[step]
+        return tuple(reversed(chain))
+
+    def _starts(self, edges: Iterable[_Edge]) -> Iterator[_Node]:
+        for name, extras in edges:
+            if name in self._lock.packages:
+                yield from _nodes(name, extras)
 
     def _successors(self, node: _Node) -> list[_Node]:
         name, extra = node
@@ -373,7 +413,7 @@ class Reach:
             for dependency, extras in (
                 entry.dependencies if extra is None else entry.extras.get(extra, ())
             ):
-                if dependency not in self._stop and dependency in self._lock.packages:
+                if dependency in self._lock.packages:
                     after.extend(_nodes(dependency, extras))
         return after
 
