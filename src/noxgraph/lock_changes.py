@@ -142,6 +142,7 @@ def _diff(
     changed = diff_locks(before, after)
     hits: dict[str, dict[str, tuple[Entry, ...]]] = {name: {} for name in covers}
     # Head first, so a change both sides lead to is explained by the lock as it is now.
+    members = frozenset(covers)
     for lock in (after, before):
         reach = Reach(lock, changed.keys())
         for name in covers:
@@ -150,8 +151,7 @@ def _diff(
                 reached.setdefault(name, ())  # its own entry: a version, its dependencies
             edges = _own_edges(workspace, lock, name, kinds)
             if not reach.of(edges) <= reached.keys():
-                others = frozenset(covers) - {name}
-                for hit, via in reach.via(edges, others).items():
+                for hit, via in reach.via(edges, members).items():
                     reached.setdefault(hit, via)
     affects = {
         name: tuple(LockedHit(changed[hit], reached[hit]) for hit in sorted(reached))

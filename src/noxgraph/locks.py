@@ -365,8 +365,8 @@ class Reach:
 
     def via(self, edges: Iterable[_Edge], hubs: AbstractSet[str]) -> dict[str, tuple[_Node, ...]]:
         """For each changed package these edges lead to, the entries of ``hubs`` (the
-        other projects the lock covers) passed on the shortest way there, nearest
-        first: ``(name, extra)``, the extra ``None`` for a plain entry.
+        projects the lock covers) passed on the shortest way there, nearest first:
+        ``(name, extra)``, the extra ``None`` for a plain entry.
 
         Breadth first, entering only nodes that lead to a change, so it costs the
         part of the lock between the edges and the changes, not the whole closure.
