@@ -474,8 +474,8 @@ def test_a_lock_in_a_sibling_repository_is_read_from_that_repository(tmp_path: P
 
 
 def _extras_workspace(tmp_path: Path) -> Path:
-    """core has the extra fast = [six] and the group docs = [idna]; app depends on plain
-    core, turbo on core[fast], and other (locked beside them) on neither."""
+    """core -> other, and core has the extra fast = [six] and the group docs = [idna];
+    app depends on plain core, turbo on core[fast]."""
     wheels = tmp_path / "wheels"
     _wheel(wheels, "six", "1.16.0")
     _wheel(wheels, "idna", "3.6")
@@ -490,6 +490,7 @@ def _extras_workspace(tmp_path: Path) -> Path:
         root,
         "libs/core",
         "core",
+        "other",
         extra='[project.optional-dependencies]\nfast = ["six"]\n'
         '[dependency-groups]\ndocs = ["idna"]\n',
     )
@@ -541,11 +542,13 @@ def test_changed_files_still_affect_the_dependents_of_a_member_a_lock_affects(
     root = _extras_workspace(tmp_path)
     _wheel(tmp_path / "wheels", "six", "1.17.0")
     _uv_lock(root, "--upgrade-package", "six")
-    write(root / "libs/core/src/core/__init__.py", "")
+    write(root / "libs/other/src/other/__init__.py", "")
+    # core's own reason comes first, and the change in other still reaches app through it.
     assert _reasons(_affected(root, "--task", "build")) == {
-        "core": ("changed", []),
-        "app": ("dependency", ["core"]),
-        "turbo": ("locked", []),  # its own reason comes first
+        "other": ("changed", []),
+        "core": ("locked", []),
+        "app": ("dependency", ["core", "other"]),
+        "turbo": ("locked", []),
     }
 
 

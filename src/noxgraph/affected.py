@@ -246,14 +246,20 @@ def _spread(
     reason: Reason,
 ) -> None:
     """Mark every dependent of ``start`` not yet in ``reasons`` with ``reason`` and its
-    chain. Breadth first, so the first visit is along the shortest chain."""
+    chain. Breadth first, so the first visit is along the shortest chain. The walk
+    goes on through a dependent that has a reason of its own (a lock affects it), so
+    what is above it is still reached, along a chain that ends at ``start``."""
+    chains = {name: reasons[name].via for name in start}
     queue = deque(start)
     while queue:
         current = queue.popleft()
         for dependent in graph.dependents(current, kinds):
-            if dependent not in reasons:
-                chain = (current, *reasons[current].via)
-                reasons[dependent] = AffectedPackage(dependent, paths[dependent], reason, (), chain)
+            if dependent not in chains:
+                chains[dependent] = chain = (current, *chains[current])
+                if dependent not in reasons:
+                    reasons[dependent] = AffectedPackage(
+                        dependent, paths[dependent], reason, (), chain
+                    )
                 queue.append(dependent)
 
 
