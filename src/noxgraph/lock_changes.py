@@ -144,14 +144,14 @@ def _diff(
     # Head first, so a change both sides lead to is explained by the lock as it is now.
     members = frozenset(covers)
     for lock in (after, before):
-        reach = Reach(lock, changed.keys())
+        reach = Reach(lock, changed.keys(), members)
         for name in covers:
             reached = hits[name]
             if lock.format == "uv" and name in changed:
                 reached.setdefault(name, ())  # its own entry: a version, its dependencies
             edges = _own_edges(workspace, lock, name, kinds)
             if not reach.of(edges) <= reached.keys():
-                for hit, via in reach.via(edges, members).items():
+                for hit, via in reach.via(edges).items():
                     reached.setdefault(hit, via)
     affects = {
         name: tuple(LockedHit(changed[hit], reached[hit]) for hit in sorted(reached))

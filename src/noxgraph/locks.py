@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -351,10 +350,16 @@ class Reach:
     components at a time (Tarjan), so a lock of thousands of entries costs one walk.
     """
 
-    def __init__(self, lock: Lock, changed: AbstractSet[str]) -> None:
+    def __init__(
+        self, lock: Lock, changed: AbstractSet[str], hubs: AbstractSet[str] = frozenset()
+    ) -> None:
         self._lock = lock
         self._changed = changed
+        self._hubs = hubs
         self._done: dict[_Node, frozenset[str]] = {}
+        # The order in which components were closed: a dependency's is never later.
+        self._rank: dict[_Node, int] = {}
+        self._chains: dict[tuple[_Node, str], tuple[_Node, ...]] = {}
 
     def of(self, edges: Iterable[_Edge]) -> set[str]:
         """The changed packages these edges (a project's own dependencies) lead to."""
@@ -363,43 +368,42 @@ class Reach:
             found |= self._reach(node)
         return found
 
-    def via(self, edges: Iterable[_Edge], hubs: AbstractSet[str]) -> dict[str, tuple[_Node, ...]]:
+    def via(self, edges: Iterable[_Edge]) -> dict[str, tuple[_Node, ...]]:
         """For each changed package these edges lead to, the entries of ``hubs`` (the
-        projects the lock covers) passed on the shortest way there, nearest first:
-        ``(name, extra)``, the extra ``None`` for a plain entry.
-
-        Breadth first, entering only nodes that lead to a change, so it costs the
-        part of the lock between the edges and the changes, not the whole closure.
-        """
-        starts = [node for node in self._starts(edges) if self._reach(node)]
-        parent: dict[_Node, _Node | None] = dict.fromkeys(starts)
+        projects the lock covers) passed on one way there, nearest first:
+        ``(name, extra)``, the extra ``None`` for a plain entry."""
         found: dict[str, tuple[_Node, ...]] = {}
-        queue = deque(starts)
-        while queue:
-            node = queue.popleft()
-            if node[1] is None and node[0] in self._changed and node[0] not in found:
-                found[node[0]] = self._hubs_to(node, parent, hubs)
-            for successor in self._successors(node):
-                if successor not in parent and self._reach(successor):
-                    parent[successor] = node
-                    queue.append(successor)
+        for start in self._starts(edges):
+            for target in self._reach(start) - found.keys():
+                found[target] = self._chain(start, target)
         return found
 
-    @staticmethod
-    def _hubs_to(
-        node: _Node, parent: Mapping[_Node, _Node | None], hubs: AbstractSet[str]
-    ) -> tuple[_Node, ...]:
-        chain: list[_Node] = []
-        step = parent[node]
-        while step is not None:
-            if step[0] in hubs:
+    def _chain(self, start: _Node, target: str) -> tuple[_Node, ...]:
+        """The hubs on the way from ``start`` to ``target``. The way steps, where it
+        can, to a dependency whose component was closed earlier, so it cannot go
+        round; each node's chain is remembered per target, so members sharing a way
+        walk it once."""
+        chains = self._chains
+        way: list[_Node] = []
+        node = start
+        while (node, target) not in chains and node != (target, None) and node not in way:
+            way.append(node)
+            node = self._step(node, target)
+        # The changed package's own node, or a cycle inside one component, ends it.
+        chain = chains.get((node, target), ())
+        for node in reversed(way):
+            if node[0] in self._hubs:
                 # An entry's extra leads to its plain entry: one hub, named by the extra.
-                if chain and chain[-1][0] == step[0]:
-                    chain[-1] = step
-                else:
-                    chain.append(step)
-            step = parent[step]
-        return tuple(reversed(chain))
+                chain = (node, *(chain[1:] if chain and chain[0][0] == node[0] else chain))
+            chains[node, target] = chain
+        return chain
+
+    def _step(self, node: _Node, target: str) -> _Node:
+        leads = [s for s in self._successors(node) if target in self._reach(s)]
+        if (target, None) in leads:
+            return (target, None)
+        rank = self._rank
+        return next((s for s in leads if rank[s] < rank[node]), leads[0])
 
     def _starts(self, edges: Iterable[_Edge]) -> Iterator[_Node]:
         for name, extras in edges:
@@ -451,9 +455,10 @@ class Reach:
                     while not members or members[-1] != node:
                         members.append(stack.pop())
                         component |= found.pop(members[-1])
-                    frozen = frozenset(component)
+                    frozen, rank = frozenset(component), len(self._rank)
                     for member in members:
                         done[member] = frozen
+                        self._rank[member] = rank
                 if work:
                     parent = work[-1][0]
                     low[parent] = min(low[parent], low[node])
