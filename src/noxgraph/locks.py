@@ -2,9 +2,9 @@
 
 A :class:`Lock` holds, per locked package name, what the lock says decides what
 gets installed: the version, the source, and the dependencies as the lock
-records them (with their markers and extras). Artifact hashes, sizes, upload
-times and summaries are left out, so a lock that a newer tool rewrites in a
-newer layout, with nothing else changed, changes no package.
+records them (with their markers and extras, in any order). Artifact hashes,
+sizes, upload times and summaries are left out, so a lock that a newer tool
+rewrites in a newer layout, with nothing else changed, changes no package.
 
 Three formats, told apart by the file name:
 
@@ -13,7 +13,9 @@ Three formats, told apart by the file name:
   closure starts at its entry: its ``dependencies`` (runtime), its
   ``optional-dependencies`` (optional) and its ``dev-dependencies`` (uv keeps
   dependency groups and ``tool.uv.dev-dependencies`` there, so group or dev);
-  further down, an extra's dependencies count where an entry asks for that extra.
+  further down, other members' entries included, an extra's dependencies count
+  where an entry asks for that extra, and no entry's groups count (only its own
+  project installs them).
 - ``poetry.lock`` (lock-version 1.x and 2.x) and ``pdm.lock`` (lock_version 4.x)
   do not list the project they lock, so its closure starts at the names it
   declares; further down every recorded dependency counts, optional ones
