@@ -141,6 +141,8 @@ def _dependency_list(entries: Any) -> Any:
     """A recorded dependency list as a value whose order does not count: uv sorts it,
     a lock written by hand or by another uv may not, and names may be spelled
     unnormalized. Anything that is not a list of tables is kept as it is, to compare."""
+    if isinstance(entries, list) and all(isinstance(e, str) for e in entries):
+        return sorted(entries)  # pdm's requirement strings
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         return entries
     normal = [
@@ -165,6 +167,16 @@ def _dependency_tables(value: Any) -> Any:
     return {key: _dependency_list(entries) for key, entries in value.items()}
 
 
+def _normal(decided: Mapping[str, Any]) -> dict[str, Any]:
+    """What an entry decides, with its dependency lists in a form whose order and
+    spelling do not count (made only for the entries that differ as written)."""
+    return dict(decided) | {
+        key: (_dependency_list if key == "dependencies" else _dependency_tables)(decided[key])
+        for key in ("dependencies", "optional-dependencies", "dev-dependencies")
+        if key in decided
+    }
+
+
 def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
     version = document.get("version")
     if version != 1:
@@ -174,9 +186,9 @@ def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         decided = {
             "version": entry.get("version"),
             "source": entry.get("source"),
-            "dependencies": _dependency_list(entry.get("dependencies")),
-            "optional-dependencies": _dependency_tables(entry.get("optional-dependencies")),
-            "dev-dependencies": _dependency_tables(entry.get("dev-dependencies")),
+            "dependencies": entry.get("dependencies"),
+            "optional-dependencies": entry.get("optional-dependencies"),
+            "dev-dependencies": entry.get("dev-dependencies"),
             "resolution-markers": entry.get("resolution-markers"),
         }
         found.append(
@@ -246,10 +258,9 @@ def _pdm(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         if not isinstance(dependencies, list):
             raise LockError(f"{display}: a package's dependencies are not an array")
         source = {key: entry[key] for key in _PDM_SOURCE if key in entry}
-        decided = {key: entry.get(key) for key in ("version", "extras", "marker")} | {
-            "source": source,
-            "dependencies": sorted(map(str, dependencies)),  # their order does not count
-        }
+        decided = {
+            key: entry.get(key) for key in ("version", "dependencies", "extras", "marker")
+        } | {"source": source}
         found.append(
             LockedPackage(
                 name=_canonical(entry["name"]),
@@ -317,7 +328,9 @@ def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
     changes: dict[str, LockedChange] = {}
     for name in before.packages.keys() | after.packages.keys():
         old, new = before.packages.get(name, ()), after.packages.get(name, ())
-        if _same([p.decided for p in old], [p.decided for p in new]):
+        if _same([p.decided for p in old], [p.decided for p in new]) or _same(
+            [_normal(p.decided) for p in old], [_normal(p.decided) for p in new]
+        ):
             continue
         versions = (_versions(old), _versions(new))
         kind: ChangeKind
