@@ -10,7 +10,9 @@ bumps one third-party package in ``uv.lock``. This times, interleaved, as fresh
 processes, ``noxgraph affected --format json --base main --head BRANCH`` on each
 branch, for two sizes of change: the changed files alone are one file or 1,000.
 Without a lock change no lock is read at all; with one, the lock is read at the
-base and at head and every member's locked closure walked.
+base and at head and every member's locked closure walked. Last, the lock bump
+alone (branch ``lock-only``), where what the lock affects is not hidden by what
+the changed files affect.
 
     python benchmarks/bench_lock.py [--packages 1000] [--edges 5000] [--third-party 300]
         [--repeat 11]
@@ -93,8 +95,12 @@ def _git(root: Path, *args: str) -> str:
 
 def _prepare(root: Path, args: argparse.Namespace) -> None:
     """Branches ``files-N`` (N changed files) and ``lock-N`` (the same, and a bumped
-    third-party package in uv.lock), for N in 1 and ``args.changed``."""
+    third-party package in uv.lock), for N in 1 and ``args.changed``; ``lock-only``
+    (the bump alone)."""
     workspace, _ = synth.ensure(root, args.packages, args.edges, seed=args.seed, git=True)
+    bumped = _lock(workspace, args.third_party, args.third_party // 2, args.seed)
+    if not _git(root, "branch", "--list", "lock-only").strip():
+        _commit_lock(root, "lock-only", bumped)
     if _git(root, "branch", "--list", "lock-1").strip():
         return
     (root / "uv.lock").write_text(_lock(workspace, args.third_party, None, args.seed))
@@ -103,9 +109,16 @@ def _prepare(root: Path, args: argparse.Namespace) -> None:
     for count in (1, args.changed):
         synth.change_files(root, count, args.seed, branch=f"files-{count}")
         synth.change_files(root, count, args.seed, branch=f"lock-{count}")
-        bumped = _lock(workspace, args.third_party, args.third_party // 2, args.seed)
         (root / "uv.lock").write_text(bumped)
         _git(root, "-c", "user.name=b", "-c", "user.email=b@b.invalid", "commit", "-qam", "bump")
+    _git(root, "checkout", "-q", "main")
+
+
+def _commit_lock(root: Path, branch: str, text: str) -> None:
+    """``branch`` off ``main`` with ``text`` as its uv.lock and nothing else changed."""
+    _git(root, "checkout", "-q", "-B", branch, "main")
+    (root / "uv.lock").write_text(text)
+    _git(root, "-c", "user.name=b", "-c", "user.email=b@b.invalid", "commit", "-qam", "bump")
     _git(root, "checkout", "-q", "main")
 
 
@@ -144,9 +157,9 @@ def main() -> int:
         f"{'changed files':<16}{'no lock change':>16}{'lock bumped':>14}{'ratio':>8}"
         f"{'min':>10}{'min':>10}{'ratio':>8}   affected"
     )
+    command = [sys.executable, "-m", "noxgraph", "affected", "--root", str(root)]
+    command += ["--format", "json", "--base", "main", "--head"]
     for count in (1, args.changed):
-        command = [sys.executable, "-m", "noxgraph", "affected", "--root", str(root)]
-        command += ["--format", "json", "--base", "main", "--head"]
         plain, locked = [*command, f"files-{count}"], [*command, f"lock-{count}"]
         _time(plain, env)
         _time(locked, env)
@@ -162,6 +175,13 @@ def main() -> int:
             f"{lock_median / plain_median:>7.2f}x{plain_min:>9.3f}s{lock_min:>9.3f}s"
             f"{lock_min / plain_min:>7.2f}x   {_count(plain, env)} / {_count(locked, env)}"
         )
+    alone = [*command, "lock-only"]
+    _time(alone, env)
+    runs = [_time(alone, env) for _ in range(args.repeat)]
+    print(
+        f"\nlock bump alone: median {statistics.median(runs):.3f}s, min {min(runs):.3f}s,"
+        f" {_count(alone, env)} affected"
+    )
     return 0
 
 

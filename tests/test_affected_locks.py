@@ -118,7 +118,7 @@ def _reasons(document: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
     return {a["name"]: (a["reason"], a["via"]) for a in document["affected"]}
 
 
-def test_a_bumped_third_party_package_affects_its_user_and_their_dependents(
+def test_a_bumped_third_party_package_affects_the_members_whose_closure_holds_it(
     tmp_path: Path,
 ) -> None:
     root = _uv_workspace(tmp_path)
@@ -127,7 +127,8 @@ def test_a_bumped_third_party_package_affects_its_user_and_their_dependents(
     commit_all(root, "bump gamma")
     document = _affected(root)
     assert document["changed_files"] == [{"path": "uv.lock", "status": "modified", "package": None}]
-    assert _reasons(document) == {"other": ("locked", []), "tool": ("dependency", ["other"])}
+    # tool's closure holds gamma through other's entry: the lock affects it, not other.
+    assert _reasons(document) == {"other": ("locked", []), "tool": ("locked", [])}
     [lock] = document["locks"]
     assert lock == {
         "path": "uv.lock",
@@ -136,12 +137,13 @@ def test_a_bumped_third_party_package_affects_its_user_and_their_dependents(
         "changed": [
             {"name": "gamma", "change": "version", "before": ["1.0.0"], "after": ["1.1.0"]}
         ],
-        "affects": ["other"],
+        "affects": ["other", "tool"],
         "problem": None,
     }
-    [other] = [a for a in document["affected"] if a["name"] == "other"]
+    [other, tool] = [a for a in document["affected"] if a["name"] in ("other", "tool")]
     assert other["files"] == ["uv.lock"] and other["problem"] is None
-    assert other["locked"] == lock["changed"]
+    assert other["locked"] == [dict(lock["changed"][0], via=[])]
+    assert tool["locked"] == [dict(lock["changed"][0], via=[{"name": "other", "extra": None}])]
     committed = _affected(root, "--head", "HEAD")  # head's lock from git, not the work tree
     assert committed["affected"] == document["affected"]
 
@@ -154,11 +156,14 @@ def test_explain_names_the_locked_packages_that_changed(tmp_path: Path) -> None:
     assert run.code == 0, run.err
     lines = [" ".join(line.split()) for line in run.out.splitlines()]
     assert "other libs/other locked dependency changed: gamma 1.0.0 -> 1.1.0 (uv.lock)" in lines
-    assert "tool apps/tool depends on other (locked dependency changed)" in lines
-    assert "uv.lock: 1 locked package changed: gamma 1.0.0 -> 1.1.0; affects other" in lines
+    assert (
+        "tool apps/tool locked dependency changed: gamma 1.0.0 -> 1.1.0 via other (uv.lock)"
+        in lines
+    )
+    assert "uv.lock: 1 locked package changed: gamma 1.0.0 -> 1.1.0; affects other, tool" in lines
 
 
-def test_a_lock_change_only_in_a_members_own_entry_affects_it_and_its_dependents(
+def test_a_lock_change_only_in_a_members_own_entry_affects_it_and_the_members_locked_on_it(
     tmp_path: Path,
 ) -> None:
     root = _uv_workspace(tmp_path)
@@ -171,21 +176,17 @@ def test_a_lock_change_only_in_a_members_own_entry_affects_it_and_its_dependents
     commit_all(root, "lock")
     document = _affected(root)
     assert [f["path"] for f in document["changed_files"]] == ["uv.lock"]
-    assert _reasons(document) == {"web": ("locked", []), "app": ("dependency", ["web"])}
-    [web_entry] = [a for a in document["affected"] if a["name"] == "web"]
-    assert web_entry["locked"] == [
-        {"name": "web", "change": "version", "before": ["1.0.0"], "after": ["1.1.0"]}
-    ]
+    assert _reasons(document) == {"web": ("locked", []), "app": ("locked", [])}
+    bumped = {"name": "web", "change": "version", "before": ["1.0.0"], "after": ["1.1.0"]}
+    assert [a["locked"] for a in document["affected"]] == [[dict(bumped, via=[])]] * 2
 
 
 def test_a_test_group_only_package_counts_for_test_not_for_build(tmp_path: Path) -> None:
     root = _uv_workspace(tmp_path)
     _wheel(tmp_path / "wheels", "delta", "1.1.0")
     _uv_lock(root, "--upgrade-package", "delta")
-    assert _reasons(_affected(root, "--task", "test")) == {
-        "web": ("locked", []),
-        "app": ("dependency", ["web"]),
-    }
+    # app installs web, never web's test group.
+    assert _reasons(_affected(root, "--task", "test")) == {"web": ("locked", [])}
     build = _affected(root, "--task", "build")
     assert build["affected"] == []
     assert build["locks"][0]["changed"][0]["name"] == "delta"
@@ -332,7 +333,8 @@ def test_a_poetry_lock_affects_the_project_holding_it_over_its_declared_closure(
     bumped = dict(_POETRY, urllib3=("2.1.0", {}))
     write(root / "svc/poetry.lock", _poetry_lock(bumped))
     document = _affected(root, "--task", "build")
-    assert _reasons(document) == {"svc": ("locked", []), "app": ("dependency", ["svc"])}
+    # app is no project svc's lock decides the environment of: the lock is no change of it.
+    assert _reasons(document) == {"svc": ("locked", [])}
     assert document["changed_files"] == [
         {"path": "svc/poetry.lock", "status": "modified", "package": None}
     ]
@@ -347,10 +349,7 @@ def test_a_poetry_dev_group_package_counts_for_test_not_for_build(tmp_path: Path
     root = _poetry_workspace(tmp_path)
     write(root / "svc/poetry.lock", _poetry_lock(dict(_POETRY, pluggy=("1.5.0", {}))))
     assert _affected(root, "--task", "build")["affected"] == []
-    assert _reasons(_affected(root, "--task", "test")) == {
-        "svc": ("locked", []),
-        "app": ("dependency", ["svc"]),
-    }
+    assert _reasons(_affected(root, "--task", "test")) == {"svc": ("locked", [])}
 
 
 def test_a_pdm_lock_affects_the_project_holding_it(tmp_path: Path) -> None:
@@ -400,7 +399,7 @@ def test_a_pdm_lock_affects_the_project_holding_it(tmp_path: Path) -> None:
     write(root / "tool/pdm.lock", lock("2024.2.2"))
     commit_all(root, "bump certifi")
     document = _affected(root)
-    assert _reasons(document) == {"tool": ("locked", []), "cli": ("dependency", ["tool"])}
+    assert _reasons(document) == {"tool": ("locked", [])}
     assert document["locks"][0]["changed"] == [
         {"name": "certifi", "change": "version", "before": ["2024.1.1"], "after": ["2024.2.2"]}
     ]
@@ -422,11 +421,12 @@ def test_the_lock_is_no_change_of_the_root_package_that_holds_it(tmp_path: Path)
     _wheel(tmp_path / "wheels", "gamma", "1.1.0")
     _uv_lock(root, "--upgrade-package", "gamma")
     document = _affected(root)
-    assert _reasons(document) == {
-        "other": ("locked", []),
-        "tool": ("dependency", ["other"]),
-        "top": ("dependency", ["tool", "other"]),
-    }
+    assert _reasons(document) == dict.fromkeys(["other", "tool", "top"], ("locked", []))
+    [top] = [a for a in document["affected"] if a["name"] == "top"]
+    assert top["locked"][0]["via"] == [
+        {"name": "tool", "extra": None},
+        {"name": "other", "extra": None},
+    ]
     assert document["locks"][0]["covers"] == ["app", "core", "other", "tool", "top", "web"]
 
 
@@ -474,3 +474,137 @@ def test_a_lock_in_a_sibling_repository_is_read_from_that_repository(tmp_path: P
     document = _affected(root, "--head", "HEAD")
     assert _reasons(document) == {"a": ("locked", [])}
     assert document["locks"][0]["path"] == "a/uv.lock"
+
+
+def _extras_workspace(tmp_path: Path) -> Path:
+    """core -> other, and core has the extra fast = [six] and the group docs = [idna];
+    app depends on plain core, turbo on core[fast]."""
+    wheels = tmp_path / "wheels"
+    _wheel(wheels, "six", "1.16.0")
+    _wheel(wheels, "idna", "3.6")
+    root = init_repo(tmp_path / "ws")
+    pyproject(
+        root,
+        ".",
+        '[tool.uv.workspace]\nmembers = ["libs/*"]\n'
+        '[tool.uv]\nfind-links = ["../wheels"]\nno-index = true\n',
+    )
+    _member(
+        root,
+        "libs/core",
+        "core",
+        "other",
+        extra='[project.optional-dependencies]\nfast = ["six"]\n'
+        '[dependency-groups]\ndocs = ["idna"]\n',
+    )
+    _member(root, "libs/app", "app", "core")
+    pyproject(
+        root,
+        "libs/turbo",
+        '[project]\nname = "turbo"\nversion = "1.0.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = ["core[fast]"]\n[tool.uv.sources]\ncore = { workspace = true }\n',
+    )
+    _member(root, "libs/other", "other")
+    write(root / ".gitignore", ".venv/\n")
+    _uv_lock(root)
+    commit_all(root, "init")
+    git(root, "checkout", "-q", "-b", "feature")
+    return root
+
+
+def test_a_package_in_an_extra_affects_only_the_members_that_ask_for_the_extra(
+    tmp_path: Path,
+) -> None:
+    root = _extras_workspace(tmp_path)
+    _wheel(tmp_path / "wheels", "six", "1.17.0")
+    _uv_lock(root, "--upgrade-package", "six")
+    document = _affected(root, "--task", "build")
+    assert _reasons(document) == {"core": ("locked", []), "turbo": ("locked", [])}
+    assert document["locks"][0]["affects"] == ["core", "turbo"]
+    run = cli("affected", "--root", root, "--task", "build", "--explain")
+    lines = [" ".join(line.split()) for line in run.out.splitlines()]
+    assert (
+        "turbo libs/turbo locked dependency changed: six 1.16.0 -> 1.17.0 via core[fast] (uv.lock)"
+        in lines
+    )
+
+
+def test_a_package_in_a_dependency_group_affects_only_the_member_that_has_the_group(
+    tmp_path: Path,
+) -> None:
+    root = _extras_workspace(tmp_path)
+    _wheel(tmp_path / "wheels", "idna", "3.7")
+    _uv_lock(root, "--upgrade-package", "idna")
+    assert _reasons(_affected(root, "--task", "test")) == {"core": ("locked", [])}
+    assert _affected(root, "--task", "build")["affected"] == []
+
+
+def test_changed_files_still_affect_the_dependents_of_a_member_a_lock_affects(
+    tmp_path: Path,
+) -> None:
+    root = _extras_workspace(tmp_path)
+    _wheel(tmp_path / "wheels", "six", "1.17.0")
+    _uv_lock(root, "--upgrade-package", "six")
+    write(root / "libs/other/src/other/__init__.py", "")
+    # core's own reason comes first, and the change in other still reaches app through it.
+    assert _reasons(_affected(root, "--task", "build")) == {
+        "other": ("changed", []),
+        "core": ("locked", []),
+        "app": ("dependency", ["core", "other"]),
+        "turbo": ("locked", []),
+    }
+
+
+def test_a_dependents_own_lock_that_did_not_change_keeps_it_unaffected(tmp_path: Path) -> None:
+    """Each project locked on its own, b -> a by path: a bump in a's lock alone is no
+    change of b, whose own lock still holds the old version."""
+    wheels = tmp_path / "wheels"
+    _wheel(wheels, "gamma", "1.0.0")
+    root = init_repo(tmp_path / "ws")
+    index = '\n[tool.uv]\nfind-links = ["../../wheels"]\nno-index = true\n'
+    _member(root, "a", "a", "gamma", extra=index)
+    pyproject(
+        root,
+        "b",
+        '[project]\nname = "b"\nversion = "1.0.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = ["a"]\n[tool.uv.sources]\na = { path = "../a" }\n' + index,
+    )
+    _uv_lock(root / "a")
+    _uv_lock(root / "b")
+    commit_all(root, "init")
+    git(root, "checkout", "-q", "-b", "feature")
+    _wheel(wheels, "gamma", "1.1.0")
+    _uv_lock(root / "a", "--upgrade-package", "gamma")
+    assert _reasons(_affected(root)) == {"a": ("locked", [])}
+
+
+def test_a_rewritten_dependency_list_is_no_change(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path)
+    lock = root / "uv.lock"
+    text = lock.read_text()
+    listed = '    { name = "beta" },\n    { name = "core" },\n'
+    assert listed in text
+    lock.write_text(text.replace(listed, '    { name = "core" },\n    { name = "Beta" },\n'))
+    document = _affected(root)
+    assert document["affected"] == [] and document["locks"][0]["changed"] == []
+
+
+def test_a_member_without_a_locked_version_shows_null(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path)
+    git(root, "checkout", "-q", "main")
+    lock = root / "uv.lock"
+    entry = 'name = "core"\nversion = "1.0.0"\nsource = { editable = "libs/core" }\n'
+    unversioned = 'name = "core"\nsource = { editable = "libs/core" }\n'
+    lock.write_text(lock.read_text().replace(entry, unversioned))
+    commit_all(root, "core's version is dynamic")
+    git(root, "checkout", "-q", "-B", "feature")
+    lock.write_text(
+        lock.read_text().replace(unversioned, unversioned + 'dependencies = [{ name = "gamma" }]\n')
+    )
+    document = _affected(root)
+    [core] = [a for a in document["affected"] if a["name"] == "core"]
+    [change] = core["locked"]
+    assert (change["name"], change["change"]) == ("core", "dependencies")
+    assert change["before"] == change["after"] == [None]
+    run = cli("affected", "--root", root, "--explain")
+    assert "core (no version) (dependencies)" in " ".join(run.out.split())

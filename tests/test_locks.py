@@ -33,13 +33,13 @@ def _locks(draw: st.DrawFn) -> Lock:
     return Lock("uv", packages)
 
 
-def _naive(lock: Lock, edges: list[tuple[str, tuple[str, ...]]], stop: set[str]) -> set[str]:
+def _naive(lock: Lock, edges: list[tuple[str, tuple[str, ...]]]) -> set[str]:
     """Every package the edges lead to, walked the plain way, one (name, extra) at a time."""
     pending = [(n, e) for n, extras in edges for e in (extras or (None,))]
     seen: set[tuple[str, str | None]] = set()
     while pending:
         name, extra = pending.pop()
-        if name in stop or name not in lock.packages or (name, extra) in seen:
+        if name not in lock.packages or (name, extra) in seen:
             continue
         seen.add((name, extra))
         [entry] = lock.packages[name]
@@ -55,17 +55,56 @@ def _naive(lock: Lock, edges: list[tuple[str, tuple[str, ...]]], stop: set[str])
     lock=_locks(),
     starts=st.lists(st.lists(_edge, max_size=3), min_size=1, max_size=4),
     changed=st.sets(st.sampled_from(NAMES)),
-    stop=st.sets(st.sampled_from(NAMES), max_size=2),
+    hubs=st.sets(st.sampled_from(NAMES), max_size=3),
 )
 def test_reach_finds_what_a_plain_walk_finds(
     lock: Lock,
     starts: list[list[tuple[str, tuple[str, ...]]]],
     changed: set[str],
-    stop: set[str],
+    hubs: set[str],
 ) -> None:
-    reach = Reach(lock, changed, stop)  # one Reach answers every start, as affected asks
+    reach = Reach(lock, changed, hubs)  # one Reach answers every start, as affected asks
     for edges in starts:
-        assert reach.of(edges) == _naive(lock, edges, stop) & changed
+        found = reach.of(edges)
+        assert found == _naive(lock, edges) & changed
+        via = reach.via(edges)
+        assert via.keys() == found
+        for chain in via.values():
+            assert {name for name, _ in chain} <= hubs
+
+
+def _package(
+    name: str, *deps: str, extras: dict[str, tuple[str, ...]] | None = None
+) -> LockedPackage:
+    return LockedPackage(
+        name=name,
+        version="1",
+        source=None,
+        decided={},
+        dependencies=tuple((dep, ()) for dep in deps),
+        extras={key: tuple((dep, ()) for dep in listed) for key, listed in (extras or {}).items()},
+        groups={"docs": (("idna", ()),)},
+    )
+
+
+def test_via_names_the_entries_on_the_shortest_way_and_follows_only_the_extras_asked_for() -> None:
+    lock = Lock(
+        "uv",
+        {
+            p.name: (p,)
+            for p in (
+                _package("app", "core"),
+                _package("turbo", "core"),
+                _package("core", extras={"fast": ("six",)}),
+                _package("six"),
+                _package("idna"),
+            )
+        },
+    )
+    reach = Reach(lock, {"six", "idna"}, {"app", "turbo", "core"})
+    assert reach.of([("core", ())]) == set()  # neither the extra nor core's group
+    assert reach.via([("core", ("fast",))]) == {"six": (("core", "fast"),)}
+    assert reach.via([("turbo", ()), ("six", ())]) == {"six": ()}
 
 
 UV = b"""
@@ -91,6 +130,33 @@ def test_a_newer_layout_of_the_same_lock_changes_no_package() -> None:
         b'hash = "sha256:00" }', b'hash = "sha256:00", size = 10, upload-time = "2026-01-01" }'
     )
     assert diff_locks(parse_lock("uv", UV, "uv.lock"), parse_lock("uv", rewritten, "uv.lock")) == {}
+
+
+def test_the_order_and_spelling_of_a_dependency_list_is_no_change() -> None:
+    member = b"""
+[[package]]
+name = "tap"
+source = { editable = "taps/tap" }
+dependencies = [
+    { name = "anyio", marker = "os_name == 'nt'" },
+    { name = "httpx", extra = ["a", "b"] },
+]
+"""
+    rewritten = member.replace(b'{ name = "anyio", marker = "os_name == \'nt\'" },\n', b"").replace(
+        b'["a", "b"] },\n',
+        b'["b", "a"] },\n    { marker = "os_name == \'nt\'", name = "AnyIO" },\n',
+    )
+    assert rewritten != member
+    before, after = parse_lock("uv", UV + member, ""), parse_lock("uv", UV + rewritten, "")
+    assert diff_locks(before, after) == {}
+    bumped = parse_lock("uv", UV + member.replace(b'"b"]', b'"c"]'), "")
+    [change] = diff_locks(before, bumped).values()
+    assert (change.name, change.change, change.before, change.after) == (
+        "tap",
+        "dependencies",
+        (None,),
+        (None,),
+    )
 
 
 def _changes(before: bytes, after: bytes) -> dict[str, str]:

@@ -4,7 +4,8 @@ A file counts for nothing when it matches ``ignore``, for every package when it
 matches ``global-files``, and otherwise for the deepest member folder that
 holds it (a file in no member folder is reported as unowned). A lock file
 (``uv.lock``, ``poetry.lock``, ``pdm.lock``) that covers members counts for the
-members whose locked closure changed (see :mod:`noxgraph.lock_changes`).
+members whose locked closure changed (see :mod:`noxgraph.lock_changes`), and for
+them alone: their dependents' closures were walked in the lock too.
 Affected is the owners of changed files plus everything that depends on them,
 transitively, over ``affected-kinds``; a package that depended on a package
 deleted since the base is affected too. Each package gets the shortest chain
@@ -37,7 +38,7 @@ from noxgraph.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
     from noxgraph.kinds import Kind
-    from noxgraph.locks import LockedChange
+    from noxgraph.lock_changes import LockedHit
 
 __all__ = [
     "Affected",
@@ -61,7 +62,8 @@ class AffectedPackage:
     (``global``), or the lock files (``locked``, ``lock-unreadable``). ``via``: the
     chain from its dependency down to the changed package, or to the deleted
     package, nearest first. ``locked``: the locked packages of its closure that
-    changed (``locked``); ``problem``: why the lock could not be read
+    changed, each with the other members' lock entries that lead to it
+    (``locked``); ``problem``: why the lock could not be read
     (``lock-unreadable``).
     """
 
@@ -70,7 +72,7 @@ class AffectedPackage:
     reason: Reason
     files: tuple[str, ...] = ()
     via: tuple[str, ...] = ()
-    locked: tuple[LockedChange, ...] = ()
+    locked: tuple[LockedHit, ...] = ()
     problem: str | None = None
 
 
@@ -285,14 +287,20 @@ def _spread(
     reason: Reason,
 ) -> None:
     """Mark every dependent of ``start`` not yet in ``reasons`` with ``reason`` and its
-    chain. Breadth first, so the first visit is along the shortest chain."""
+    chain. Breadth first, so the first visit is along the shortest chain. The walk
+    goes on through a dependent that has a reason of its own (a lock affects it), so
+    what is above it is still reached, along a chain that ends at ``start``."""
+    chains = {name: reasons[name].via for name in start}
     queue = deque(start)
     while queue:
         current = queue.popleft()
         for dependent in graph.dependents(current, kinds):
-            if dependent not in reasons:
-                chain = (current, *reasons[current].via)
-                reasons[dependent] = AffectedPackage(dependent, paths[dependent], reason, (), chain)
+            if dependent not in chains:
+                chains[dependent] = chain = (current, *chains[current])
+                if dependent not in reasons:
+                    reasons[dependent] = AffectedPackage(
+                        dependent, paths[dependent], reason, (), chain
+                    )
                 queue.append(dependent)
 
 
@@ -384,7 +392,10 @@ def compute_affected(
                 name, AffectedPackage(name, paths[name], "global", tuple(global_files))
             )
 
-    _spread(graph, kinds, reasons, paths, [*sorted(changed), *sorted(locked)], "dependency")
+    # Only changed files spread: a member affected by a lock alone changes nothing its
+    # dependents install but what their own locked closures hold, and those were
+    # walked already (a dependent another lock covers, or none, does not use it).
+    _spread(graph, kinds, reasons, paths, sorted(changed), "dependency")
     seeds = _depends_on_deleted(workspace, deleted, kinds)
     first: list[str] = []
     for name in sorted(seeds):
@@ -411,12 +422,12 @@ def _locked(diffs: Iterable[LockDiff], paths: Mapping[str, str]) -> dict[str, Af
     """Each member the changed locks affect, with the lock files and locked changes that
     are why; a lock that could not be read makes the reason ``lock-unreadable``."""
     files: dict[str, list[str]] = {}
-    found: dict[str, dict[str, LockedChange]] = {}
+    found: dict[str, dict[str, LockedHit]] = {}
     problems: dict[str, str] = {}
     for diff in diffs:
         for name, hits in diff.affects.items():
             files.setdefault(name, []).append(diff.path)
-            found.setdefault(name, {}).update((hit.name, hit) for hit in hits)
+            found.setdefault(name, {}).update((hit.change.name, hit) for hit in hits)
             if diff.problem is not None:
                 problems.setdefault(name, diff.problem)
     return {

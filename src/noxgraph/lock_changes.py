@@ -6,8 +6,11 @@ any other lock (``poetry.lock``, ``pdm.lock``, the ``uv.lock`` of a project on
 its own) covers the member whose folder holds it. A member is affected by the
 lock when a package of its locked closure (see :mod:`noxgraph.locks`) was added,
 removed or changed between the base and head, over the edge kinds that count
-for the task. A lock that cannot be read on either side affects everything it
-covers, and says why. Nothing here runs unless a lock file changed.
+for the task. The walk goes through the entries of the other members the lock
+covers, with the extras asked for, so a member whose own closure did not change
+is not affected by the lock, whatever its dependencies are affected by. A lock
+that cannot be read on either side affects everything it covers, and says why.
+Nothing here runs unless a lock file changed.
 """
 
 from __future__ import annotations
@@ -30,7 +33,27 @@ from noxgraph.locks import (
 )
 from noxgraph.workspace import Workspace
 
-__all__ = ["ChangedLock", "LockDiff", "lock_diffs", "lock_format", "members_covered"]
+__all__ = [
+    "ChangedLock",
+    "LockDiff",
+    "LockedHit",
+    "lock_diffs",
+    "lock_format",
+    "members_covered",
+]
+
+#: A lock entry on the way: (member, extra), the extra ``None`` for its plain entry.
+Entry = tuple[str, "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class LockedHit:
+    """A changed locked package in a member's closure, and the other members' entries
+    the walk went through to reach it (nearest first; none when the member's own
+    entry leads there without another member's)."""
+
+    change: LockedChange
+    via: tuple[Entry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +79,7 @@ class LockDiff:
     format: LockFormat
     covers: tuple[str, ...]
     changes: tuple[LockedChange, ...] = ()
-    affects: Mapping[str, tuple[LockedChange, ...]] = field(default_factory=dict)
+    affects: Mapping[str, tuple[LockedHit, ...]] = field(default_factory=dict)
     problem: str | None = None
 
 
@@ -117,15 +140,21 @@ def _diff(
     except LockError as exc:
         return _unreadable(found.path, format, covers, exc.message)
     changed = diff_locks(before, after)
-    hits: dict[str, set[str]] = {name: set() for name in covers}
-    for lock in (before, after):
-        reach = Reach(lock, changed.keys(), set(covers))
+    hits: dict[str, dict[str, tuple[Entry, ...]]] = {name: {} for name in covers}
+    # Head first, so a change both sides lead to is explained by the lock as it is now.
+    members = frozenset(covers)
+    for lock in (after, before):
+        reach = Reach(lock, changed.keys(), members)
         for name in covers:
+            reached = hits[name]
             if lock.format == "uv" and name in changed:
-                hits[name].add(name)  # its own entry: a version, its dependencies
-            hits[name] |= reach.of(_own_edges(workspace, lock, name, kinds))
+                reached.setdefault(name, ())  # its own entry: a version, its dependencies
+            edges = _own_edges(workspace, lock, name, kinds)
+            if not reach.of(edges) <= reached.keys():
+                for hit, via in reach.via(edges).items():
+                    reached.setdefault(hit, via)
     affects = {
-        name: tuple(changed[hit] for hit in sorted(reached))
+        name: tuple(LockedHit(changed[hit], reached[hit]) for hit in sorted(reached))
         for name, reached in hits.items()
         if reached
     }

@@ -2,9 +2,9 @@
 
 A :class:`Lock` holds, per locked package name, what the lock says decides what
 gets installed: the version, the source, and the dependencies as the lock
-records them (with their markers and extras). Artifact hashes, sizes, upload
-times and summaries are left out, so a lock that a newer tool rewrites in a
-newer layout, with nothing else changed, changes no package.
+records them (with their markers and extras, in any order). Artifact hashes,
+sizes, upload times and summaries are left out, so a lock that a newer tool
+rewrites in a newer layout, with nothing else changed, changes no package.
 
 Three formats, told apart by the file name:
 
@@ -13,7 +13,9 @@ Three formats, told apart by the file name:
   closure starts at its entry: its ``dependencies`` (runtime), its
   ``optional-dependencies`` (optional) and its ``dev-dependencies`` (uv keeps
   dependency groups and ``tool.uv.dev-dependencies`` there, so group or dev);
-  further down, an extra's dependencies count where an entry asks for that extra.
+  further down, other members' entries included, an extra's dependencies count
+  where an entry asks for that extra, and no entry's groups count (only its own
+  project installs them).
 - ``poetry.lock`` (lock-version 1.x and 2.x) and ``pdm.lock`` (lock_version 4.x)
   do not list the project they lock, so its closure starts at the names it
   declares; further down every recorded dependency counts, optional ones
@@ -27,6 +29,7 @@ are walked as one: that over-counts a fork at most.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -75,7 +78,7 @@ class LockedPackage:
     """
 
     name: str
-    version: str
+    version: str | None
     source: Any
     decided: Mapping[str, Any]
     dependencies: tuple[_Edge, ...]
@@ -94,13 +97,13 @@ class Lock:
 @dataclass(frozen=True, slots=True)
 class LockedChange:
     """A locked package that differs between two locks: the versions at each side
-    (``""`` for an entry without one), and what changed, the first of version,
-    source, dependencies that did."""
+    (``None`` for an entry without one, such as a member with a dynamic version),
+    and what changed, the first of version, source, dependencies that did."""
 
     name: str
     change: ChangeKind
-    before: tuple[str, ...]
-    after: tuple[str, ...]
+    before: tuple[str | None, ...]
+    after: tuple[str | None, ...]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -134,6 +137,46 @@ def _uv_tables(value: Any, display: str) -> dict[str, tuple[_Edge, ...]]:
     return {str(key): _uv_edges(entries, display) for key, entries in value.items()}
 
 
+def _dependency_list(entries: Any) -> Any:
+    """A recorded dependency list as a value whose order does not count: uv sorts it,
+    a lock written by hand or by another uv may not, and names may be spelled
+    unnormalized. Anything that is not a list of tables is kept as it is, to compare."""
+    if isinstance(entries, list) and all(isinstance(e, str) for e in entries):
+        return sorted(entries)  # pdm's requirement strings
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return entries
+    normal = [
+        {
+            key: _canonical(value) if key == "name" and isinstance(value, str) else value
+            for key, value in entry.items()
+        }
+        | (
+            {"extra": sorted(map(str, entry["extra"]))}
+            if isinstance(entry.get("extra"), list)
+            else {}
+        )
+        for entry in entries
+    ]
+    # Sorted by a text in which the order of an entry's keys does not count either.
+    return sorted(normal, key=lambda entry: json.dumps(entry, sort_keys=True, default=str))
+
+
+def _dependency_tables(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {key: _dependency_list(entries) for key, entries in value.items()}
+
+
+def _normal(decided: Mapping[str, Any]) -> dict[str, Any]:
+    """What an entry decides, with its dependency lists in a form whose order and
+    spelling do not count (made only for the entries that differ as written)."""
+    return dict(decided) | {
+        key: (_dependency_list if key == "dependencies" else _dependency_tables)(decided[key])
+        for key in ("dependencies", "optional-dependencies", "dev-dependencies")
+        if key in decided
+    }
+
+
 def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
     version = document.get("version")
     if version != 1:
@@ -141,20 +184,17 @@ def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
     found: list[LockedPackage] = []
     for entry in _entries(document, display):
         decided = {
-            key: entry.get(key)
-            for key in (
-                "version",
-                "source",
-                "dependencies",
-                "optional-dependencies",
-                "dev-dependencies",
-                "resolution-markers",
-            )
+            "version": entry.get("version"),
+            "source": entry.get("source"),
+            "dependencies": entry.get("dependencies"),
+            "optional-dependencies": entry.get("optional-dependencies"),
+            "dev-dependencies": entry.get("dev-dependencies"),
+            "resolution-markers": entry.get("resolution-markers"),
         }
         found.append(
             LockedPackage(
                 name=_canonical(entry["name"]),
-                version=str(entry.get("version", "")),
+                version=_version(entry),
                 source=entry.get("source"),
                 decided=decided,
                 dependencies=_uv_edges(entry.get("dependencies"), display),
@@ -193,7 +233,7 @@ def _poetry(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         found.append(
             LockedPackage(
                 name=_canonical(entry["name"]),
-                version=str(entry.get("version", "")),
+                version=_version(entry),
                 source=entry.get("source"),
                 decided=decided,
                 dependencies=tuple((_canonical(n), ()) for n in dependencies),
@@ -224,7 +264,7 @@ def _pdm(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
         found.append(
             LockedPackage(
                 name=_canonical(entry["name"]),
-                version=str(entry.get("version", "")),
+                version=_version(entry),
                 source=source,
                 decided=decided,
                 dependencies=tuple(_requirement_edge(str(d), display) for d in dependencies),
@@ -233,6 +273,11 @@ def _pdm(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
             )
         )
     return found
+
+
+def _version(entry: Mapping[str, Any]) -> str | None:
+    version = entry.get("version")
+    return None if version is None else str(version)
 
 
 def _entries(document: Mapping[str, Any], display: str) -> list[Mapping[str, Any]]:
@@ -273,17 +318,21 @@ def _same(old: list[Any], new: list[Any]) -> bool:
     return True
 
 
+def _versions(entries: Iterable[LockedPackage]) -> tuple[str | None, ...]:
+    """The versions of a name's entries, sorted, an entry without one last."""
+    return tuple(sorted({p.version for p in entries}, key=lambda v: (v is None, v or "")))
+
+
 def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
     """Every locked package that was added, removed or changed, by name."""
     changes: dict[str, LockedChange] = {}
     for name in before.packages.keys() | after.packages.keys():
         old, new = before.packages.get(name, ()), after.packages.get(name, ())
-        if _same([p.decided for p in old], [p.decided for p in new]):
+        if _same([p.decided for p in old], [p.decided for p in new]) or _same(
+            [_normal(p.decided) for p in old], [_normal(p.decided) for p in new]
+        ):
             continue
-        versions = (
-            tuple(sorted({p.version for p in old})),
-            tuple(sorted({p.version for p in new})),
-        )
+        versions = (_versions(old), _versions(new))
         kind: ChangeKind
         if not old:
             kind = "added"
@@ -309,28 +358,72 @@ def _nodes(name: str, extras: tuple[str, ...]) -> list[_Node]:
 
 class Reach:
     """Which ``changed`` packages each package of ``lock`` leads to, itself included,
-    down every recorded dependency (an extra's, where an entry asks for the extra),
-    never entering the projects in ``stop`` (those the same lock covers: their own
-    changes reach their dependents through the workspace's graph).
+    down every recorded dependency (an extra's, where an entry asks for the extra;
+    never an entry's dependency groups, which only its own project installs).
 
     Worked out once per lock for every project it covers, strongly connected
     components at a time (Tarjan), so a lock of thousands of entries costs one walk.
     """
 
-    def __init__(self, lock: Lock, changed: AbstractSet[str], stop: AbstractSet[str]) -> None:
+    def __init__(
+        self, lock: Lock, changed: AbstractSet[str], hubs: AbstractSet[str] = frozenset()
+    ) -> None:
         self._lock = lock
         self._changed = changed
-        self._stop = stop
+        self._hubs = hubs
         self._done: dict[_Node, frozenset[str]] = {}
+        # The order in which components were closed: a dependency's is never later.
+        self._rank: dict[_Node, int] = {}
+        self._chains: dict[tuple[_Node, str], tuple[_Node, ...]] = {}
 
     def of(self, edges: Iterable[_Edge]) -> set[str]:
         """The changed packages these edges (a project's own dependencies) lead to."""
         found: set[str] = set()
-        for name, extras in edges:
-            if name not in self._stop and name in self._lock.packages:
-                for node in _nodes(name, extras):
-                    found |= self._reach(node)
+        for node in self._starts(edges):
+            found |= self._reach(node)
         return found
+
+    def via(self, edges: Iterable[_Edge]) -> dict[str, tuple[_Node, ...]]:
+        """For each changed package these edges lead to, the entries of ``hubs`` (the
+        projects the lock covers) passed on one way there, nearest first:
+        ``(name, extra)``, the extra ``None`` for a plain entry."""
+        found: dict[str, tuple[_Node, ...]] = {}
+        for start in self._starts(edges):
+            for target in self._reach(start) - found.keys():
+                found[target] = self._chain(start, target)
+        return found
+
+    def _chain(self, start: _Node, target: str) -> tuple[_Node, ...]:
+        """The hubs on the way from ``start`` to ``target``. The way steps, where it
+        can, to a dependency whose component was closed earlier, so it cannot go
+        round; each node's chain is remembered per target, so members sharing a way
+        walk it once."""
+        chains = self._chains
+        way: list[_Node] = []
+        node = start
+        while (node, target) not in chains and node != (target, None) and node not in way:
+            way.append(node)
+            node = self._step(node, target)
+        # The changed package's own node, or a cycle inside one component, ends it.
+        chain = chains.get((node, target), ())
+        for node in reversed(way):
+            if node[0] in self._hubs:
+                # An entry's extra leads to its plain entry: one hub, named by the extra.
+                chain = (node, *(chain[1:] if chain and chain[0][0] == node[0] else chain))
+            chains[node, target] = chain
+        return chain
+
+    def _step(self, node: _Node, target: str) -> _Node:
+        leads = [s for s in self._successors(node) if target in self._reach(s)]
+        if (target, None) in leads:
+            return (target, None)
+        rank = self._rank
+        return next((s for s in leads if rank[s] < rank[node]), leads[0])
+
+    def _starts(self, edges: Iterable[_Edge]) -> Iterator[_Node]:
+        for name, extras in edges:
+            if name in self._lock.packages:
+                yield from _nodes(name, extras)
 
     def _successors(self, node: _Node) -> list[_Node]:
         name, extra = node
@@ -339,7 +432,7 @@ class Reach:
             for dependency, extras in (
                 entry.dependencies if extra is None else entry.extras.get(extra, ())
             ):
-                if dependency not in self._stop and dependency in self._lock.packages:
+                if dependency in self._lock.packages:
                     after.extend(_nodes(dependency, extras))
         return after
 
@@ -377,9 +470,10 @@ class Reach:
                     while not members or members[-1] != node:
                         members.append(stack.pop())
                         component |= found.pop(members[-1])
-                    frozen = frozenset(component)
+                    frozen, rank = frozenset(component), len(self._rank)
                     for member in members:
                         done[member] = frozen
+                        self._rank[member] = rank
                 if work:
                     parent = work[-1][0]
                     low[parent] = min(low[parent], low[node])

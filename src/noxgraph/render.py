@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from noxgraph.affected import Affected, AffectedPackage
     from noxgraph.checks import Finding
-    from noxgraph.lock_changes import LockDiff
+    from noxgraph.lock_changes import Entry, LockDiff, LockedHit
     from noxgraph.locks import LockedChange
     from noxgraph.runner import ReportRow
 
@@ -484,7 +484,11 @@ def affected_document(affected: Affected) -> dict[str, Any]:
                 "reason": pkg.reason,
                 "files": list(pkg.files),
                 "via": list(pkg.via),
-                "locked": [_locked_document(change) for change in pkg.locked],
+                "locked": [
+                    _locked_document(hit.change)
+                    | {"via": [{"name": name, "extra": extra} for name, extra in hit.via]}
+                    for hit in pkg.locked
+                ],
                 "problem": pkg.problem,
             }
             for pkg in affected.packages
@@ -520,8 +524,8 @@ def _locked_document(change: LockedChange) -> dict[str, Any]:
     }
 
 
-def _versions(versions: Sequence[str]) -> str:
-    return ", ".join(v or "(no version)" for v in versions)
+def _versions(versions: Sequence[str | None]) -> str:
+    return ", ".join("(no version)" if v is None else v for v in versions)
 
 
 def _locked_text(change: LockedChange) -> str:
@@ -532,14 +536,26 @@ def _locked_text(change: LockedChange) -> str:
     return f"{change.name} {_versions(shown)} ({change.change})"
 
 
+def _entry(entry: Entry) -> str:
+    name, extra = entry
+    return name if extra is None else f"{name}[{extra}]"
+
+
+def _hit_text(hit: LockedHit) -> str:
+    """A changed package, and the members' entries that lead to it:
+    ``six 1.16.0 -> 1.17.0 via core[fast]``."""
+    via = f" via {' -> '.join(map(_entry, hit.via))}" if hit.via else ""
+    return _locked_text(hit.change) + via
+
+
 def _some(items: Sequence[str], limit: int = 3) -> str:
     more = len(items) - limit
     return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
-def _explain(pkg: AffectedPackage, reasons: Mapping[str, AffectedPackage]) -> str:
+def _explain(pkg: AffectedPackage) -> str:
     if pkg.reason == "locked":
-        changed = _some([_locked_text(change) for change in pkg.locked])
+        changed = _some([_hit_text(hit) for hit in pkg.locked])
         return f"locked {'dependency' if len(pkg.locked) == 1 else 'dependencies'} changed:" + (
             f" {changed} ({', '.join(pkg.files)})"
         )
@@ -559,9 +575,8 @@ def _explain(pkg: AffectedPackage, reasons: Mapping[str, AffectedPackage]) -> st
     chain = " -> ".join(pkg.via)
     if pkg.reason == "deleted-dependency":
         return f"depends on {chain}, deleted since the base"
-    seed = reasons.get(pkg.via[-1]) if pkg.via else None
-    why = {"locked": "locked dependency changed", "lock-unreadable": "lock unreadable"}
-    return f"depends on {chain} ({why.get(seed.reason if seed else '', 'changed')})"
+    # Only changed files pass on to dependents, so the chain always ends at one.
+    return f"depends on {chain} (changed)"
 
 
 def _lock_line(diff: LockDiff) -> str:
@@ -606,9 +621,8 @@ def affected_text(affected: Affected, *, explain: bool, plain: bool) -> Renderab
         noun = "package" if count == 1 else "packages"
         parts.append(Text(f"{count} {noun} affected, in build order:", style="bold"))
         table = _table(plain, "package", "path", *(("reason",) if explain else ()))
-        reasons = {pkg.name: pkg for pkg in affected.packages}
         for pkg in affected.packages:
-            table.add_row(pkg.name, pkg.path, *((_explain(pkg, reasons),) if explain else ()))
+            table.add_row(pkg.name, pkg.path, *((_explain(pkg),) if explain else ()))
         parts.append(table)
     if affected.not_checked_out:
         parts.append(
