@@ -35,9 +35,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
+from noxgraph._names import canonicalize_name
 from noxgraph._toml import parse_toml
 from noxgraph.errors import NoxgraphError
 
@@ -210,6 +208,8 @@ def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
 
 def _requirement_edge(text: str, display: str) -> _Edge:
     """The name and extras of a pdm dependency (``-e`` marks an editable one)."""
+    from packaging.requirements import InvalidRequirement, Requirement  # pdm locks only
+
     try:
         requirement = Requirement(text.removeprefix("-e ").strip())
     except InvalidRequirement as exc:
