@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from noxgraph.ci import jobs, to_yaml
 from noxgraph.sessions import Declarations, PackageSession
 from tests.helpers import cli, commit_all, git, package, write
-from tests.test_noxfile import GRAPH, listing, recording_workspace
+from tests.test_noxfile import GRAPH, listing, log, recording_workspace
 from tests.test_python_versions import workspace as python_workspace
 
 WORKFLOW = Path(".github/workflows/noxgraph.yml")
@@ -171,6 +171,7 @@ def test_affected_runs_only_the_affected_sessions_of_a_pull_request(tmp_path: Pa
     origin = recording_workspace(tmp_path / "origin")
     root = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(root))
+    assert cli("generate", "--root", root).code == 0
     document = written(root, "--affected")
     jobs = document["jobs"]
     affected = jobs.pop("affected")
@@ -244,6 +245,7 @@ def test_a_workspace_below_the_repository_root_runs_there(tmp_path: Path) -> Non
     root = tmp_path / "python" / "packages"
     package(root, "core", "core")
     write(root / "pyproject.toml", '[tool.noxgraph]\nmembers = ["core"]\n')
+    assert cli("generate", "--root", root).code == 0
     run = cli("ci", "github", "--root", root, "--output", tmp_path / WORKFLOW)
     assert run.code == 0, run.err
     document = YAML(typ="safe").load((tmp_path / WORKFLOW).read_text())
@@ -295,3 +297,45 @@ def test_a_workspace_without_sessions_writes_no_workflow(tmp_path: Path) -> None
     run = cli("ci", "github", "--root", tmp_path)
     assert run.code == 2 and "no job" in run.err
     assert not (tmp_path / WORKFLOW).exists()
+
+
+def test_jobs_run_the_noxfile_noxgraph_wrote_beside_the_project_s_own(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    theirs = "import nox\n\n\n@nox.session\ndef lint(session):\n    pass\n"
+    (root / "noxfile.py").write_text(theirs)
+    refused = cli("ci", "github", "--root", root)
+    assert refused.code == 2
+    assert refused.err.count("\n") == 1 and "declares no noxgraph sessions" in refused.err
+    assert "noxgraph generate" in refused.err and "--noxfile" in refused.err
+    assert not (root / WORKFLOW).exists()
+    assert cli("generate", "--root", root, "--output", root / "noxgraph_noxfile.py").code == 0
+    jobs = written(root, "--noxfile", root / "noxgraph_noxfile.py")["jobs"]
+    command = jobs["build-core"]["steps"][-1]["run"].split()
+    assert command[:3] == ["nox", "-f", "noxgraph_noxfile.py"]
+    # The job's command, run as GitHub would in the workspace root, finds its session.
+    done = subprocess.run(
+        [sys.executable, "-m", *command], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert log(root) == ["start core", "done core"]
+    matrix = cli(
+        "ci",
+        "github",
+        "--root",
+        root,
+        "--noxfile",
+        "noxgraph_noxfile.py",
+        "--format",
+        "json",
+        cwd=root,
+    )
+    entries = json.loads(matrix.out)["matrix"]["include"]
+    assert entries[0]["command"].startswith("nox -f noxgraph_noxfile.py -s ")
+
+
+def test_no_noxfile_writes_no_workflow(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    (root / "noxfile.py").unlink()
+    run = cli("ci", "github", "--root", root)
+    assert run.code == 2 and "no noxfile at" in run.err and "noxgraph generate" in run.err
+    assert not (root / WORKFLOW).exists()

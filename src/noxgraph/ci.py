@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = [
     "job_id",
     "jobs",
     "matrix",
+    "noxfile_argument",
     "sessions_of",
     "to_yaml",
     "workflow",
@@ -237,12 +239,24 @@ def _affected_job(tasks: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _runs(job: Job, affected: bool) -> dict[str, Any]:
+def noxfile_argument(root: Path, noxfile: Path) -> str | None:
+    """The noxfile as nox's ``-f`` takes it in a job, which runs in the workspace root;
+    ``None`` for ``noxfile.py`` there, nox's default."""
+    relative = Path(os.path.relpath(noxfile.absolute(), root.absolute())).as_posix()
+    return None if relative == "noxfile.py" else relative
+
+
+def _nox(noxfile: str | None) -> str:
+    """The start of every nox command line: ``nox``, with ``-f`` when not the default."""
+    return "nox" if noxfile is None else f"nox -f {shlex.quote(noxfile)}"
+
+
+def _runs(job: Job, affected: bool, nox: str) -> dict[str, Any]:
     """The step that runs the job's sessions (with ``affected``, those of them affected)."""
     listed = " ".join(job.sessions)
     shown = listed if len(job.sessions) == 1 else f"the {len(job.sessions)} sessions of {job.name}"
     if not affected or len(job.sessions) == 1:
-        return {"name": f"nox -s {shown}", "run": f"nox --no-dependencies -s {listed}"}
+        return {"name": f"nox -s {shown}", "run": f"{nox} --no-dependencies -s {listed}"}
     pick = (
         "import json, os, sys; chosen = set(json.loads(os.environ['AFFECTED']));"
         " print(' '.join(s for s in sys.argv[1:] if os.environ['ALL'] == 'true' or s in chosen))"
@@ -250,7 +264,7 @@ def _runs(job: Job, affected: bool) -> dict[str, Any]:
     script = [
         f'sessions=$(python -c "{pick}" {listed})',
         'if [ -n "$sessions" ]; then',
-        "  nox --no-dependencies -s $sessions",
+        f"  {nox} --no-dependencies -s $sessions",
         "else",
         '  echo "no session of this level is affected"',
         "fi",
@@ -284,9 +298,11 @@ def workflow(
     branch: str,
     affected_tasks: Sequence[str] | None = None,
     working_directory: str = ".",
+    noxfile: str | None = None,
 ) -> dict[str, Any]:
     """The workflow document: ``job_list`` on pushes to ``branch`` and on pull requests;
-    with ``affected_tasks``, on pull requests only the sessions a change affects."""
+    with ``affected_tasks``, on pull requests only the sessions a change affects.
+    ``noxfile``: nox's ``-f`` (see :func:`noxfile_argument`)."""
     affected = affected_tasks is not None
     body: dict[str, Any] = {}
     if affected_tasks is not None:
@@ -299,7 +315,7 @@ def workflow(
         if affected:
             entry["if"] = _condition(job)
         entry["runs-on"] = "ubuntu-latest"
-        entry["steps"] = [*_setup(job.python_version), _runs(job, affected)]
+        entry["steps"] = [*_setup(job.python_version), _runs(job, affected, _nox(noxfile))]
         body[job.id] = entry
     document: dict[str, Any] = {
         "name": "noxgraph",
@@ -316,7 +332,7 @@ def workflow(
     return document
 
 
-def matrix(job_list: Sequence[Job], schema: int) -> dict[str, Any]:
+def matrix(job_list: Sequence[Job], schema: int, noxfile: str | None = None) -> dict[str, Any]:
     """The jobs as a matrix for an existing workflow (``fromJSON(...).matrix``). A
     matrix has no order between its entries, so each entry's command lets nox run
     the sessions it requires itself; ``needs`` says which entries those are."""
@@ -330,7 +346,7 @@ def matrix(job_list: Sequence[Job], schema: int) -> dict[str, Any]:
                     "sessions": list(job.sessions),
                     "python-version": job.python_version,
                     "needs": list(job.needs),
-                    "command": "nox -s " + " ".join(job.sessions),
+                    "command": f"{_nox(noxfile)} -s " + " ".join(job.sessions),
                 }
                 for job in job_list
             ]

@@ -270,11 +270,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     if args.task not in declarations.tasks:
         known = ", ".join(declarations.tasks) or "none"
         raise UsageError(f"no sessions for task {args.task!r}; the tasks are {known}")
-    noxfile = args.noxfile if args.noxfile is not None else workspace.root / "noxfile.py"
-    if not noxfile.is_file():
-        raise UsageError(
-            f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
-        )
+    noxfile = _noxgraph_noxfile(args.noxfile, workspace.root)
     packages = {s.name: s.session.package for s in declarations.nox_sessions()}
     if args.affected:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
@@ -335,6 +331,21 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     return code
 
 
+def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
+    """The noxfile to hand nox (``--noxfile``, else ``noxfile.py`` in the workspace root),
+    refused unless it declares noxgraph's sessions: nox would only say "Sessions not found"."""
+    from noxgraph.generate import noxfile_state
+
+    noxfile = asked if asked is not None else root / "noxfile.py"
+    state = noxfile_state(noxfile)
+    hint = "run `noxgraph generate` first, or pass --noxfile"
+    if state == "missing":
+        raise UsageError(f"no noxfile at {_from_cwd(noxfile)}: {hint}")
+    if state == "foreign":
+        raise UsageError(f"{_from_cwd(noxfile)} declares no noxgraph sessions: {hint}")
+    return noxfile
+
+
 def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     from noxgraph import ci
     from noxgraph.graph import build_graph
@@ -358,13 +369,17 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     # The tasks with a job, in configuration order: those the affected sessions come from.
     tasks = [t for t in declarations.tasks if any(s.session.task == t for s in sessions)]
     if fmt == "json":
+        noxfile = ci.noxfile_argument(
+            workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root)
+        )
         only = _affected_sessions(args, declarations, tasks) if args.affected else None
         job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only)
-        out.json(ci.matrix(job_list, SCHEMA))
+        out.json(ci.matrix(job_list, SCHEMA, noxfile))
         return 0
     job_list = ci.jobs(declarations, asked, per_level=args.per_level)
     if not job_list:
         raise UsageError("the workspace has no package sessions, so a workflow would have no job")
+    noxfile = ci.noxfile_argument(workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root))
     default = workspace.root / ".github" / "workflows" / "noxgraph.yml"
     output = Path.cwd() / (args.output if args.output is not None else default)
     display = _from_cwd(output)
@@ -373,6 +388,7 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
         branch=workspace.config.base or "main",
         affected_tasks=tasks if args.affected else None,
         working_directory=ci.working_directory(workspace.root, output),
+        noxfile=noxfile,
     )
     status = ci.write_workflow(
         output, ci.to_yaml(document, ci.HEADER), display=display, force=args.force
@@ -618,6 +634,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="where to write (default: .github/workflows/noxgraph.yml in the workspace root)",
+    )
+    github.add_argument(
+        "--noxfile",
+        type=Path,
+        metavar="PATH",
+        help="the noxfile the jobs run (default: noxfile.py in the workspace root)",
     )
     github.add_argument(
         "--task",
