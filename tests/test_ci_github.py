@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from noxgraph.ci import jobs, to_yaml
 from noxgraph.sessions import Declarations, PackageSession
-from tests.helpers import cli, commit_all, git, package, write
+from tests.helpers import cli, commit_all, git, init_repo, package, write
 from tests.test_noxfile import GRAPH, listing, log, recording_workspace
 from tests.test_python_versions import workspace as python_workspace
 
@@ -339,3 +339,20 @@ def test_no_noxfile_writes_no_workflow(tmp_path: Path) -> None:
     run = cli("ci", "github", "--root", root)
     assert run.code == 2 and "no noxfile at" in run.err and "noxgraph generate" in run.err
     assert not (root / WORKFLOW).exists()
+
+
+def test_the_default_workflow_goes_where_github_looks_for_a_workspace_below_the_top(
+    tmp_path: Path,
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    root = recording_workspace(repo / "python", git_repo=False)
+    commit_all(repo, "init")
+    run = cli("ci", "github", "--root", root)
+    assert run.code == 0, run.err
+    assert not (root / WORKFLOW).exists()
+    document = YAML(typ="safe").load((repo / WORKFLOW).read_text())
+    assert document["defaults"]["run"]["working-directory"] == "python"
+    # Outside git, the workspace root's own folder.
+    alone = recording_workspace(tmp_path / "alone", git_repo=False)
+    assert cli("ci", "github", "--root", alone).code == 0
+    assert (alone / WORKFLOW).is_file()

@@ -43,6 +43,7 @@ __all__ = [
     "AFFECTED_JOB",
     "HEADER",
     "Job",
+    "default_output",
     "job_id",
     "jobs",
     "matrix",
@@ -352,6 +353,19 @@ def matrix(job_list: Sequence[Job], schema: int, noxfile: str | None = None) -> 
             ]
         },
     }
+
+
+def default_output(root: Path) -> Path:
+    """Where GitHub looks for the workflow: ``.github/workflows`` at the top of the git
+    repository holding ``root`` (a workspace may sit below it), else in ``root``."""
+    from noxgraph._git import git, git_available
+
+    top = root
+    if git_available():
+        done = git(root, "rev-parse", "--show-toplevel", check=False)
+        if done.returncode == 0:
+            top = Path(done.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
+    return top / ".github" / "workflows" / "noxgraph.yml"
 
 
 def working_directory(root: Path, output: Path) -> str:

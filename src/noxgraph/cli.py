@@ -380,8 +380,9 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     if not job_list:
         raise UsageError("the workspace has no package sessions, so a workflow would have no job")
     noxfile = ci.noxfile_argument(workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root))
-    default = workspace.root / ".github" / "workflows" / "noxgraph.yml"
-    output = Path.cwd() / (args.output if args.output is not None else default)
+    output = Path.cwd() / (
+        ci.default_output(workspace.root) if args.output is None else args.output
+    )
     display = _from_cwd(output)
     document = ci.workflow(
         job_list,
@@ -633,7 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         type=Path,
         metavar="PATH",
-        help="where to write (default: .github/workflows/noxgraph.yml in the workspace root)",
+        help="where to write (default: .github/workflows/noxgraph.yml at the top of the git"
+        " repository holding the workspace, outside git in the workspace root)",
     )
     github.add_argument(
         "--noxfile",
