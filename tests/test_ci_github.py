@@ -356,3 +356,20 @@ def test_the_default_workflow_goes_where_github_looks_for_a_workspace_below_the_
     alone = recording_workspace(tmp_path / "alone", git_repo=False)
     assert cli("ci", "github", "--root", alone).code == 0
     assert (alone / WORKFLOW).is_file()
+
+
+def test_the_workflow_noxgraph_wrote_is_no_change(tmp_path: Path) -> None:
+    # As in meltano/sdk: the workspace root is itself a package, so an untracked
+    # workflow in its folder would make it "changed".
+    root = init_repo(tmp_path / "sdk")
+    package(root, ".", "singer-sdk")
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, "init")
+    assert cli("ci", "github", "--root", root).code == 0
+    assert (root / WORKFLOW).is_file()
+    run = cli("affected", "--root", root, "--format", "names")
+    assert run.code == 0, run.err
+    assert run.out == ""
+    # A workflow the user wrote beside it is a change like any other file.
+    write(root / ".github/workflows/mine.yml", "name: mine\n")
+    assert cli("affected", "--root", root, "--format", "names").out == "singer-sdk\n"

@@ -42,6 +42,7 @@ from noxgraph.sessions import Declarations, NoxSession
 __all__ = [
     "AFFECTED_JOB",
     "HEADER",
+    "MARKER",
     "Job",
     "default_output",
     "job_id",
@@ -68,6 +69,9 @@ HEADER = (
     "needing the jobs of the sessions it requires. Regenerate it after `noxgraph",
     "generate`; edits here are lost.",
 )
+
+#: How a workflow noxgraph wrote starts: such a file may be replaced, and is no change.
+MARKER = f"# {HEADER[0]}"
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _BLOCK_LINE = re.compile(r"[ -~]*\Z")
@@ -393,7 +397,7 @@ def write_workflow(
         raise GenerateError(f"{display} cannot be read: {exc}") from None
     if existing == text:
         return "unchanged"
-    if existing is not None and not force and not existing.startswith(f"# {HEADER[0]}"):
+    if existing is not None and not force and not existing.startswith(MARKER):
         raise GenerateError(
             f"{display} was not written by noxgraph; pass --force to replace it, or write"
             " elsewhere with --output"
