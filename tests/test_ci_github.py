@@ -373,3 +373,29 @@ def test_the_workflow_noxgraph_wrote_is_no_change(tmp_path: Path) -> None:
     # A workflow the user wrote beside it is a change like any other file.
     write(root / ".github/workflows/mine.yml", "name: mine\n")
     assert cli("affected", "--root", root, "--format", "names").out == "singer-sdk\n"
+
+
+def test_the_jobs_install_noxgraph_as_asked_quoted_for_yaml_and_the_shell(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    default = written(root)["jobs"]["build-core"]["steps"][2]["run"]
+    assert "'noxgraph>=" in default
+    spec = "noxgraph @ git+https://github.com/ORG/noxgraph@v1 ; python_version >= '3.10'"
+    jobs = written(root, "--noxgraph-requirement", spec, "--affected")["jobs"]
+    # The install line, run by a real shell with a python that shows what it was given.
+    fake = write(tmp_path / "bin" / "python", '#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    for job in ("affected", "build-app"):
+        line = jobs[job]["steps"][2]["run"]
+        done = subprocess.run(
+            ["bash", "-e", "-c", line],
+            env={**os.environ, "PATH": os.pathsep.join([str(fake.parent), os.environ["PATH"]])},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        argv = done.stdout.splitlines()
+        assert argv[:3] == ["-m", "pip", "install"] and argv[-1] == spec
+    for bad, why in [("noxgraph @@ nowhere", "not a requirement"), ("requests>=2", "not noxgraph")]:
+        refused = cli("ci", "github", "--root", root, "--noxgraph-requirement", bad)
+        assert refused.code == 2 and refused.err.count("\n") == 1
+        assert "--noxgraph-requirement" in refused.err and why in refused.err

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from noxgraph import __version__
+from noxgraph.errors import one_line
 from noxgraph.generate import NOX_VERSION, next_minor
 from noxgraph.sessions import Declarations, NoxSession
 
@@ -45,10 +46,12 @@ __all__ = [
     "MARKER",
     "Job",
     "default_output",
+    "default_requirement",
     "job_id",
     "jobs",
     "matrix",
     "noxfile_argument",
+    "requirement_problem",
     "sessions_of",
     "to_yaml",
     "workflow",
@@ -188,21 +191,40 @@ def jobs(
     return out
 
 
-def _install() -> str:
-    # The versions the generated noxfile's PEP 723 block names.
-    upper = next_minor(__version__)
-    return f'python -m pip install "nox[uv]>={NOX_VERSION}" "noxgraph>={__version__},<{upper}"'
+def default_requirement() -> str:
+    """The noxgraph the jobs install: the versions the generated noxfile's PEP 723
+    block names."""
+    return f"noxgraph>={__version__},<{next_minor(__version__)}"
 
 
-def _setup(python_version: str) -> list[dict[str, Any]]:
+def requirement_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as the requirement the jobs install noxgraph with
+    (a PEP 508 requirement naming noxgraph), or ``None``."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        name = Requirement(text).name
+    except InvalidRequirement as exc:
+        return f"not a requirement ({one_line(str(exc))})"
+    return None if canonicalize_name(name) == "noxgraph" else f"names {name}, not noxgraph"
+
+
+def _install(requirement: str) -> str:
+    # Quoted for the shell: a requirement may hold spaces, quotes, ``;`` and ``>``.
+    wanted = (f"nox[uv]>={NOX_VERSION}", requirement)
+    return "python -m pip install " + " ".join(shlex.quote(r) for r in wanted)
+
+
+def _setup(python_version: str, requirement: str) -> list[dict[str, Any]]:
     return [
         {"uses": CHECKOUT, "with": {"fetch-depth": 0}},
         {"uses": SETUP_PYTHON, "with": {"python-version": python_version}},
-        {"name": "Install nox, uv and noxgraph", "run": _install()},
+        {"name": "Install nox, uv and noxgraph", "run": _install(requirement)},
     ]
 
 
-def _affected_job(tasks: Sequence[str]) -> dict[str, Any]:
+def _affected_job(tasks: Sequence[str], requirement: str) -> dict[str, Any]:
     """The job that lists the affected sessions of a pull request as JSON (every
     session, ``all``, on any other event)."""
     lines = [
@@ -232,7 +254,7 @@ def _affected_job(tasks: Sequence[str]) -> dict[str, Any]:
             "sessions": "${{ steps.affected.outputs.sessions }}",
         },
         "steps": [
-            *_setup(NOX_PYTHON),
+            *_setup(NOX_PYTHON, requirement),
             {
                 "id": "affected",
                 "name": "Which sessions the pull request affects",
@@ -304,14 +326,18 @@ def workflow(
     affected_tasks: Sequence[str] | None = None,
     working_directory: str = ".",
     noxfile: str | None = None,
+    noxgraph_requirement: str | None = None,
 ) -> dict[str, Any]:
     """The workflow document: ``job_list`` on pushes to ``branch`` and on pull requests;
     with ``affected_tasks``, on pull requests only the sessions a change affects.
-    ``noxfile``: nox's ``-f`` (see :func:`noxfile_argument`)."""
+    ``noxfile``: nox's ``-f`` (see :func:`noxfile_argument`); ``noxgraph_requirement``:
+    what the jobs install noxgraph with (see :func:`requirement_problem`), by default
+    :func:`default_requirement`."""
     affected = affected_tasks is not None
+    requirement = noxgraph_requirement or default_requirement()
     body: dict[str, Any] = {}
     if affected_tasks is not None:
-        body[AFFECTED_JOB] = _affected_job(affected_tasks)
+        body[AFFECTED_JOB] = _affected_job(affected_tasks, requirement)
     for job in job_list:
         entry: dict[str, Any] = {"name": job.name}
         needs = [AFFECTED_JOB, *job.needs] if affected else list(job.needs)
@@ -320,7 +346,10 @@ def workflow(
         if affected:
             entry["if"] = _condition(job)
         entry["runs-on"] = "ubuntu-latest"
-        entry["steps"] = [*_setup(job.python_version), _runs(job, affected, _nox(noxfile))]
+        entry["steps"] = [
+            *_setup(job.python_version, requirement),
+            _runs(job, affected, _nox(noxfile)),
+        ]
         body[job.id] = entry
     document: dict[str, Any] = {
         "name": "noxgraph",

@@ -346,6 +346,16 @@ def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
     return noxfile
 
 
+def _noxgraph_requirement(asked: str | None) -> str | None:
+    """``--noxgraph-requirement``, refused unless it is a requirement naming noxgraph."""
+    from noxgraph.ci import requirement_problem
+
+    problem = None if asked is None else requirement_problem(asked)
+    if problem is not None:
+        raise UsageError(f"--noxgraph-requirement {asked!r}: {problem}")
+    return asked
+
+
 def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     from noxgraph import ci
     from noxgraph.graph import build_graph
@@ -368,6 +378,7 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     sessions = ci.sessions_of(declarations, asked)
     # The tasks with a job, in configuration order: those the affected sessions come from.
     tasks = [t for t in declarations.tasks if any(s.session.task == t for s in sessions)]
+    requirement = _noxgraph_requirement(args.noxgraph_requirement)
     if fmt == "json":
         noxfile = ci.noxfile_argument(
             workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root)
@@ -390,6 +401,7 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
         affected_tasks=tasks if args.affected else None,
         working_directory=ci.working_directory(workspace.root, output),
         noxfile=noxfile,
+        noxgraph_requirement=requirement,
     )
     status = ci.write_workflow(
         output, ci.to_yaml(document, ci.HEADER), display=display, force=args.force
@@ -642,6 +654,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="the noxfile the jobs run (default: noxfile.py in the workspace root)",
+    )
+    github.add_argument(
+        "--noxgraph-requirement",
+        metavar="SPEC",
+        help="what the jobs install noxgraph with, a PEP 508 requirement such as"
+        " 'noxgraph @ git+https://github.com/ORG/noxgraph@TAG' (default: noxgraph"
+        f" >={__version__}, below the next minor version)",
     )
     github.add_argument(
         "--task",
