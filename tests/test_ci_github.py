@@ -104,12 +104,43 @@ def test_per_level_jobs_are_the_graph_s_levels(tmp_path: Path) -> None:
     root = recording_workspace(tmp_path)
     jobs = written(root, "--per-level")["jobs"]
     levels = json.loads(cli("graph", "--root", root, "--format", "json").out)["levels"]
-    assert list(jobs) == [f"level-{n}" for n in range(1, len(levels) + 1)]
+    assert list(jobs) == [f"build-level-{n}" for n in range(1, len(levels) + 1)]
     for number, body in enumerate(jobs.values(), start=1):
         command = body["steps"][-1]["run"].split()
         assert command[:3] == ["nox", "--no-dependencies", "-s"]
         assert sorted(command[3:]) == sorted(f"build-{p}" for p in levels[number - 1])
-        assert body.get("needs", []) == ([f"level-{number - 1}"] if number > 1 else [])
+        assert body.get("needs", []) == ([f"build-level-{number - 1}"] if number > 1 else [])
+
+
+def test_per_level_jobs_are_per_task_and_need_what_their_sessions_require(
+    tmp_path: Path,
+) -> None:
+    extra = """
+    [tool.noxgraph.tasks.check]
+    commands = ["python {root}/record.py check-{name}"]
+    install = []
+    package = false
+    needs = ["build"]
+    """
+    root = recording_workspace(tmp_path, extra=extra)
+    jobs = written(root, "--per-level")["jobs"]
+    assert sorted(jobs) == sorted(
+        [*(f"build-level-{n}" for n in (1, 2, 3)), *(f"check-level-{n}" for n in (1, 2, 3))]
+    )
+    assert jobs["check-level-1"]["name"] == "check level 1"
+    sessions = {job: body["steps"][-1]["run"].split()[3:] for job, body in jobs.items()}
+    assert sorted(sessions["check-level-2"]) == ["check-plugin", "check-util"]
+    assert jobs["check-level-2"]["needs"] == ["build-level-2"]
+    # A failed check job skips no build: no build job waits for one.
+    for job, body in jobs.items():
+        if job.startswith("build-"):
+            assert not [n for n in body.get("needs", []) if n.startswith("check-")]
+    # needs: follow requires: what real nox queues before a session ran in earlier jobs.
+    for job, listed in sessions.items():
+        upstream = {s for j in closure(jobs, job) for s in sessions[j]}
+        for session in listed:
+            queued = {s["session"] for s in listing(root, "-s", session)} - {session}
+            assert queued <= upstream, (session, queued - upstream)
 
 
 def test_task_keeps_that_task_and_the_sessions_it_requires(tmp_path: Path) -> None:
@@ -286,8 +317,8 @@ def test_a_job_left_out_still_orders_the_jobs_around_it() -> None:
     assert [(j.id, j.needs) for j in kept] == [("build-a", ()), ("build-c-3_13", ("build-a",))]
     levels = jobs(declarations, per_level=True, only={"build-a", "build-c-3.13"})
     assert [(j.id, j.sessions, j.needs) for j in levels] == [
-        ("level-1", ("build-a",), ()),
-        ("level-2", ("build-c-3.13",), ("level-1",)),
+        ("build-level-1", ("build-a",), ()),
+        ("build-level-2", ("build-c-3.13",), ("build-level-1",)),
     ]
 
 

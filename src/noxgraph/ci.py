@@ -1,7 +1,7 @@
 """A GitHub Actions workflow whose jobs mirror the sessions nox registers.
 
-One job per nox session (or, with ``per_level``, one per level of the session
-graph), each ``needs:`` exactly the jobs of the sessions its session
+One job per nox session (or, with ``per_level``, one per task and level of the
+session graph), each ``needs:`` exactly the jobs of the sessions its session
 ``requires=``, so GitHub runs them in dependency order, side by side where the
 graph allows, and a failed job skips every job after it, as nox does. A job
 runs its sessions with ``nox --no-dependencies``: the jobs it needs already ran
@@ -139,31 +139,12 @@ def _waits(every: Sequence[NoxSession], kept: Collection[str]) -> dict[str, tupl
     return {name: tuple(nearest(name)) for name in kept}
 
 
-def jobs(
-    declarations: Declarations,
-    tasks: Sequence[str] | None = None,
-    *,
-    per_level: bool = False,
-    only: Collection[str] | None = None,
-) -> list[Job]:
-    """The jobs for the sessions of ``tasks`` (and those they require): one per session,
-    or with ``per_level`` one per level (a level's sessions wait only for earlier ones).
-    ``only``: keep just these sessions (the affected ones), waiting for those of them
-    they require."""
-    every = sessions_of(declarations, tasks)
-    chosen = every if only is None else [s for s in every if s.name in only]
-    waits = _waits(every, {s.name for s in chosen})
-    if not per_level:
-        return [
-            Job(
-                job_id(s.name),
-                s.name,
-                (s.name,),
-                (s.python,) if s.python else (),
-                tuple(job_id(r) for r in waits[s.name]),
-            )
-            for s in chosen
-        ]
+def _level_jobs(chosen: Sequence[NoxSession], waits: Mapping[str, tuple[str, ...]]) -> list[Job]:
+    """One job per task and level, ``<task>-level-<n>``: a task's levels are its own, so
+    a failed test job skips only what waits for it, never the builds of the next level.
+    A session's depth counts every session it waits for, of any task, so each job only
+    needs jobs of smaller depth (no cycle, whatever tasks need); within a task the
+    depths, in order, are numbered 1, 2, ..."""
     level: dict[str, int] = {}
 
     def depth(name: str) -> int:
@@ -172,23 +153,58 @@ def jobs(
             level[name] = 1 + max((depth(r) for r in waits[name]), default=0)
         return level[name]
 
-    for s in chosen:
-        depth(s.name)
-    out: list[Job] = []
-    for number in range(1, max(level.values(), default=0) + 1):
-        members = [s for s in chosen if level[s.name] == number]
-        pythons = tuple(dict.fromkeys(s.python for s in members if s.python))
-        needs = (f"level-{number - 1}",) if number > 1 else ()
-        out.append(
-            Job(
-                f"level-{number}",
-                f"level {number}",
-                tuple(s.name for s in members),
-                pythons,
-                needs,
-            )
+    tasks = list(dict.fromkeys(s.session.task for s in chosen))
+    job_of: dict[str, tuple[str, int]] = {}
+    for task in tasks:
+        mine = [s.name for s in chosen if s.session.task == task]
+        numbers = {d: n for n, d in enumerate(sorted({depth(m) for m in mine}), start=1)}
+        job_of.update((m, (task, numbers[level[m]])) for m in mine)
+    order = sorted(chosen, key=lambda s: (level[s.name], tasks.index(s.session.task)))
+    members: dict[tuple[str, int], list[NoxSession]] = {}
+    for s in order:
+        members.setdefault(job_of[s.name], []).append(s)
+
+    def ident(job: tuple[str, int]) -> str:
+        return f"{job[0]}-level-{job[1]}"
+
+    return [
+        Job(
+            ident(job),
+            f"{job[0]} level {job[1]}",
+            tuple(s.name for s in group),
+            tuple(dict.fromkeys(s.python for s in group if s.python)),
+            tuple(dict.fromkeys(ident(job_of[r]) for s in group for r in waits[s.name])),
         )
-    return out
+        for job, group in members.items()
+    ]
+
+
+def jobs(
+    declarations: Declarations,
+    tasks: Sequence[str] | None = None,
+    *,
+    per_level: bool = False,
+    only: Collection[str] | None = None,
+) -> list[Job]:
+    """The jobs for the sessions of ``tasks`` (and those they require): one per session,
+    or with ``per_level`` one per task and level (see :func:`_level_jobs`). ``only``:
+    keep just these sessions (the affected ones), waiting for those of them they
+    require."""
+    every = sessions_of(declarations, tasks)
+    chosen = every if only is None else [s for s in every if s.name in only]
+    waits = _waits(every, {s.name for s in chosen})
+    if per_level:
+        return _level_jobs(chosen, waits)
+    return [
+        Job(
+            job_id(s.name),
+            s.name,
+            (s.name,),
+            (s.python,) if s.python else (),
+            tuple(job_id(r) for r in waits[s.name]),
+        )
+        for s in chosen
+    ]
 
 
 def default_requirement() -> str:

@@ -675,7 +675,9 @@ def build_parser() -> argparse.ArgumentParser:
         " sessions the change options say are affected now)",
     )
     github.add_argument(
-        "--per-level", action="store_true", help="one job per level of the session graph"
+        "--per-level",
+        action="store_true",
+        help="one job per task and level of the session graph (build-level-1, test-level-1, ...)",
     )
     github.add_argument(
         "--force", action="store_true", help="replace a workflow that noxgraph did not write"
