@@ -338,11 +338,16 @@ def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
 
     noxfile = asked if asked is not None else root / "noxfile.py"
     state = noxfile_state(noxfile)
-    hint = "run `noxgraph generate` first, or pass --noxfile"
     if state == "missing":
-        raise UsageError(f"no noxfile at {_from_cwd(noxfile)}: {hint}")
+        raise UsageError(
+            f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
+        )
     if state == "foreign":
-        raise UsageError(f"{_from_cwd(noxfile)} declares no noxgraph sessions: {hint}")
+        # `noxgraph generate` would not replace it without --force: the project's own.
+        raise UsageError(
+            f"{_from_cwd(noxfile)} declares no noxgraph sessions: run `noxgraph generate"
+            " --output FILE` for a noxfile of noxgraph's own and pass --noxfile FILE"
+        )
     return noxfile
 
 
