@@ -15,8 +15,8 @@ from ruamel.yaml import YAML
 
 from noxgraph.ci import jobs, to_yaml
 from noxgraph.sessions import Declarations, PackageSession
-from tests.helpers import cli, commit_all, git, package, write
-from tests.test_noxfile import GRAPH, listing, recording_workspace
+from tests.helpers import cli, commit_all, git, init_repo, package, write
+from tests.test_noxfile import GRAPH, listing, log, recording_workspace
 from tests.test_python_versions import workspace as python_workspace
 
 WORKFLOW = Path(".github/workflows/noxgraph.yml")
@@ -104,12 +104,43 @@ def test_per_level_jobs_are_the_graph_s_levels(tmp_path: Path) -> None:
     root = recording_workspace(tmp_path)
     jobs = written(root, "--per-level")["jobs"]
     levels = json.loads(cli("graph", "--root", root, "--format", "json").out)["levels"]
-    assert list(jobs) == [f"level-{n}" for n in range(1, len(levels) + 1)]
+    assert list(jobs) == [f"build-level-{n}" for n in range(1, len(levels) + 1)]
     for number, body in enumerate(jobs.values(), start=1):
         command = body["steps"][-1]["run"].split()
         assert command[:3] == ["nox", "--no-dependencies", "-s"]
         assert sorted(command[3:]) == sorted(f"build-{p}" for p in levels[number - 1])
-        assert body.get("needs", []) == ([f"level-{number - 1}"] if number > 1 else [])
+        assert body.get("needs", []) == ([f"build-level-{number - 1}"] if number > 1 else [])
+
+
+def test_per_level_jobs_are_per_task_and_need_what_their_sessions_require(
+    tmp_path: Path,
+) -> None:
+    extra = """
+    [tool.noxgraph.tasks.check]
+    commands = ["python {root}/record.py check-{name}"]
+    install = []
+    package = false
+    needs = ["build"]
+    """
+    root = recording_workspace(tmp_path, extra=extra)
+    jobs = written(root, "--per-level")["jobs"]
+    assert sorted(jobs) == sorted(
+        [*(f"build-level-{n}" for n in (1, 2, 3)), *(f"check-level-{n}" for n in (1, 2, 3))]
+    )
+    assert jobs["check-level-1"]["name"] == "check level 1"
+    sessions = {job: body["steps"][-1]["run"].split()[3:] for job, body in jobs.items()}
+    assert sorted(sessions["check-level-2"]) == ["check-plugin", "check-util"]
+    assert jobs["check-level-2"]["needs"] == ["build-level-2"]
+    # A failed check job skips no build: no build job waits for one.
+    for job, body in jobs.items():
+        if job.startswith("build-"):
+            assert not [n for n in body.get("needs", []) if n.startswith("check-")]
+    # needs: follow requires: what real nox queues before a session ran in earlier jobs.
+    for job, listed in sessions.items():
+        upstream = {s for j in closure(jobs, job) for s in sessions[j]}
+        for session in listed:
+            queued = {s["session"] for s in listing(root, "-s", session)} - {session}
+            assert queued <= upstream, (session, queued - upstream)
 
 
 def test_task_keeps_that_task_and_the_sessions_it_requires(tmp_path: Path) -> None:
@@ -171,6 +202,7 @@ def test_affected_runs_only_the_affected_sessions_of_a_pull_request(tmp_path: Pa
     origin = recording_workspace(tmp_path / "origin")
     root = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(root))
+    assert cli("generate", "--root", root).code == 0
     document = written(root, "--affected")
     jobs = document["jobs"]
     affected = jobs.pop("affected")
@@ -244,6 +276,7 @@ def test_a_workspace_below_the_repository_root_runs_there(tmp_path: Path) -> Non
     root = tmp_path / "python" / "packages"
     package(root, "core", "core")
     write(root / "pyproject.toml", '[tool.noxgraph]\nmembers = ["core"]\n')
+    assert cli("generate", "--root", root).code == 0
     run = cli("ci", "github", "--root", root, "--output", tmp_path / WORKFLOW)
     assert run.code == 0, run.err
     document = YAML(typ="safe").load((tmp_path / WORKFLOW).read_text())
@@ -284,8 +317,8 @@ def test_a_job_left_out_still_orders_the_jobs_around_it() -> None:
     assert [(j.id, j.needs) for j in kept] == [("build-a", ()), ("build-c-3_13", ("build-a",))]
     levels = jobs(declarations, per_level=True, only={"build-a", "build-c-3.13"})
     assert [(j.id, j.sessions, j.needs) for j in levels] == [
-        ("level-1", ("build-a",), ()),
-        ("level-2", ("build-c-3.13",), ("level-1",)),
+        ("build-level-1", ("build-a",), ()),
+        ("build-level-2", ("build-c-3.13",), ("build-level-1",)),
     ]
 
 
@@ -295,3 +328,105 @@ def test_a_workspace_without_sessions_writes_no_workflow(tmp_path: Path) -> None
     run = cli("ci", "github", "--root", tmp_path)
     assert run.code == 2 and "no job" in run.err
     assert not (tmp_path / WORKFLOW).exists()
+
+
+def test_jobs_run_the_noxfile_noxgraph_wrote_beside_the_project_s_own(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    theirs = "import nox\n\n\n@nox.session\ndef lint(session):\n    pass\n"
+    (root / "noxfile.py").write_text(theirs)
+    refused = cli("ci", "github", "--root", root)
+    assert refused.code == 2
+    assert refused.err.count("\n") == 1 and "declares no noxgraph sessions" in refused.err
+    assert "noxgraph generate" in refused.err and "--noxfile" in refused.err
+    assert not (root / WORKFLOW).exists()
+    assert cli("generate", "--root", root, "--output", root / "noxgraph_noxfile.py").code == 0
+    jobs = written(root, "--noxfile", root / "noxgraph_noxfile.py")["jobs"]
+    command = jobs["build-core"]["steps"][-1]["run"].split()
+    assert command[:3] == ["nox", "-f", "noxgraph_noxfile.py"]
+    # The job's command, run as GitHub would in the workspace root, finds its session.
+    done = subprocess.run(
+        [sys.executable, "-m", *command], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert log(root) == ["start core", "done core"]
+    matrix = cli(
+        "ci",
+        "github",
+        "--root",
+        root,
+        "--noxfile",
+        "noxgraph_noxfile.py",
+        "--format",
+        "json",
+        cwd=root,
+    )
+    entries = json.loads(matrix.out)["matrix"]["include"]
+    assert entries[0]["command"].startswith("nox -f noxgraph_noxfile.py -s ")
+
+
+def test_no_noxfile_writes_no_workflow(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    (root / "noxfile.py").unlink()
+    run = cli("ci", "github", "--root", root)
+    assert run.code == 2 and "no noxfile at" in run.err and "noxgraph generate" in run.err
+    assert not (root / WORKFLOW).exists()
+
+
+def test_the_default_workflow_goes_where_github_looks_for_a_workspace_below_the_top(
+    tmp_path: Path,
+) -> None:
+    repo = init_repo(tmp_path / "repo")
+    root = recording_workspace(repo / "python", git_repo=False)
+    commit_all(repo, "init")
+    run = cli("ci", "github", "--root", root)
+    assert run.code == 0, run.err
+    assert not (root / WORKFLOW).exists()
+    document = YAML(typ="safe").load((repo / WORKFLOW).read_text())
+    assert document["defaults"]["run"]["working-directory"] == "python"
+    # Outside git, the workspace root's own folder.
+    alone = recording_workspace(tmp_path / "alone", git_repo=False)
+    assert cli("ci", "github", "--root", alone).code == 0
+    assert (alone / WORKFLOW).is_file()
+
+
+def test_the_workflow_noxgraph_wrote_is_no_change(tmp_path: Path) -> None:
+    # As in meltano/sdk: the workspace root is itself a package, so an untracked
+    # workflow in its folder would make it "changed".
+    root = init_repo(tmp_path / "sdk")
+    package(root, ".", "singer-sdk")
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, "init")
+    assert cli("ci", "github", "--root", root).code == 0
+    assert (root / WORKFLOW).is_file()
+    run = cli("affected", "--root", root, "--format", "names")
+    assert run.code == 0, run.err
+    assert run.out == ""
+    # A workflow the user wrote beside it is a change like any other file.
+    write(root / ".github/workflows/mine.yml", "name: mine\n")
+    assert cli("affected", "--root", root, "--format", "names").out == "singer-sdk\n"
+
+
+def test_the_jobs_install_noxgraph_as_asked_quoted_for_yaml_and_the_shell(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    default = written(root)["jobs"]["build-core"]["steps"][2]["run"]
+    assert "'noxgraph>=" in default
+    spec = "noxgraph @ git+https://github.com/ORG/noxgraph@v1 ; python_version >= '3.10'"
+    jobs = written(root, "--noxgraph-requirement", spec, "--affected")["jobs"]
+    # The install line, run by a real shell with a python that shows what it was given.
+    fake = write(tmp_path / "bin" / "python", '#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    for job in ("affected", "build-app"):
+        line = jobs[job]["steps"][2]["run"]
+        done = subprocess.run(
+            ["bash", "-e", "-c", line],
+            env={**os.environ, "PATH": os.pathsep.join([str(fake.parent), os.environ["PATH"]])},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        argv = done.stdout.splitlines()
+        assert argv[:3] == ["-m", "pip", "install"] and argv[-1] == spec
+    for bad, why in [("noxgraph @@ nowhere", "not a requirement"), ("requests>=2", "not noxgraph")]:
+        refused = cli("ci", "github", "--root", root, "--noxgraph-requirement", bad)
+        assert refused.code == 2 and refused.err.count("\n") == 1
+        assert "--noxgraph-requirement" in refused.err and why in refused.err

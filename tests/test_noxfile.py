@@ -480,3 +480,13 @@ def test_a_changed_task_reaches_the_next_session_through_the_plan_cache(tmp_path
         "start core",
         "start renamed-core",
     ]
+
+
+def test_noxgraph_run_refuses_a_noxfile_without_noxgraph_sessions(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    (root / "noxfile.py").write_text("import nox\n\n\n@nox.session\ndef lint(session):\n    pass\n")
+    run = cli("run", "build", "--root", root, "--affected", "--files", root / "libs/core/x.py")
+    assert run.code == 2 and run.err.count("\n") == 1
+    assert "noxfile.py declares no noxgraph sessions" in run.err
+    assert "noxgraph generate" in run.err and "--noxfile" in run.err
+    assert log(root) == []

@@ -5,7 +5,8 @@ matches ``global-files``, and otherwise for the deepest member folder that
 holds it (a file in no member folder is reported as unowned). A lock file
 (``uv.lock``, ``poetry.lock``, ``pdm.lock``) that covers members counts for the
 members whose locked closure changed (see :mod:`noxgraph.lock_changes`), and for
-them alone: their dependents' closures were walked in the lock too.
+them alone: their dependents' closures were walked in the lock too. The noxfile and
+the workflow noxgraph writes count for nothing: they follow from the workspace.
 Affected is the owners of changed files plus everything that depends on them,
 transitively, over ``affected-kinds``; a package that depended on a package
 deleted since the base is affected too. Each package gets the shortest chain
@@ -91,6 +92,7 @@ class FileOwner:
         "unowned",
         "non-member",
         "noxfile",
+        "workflow",
         "lock",
     ]
 
@@ -260,6 +262,22 @@ def _is_generated_noxfile(root: Path, path: str) -> bool:
     return b"# >>> noxgraph: generated block" in head
 
 
+def _is_generated_workflow(root: Path, path: str) -> bool:
+    """Whether ``path`` is a workflow ``noxgraph ci github`` wrote: writing it is no
+    change (it follows from the sessions, as the noxfile does)."""
+    if not path.endswith((".yml", ".yaml")):
+        return False
+    from noxgraph.ci import MARKER  # only when a YAML file changed
+
+    marker = MARKER.encode("utf-8")
+    try:
+        with (root / path).open("rb") as handle:
+            head = handle.read(len(marker))
+    except OSError:
+        return False
+    return head == marker
+
+
 def _depends_on_deleted(
     workspace: Workspace, deleted: Mapping[str, FormerPackage], kinds: Sequence[str]
 ) -> dict[str, str]:
@@ -342,6 +360,9 @@ def compute_affected(
             continue
         if _is_generated_noxfile(workspace.root, change.path):
             files.append(FileOwner(change.path, change.status, None, "noxfile"))
+            continue
+        if _is_generated_workflow(workspace.root, change.path):
+            files.append(FileOwner(change.path, change.status, None, "workflow"))
             continue
         # A lock counts for the members it covers, not for the package owning its folder;
         # one that covers no member (a test fixture, say) is a file like any other.

@@ -1,7 +1,7 @@
 """A GitHub Actions workflow whose jobs mirror the sessions nox registers.
 
-One job per nox session (or, with ``per_level``, one per level of the session
-graph), each ``needs:`` exactly the jobs of the sessions its session
+One job per nox session (or, with ``per_level``, one per task and level of the
+session graph), each ``needs:`` exactly the jobs of the sessions its session
 ``requires=``, so GitHub runs them in dependency order, side by side where the
 graph allows, and a failed job skips every job after it, as nox does. A job
 runs its sessions with ``nox --no-dependencies``: the jobs it needs already ran
@@ -29,22 +29,29 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from noxgraph import __version__
+from noxgraph.errors import one_line
 from noxgraph.generate import NOX_VERSION, next_minor
 from noxgraph.sessions import Declarations, NoxSession
 
 __all__ = [
     "AFFECTED_JOB",
     "HEADER",
+    "MARKER",
     "Job",
+    "default_output",
+    "default_requirement",
     "job_id",
     "jobs",
     "matrix",
+    "noxfile_argument",
+    "requirement_problem",
     "sessions_of",
     "to_yaml",
     "workflow",
@@ -65,6 +72,9 @@ HEADER = (
     "needing the jobs of the sessions it requires. Regenerate it after `noxgraph",
     "generate`; edits here are lost.",
 )
+
+#: How a workflow noxgraph wrote starts: such a file may be replaced, and is no change.
+MARKER = f"# {HEADER[0]}"
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _BLOCK_LINE = re.compile(r"[ -~]*\Z")
@@ -129,31 +139,12 @@ def _waits(every: Sequence[NoxSession], kept: Collection[str]) -> dict[str, tupl
     return {name: tuple(nearest(name)) for name in kept}
 
 
-def jobs(
-    declarations: Declarations,
-    tasks: Sequence[str] | None = None,
-    *,
-    per_level: bool = False,
-    only: Collection[str] | None = None,
-) -> list[Job]:
-    """The jobs for the sessions of ``tasks`` (and those they require): one per session,
-    or with ``per_level`` one per level (a level's sessions wait only for earlier ones).
-    ``only``: keep just these sessions (the affected ones), waiting for those of them
-    they require."""
-    every = sessions_of(declarations, tasks)
-    chosen = every if only is None else [s for s in every if s.name in only]
-    waits = _waits(every, {s.name for s in chosen})
-    if not per_level:
-        return [
-            Job(
-                job_id(s.name),
-                s.name,
-                (s.name,),
-                (s.python,) if s.python else (),
-                tuple(job_id(r) for r in waits[s.name]),
-            )
-            for s in chosen
-        ]
+def _level_jobs(chosen: Sequence[NoxSession], waits: Mapping[str, tuple[str, ...]]) -> list[Job]:
+    """One job per task and level, ``<task>-level-<n>``: a task's levels are its own, so
+    a failed test job skips only what waits for it, never the builds of the next level.
+    A session's depth counts every session it waits for, of any task, so each job only
+    needs jobs of smaller depth (no cycle, whatever tasks need); within a task the
+    depths, in order, are numbered 1, 2, ..."""
     level: dict[str, int] = {}
 
     def depth(name: str) -> int:
@@ -162,40 +153,94 @@ def jobs(
             level[name] = 1 + max((depth(r) for r in waits[name]), default=0)
         return level[name]
 
-    for s in chosen:
-        depth(s.name)
-    out: list[Job] = []
-    for number in range(1, max(level.values(), default=0) + 1):
-        members = [s for s in chosen if level[s.name] == number]
-        pythons = tuple(dict.fromkeys(s.python for s in members if s.python))
-        needs = (f"level-{number - 1}",) if number > 1 else ()
-        out.append(
-            Job(
-                f"level-{number}",
-                f"level {number}",
-                tuple(s.name for s in members),
-                pythons,
-                needs,
-            )
-        )
-    return out
+    tasks = list(dict.fromkeys(s.session.task for s in chosen))
+    job_of: dict[str, tuple[str, int]] = {}
+    for task in tasks:
+        mine = [s.name for s in chosen if s.session.task == task]
+        numbers = {d: n for n, d in enumerate(sorted({depth(m) for m in mine}), start=1)}
+        job_of.update((m, (task, numbers[level[m]])) for m in mine)
+    order = sorted(chosen, key=lambda s: (level[s.name], tasks.index(s.session.task)))
+    members: dict[tuple[str, int], list[NoxSession]] = {}
+    for s in order:
+        members.setdefault(job_of[s.name], []).append(s)
 
+    def ident(job: tuple[str, int]) -> str:
+        return f"{job[0]}-level-{job[1]}"
 
-def _install() -> str:
-    # The versions the generated noxfile's PEP 723 block names.
-    upper = next_minor(__version__)
-    return f'python -m pip install "nox[uv]>={NOX_VERSION}" "noxgraph>={__version__},<{upper}"'
-
-
-def _setup(python_version: str) -> list[dict[str, Any]]:
     return [
-        {"uses": CHECKOUT, "with": {"fetch-depth": 0}},
-        {"uses": SETUP_PYTHON, "with": {"python-version": python_version}},
-        {"name": "Install nox, uv and noxgraph", "run": _install()},
+        Job(
+            ident(job),
+            f"{job[0]} level {job[1]}",
+            tuple(s.name for s in group),
+            tuple(dict.fromkeys(s.python for s in group if s.python)),
+            tuple(dict.fromkeys(ident(job_of[r]) for s in group for r in waits[s.name])),
+        )
+        for job, group in members.items()
     ]
 
 
-def _affected_job(tasks: Sequence[str]) -> dict[str, Any]:
+def jobs(
+    declarations: Declarations,
+    tasks: Sequence[str] | None = None,
+    *,
+    per_level: bool = False,
+    only: Collection[str] | None = None,
+) -> list[Job]:
+    """The jobs for the sessions of ``tasks`` (and those they require): one per session,
+    or with ``per_level`` one per task and level (see :func:`_level_jobs`). ``only``:
+    keep just these sessions (the affected ones), waiting for those of them they
+    require."""
+    every = sessions_of(declarations, tasks)
+    chosen = every if only is None else [s for s in every if s.name in only]
+    waits = _waits(every, {s.name for s in chosen})
+    if per_level:
+        return _level_jobs(chosen, waits)
+    return [
+        Job(
+            job_id(s.name),
+            s.name,
+            (s.name,),
+            (s.python,) if s.python else (),
+            tuple(job_id(r) for r in waits[s.name]),
+        )
+        for s in chosen
+    ]
+
+
+def default_requirement() -> str:
+    """The noxgraph the jobs install: the versions the generated noxfile's PEP 723
+    block names."""
+    return f"noxgraph>={__version__},<{next_minor(__version__)}"
+
+
+def requirement_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as the requirement the jobs install noxgraph with
+    (a PEP 508 requirement naming noxgraph), or ``None``."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        name = Requirement(text).name
+    except InvalidRequirement as exc:
+        return f"not a requirement ({one_line(str(exc))})"
+    return None if canonicalize_name(name) == "noxgraph" else f"names {name}, not noxgraph"
+
+
+def _install(requirement: str) -> str:
+    # Quoted for the shell: a requirement may hold spaces, quotes, ``;`` and ``>``.
+    wanted = (f"nox[uv]>={NOX_VERSION}", requirement)
+    return "python -m pip install " + " ".join(shlex.quote(r) for r in wanted)
+
+
+def _setup(python_version: str, requirement: str) -> list[dict[str, Any]]:
+    return [
+        {"uses": CHECKOUT, "with": {"fetch-depth": 0}},
+        {"uses": SETUP_PYTHON, "with": {"python-version": python_version}},
+        {"name": "Install nox, uv and noxgraph", "run": _install(requirement)},
+    ]
+
+
+def _affected_job(tasks: Sequence[str], requirement: str) -> dict[str, Any]:
     """The job that lists the affected sessions of a pull request as JSON (every
     session, ``all``, on any other event)."""
     lines = [
@@ -225,7 +270,7 @@ def _affected_job(tasks: Sequence[str]) -> dict[str, Any]:
             "sessions": "${{ steps.affected.outputs.sessions }}",
         },
         "steps": [
-            *_setup(NOX_PYTHON),
+            *_setup(NOX_PYTHON, requirement),
             {
                 "id": "affected",
                 "name": "Which sessions the pull request affects",
@@ -237,12 +282,24 @@ def _affected_job(tasks: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _runs(job: Job, affected: bool) -> dict[str, Any]:
+def noxfile_argument(root: Path, noxfile: Path) -> str | None:
+    """The noxfile as nox's ``-f`` takes it in a job, which runs in the workspace root;
+    ``None`` for ``noxfile.py`` there, nox's default."""
+    relative = Path(os.path.relpath(noxfile.absolute(), root.absolute())).as_posix()
+    return None if relative == "noxfile.py" else relative
+
+
+def _nox(noxfile: str | None) -> str:
+    """The start of every nox command line: ``nox``, with ``-f`` when not the default."""
+    return "nox" if noxfile is None else f"nox -f {shlex.quote(noxfile)}"
+
+
+def _runs(job: Job, affected: bool, nox: str) -> dict[str, Any]:
     """The step that runs the job's sessions (with ``affected``, those of them affected)."""
     listed = " ".join(job.sessions)
     shown = listed if len(job.sessions) == 1 else f"the {len(job.sessions)} sessions of {job.name}"
     if not affected or len(job.sessions) == 1:
-        return {"name": f"nox -s {shown}", "run": f"nox --no-dependencies -s {listed}"}
+        return {"name": f"nox -s {shown}", "run": f"{nox} --no-dependencies -s {listed}"}
     pick = (
         "import json, os, sys; chosen = set(json.loads(os.environ['AFFECTED']));"
         " print(' '.join(s for s in sys.argv[1:] if os.environ['ALL'] == 'true' or s in chosen))"
@@ -250,7 +307,7 @@ def _runs(job: Job, affected: bool) -> dict[str, Any]:
     script = [
         f'sessions=$(python -c "{pick}" {listed})',
         'if [ -n "$sessions" ]; then',
-        "  nox --no-dependencies -s $sessions",
+        f"  {nox} --no-dependencies -s $sessions",
         "else",
         '  echo "no session of this level is affected"',
         "fi",
@@ -284,13 +341,19 @@ def workflow(
     branch: str,
     affected_tasks: Sequence[str] | None = None,
     working_directory: str = ".",
+    noxfile: str | None = None,
+    noxgraph_requirement: str | None = None,
 ) -> dict[str, Any]:
     """The workflow document: ``job_list`` on pushes to ``branch`` and on pull requests;
-    with ``affected_tasks``, on pull requests only the sessions a change affects."""
+    with ``affected_tasks``, on pull requests only the sessions a change affects.
+    ``noxfile``: nox's ``-f`` (see :func:`noxfile_argument`); ``noxgraph_requirement``:
+    what the jobs install noxgraph with (see :func:`requirement_problem`), by default
+    :func:`default_requirement`."""
     affected = affected_tasks is not None
+    requirement = noxgraph_requirement or default_requirement()
     body: dict[str, Any] = {}
     if affected_tasks is not None:
-        body[AFFECTED_JOB] = _affected_job(affected_tasks)
+        body[AFFECTED_JOB] = _affected_job(affected_tasks, requirement)
     for job in job_list:
         entry: dict[str, Any] = {"name": job.name}
         needs = [AFFECTED_JOB, *job.needs] if affected else list(job.needs)
@@ -299,7 +362,10 @@ def workflow(
         if affected:
             entry["if"] = _condition(job)
         entry["runs-on"] = "ubuntu-latest"
-        entry["steps"] = [*_setup(job.python_version), _runs(job, affected)]
+        entry["steps"] = [
+            *_setup(job.python_version, requirement),
+            _runs(job, affected, _nox(noxfile)),
+        ]
         body[job.id] = entry
     document: dict[str, Any] = {
         "name": "noxgraph",
@@ -316,7 +382,7 @@ def workflow(
     return document
 
 
-def matrix(job_list: Sequence[Job], schema: int) -> dict[str, Any]:
+def matrix(job_list: Sequence[Job], schema: int, noxfile: str | None = None) -> dict[str, Any]:
     """The jobs as a matrix for an existing workflow (``fromJSON(...).matrix``). A
     matrix has no order between its entries, so each entry's command lets nox run
     the sessions it requires itself; ``needs`` says which entries those are."""
@@ -330,12 +396,25 @@ def matrix(job_list: Sequence[Job], schema: int) -> dict[str, Any]:
                     "sessions": list(job.sessions),
                     "python-version": job.python_version,
                     "needs": list(job.needs),
-                    "command": "nox -s " + " ".join(job.sessions),
+                    "command": f"{_nox(noxfile)} -s " + " ".join(job.sessions),
                 }
                 for job in job_list
             ]
         },
     }
+
+
+def default_output(root: Path) -> Path:
+    """Where GitHub looks for the workflow: ``.github/workflows`` at the top of the git
+    repository holding ``root`` (a workspace may sit below it), else in ``root``."""
+    from noxgraph._git import git, git_available
+
+    top = root
+    if git_available():
+        done = git(root, "rev-parse", "--show-toplevel", check=False)
+        if done.returncode == 0:
+            top = Path(done.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
+    return top / ".github" / "workflows" / "noxgraph.yml"
 
 
 def working_directory(root: Path, output: Path) -> str:
@@ -364,7 +443,7 @@ def write_workflow(
         raise GenerateError(f"{display} cannot be read: {exc}") from None
     if existing == text:
         return "unchanged"
-    if existing is not None and not force and not existing.startswith(f"# {HEADER[0]}"):
+    if existing is not None and not force and not existing.startswith(MARKER):
         raise GenerateError(
             f"{display} was not written by noxgraph; pass --force to replace it, or write"
             " elsewhere with --output"

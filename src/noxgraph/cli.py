@@ -276,11 +276,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     if args.task not in declarations.tasks:
         known = ", ".join(declarations.tasks) or "none"
         raise UsageError(f"no sessions for task {args.task!r}; the tasks are {known}")
-    noxfile = args.noxfile if args.noxfile is not None else workspace.root / "noxfile.py"
-    if not noxfile.is_file():
-        raise UsageError(
-            f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
-        )
+    noxfile = _noxgraph_noxfile(args.noxfile, workspace.root)
     packages = {s.name: s.session.package for s in declarations.nox_sessions()}
     if args.affected:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
@@ -342,6 +338,36 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     return code
 
 
+def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
+    """The noxfile to hand nox (``--noxfile``, else ``noxfile.py`` in the workspace root),
+    refused unless it declares noxgraph's sessions: nox would only say "Sessions not found"."""
+    from noxgraph.generate import noxfile_state
+
+    noxfile = asked if asked is not None else root / "noxfile.py"
+    state = noxfile_state(noxfile)
+    if state == "missing":
+        raise UsageError(
+            f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
+        )
+    if state == "foreign":
+        # `noxgraph generate` would not replace it without --force: the project's own.
+        raise UsageError(
+            f"{_from_cwd(noxfile)} declares no noxgraph sessions: run `noxgraph generate"
+            " --output FILE` for a noxfile of noxgraph's own and pass --noxfile FILE"
+        )
+    return noxfile
+
+
+def _noxgraph_requirement(asked: str | None) -> str | None:
+    """``--noxgraph-requirement``, refused unless it is a requirement naming noxgraph."""
+    from noxgraph.ci import requirement_problem
+
+    problem = None if asked is None else requirement_problem(asked)
+    if problem is not None:
+        raise UsageError(f"--noxgraph-requirement {asked!r}: {problem}")
+    return asked
+
+
 def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     from noxgraph import ci
     from noxgraph.graph import build_graph
@@ -364,22 +390,30 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     sessions = ci.sessions_of(declarations, asked)
     # The tasks with a job, in configuration order: those the affected sessions come from.
     tasks = [t for t in declarations.tasks if any(s.session.task == t for s in sessions)]
+    requirement = _noxgraph_requirement(args.noxgraph_requirement)
     if fmt == "json":
+        noxfile = ci.noxfile_argument(
+            workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root)
+        )
         only = _affected_sessions(args, declarations, tasks) if args.affected else None
         job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only)
-        out.json(ci.matrix(job_list, SCHEMA))
+        out.json(ci.matrix(job_list, SCHEMA, noxfile))
         return 0
     job_list = ci.jobs(declarations, asked, per_level=args.per_level)
     if not job_list:
         raise UsageError("the workspace has no package sessions, so a workflow would have no job")
-    default = workspace.root / ".github" / "workflows" / "noxgraph.yml"
-    output = Path.cwd() / (args.output if args.output is not None else default)
+    noxfile = ci.noxfile_argument(workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root))
+    output = Path.cwd() / (
+        ci.default_output(workspace.root) if args.output is None else args.output
+    )
     display = _from_cwd(output)
     document = ci.workflow(
         job_list,
         branch=workspace.config.base or "main",
         affected_tasks=tasks if args.affected else None,
         working_directory=ci.working_directory(workspace.root, output),
+        noxfile=noxfile,
+        noxgraph_requirement=requirement,
     )
     status = ci.write_workflow(
         output, ci.to_yaml(document, ci.HEADER), display=display, force=args.force
@@ -593,7 +627,21 @@ def _ci_arguments(ci: argparse.ArgumentParser) -> None:
         "--output",
         type=Path,
         metavar="PATH",
-        help="where to write (default: .github/workflows/noxgraph.yml in the workspace root)",
+        help="where to write (default: .github/workflows/noxgraph.yml at the top of the git"
+        " repository holding the workspace, outside git in the workspace root)",
+    )
+    github.add_argument(
+        "--noxfile",
+        type=Path,
+        metavar="PATH",
+        help="the noxfile the jobs run (default: noxfile.py in the workspace root)",
+    )
+    github.add_argument(
+        "--noxgraph-requirement",
+        metavar="SPEC",
+        help="what the jobs install noxgraph with, a PEP 508 requirement such as"
+        " 'noxgraph @ git+https://github.com/ORG/noxgraph@TAG' (default: noxgraph"
+        f" >={__version__}, below the next minor version)",
     )
     github.add_argument(
         "--task",
@@ -608,7 +656,9 @@ def _ci_arguments(ci: argparse.ArgumentParser) -> None:
         " sessions the change options say are affected now)",
     )
     github.add_argument(
-        "--per-level", action="store_true", help="one job per level of the session graph"
+        "--per-level",
+        action="store_true",
+        help="one job per task and level of the session graph (build-level-1, test-level-1, ...)",
     )
     github.add_argument(
         "--force", action="store_true", help="replace a workflow that noxgraph did not write"

@@ -45,6 +45,7 @@ __all__ = [
     "Outcome",
     "compose",
     "generate",
+    "noxfile_state",
     "render_block",
 ]
 
@@ -53,6 +54,24 @@ END = "# <<< noxgraph: end of generated block <<<"
 DEFAULT_BACKEND = Config().venv_backend
 #: The nox the generated noxfile needs (its PEP 723 block and ``nox.needs_version``).
 NOX_VERSION = "2026.8.10"
+
+
+#: What in a noxfile registers noxgraph's sessions: the generated block, or a call of
+#: ``register`` in a hand-written one.
+_DECLARES = (BEGIN, "noxgraph.nox.register(", "import noxgraph.nox")
+
+NoxfileState = Literal["noxgraph", "foreign", "missing"]
+
+
+def noxfile_state(path: Path) -> NoxfileState:
+    """Whether the noxfile at ``path`` declares noxgraph's sessions (``noxgraph``), is
+    there but declares none (``foreign``: nox would answer "Sessions not found" to every
+    session noxgraph names), or is no readable file (``missing``)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "missing"
+    return "noxgraph" if any(marker in text for marker in _DECLARES) else "foreign"
 
 
 class GenerateError(NoxgraphError):
