@@ -224,3 +224,18 @@ def test_check_warns_when_environment_lock_finds_no_lock(tmp_path: Path) -> None
         "environment = 'lock' (noxgraph.toml), but a is in no uv workspace"
         in (strict["findings"][0]["message"])
     )
+
+
+def test_a_duplicate_name_error_names_the_other_clashes_too(tmp_path: Path) -> None:
+    for name in ("agent", "shared"):
+        package(tmp_path, f"one/{name}", name)
+        package(tmp_path, f"two/{name}", name)
+    run = cli("graph", "--root", tmp_path)
+    assert run.code == 2
+    assert run.err.startswith("noxgraph: error: package name 'agent' is declared by 2 files: ")
+    assert run.err.endswith("or members (1 more name is declared twice: shared)\n")
+    check = json.loads(cli("check", "--root", tmp_path, "--json").out)
+    assert [f["code"] for f in check["findings"] if f["severity"] == "error"] == [
+        "duplicate-name",
+        "duplicate-name",
+    ]

@@ -252,19 +252,28 @@ def unlisted_projects(workspace: Workspace, scanned: Sequence[Path] | None = Non
 
 def _unique(packages: list[Package], loader: Reader) -> list[Package]:
     """Sort by name; members that share a canonical name are an error naming every
-    file, whether the member list declared them or a scan found them."""
+    file, whether the member list declared them or a scan found them (the first such
+    name in full, the others by name, so one run shows every clash)."""
     by_name: dict[str, list[Package]] = {}
     for pkg in packages:
         by_name.setdefault(pkg.name, []).append(pkg)
+    clashes = [name for name in sorted(by_name) if len(by_name[name]) > 1]
     unique: list[Package] = []
     for name in sorted(by_name):
         same = sorted(by_name[name], key=lambda p: p.relpath)
         if len(same) > 1:
             paths = ", ".join(f"{p.pyproject} ({p.display_name!r})" for p in same)
+            others = [other for other in clashes if other != name]
+            more = (
+                f" ({len(others)} more {'name is' if len(others) == 1 else 'names are'}"
+                f" declared twice: {', '.join(others)})"
+                if others and not loader.tolerant
+                else ""
+            )
             loader.fail(
                 DuplicateNameError(
                     f"package name {name!r} is declared by {len(same)} files: {paths};"
-                    " rename one, or leave one out with [tool.noxgraph].exclude or members",
+                    " rename one, or leave one out with [tool.noxgraph].exclude or members" + more,
                     name,
                     [p.pyproject for p in same],
                 )
