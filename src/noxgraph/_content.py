@@ -61,28 +61,6 @@ def _walk(folder: Path) -> dict[str, str]:
     return found
 
 
-def _repository(folder: str, known: dict[str, str | None]) -> str | None:
-    """The nearest folder at or above ``folder`` holding ``.git`` (a submodule's own
-    checkout holds its files), cached for every folder on the way."""
-    visited: list[str] = []
-    current, answer = folder, None
-    while True:
-        if current in known:
-            answer = known[current]
-            break
-        visited.append(current)
-        if os.path.lexists(os.path.join(current, ".git")):
-            answer = current
-            break
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    for seen in visited:
-        known[seen] = answer
-    return answer
-
-
 def _listed(repo: str, prefixes: list[str]) -> dict[str, str] | None:
     """Every file of ``repo`` under ``prefixes`` (all when empty) that git does not
     ignore, relative to ``repo``, with its blob id (what its bytes would have, for a
@@ -151,11 +129,14 @@ def content_keys(folders: Iterable[Path]) -> dict[Path, str]:
     """A key for each of ``folders`` that changes exactly when a file under it that git
     does not ignore does; one pair of git commands per repository."""
     wanted = list(dict.fromkeys(folders))
-    known: dict[str, str | None] = {}
+    from noxgraph.changes import RepositoryFinder  # only when keys are made
+
+    # A submodule's own checkout holds its files, and its ls-files lists them.
+    finder = RepositoryFinder(through_superproject=False)
     by_repo: dict[str | None, list[str]] = {}
     for folder in wanted:
         text = os.fspath(folder)
-        by_repo.setdefault(_repository(text, known), []).append(text)
+        by_repo.setdefault(finder.holder(text), []).append(text)
     keys: dict[str, str] = {}
     for repo, members in by_repo.items():
         found = _keys_in(repo, members) if repo is not None else None

@@ -114,12 +114,14 @@ class RepositoryFinder:
     """Which repository holds a folder; answers are cached, so asking for every
     member of a large workspace costs about one ``stat`` per folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, through_superproject: bool = True) -> None:
         self._cache: dict[str, str | None] = {}
+        self._through_superproject = through_superproject
 
     def holder(self, folder: str) -> str | None:
         """The repository to ask about ``folder``: a submodule is asked through its
-        superproject, which sees the submodule's pointer and working tree as one path."""
+        superproject, which sees the submodule's pointer and working tree as one path
+        (unless ``through_superproject`` is off: then its own checkout answers)."""
         visited: list[str] = []
         current = folder
         answer: str | None = None
@@ -130,7 +132,7 @@ class RepositoryFinder:
             visited.append(current)
             if os.path.lexists(os.path.join(current, ".git")):
                 answer = current
-                if _is_submodule_checkout(current):
+                if self._through_superproject and _is_submodule_checkout(current):
                     parent = os.path.dirname(current)
                     outer = self.holder(parent) if parent != current else None
                     answer = outer if outer is not None else current

@@ -347,18 +347,17 @@ class _Scan:
                 path = Path(entry.path)
                 if entry.is_symlink():
                     if entry.name == "pyproject.toml" or path.is_dir():
-                        self.skipped.append(
-                            Skipped(
-                                relative(path, self.root),
-                                "is a symbolic link; not followed",
-                                "symlink",
-                            )
-                        )
+                        self._skip_link(path)
                     continue
                 if entry.is_dir() and not self._skip_dir(path):
                     stack.append(path)
                 elif entry.name == "pyproject.toml" and entry.is_file():
                     self.found.append(folder)
+
+    def _skip_link(self, path: Path | str) -> None:
+        self.skipped.append(
+            Skipped(relative(path, self.root), "is a symbolic link; not followed", "symlink")
+        )
 
     def _ask(self, repo: Path) -> None:
         self._pending.append(self._pool.submit(functools.partial(_list_repository, repo)))
@@ -390,13 +389,7 @@ class _Scan:
                 path = os.path.normpath(os.path.join(base, line))
                 if os.path.islink(path) and (is_pyproject or os.path.isdir(path)):
                     if not self._inside_skipped(os.path.dirname(path), base):
-                        self.skipped.append(
-                            Skipped(
-                                relative(path, self.root),
-                                "is a symbolic link; not followed",
-                                "symlink",
-                            )
-                        )
+                        self._skip_link(path)
                     continue
             if is_pyproject:
                 path = os.path.normpath(os.path.join(base, line))
