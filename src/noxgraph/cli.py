@@ -59,17 +59,16 @@ class Output:
         self.stream.flush()
 
     def rich(self, renderable: Any) -> None:
-        from rich.console import Console  # rich only for text output
-
         if not self.plain:
+            from rich.console import Console  # rich only for text output
+
             Console(file=self.stream, highlight=False).print(renderable)
             return
+        from noxgraph.render import plain_text
+
         # Piped text is for grep and diff: no wrapping at an imagined width, no
         # colour, and no padding left at the ends of table rows.
-        console = Console(width=100_000, no_color=True, highlight=False, color_system=None)
-        with console.capture() as capture:
-            console.print(renderable)
-        self.write("".join(line.rstrip() + "\n" for line in capture.get().splitlines()))
+        self.write(plain_text(renderable))
 
 
 def _kinds(text: str) -> list[Kind]:

@@ -22,6 +22,7 @@ from noxgraph.workspace import Workspace
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.tree import Tree
 
     from noxgraph.affected import Affected, AffectedPackage
     from noxgraph.checks import Finding
@@ -42,6 +43,7 @@ __all__ = [
     "graph_mermaid",
     "graph_text",
     "graph_view",
+    "plain_text",
     "run_plan_text",
     "run_summary_text",
     "show_document",
@@ -191,20 +193,29 @@ def graph_mermaid(workspace: Workspace, view: GraphView) -> str:
 
 
 class _Table:
-    """A rich table whose cells are literal text: values never pass as rich markup."""
+    """A rich table whose headers and cells are literal text: none passes as rich markup."""
 
     def __init__(self, plain: bool, *headers: str) -> None:
         from rich import box  # rich only for text output
         from rich.table import Table
+        from rich.text import Text
 
         self.table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for header in headers:
-            self.table.add_column(header, overflow="fold")
+            self.table.add_column(Text(header), overflow="fold")
+        self.plain = plain
+        self.cells: list[tuple[str, ...]] | None = [headers]
 
     def add_row(self, *cells: str | RenderableType) -> None:
         from rich.text import Text
 
-        self.table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
+        row = [Text(c) if isinstance(c, str) else c for c in cells]
+        self.table.add_row(*row)
+        texts = [cell for cell in row if isinstance(cell, Text)]
+        if self.cells is not None and len(texts) == len(row):
+            self.cells.append(tuple(text.plain for text in texts))
+        else:
+            self.cells = None  # a cell rich alone lays out
 
     def __rich__(self) -> RenderableType:
         return self.table
@@ -239,6 +250,82 @@ def _more(left_out: int, what: str) -> RenderableType:
     return Text(f"... and {left_out} more {what} (--all lists every one)", style="dim")
 
 
+def plain_text(renderable: RenderableType) -> str:
+    """``renderable`` as rich prints it without colour at an unbounded width, each line
+    without trailing spaces; the text, trees and plain tables noxgraph makes are written
+    here directly, since rich takes seconds to lay out the thousands of lines of
+    ``--all`` on a large workspace."""
+    from rich.console import Group
+    from rich.text import Text
+    from rich.tree import Tree
+
+    parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
+    lines: list[str] = []
+    for part in parts:
+        drawn: list[str] | None = None
+        if isinstance(part, Text) and "\t" not in part.plain:
+            drawn = (part.plain + "\n").splitlines()
+        elif isinstance(part, Tree):
+            drawn = _plain_tree(part)
+        elif isinstance(part, _Table) and part.plain and part.cells is not None:
+            drawn = _plain_table(part.cells)
+        lines += _rich_plain(part).splitlines() if drawn is None else drawn
+    return "".join(line.rstrip() + "\n" for line in lines)
+
+
+def _rich_plain(renderable: RenderableType) -> str:
+    from rich.console import Console
+
+    console = Console(width=100_000, no_color=True, highlight=False, color_system=None)
+    with console.capture() as capture:
+        console.print(renderable)
+    return capture.get()
+
+
+def _plain_tree(tree: Tree) -> list[str] | None:
+    """``tree``'s lines, as rich draws them with its standard guides; ``None`` for a
+    tree drawn otherwise: labels other than one line of text, folded or hidden nodes."""
+    from rich.text import Text
+
+    lines: list[str] = []
+
+    def draw(node: Tree, guide: str, indent: str) -> bool:
+        label = node.label
+        if not isinstance(label, Text) or node.hide_root or not node.expanded:
+            return False
+        if "\t" in label.plain or len((label.plain + "\n").splitlines()) != 1:
+            return False
+        lines.append(guide + label.plain)
+        last = len(node.children) - 1
+        return all(
+            draw(
+                child,
+                indent + ("└── " if i == last else "├── "),
+                indent + ("    " if i == last else "│   "),
+            )
+            for i, child in enumerate(node.children)
+        )
+
+    return lines if tree.guide_style == "dim" and draw(tree, "", "") else None
+
+
+def _plain_table(rows: Sequence[tuple[str, ...]]) -> list[str] | None:
+    """The lines of a table without borders, as rich lays it out: each column as wide
+    as its widest cell (in terminal cells), two spaces between columns; ``None`` when a
+    column takes no cells at all, which rich lays out its own way."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    if 0 in widths:
+        return None
+    return [
+        "  ".join(
+            cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths, strict=True)
+        )
+        for row in rows
+    ]
+
+
 def graph_text(
     workspace: Workspace, view: GraphView, *, plain: bool, limit: int | None = None
 ) -> RenderableType:
@@ -269,7 +356,7 @@ def graph_text(
     by_source: dict[str, list[Edge]] = {}
     for edge in view.edges:
         by_source.setdefault(edge.source, []).append(edge)
-    tree = Tree("Dependencies", guide_style="dim")
+    tree = Tree(Text("Dependencies"), guide_style="dim")
     packages, left_out = _first(workspace.packages, limit)
     for pkg in packages:
         node = tree.add(Text(f"{pkg.name} {pkg.version or '(dynamic version)'}", style="bold"))
