@@ -132,7 +132,7 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     them all at once.
     """
     root_path = root.root if isinstance(root, Discovery) else resolve_root(root)
-    loader = Reader(root_path, tolerant, ParseCache.for_root(root_path))
+    loader = Reader(root_path, tolerant, ParseCache(root_path))
     if isinstance(root, Discovery):
         loader.stats.update(root.stats)
     found = root if isinstance(root, Discovery) else discover_with(root_path, loader)
