@@ -519,6 +519,10 @@ class Discovery:
     source: MemberSource = "scan"
     bases: Mapping[Path, str] = field(default_factory=dict)
     stats: Mapping[str, Stats] = field(default_factory=dict, compare=False, repr=False)
+    #: The parse cache the root's document came through, for :func:`load_workspace` to
+    #: read the members through: the root's document is then cached like theirs (else
+    #: every run parses it, importing tomli), and the cache file is read once.
+    cache: ParseCache | None = field(default=None, compare=False, repr=False)
 
 
 def resolve_root(root: Path | str) -> Path:
@@ -603,13 +607,14 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         source=source,
         bases=bases,
         stats=dict(loader.stats),
+        cache=loader.cache,
     )
 
 
 def discover(root: Path | str) -> Discovery:
     """Find the candidate members and the input files of the workspace at ``root``."""
     root_path = resolve_root(root)
-    return discover_with(root_path, Reader(root_path, tolerant=False))
+    return discover_with(root_path, Reader(root_path, tolerant=False, cache=ParseCache(root_path)))
 
 
 def excluded_folders(root: Path, patterns: Iterable[str]) -> set[Path]:
