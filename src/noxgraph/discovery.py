@@ -251,7 +251,8 @@ def _wrknv_members(
 #: untracked files), the folders git could not open (with the reason), and the files a
 #: sparse checkout leaves out of the work tree (path -> object id).
 _Listing = tuple[Path, "list[tuple[str, str | None]]", "list[tuple[str, str]]", dict[str, str]]
-_UNREADABLE = re.compile(r"warning: could not open directory '(.*)': (.*)")
+# A pattern, compiled by re on the first warning git gives, which most runs never see.
+_UNREADABLE = r"warning: could not open directory '(.*)': (.*)"
 _GITLINK, _SYMLINK = "160000", "120000"
 
 
@@ -281,7 +282,7 @@ def _list_repository(repo: Path) -> _Listing:
     unreadable = [
         (found.group(1), found.group(2))
         for line in others.stderr.decode("utf-8", "replace").splitlines()
-        if (found := _UNREADABLE.match(line))
+        if (found := re.match(_UNREADABLE, line))
     ]
     return repo, listing, unreadable, sparse
 
