@@ -27,10 +27,22 @@ _PROBE = (
     "raise SystemExit(code)\n"
 )
 
-#: What the answers read from a warm cache never need: the TOML parser, hashlib (and
+#: What the answers read from a warm cache never need: the TOML parser, the requirement
+#: parser (and packaging.tags, with platform, sysconfig and logging), hashlib (and
 #: OpenSSL), shutil with the compression modules it loads, and rich, which is only
 #: for text on a terminal.
-_NEVER = {"tomli", "hashlib", "_hashlib", "shutil", "bz2", "lzma", "rich"}
+_NEVER = {
+    "tomli",
+    "packaging.requirements",
+    "packaging.tags",
+    "logging",
+    "hashlib",
+    "_hashlib",
+    "shutil",
+    "bz2",
+    "lzma",
+    "rich",
+}
 
 
 def _imported(root: Path, *args: str, cold: bool = False) -> set[str]:
