@@ -763,10 +763,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (summary, description, add_arguments) in _COMMANDS.items():
+        used = command is None or command == name
+        # A command that is not run is only a line in the list of commands: without a
+        # -h of its own, its parser asks gettext for one string fewer.
         sub = commands.add_parser(
-            name, help=summary, description=description, formatter_class=Formatter
+            name,
+            help=summary,
+            description=description,
+            formatter_class=Formatter,
+            add_help=used,
         )
-        if command is None or command == name:
+        if used:
             add_arguments(sub)
     return parser
 
