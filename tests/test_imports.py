@@ -103,9 +103,9 @@ def test_a_cold_run_does_import_the_parser(workspace: Path) -> None:
     assert "tomli" in _imported(workspace, "graph", "--format", "json", cold=True)
 
 
-def test_affected_names_import_neither_render_nor_rich(workspace: Path) -> None:
+def test_affected_names_import_neither_render_nor_sessions(workspace: Path) -> None:
     imported = _imported(workspace, "affected", "--base", "main", "--format", "names")
-    assert not imported & {"noxgraph.render", "rich"}
+    assert not imported & {"noxgraph.render", "noxgraph.sessions", "rich"}
 
 
 def test_version_imports_no_parser_and_prints_what_argparse_would(workspace: Path) -> None:

@@ -27,10 +27,12 @@ from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from noxgraph.errors import UsageError
-from noxgraph.sessions import Declarations, session_name
+
+if TYPE_CHECKING:
+    from noxgraph.sessions import Declarations
 
 __all__ = [
     "ENV_SELECTION",
@@ -239,6 +241,9 @@ def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxComm
 
 def asked_for(command: NoxCommand, tasks: Iterable[str]) -> list[str]:
     """The tasks whose ``<task>-affected`` session the command names."""
+    # Only a noxfile asks: `noxgraph affected` reads its options here, and no session.
+    from noxgraph.sessions import session_name
+
     names = set(command.sessions)
     return [task for task in tasks if session_name(task, "affected") in names]
 
