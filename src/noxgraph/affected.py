@@ -15,15 +15,14 @@ that explains it, found breadth first.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from noxgraph._paths import relative
+from noxgraph._value import replace, value_type
 from noxgraph.changes import Changes, FormerPackage, PendingChanges, changes_from_files
 from noxgraph.discovery import discover
 from noxgraph.errors import WorkspaceError
@@ -55,7 +54,7 @@ Reason = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class AffectedPackage:
     """One affected package and why.
 
@@ -77,7 +76,7 @@ class AffectedPackage:
     problem: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class FileOwner:
     """A changed file and what it counts for: a package, every package, or nothing."""
 
@@ -97,7 +96,7 @@ class FileOwner:
     ]
 
 
-@dataclass(frozen=True)
+@value_type
 class Affected:
     """The answer of ``noxgraph affected``: affected packages in build order, with reasons."""
 
@@ -486,7 +485,7 @@ def _with_sparse(workspace: Workspace) -> Workspace:
     if not added:
         return workspace
     packages = tuple(sorted((*workspace.packages, *added), key=lambda pkg: pkg.name))
-    return dataclasses.replace(workspace, packages=packages)
+    return replace(workspace, packages=packages)
 
 
 def _affected(
@@ -499,7 +498,7 @@ def _affected(
     answer = compute_affected(whole, build_graph(whole), changes, task)
     shown = set(workspace.names)
     missing = tuple(sorted(pkg.relpath for pkg in whole.packages if pkg.name not in shown))
-    return dataclasses.replace(answer, not_checked_out=missing)
+    return replace(answer, not_checked_out=missing)
 
 
 def affected_in(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +27,7 @@ from noxgraph._git import first_line, git
 from noxgraph._paths import relative
 from noxgraph._threads import Pool, Task
 from noxgraph._toml import parse_toml
+from noxgraph._value import value_type
 from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError
 from noxgraph.pyproject import Document, package_name
 
@@ -53,7 +53,7 @@ _STATUS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class ChangedFile:
     """One changed path (POSIX, relative to the workspace root) and how it changed."""
 
@@ -62,7 +62,7 @@ class ChangedFile:
     repository: str
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class FormerPackage:
     """A package name gone from where it was since the base: its ``pyproject.toml`` was
     deleted or moved, or now names another package (renamed in place)."""
@@ -72,7 +72,7 @@ class FormerPackage:
     pyproject: str
 
 
-@dataclass(frozen=True)
+@value_type
 class RepositoryChanges:
     """What one repository answered, and which base it used."""
 
@@ -86,7 +86,7 @@ class RepositoryChanges:
     missing_base: str | None = None
 
 
-@dataclass(frozen=True)
+@value_type
 class Changes:
     """Every changed file of the workspace, with where each answer came from."""
 
@@ -310,7 +310,7 @@ def _base_and_merge_base(
     raise _unknown_base(repo, shown, base, configured)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class _Entry:
     """One line of ``git diff --raw``: modes, object names, status letter, paths."""
 
@@ -340,7 +340,7 @@ def _parse_raw(output: bytes) -> list[_Entry]:
     return entries
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class _Scope:
     """One repository (or submodule) to list the changes of, from ``old`` to ``new``
     (``None``: its working tree), limited to ``pathspecs`` (relative to its top;
@@ -352,7 +352,7 @@ class _Scope:
     pathspecs: tuple[str, ...] = ()
 
 
-@dataclass
+@value_type(frozen=False)
 class _Listing:
     """What the scopes of one repository answered, shown relative to the root."""
 
@@ -714,7 +714,7 @@ def changes_from_files(root: Path, paths: Iterable[str], cwd: Path | None = None
     return Changes("files", (), tuple(files[p] for p in sorted(files)), ())
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class FileVersions:
     """A changed file's content at the base and at head (``None``: not there), or
     ``problem``: why git cannot say."""

@@ -7,12 +7,12 @@ warnings make it fail with ``--strict``; notes never do.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from noxgraph._value import replace, value_type
 from noxgraph.discovery import Skipped, excluded_folders
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
 from noxgraph.graph import DependencyGraph
@@ -28,7 +28,7 @@ Severity = Literal["error", "warning", "note"]
 _RANK = {"error": 0, "warning": 1, "note": 2}
 
 
-@dataclass(frozen=True, order=True)
+@value_type(order=True)
 class Finding:
     """One thing ``check`` reports; ``code`` is a short stable identifier."""
 

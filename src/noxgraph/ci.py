@@ -31,11 +31,11 @@ import os
 import re
 import shlex
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from noxgraph import __version__
+from noxgraph._value import value_type
 from noxgraph.errors import one_line
 from noxgraph.generate import NOX_VERSION, next_minor
 from noxgraph.sessions import Declarations, NoxSession
@@ -87,7 +87,7 @@ def job_id(session: str) -> str:
     return session.replace(".", "_")
 
 
-@dataclass(frozen=True)
+@value_type
 class Job:
     """One job: the sessions it runs, the interpreters they need, the jobs it waits for."""
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from noxgraph._toml import Table, describe
+from noxgraph._value import field, replace, value_type
 from noxgraph.kinds import KINDS, Kind
 from noxgraph.pyproject import normalize_group
 
@@ -49,7 +49,7 @@ _BUILD_KINDS: tuple[Kind, ...] = ("runtime", "optional", "build")
 Environment = Literal["lock", "folders"]
 
 
-@dataclass(frozen=True)
+@value_type
 class Task:
     """One task: the commands a ``<task>-<package>`` session runs, and what it installs.
 
@@ -99,7 +99,7 @@ DEFAULT_TASKS: Mapping[str, Task] = {
 }
 
 
-@dataclass(frozen=True)
+@value_type
 class Config:
     """The workspace configuration, with every default applied."""
 

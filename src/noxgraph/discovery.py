@@ -17,7 +17,6 @@ import re
 import stat
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -25,6 +24,7 @@ from noxgraph._cache import ParseCache, Stats, file_stats
 from noxgraph._git import git, git_available
 from noxgraph._paths import SKIP_DIRS, NotRegularFileError, read_regular, relative
 from noxgraph._toml import Table, parse_toml, read_toml
+from noxgraph._value import field, value_type
 from noxgraph.config import Config, parse_config
 from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError, WorkspaceError
 from noxgraph.pyproject import (
@@ -60,7 +60,7 @@ SkipCode = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@value_type
 class Skipped:
     """A ``pyproject.toml`` (or folder, or member pattern) that gave no member, and why."""
 
@@ -427,7 +427,7 @@ class _Scan:
 # -- reading members -------------------------------------------------------------------
 
 
-@dataclass
+@value_type(frozen=False)
 class Reader:
     root: Path
     tolerant: bool
@@ -499,7 +499,7 @@ class Reader:
             return None
 
 
-@dataclass(frozen=True)
+@value_type
 class Discovery:
     """Where the members are, before any of them is read.
 

@@ -20,13 +20,13 @@ import os
 import string
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from noxgraph import __version__
 from noxgraph._atomic import ReadOnlyError, leftovers, write_atomic
 from noxgraph._paths import NotRegularFileError, read_regular
+from noxgraph._value import value_type
 from noxgraph.config import Config
 from noxgraph.errors import NoxgraphError
 from noxgraph.sessions import Declarations, PackageSession, declare
@@ -202,7 +202,7 @@ def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@value_type
 class Rendered:
     """The generated block and what it declares."""
 
@@ -322,7 +322,7 @@ def _locked(folder: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-@dataclass(frozen=True)
+@value_type
 class Outcome:
     """What ``generate`` did or found: ``written``, ``unchanged``, ``current``, ``stale``."""
 

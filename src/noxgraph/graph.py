@@ -16,11 +16,11 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from noxgraph._paths import relative
+from noxgraph._value import value_type
 from noxgraph.errors import CycleError
 from noxgraph.kinds import KINDS, Kind
 from noxgraph.pyproject import Declaration, any_marker
@@ -42,7 +42,7 @@ def kind_mask(kinds: Iterable[Kind] | None) -> int:
     return mask
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class Edge:
     """``source`` depends on ``target`` with one kind; the declarations merged.
 
@@ -73,7 +73,7 @@ class Edge:
 NoteCode = Literal["path-names-other", "path-to-no-member", "remote-source", "no-workspace-member"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class Note:
     """Something :func:`build_graph` met that ``check`` reports.
 

@@ -16,9 +16,9 @@ Nothing here runs unless a lock file changed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from noxgraph._value import field, value_type
 from noxgraph.changes import ChangedFile, Changes, FileVersions, versions_of
 from noxgraph.kinds import Kind
 from noxgraph.locks import (
@@ -46,7 +46,7 @@ __all__ = [
 Entry = tuple[str, "str | None"]
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class LockedHit:
     """A changed locked package in a member's closure, and the other members' entries
     the walk went through to reach it (nearest first; none when the member's own
@@ -56,7 +56,7 @@ class LockedHit:
     via: tuple[Entry, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class ChangedLock:
     """A changed file that is a lock covering members: its format, and those members."""
 
@@ -65,7 +65,7 @@ class ChangedLock:
     covers: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@value_type
 class LockDiff:
     """One changed lock file (POSIX, relative to the root) and what it does.
 

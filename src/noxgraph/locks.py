@@ -32,11 +32,11 @@ import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from noxgraph._names import canonicalize_name
 from noxgraph._toml import parse_toml
+from noxgraph._value import value_type
 from noxgraph.errors import NoxgraphError
 
 __all__ = [
@@ -65,7 +65,7 @@ class LockError(NoxgraphError):
     """A lock file noxgraph cannot read: invalid TOML, or a format it does not know."""
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class LockedPackage:
     """One entry of a lock, reduced to what decides what gets installed.
 
@@ -84,7 +84,7 @@ class LockedPackage:
     groups: Mapping[str, tuple[_Edge, ...]]
 
 
-@dataclass(frozen=True)
+@value_type
 class Lock:
     """A lock file's packages, by canonical name (entries sharing a name kept together)."""
 
@@ -92,7 +92,7 @@ class Lock:
     packages: Mapping[str, tuple[LockedPackage, ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class LockedChange:
     """A locked package that differs between two locks: the versions at each side
     (``None`` for an entry without one, such as a member with a dynamic version),

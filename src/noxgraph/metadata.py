@@ -10,9 +10,9 @@ package's build backend, so it is never done unless asked.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from noxgraph._value import value_type
 from noxgraph.errors import one_line
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["BackendMetadata", "ask_backends", "needs_backend"]
 
 
-@dataclass(frozen=True)
+@value_type
 class BackendMetadata:
     """What a backend said: the version and the ``Requires-Dist`` lines, or why it
     could not say (``error``)."""

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from noxgraph._value import value_type
 from noxgraph.pyproject import any_marker
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class Sibling:
     """A workspace package to install from its folder, with extras and a marker."""
 
@@ -53,7 +53,7 @@ class Sibling:
     marker: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class Lock:
     """Install ``package`` from the ``uv.lock`` at ``root``, with a group or an extra.
 
@@ -67,7 +67,7 @@ class Lock:
     members: tuple[Sibling, ...] = ()
 
 
-@dataclass(frozen=True)
+@value_type
 class SessionPlan:
     """Everything one package session does, as plain values.
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from noxgraph._names import InvalidName, canonicalize_name
 from noxgraph._paths import relative
 from noxgraph._toml import Table, describe
+from noxgraph._value import field, value_type
 from noxgraph.kinds import Kind
 
 __all__ = [
@@ -49,7 +49,7 @@ SourceKind = Literal["path", "workspace", "git", "url", "index"]
 _TEST_DIRS = ("tests", "test")
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class Source:
     """Where a declared name is taken from, when it is not simply an index.
 
@@ -70,7 +70,7 @@ class Source:
 Sources = Mapping[str, Source]
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class Declaration:
     """One requirement of a package, as written, with the place it was written.
 
@@ -93,7 +93,7 @@ class Declaration:
     constraint_note: str | None = None
 
 
-@dataclass(frozen=True)
+@value_type
 class Document:
     """A parsed ``pyproject.toml`` before it is known to be a package."""
 
@@ -107,7 +107,7 @@ class Document:
         return Table(self.data, self.display)
 
 
-@dataclass(frozen=True)
+@value_type
 class Package:
     """A member of the workspace: one folder whose ``pyproject.toml`` names a package."""
 
@@ -194,7 +194,7 @@ def package_name(doc: Document) -> tuple[str, str] | str:
     return canonical, written
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class ParsedRequirement:
     """The parts of a parsed requirement noxgraph keeps, already as text."""
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from noxgraph._value import value_type
 from noxgraph.config import Task
 from noxgraph.errors import CycleError
 from noxgraph.graph import DependencyGraph, Edge
@@ -69,7 +69,7 @@ def dumps(document: Mapping[str, Any], *, indent: bool = True) -> str:
     return text + "\n"
 
 
-@dataclass(frozen=True)
+@value_type
 class GraphView:
     """What ``noxgraph graph`` shows: edges of some kinds, with order, levels, cycles.
 

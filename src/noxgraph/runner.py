@@ -15,11 +15,11 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from noxgraph._value import value_type
 from noxgraph.selection import NO_CACHE, AffectedOptions
 from noxgraph.sessions import session_name
 
@@ -92,7 +92,7 @@ def invoke(
     return 0 if code == 0 else 1
 
 
-@dataclass(frozen=True)
+@value_type
 class ReportRow:
     """One session of nox's report, as the summary table shows it."""
 

@@ -24,11 +24,11 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from noxgraph._value import field, value_type
 from noxgraph.errors import UsageError
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ __all__ = [
 ENV_SELECTION = "NOXGRAPH_SELECTION"
 
 
-@dataclass(frozen=True)
+@value_type
 class AffectedOptions:
     """The options of ``noxgraph affected`` that say what changed."""
 
@@ -152,7 +152,7 @@ def without_no_cache(posargs: Sequence[str]) -> tuple[list[str], bool]:
     return list(posargs), False
 
 
-@dataclass(frozen=True)
+@value_type
 class Selection:
     """What an affected run of one task queues.
 
@@ -211,7 +211,7 @@ def saved(environ: Mapping[str, str]) -> list[Selection] | None:
         return None
 
 
-@dataclass(frozen=True)
+@value_type
 class NoxCommand:
     """What nox was asked, as far as a noxfile needs to know."""
 

@@ -25,11 +25,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from noxgraph._atomic import write_atomic
+from noxgraph._value import value_type
 from noxgraph.errors import NoxgraphError
 
 __all__ = [
@@ -57,7 +57,7 @@ class CacheError(NoxgraphError):
     """A cache entry changed after it was checked."""
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class Artifact:
     """A file a session left in the wheelhouse: its name there, SHA-256 and size."""
 
@@ -66,7 +66,7 @@ class Artifact:
     size: int
 
 
-@dataclass(frozen=True)
+@value_type
 class Entry:
     """The last success of one session."""
 

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from noxgraph._value import value_type
 from noxgraph.errors import WorkspaceError
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def session_name(task: str, package: str) -> str:
     return f"{task}-{package}"
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class PackageSession:
     """One ``<task>-<package>`` session, as registration needs it.
 
@@ -83,7 +83,7 @@ class PackageSession:
         return (*(session_name(self.task, p) for p in self.after), *self.requires)
 
 
-@dataclass(frozen=True, slots=True)
+@value_type(slots=True)
 class NoxSession:
     """One session as nox registers it: a package session on one interpreter
     (``test-pkg-3.13``), or on nox's own (``python`` is ``None``: ``test-pkg``)."""
@@ -98,7 +98,7 @@ class NoxSession:
         return name if self.python is None else f"{name}-{self.python}"
 
 
-@dataclass(frozen=True)
+@value_type
 class Declarations:
     """Every session of a workspace: its packages' folders and, per task, its
     package sessions in dependency order (dependencies first)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from noxgraph._cache import ParseCache
@@ -12,6 +11,7 @@ from noxgraph._names import canonicalize_name
 from noxgraph._paths import relative
 from noxgraph._threads import Pool
 from noxgraph._toml import parse_toml
+from noxgraph._value import field, replace, value_type
 from noxgraph.config import Config, Task, parse_package_tasks
 from noxgraph.discovery import (
     Discovery,
@@ -29,7 +29,7 @@ from noxgraph.pyproject import Document, Package, Source, package_name, read_pac
 __all__ = ["Workspace", "load_with_unlisted", "load_workspace", "unlisted_projects"]
 
 
-@dataclass(frozen=True)
+@value_type
 class Workspace:
     """Every member of the workspace, read, with the configuration that applies.
 
