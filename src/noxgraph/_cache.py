@@ -26,15 +26,20 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 from noxgraph._atomic import write_atomic
 from noxgraph._paths import read_regular
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
 __all__ = ["ParseCache", "Stats", "cache_file", "file_stats", "read_json", "write_json"]
 
 _FORMAT = 1
-T = TypeVar("T")
 
 
 def _installed_version(module: str) -> str:

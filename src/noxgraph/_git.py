@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import TYPE_CHECKING
 
 from noxgraph.errors import GitError, one_line
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 if TYPE_CHECKING:
     import subprocess
     from pathlib import Path

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from noxgraph._paths import read_regular
 from noxgraph.errors import PyprojectError
+
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Table", "describe", "parse_toml", "read_toml"]
 

@@ -13,12 +13,16 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
 
 from noxgraph._toml import Table, describe
 from noxgraph._value import field, replace, value_type
 from noxgraph.kinds import KINDS, Kind
 from noxgraph.pyproject import normalize_group
+
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 __all__ = [
     "DEFAULT_TASKS",
@@ -46,7 +50,10 @@ _TEST_GROUPS = ("test", "tests", "testing", "dev")
 #: What a wheel is made of: the edges whose change changes a package's build.
 _BUILD_KINDS: tuple[Kind, ...] = ("runtime", "optional", "build")
 
-Environment = Literal["lock", "folders"]
+if TYPE_CHECKING:
+    Environment = Literal["lock", "folders"]
+else:
+    Environment = str  # for type checkers: at run time the value is a str
 
 
 @value_type

@@ -18,7 +18,6 @@ import stat
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
 from noxgraph._cache import ParseCache, Stats, file_stats
 from noxgraph._git import git, git_available
@@ -35,7 +34,10 @@ from noxgraph.pyproject import (
     parse_requirement,
 )
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 if TYPE_CHECKING:
+    from typing import Literal
+
     from noxgraph._threads import Task
 
 __all__ = ["Discovery", "MemberSource", "Reader", "Skipped", "discover", "resolve_root", "scan"]
@@ -43,21 +45,27 @@ __all__ = ["Discovery", "MemberSource", "Reader", "Skipped", "discover", "resolv
 _GLOB_CHARS = frozenset("*?[")
 
 #: Where the member list came from.
-MemberSource = Literal["config", "uv", "wrknv", "scan"]
+if TYPE_CHECKING:
+    MemberSource = Literal["config", "uv", "wrknv", "scan"]
+else:
+    MemberSource = str  # for type checkers: at run time the value is a str
 
 
 #: Why a ``pyproject.toml``, a folder or a member pattern gave no member.
-SkipCode = Literal[
-    "unreadable",  # a folder or file that cannot be read
-    "not-regular",  # a pyproject.toml that is a FIFO, a device, a folder
-    "symlink",  # a link the scan does not follow
-    "template",  # a project template, not a project
-    "no-pyproject",  # a listed folder without a pyproject.toml
-    "no-package",  # a pyproject.toml that names no valid package
-    "no-match",  # a member pattern that matches no folder with a pyproject.toml
-    "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
-    "not-a-member",  # a package under the root that the member list leaves out
-]
+if TYPE_CHECKING:
+    SkipCode = Literal[
+        "unreadable",  # a folder or file that cannot be read
+        "not-regular",  # a pyproject.toml that is a FIFO, a device, a folder
+        "symlink",  # a link the scan does not follow
+        "template",  # a project template, not a project
+        "no-pyproject",  # a listed folder without a pyproject.toml
+        "no-package",  # a pyproject.toml that names no valid package
+        "no-match",  # a member pattern that matches no folder with a pyproject.toml
+        "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
+        "not-a-member",  # a package under the root that the member list leaves out
+    ]
+else:
+    SkipCode = str  # for type checkers: at run time the value is a str
 
 
 @value_type

@@ -26,12 +26,14 @@ import sys
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from noxgraph._value import field, value_type
 from noxgraph.errors import UsageError
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
     from noxgraph.sessions import Declarations
 
 __all__ = [
