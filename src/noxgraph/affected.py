@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         "changed", "locked", "lock-unreadable", "dependency", "global", "deleted-dependency"
     ]
 else:
-    Reason = str  # for type checkers: at run time the value is a str
+    Reason = str  # the Literal is for type checkers; at run time, a str
 
 
 @value_type(slots=True)

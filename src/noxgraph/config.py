@@ -53,7 +53,7 @@ _BUILD_KINDS: tuple[Kind, ...] = ("runtime", "optional", "build")
 if TYPE_CHECKING:
     Environment = Literal["lock", "folders"]
 else:
-    Environment = str  # for type checkers: at run time the value is a str
+    Environment = str  # the Literal is for type checkers; at run time, a str
 
 
 @value_type

@@ -48,7 +48,7 @@ _GLOB_CHARS = frozenset("*?[")
 if TYPE_CHECKING:
     MemberSource = Literal["config", "uv", "wrknv", "scan"]
 else:
-    MemberSource = str  # for type checkers: at run time the value is a str
+    MemberSource = str  # the Literal is for type checkers; at run time, a str
 
 
 #: Why a ``pyproject.toml``, a folder or a member pattern gave no member.
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
         "not-a-member",  # a package under the root that the member list leaves out
     ]
 else:
-    SkipCode = str  # for type checkers: at run time the value is a str
+    SkipCode = str  # the Literal is for type checkers; at run time, a str
 
 
 @value_type

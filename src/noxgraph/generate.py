@@ -62,7 +62,7 @@ _DECLARES = (BEGIN, "noxgraph.nox.register(", "import noxgraph.nox")
 if TYPE_CHECKING:
     NoxfileState = Literal["noxgraph", "foreign", "missing"]
 else:
-    NoxfileState = str  # for type checkers: at run time the value is a str
+    NoxfileState = str  # the Literal is for type checkers; at run time, a str
 
 
 def noxfile_state(path: Path) -> NoxfileState:

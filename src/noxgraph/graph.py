@@ -79,7 +79,7 @@ if TYPE_CHECKING:
         "path-names-other", "path-to-no-member", "remote-source", "no-workspace-member"
     ]
 else:
-    NoteCode = str  # for type checkers: at run time the value is a str
+    NoteCode = str  # the Literal is for type checkers; at run time, a str
 
 
 @value_type(slots=True)

@@ -11,6 +11,6 @@ if TYPE_CHECKING:
 
     Kind = Literal["runtime", "optional", "group", "dev", "build"]
 else:
-    Kind = str  # for type checkers: at run time the value is a str
+    Kind = str  # the Literal is for type checkers; at run time, a str
 #: Every edge kind, in the order they are listed everywhere.
 KINDS: tuple[Kind, ...] = ("runtime", "optional", "group", "dev", "build")

@@ -57,7 +57,7 @@ __all__ = [
 if TYPE_CHECKING:
     LockFormat = Literal["uv", "poetry", "pdm"]
 else:
-    LockFormat = str  # for type checkers: at run time the value is a str
+    LockFormat = str  # the Literal is for type checkers; at run time, a str
 #: The lock files noxgraph reads, by file name.
 LOCK_FILES: Mapping[str, LockFormat] = {"uv.lock": "uv", "poetry.lock": "poetry", "pdm.lock": "pdm"}
 
@@ -65,7 +65,7 @@ LOCK_FILES: Mapping[str, LockFormat] = {"uv.lock": "uv", "poetry.lock": "poetry"
 if TYPE_CHECKING:
     ChangeKind = Literal["added", "removed", "version", "source", "dependencies"]
 else:
-    ChangeKind = str  # for type checkers: at run time the value is a str
+    ChangeKind = str  # the Literal is for type checkers; at run time, a str
 
 #: Edges of a locked package: (name, extras it asks for).
 _Edge = tuple[str, tuple[str, ...]]

@@ -51,7 +51,7 @@ __all__ = [
 if TYPE_CHECKING:
     SourceKind = Literal["path", "workspace", "git", "url", "index"]
 else:
-    SourceKind = str  # for type checkers: at run time the value is a str
+    SourceKind = str  # the Literal is for type checkers; at run time, a str
 
 _TEST_DIRS = ("tests", "test")
 
