@@ -123,7 +123,13 @@ def test_a_parse_cache_of_the_wrong_shape_is_parsed_again(tmp_path: Path) -> Non
     wrong = {"core>=1": ["core", ">=1", [], 5, None]}
     path.write_text(
         json.dumps(
-            {"format": _FORMAT, "versions": _versions(), "documents": {}, "requirements": wrong}
+            {
+                "format": _FORMAT,
+                "versions": _versions(),
+                "for": os.fspath(root),
+                "documents": {},
+                "requirements": wrong,
+            }
         )
     )
     app = load_workspace(root).get("app")
@@ -142,7 +148,13 @@ def test_a_plan_cache_of_the_wrong_shape_is_planned_again(tmp_path: Path) -> Non
     path = cache_file("plans", noxfile)
     assert path is not None
     path.parent.mkdir(parents=True, exist_ok=True)
-    shape = {"format": _FORMAT, "versions": _versions(), "watched": [5], "stats": [None]}
+    shape = {
+        "format": _FORMAT,
+        "versions": _versions(),
+        "for": os.fspath(noxfile),
+        "watched": [5],
+        "stats": [None],
+    }
     path.write_text(json.dumps({**shape, "plans": {"build-a": {}}, "wheelhouse": "dist"}))
     plan, wheelhouse = planned(noxfile, root, "build-a")
     assert plan.package == "a" and wheelhouse == "dist"

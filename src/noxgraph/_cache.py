@@ -22,28 +22,60 @@ import contextlib
 import json
 import os
 import stat
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 from noxgraph._atomic import write_atomic
 from noxgraph._paths import read_regular
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
 __all__ = ["ParseCache", "Stats", "cache_file", "file_stats", "read_json", "write_json"]
 
 _FORMAT = 1
-T = TypeVar("T")
+
+
+def _installed_version(module: str) -> str:
+    """The version of the distribution that installed ``module``, from the name of the
+    ``.dist-info`` folder beside it. Importing tomli for its ``__version__`` would load
+    its parser, which a run served from the cache never calls."""
+    for finder in sys.meta_path:  # the finders an import asks, in its order
+        find_spec = getattr(finder, "find_spec", None)
+        spec = find_spec(module, None) if find_spec is not None else None
+        if spec is None:
+            continue
+        if spec.submodule_search_locations:
+            folder: str = os.path.dirname(next(iter(spec.submodule_search_locations)))
+            prefix, suffix = f"{module}-", ".dist-info"
+            with contextlib.suppress(OSError), os.scandir(folder) as entries:
+                found = [
+                    entry.name[len(prefix) : -len(suffix)]
+                    for entry in entries
+                    if entry.name.startswith(prefix) and entry.name.endswith(suffix)
+                ]
+                if len(found) == 1:
+                    return found[0]
+        break
+    import importlib  # installed some other way: its own word, at the cost of importing it
+
+    return str(importlib.import_module(module).__version__)
 
 
 def _versions() -> str:
     """The parsers whose output is cached: a new version of any starts afresh."""
-    import packaging  # only their versions are needed here
-    import tomli
+    import packaging  # its __init__ holds only its metadata
 
     from noxgraph import __version__
 
-    return f"noxgraph={__version__},tomli={tomli.__version__},packaging={packaging.__version__}"
+    tomli = _installed_version("tomli")
+    return f"noxgraph={__version__},tomli={tomli},packaging={packaging.__version__}"
 
 
 def _folder() -> Path | None:
@@ -66,14 +98,22 @@ def cache_file(kind: str, root: Path) -> Path | None:
     folder = _folder()
     if folder is None:
         return None
-    import hashlib  # the file name is a digest of the root, so any root fits
-
-    key = hashlib.sha256(os.fsencode(root)).hexdigest()[:20]
-    return folder / f"{kind}-{key}.json"
+    return folder / f"{kind}-{_fnv1a(os.fsencode(root)):016x}.json"
 
 
-def read_json(path: Path | None) -> dict[str, Any]:
-    """A cache file's content for this version of noxgraph and its parsers, else ``{}``."""
+def _fnv1a(data: bytes) -> int:
+    """The 64-bit FNV-1a hash of ``data``: a file name for any root, computed without
+    hashlib, whose OpenSSL costs more to load than this loop over a path takes. Two roots
+    of one name are told apart by the root each file records (:func:`read_json`)."""
+    value = 0xCBF29CE484222325
+    for byte in data:
+        value = ((value ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return value
+
+
+def read_json(path: Path | None, owner: Path) -> dict[str, Any]:
+    """A cache file's content for this version of noxgraph and its parsers and for
+    ``owner`` (the path :func:`cache_file` named it after), else ``{}``."""
     if path is None:
         return {}
     try:
@@ -84,16 +124,18 @@ def read_json(path: Path | None) -> dict[str, Any]:
         not isinstance(data, dict)
         or data.get("format") != _FORMAT
         or data.get("versions") != _versions()
+        or data.get("for") != os.fsdecode(owner)
     ):
         return {}
     return data
 
 
-def write_json(path: Path | None, content: dict[str, Any]) -> None:
-    """Replace a cache file atomically; a failure only means no cache next time."""
+def write_json(path: Path | None, owner: Path, content: dict[str, Any]) -> None:
+    """Replace the cache file of ``owner`` atomically; a failure only means no cache
+    next time."""
     if path is None:
         return
-    payload = {"format": _FORMAT, "versions": _versions(), **content}
+    payload = {"format": _FORMAT, "versions": _versions(), "for": os.fsdecode(owner), **content}
     # json.dumps of the whole object runs in C; json.dump to a file streams through
     # the pure-Python encoder, ten times slower on a large cache.
     with contextlib.suppress(OSError):
@@ -129,7 +171,10 @@ class ParseCache:
     whose stats did not change is neither read nor hashed again.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, root: Path | None) -> None:
+        """The cache of the workspace at ``root``; ``None`` keeps none."""
+        self.root = root
+        path = None if root is None else cache_file("parsed", root)
         self.path = path
         self._documents: dict[str, Any] = {}
         self._requirements: dict[str, Any] = {}
@@ -137,15 +182,11 @@ class ParseCache:
         self._used_documents: dict[str, Any] = {}
         self._used_requirements: dict[str, Any] = {}
         self._changed = False
-        if path is not None:
-            self._load(path)
+        if path is not None and root is not None:
+            self._load(path, root)
 
-    @classmethod
-    def for_root(cls, root: Path) -> ParseCache:
-        return cls(cache_file("parsed", root))
-
-    def _load(self, path: Path) -> None:
-        data = read_json(path)
+    def _load(self, path: Path, root: Path) -> None:
+        data = read_json(path, root)
         documents, requirements = data.get("documents"), data.get("requirements")
         files = data.get("files")
         if isinstance(documents, dict) and isinstance(requirements, dict):
@@ -239,7 +280,7 @@ class ParseCache:
         when they outnumber those this run used, so the cache does not grow without
         bound as files change.
         """
-        if self.path is None or not self._changed:
+        if self.path is None or self.root is None or not self._changed:
             return
         documents = _kept(self._documents, self._used_documents)
         files = {
@@ -249,6 +290,7 @@ class ParseCache:
         }
         write_json(
             self.path,
+            self.root,
             {
                 "documents": documents,
                 "requirements": _kept(self._requirements, self._used_requirements),

@@ -28,7 +28,7 @@ __all__ = ["planned", "planned_many"]
 def _remembered(noxfile: Path, root: Path) -> tuple[dict[str, Any], str] | None:
     """The encoded plans and the wheelhouse kept for ``noxfile``, while the files
     they were made from are unchanged."""
-    data = read_json(cache_file("plans", noxfile))
+    data = read_json(cache_file("plans", noxfile), noxfile)
     watched, plans = data.get("watched"), data.get("plans")
     if (
         not isinstance(watched, list)
@@ -62,7 +62,7 @@ def _fresh(noxfile: Path, root: Path) -> tuple[dict[str, Any], str]:
         "wheelhouse": workspace.config.wheelhouse,
         "plans": encoded,
     }
-    write_json(cache_file("plans", noxfile), content)
+    write_json(cache_file("plans", noxfile), noxfile, content)
     return encoded, workspace.config.wheelhouse
 
 

@@ -10,14 +10,30 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 
 __all__ = ["Pool", "Task"]
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+
+    class _Generic(Generic[T]):
+        pass
+else:
+    T = None
+
+    class _Generic:
+        """What ``Generic`` gives a class at run time, where ``Task[...]`` is only
+        written in annotations, which are never evaluated."""
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
 
 
-class Task(Generic[T]):
+class Task(_Generic[T]):
     """One call submitted to a :class:`Pool`: wait for it with :meth:`result`."""
 
     def __init__(self, call: Callable[[], T]) -> None:

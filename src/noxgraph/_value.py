@@ -17,14 +17,17 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 
 __all__ = ["field", "replace", "value_type"]
 
-T = TypeVar("T")
-
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from typing_extensions import dataclass_transform
+
+    T = TypeVar("T")
 else:
 
     def dataclass_transform(**_: object) -> Callable[[T], T]:
@@ -188,7 +191,7 @@ def _make(cls: type[T], frozen: bool, order: bool, slots: bool) -> type[T]:
             if key not in fields and key not in ("__dict__", "__weakref__")
         }
         attributes.update(methods, __slots__=tuple(fields))
-        return cast("type[T]", type(cls.__name__, cls.__bases__, attributes))
+        return type(cls.__name__, cls.__bases__, attributes)
     for name, spec in fields.items():
         if isinstance(cls.__dict__.get(name), _Field):
             if spec.default is _MISSING:

@@ -7,20 +7,20 @@ warnings make it fail with ``--strict``; notes never do.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from noxgraph._value import replace, value_type
 from noxgraph.discovery import Skipped, excluded_folders
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
 from noxgraph.graph import DependencyGraph
-from noxgraph.metadata import BackendMetadata
 from noxgraph.sessions import reserved_names, task_names
 from noxgraph.workspace import Workspace, unlisted_projects
+
+if TYPE_CHECKING:
+    from noxgraph.metadata import BackendMetadata
 
 __all__ = ["Finding", "Severity", "run_checks"]
 
@@ -73,6 +73,13 @@ def _backend_findings(
 ) -> list[Finding]:
     """What the backends said that the files do not: siblings named by dynamic
     dependencies, with their constraints checked."""
+    if not backend:
+        return []
+    # Only --metadata reads requirement strings here: packaging.requirements brings
+    # packaging.markers and packaging.tags (platform, sysconfig, logging) with it.
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     findings: list[Finding] = []
     files = {pkg.name: pkg.pyproject for pkg in workspace.packages}
     for answer in backend:

@@ -6,30 +6,34 @@ the noxfile is stale); 2 bad usage or bad input, always as one line on stderr.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import signal
 import sys
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
 
 from noxgraph import __version__
 from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
-from noxgraph.kinds import KINDS, Kind
+from noxgraph.kinds import KINDS
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 if TYPE_CHECKING:
+    # argparse only once a parser is built: ``--version`` needs none.
+    import argparse
+    from collections.abc import Callable, Mapping
+    from typing import IO, Any
+
     from noxgraph.affected import Affected
     from noxgraph.graph import DependencyGraph
+    from noxgraph.kinds import Kind
     from noxgraph.metadata import BackendMetadata
     from noxgraph.sessions import Declarations
     from noxgraph.workspace import Workspace
 
-__all__ = ["main"]
+    Handler = Callable[[argparse.Namespace, "Output"], int]
 
-Handler = Callable[[argparse.Namespace, "Output"], int]
+__all__ = ["main"]
 
 #: How many rows a long text answer shows unless ``--all`` asks for every one: rich
 #: lays out thousands of rows in seconds, and nobody reads them on a terminal.
@@ -80,6 +84,8 @@ def _kinds(text: str) -> list[Kind]:
                 kinds.append(kind)
                 break
         else:
+            import argparse
+
             raise argparse.ArgumentTypeError(
                 f"unknown kind {part!r}; choose from {', '.join(KINDS)}"
             )
@@ -614,6 +620,7 @@ def _ci_arguments(ci: argparse.ArgumentParser) -> None:
     providers = ci.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
     github = providers.add_parser(
         "github",
+        formatter_class=ci.formatter_class,
         help="a GitHub Actions workflow: one job per session, needs: = requires=",
         description="Write a GitHub Actions workflow with one job per nox session (or per"
         " level with --per-level), each needing the jobs of the sessions it requires and"
@@ -727,7 +734,25 @@ def _command_in(argv: Sequence[str]) -> str | None:
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that command's arguments are added (the
     others stay listed in ``--help``), so a run does not build six parsers to use one."""
+    import argparse
+
+    class Formatter(argparse.HelpFormatter):
+        def __init__(
+            self,
+            prog: str,
+            indent_increment: int = 2,
+            max_help_position: int = 24,
+            width: int | None = None,
+        ) -> None:
+            # argparse's own default, but without importing shutil (and with it bz2 and
+            # lzma) for shutil.get_terminal_size: argparse makes a formatter for every
+            # argument it adds, so every command would pay for it.
+            if width is None:
+                width = _terminal_columns() - 2
+            super().__init__(prog, indent_increment, max_help_position, width)
+
     parser = argparse.ArgumentParser(
+        formatter_class=Formatter,
         prog="noxgraph",
         description=(
             "One nox session per package and task, chained in dependency order, for"
@@ -737,10 +762,34 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (summary, description, add_arguments) in _COMMANDS.items():
-        sub = commands.add_parser(name, help=summary, description=description)
-        if command is None or command == name:
+        used = command is None or command == name
+        # A command that is not run is only a line in the list of commands: without a
+        # -h of its own, its parser asks gettext for one string fewer.
+        sub = commands.add_parser(
+            name,
+            help=summary,
+            description=description,
+            formatter_class=Formatter,
+            add_help=used,
+        )
+        if used:
             add_arguments(sub)
     return parser
+
+
+def _terminal_columns() -> int:
+    """The columns ``shutil.get_terminal_size()`` gives: ``COLUMNS``, else the terminal
+    on stdout, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout, or no terminal
+        return 80
 
 
 def _from_cwd(path: Path) -> str:
@@ -784,6 +833,11 @@ def _terminated(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
     words = sys.argv[1:] if argv is None else argv
+    if list(words) == ["--version"]:
+        # What argparse's version action prints, without importing and building it.
+        sys.stdout.write(f"noxgraph {__version__}\n")
+        sys.stdout.flush()
+        return 0
     args = build_parser(_command_in(words)).parse_args(words)
     handler: Handler = args.handler
     for stream in (sys.stdout, sys.stderr):
@@ -791,8 +845,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminated) if on_main_thread else None
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+        handling = True
+    except ValueError:  # not the main thread, where only the main thread's handler runs
+        handling = False
     # A command builds its answer and ends: the cycle collector's passes over the tens
     # of thousands of young containers parsing makes (up to a tenth of a cold run) free
     # nothing that reference counting does not. It runs again once the command is done.
@@ -824,5 +881,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if collecting:
             gc.enable()
-        if on_main_thread:
+        if handling:
             signal.signal(signal.SIGTERM, previous)

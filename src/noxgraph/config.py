@@ -13,12 +13,16 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
 
 from noxgraph._toml import Table, describe
 from noxgraph._value import field, replace, value_type
 from noxgraph.kinds import KINDS, Kind
 from noxgraph.pyproject import normalize_group
+
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 __all__ = [
     "DEFAULT_TASKS",
@@ -35,16 +39,21 @@ __all__ = [
 PLACEHOLDERS = ("package", "name", "root", "wheelhouse", "posargs")
 
 _VENV_BACKENDS = ("uv", "virtualenv", "venv", "conda", "mamba", "micromamba", "none")
-_TASK_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+# Patterns, not compiled ones: re compiles each on its first match, which most runs
+# (no tasks or interpreters configured) never make.
+_TASK_NAME = r"[a-z][a-z0-9_]*\Z"
 #: An interpreter as nox names one and a session name can hold: "3.13".
-_PYTHON = re.compile(r"[0-9]+\.[0-9]+\Z")
+_PYTHON = r"[0-9]+\.[0-9]+\Z"
 #: A task's ``python`` that takes each package's range from its ``requires-python``.
 FROM_REQUIRES_PYTHON: Literal["requires-python"] = "requires-python"
 _TEST_GROUPS = ("test", "tests", "testing", "dev")
 #: What a wheel is made of: the edges whose change changes a package's build.
 _BUILD_KINDS: tuple[Kind, ...] = ("runtime", "optional", "build")
 
-Environment = Literal["lock", "folders"]
+if TYPE_CHECKING:
+    Environment = Literal["lock", "folders"]
+else:
+    Environment = str  # the Literal is for type checkers; at run time, a str
 
 
 @value_type
@@ -237,7 +246,7 @@ def _needs(table: Table, task: str) -> tuple[str, ...] | None:
         return None
     for value in values:
         target = value.removeprefix("^")
-        if not _TASK_NAME.match(target):
+        if not re.match(_TASK_NAME, target):
             raise table.error(
                 "needs",
                 f"{value!r} is not a task: write 'T' for task T of the same package, or"
@@ -255,7 +264,7 @@ def _versions(table: Table, key: str, value: object) -> tuple[str, ...]:
             key, f'expected an array of versions such as "3.13", got {describe(value)}'
         )
     for item in value:
-        if not isinstance(item, str) or not _PYTHON.match(item):
+        if not isinstance(item, str) or not re.match(_PYTHON, item):
             raise table.error(key, f'{describe(item)} is not a version such as "3.13"')
     return tuple(dict.fromkeys(value))
 
@@ -314,7 +323,7 @@ def _nonempty(table: Table, key: str) -> str | None:
 
 def _task(name: str, value: Any, tasks: Table, base: Task | None) -> Task:
     """Parse one task entry over ``base`` (the task it overrides, if any)."""
-    if not _TASK_NAME.match(name):
+    if not re.match(_TASK_NAME, name):
         raise tasks.error(
             name,
             f"task name {name!r} must be lower case letters, digits and '_' (no '-', which"

@@ -18,7 +18,6 @@ import stat
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
 from noxgraph._cache import ParseCache, Stats, file_stats
 from noxgraph._git import git, git_available
@@ -35,7 +34,10 @@ from noxgraph.pyproject import (
     parse_requirement,
 )
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 if TYPE_CHECKING:
+    from typing import Literal
+
     from noxgraph._threads import Task
 
 __all__ = ["Discovery", "MemberSource", "Reader", "Skipped", "discover", "resolve_root", "scan"]
@@ -43,21 +45,27 @@ __all__ = ["Discovery", "MemberSource", "Reader", "Skipped", "discover", "resolv
 _GLOB_CHARS = frozenset("*?[")
 
 #: Where the member list came from.
-MemberSource = Literal["config", "uv", "wrknv", "scan"]
+if TYPE_CHECKING:
+    MemberSource = Literal["config", "uv", "wrknv", "scan"]
+else:
+    MemberSource = str  # the Literal is for type checkers; at run time, a str
 
 
 #: Why a ``pyproject.toml``, a folder or a member pattern gave no member.
-SkipCode = Literal[
-    "unreadable",  # a folder or file that cannot be read
-    "not-regular",  # a pyproject.toml that is a FIFO, a device, a folder
-    "symlink",  # a link the scan does not follow
-    "template",  # a project template, not a project
-    "no-pyproject",  # a listed folder without a pyproject.toml
-    "no-package",  # a pyproject.toml that names no valid package
-    "no-match",  # a member pattern that matches no folder with a pyproject.toml
-    "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
-    "not-a-member",  # a package under the root that the member list leaves out
-]
+if TYPE_CHECKING:
+    SkipCode = Literal[
+        "unreadable",  # a folder or file that cannot be read
+        "not-regular",  # a pyproject.toml that is a FIFO, a device, a folder
+        "symlink",  # a link the scan does not follow
+        "template",  # a project template, not a project
+        "no-pyproject",  # a listed folder without a pyproject.toml
+        "no-package",  # a pyproject.toml that names no valid package
+        "no-match",  # a member pattern that matches no folder with a pyproject.toml
+        "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
+        "not-a-member",  # a package under the root that the member list leaves out
+    ]
+else:
+    SkipCode = str  # the Literal is for type checkers; at run time, a str
 
 
 @value_type
@@ -251,7 +259,8 @@ def _wrknv_members(
 #: untracked files), the folders git could not open (with the reason), and the files a
 #: sparse checkout leaves out of the work tree (path -> object id).
 _Listing = tuple[Path, "list[tuple[str, str | None]]", "list[tuple[str, str]]", dict[str, str]]
-_UNREADABLE = re.compile(r"warning: could not open directory '(.*)': (.*)")
+# A pattern, compiled by re on the first warning git gives, which most runs never see.
+_UNREADABLE = r"warning: could not open directory '(.*)': (.*)"
 _GITLINK, _SYMLINK = "160000", "120000"
 
 
@@ -281,7 +290,7 @@ def _list_repository(repo: Path) -> _Listing:
     unreadable = [
         (found.group(1), found.group(2))
         for line in others.stderr.decode("utf-8", "replace").splitlines()
-        if (found := _UNREADABLE.match(line))
+        if (found := re.match(_UNREADABLE, line))
     ]
     return repo, listing, unreadable, sparse
 
@@ -519,6 +528,10 @@ class Discovery:
     source: MemberSource = "scan"
     bases: Mapping[Path, str] = field(default_factory=dict)
     stats: Mapping[str, Stats] = field(default_factory=dict, compare=False, repr=False)
+    #: The parse cache the root's document came through, for :func:`load_workspace` to
+    #: read the members through: the root's document is then cached like theirs (else
+    #: every run parses it, importing tomli), and the cache file is read once.
+    cache: ParseCache | None = field(default=None, compare=False, repr=False)
 
 
 def resolve_root(root: Path | str) -> Path:
@@ -603,13 +616,14 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         source=source,
         bases=bases,
         stats=dict(loader.stats),
+        cache=loader.cache,
     )
 
 
 def discover(root: Path | str) -> Discovery:
     """Find the candidate members and the input files of the workspace at ``root``."""
     root_path = resolve_root(root)
-    return discover_with(root_path, Reader(root_path, tolerant=False))
+    return discover_with(root_path, Reader(root_path, tolerant=False, cache=ParseCache(root_path)))
 
 
 def excluded_folders(root: Path, patterns: Iterable[str]) -> set[Path]:

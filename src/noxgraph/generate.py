@@ -14,17 +14,13 @@ always a valid Python string literal), and never inside a comment.
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import difflib
 import keyword
 import os
 import string
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
 from noxgraph import __version__
 from noxgraph._atomic import ReadOnlyError, leftovers, write_atomic
@@ -34,7 +30,10 @@ from noxgraph.config import Config
 from noxgraph.errors import NoxgraphError
 from noxgraph.sessions import Declarations, PackageSession, declare
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 if TYPE_CHECKING:
+    from typing import Literal
+
     from noxgraph.graph import DependencyGraph
     from noxgraph.workspace import Workspace
 
@@ -60,7 +59,10 @@ NOX_VERSION = "2026.8.10"
 #: ``register`` in a hand-written one.
 _DECLARES = (BEGIN, "noxgraph.nox.register(", "import noxgraph.nox")
 
-NoxfileState = Literal["noxgraph", "foreign", "missing"]
+if TYPE_CHECKING:
+    NoxfileState = Literal["noxgraph", "foreign", "missing"]
+else:
+    NoxfileState = str  # the Literal is for type checkers; at run time, a str
 
 
 def noxfile_state(path: Path) -> NoxfileState:
@@ -227,11 +229,9 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
         "task_list": ", ".join(tasks) or "none",
         "body": _body(declarations, root, workspace.config.venv_backend),
     }
-    template = (
-        resources.files("noxgraph")
-        .joinpath("templates/noxfile.py.tmpl")
-        .read_text(encoding="utf-8")
-    )
+    # Beside this module, not through importlib.resources: that imports tempfile and
+    # zipfile (and with them shutil, bz2 and lzma), forty modules generate never uses.
+    template = (Path(__file__).parent / "templates" / "noxfile.py.tmpl").read_text(encoding="utf-8")
     text = string.Template(template).substitute(values)
     return Rendered(text, len(declarations.nox_sessions()) + 2 * len(tasks))
 
@@ -264,6 +264,8 @@ def same_code(first: str, second: str) -> bool:
     """Whether two blocks are the same Python, however a formatter laid them out."""
     if first == second:
         return True
+    import ast  # only for a block that differs in its text
+
     try:
         return ast.dump(ast.parse(first)) == ast.dump(ast.parse(second))
     except (SyntaxError, ValueError):
@@ -377,6 +379,8 @@ def generate(
     """
     rendered = render_block(workspace, graph, output)
     if check:
+        import difflib  # only --check shows a diff
+
         existing = _read(output, display)
         if existing is None:
             diff = "".join(

@@ -17,7 +17,6 @@ import itertools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal
 
 from noxgraph._paths import relative
 from noxgraph._value import value_type
@@ -25,6 +24,11 @@ from noxgraph.errors import CycleError
 from noxgraph.kinds import KINDS, Kind
 from noxgraph.pyproject import Declaration, any_marker
 from noxgraph.workspace import Workspace
+
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+
+if TYPE_CHECKING:
+    from typing import Literal
 
 __all__ = ["DependencyGraph", "Edge", "Note", "build_graph"]
 
@@ -70,7 +74,12 @@ class Edge:
 #: The cases a :class:`Note` reports: a path that names another package than the
 #: declaration, a path to no member, a member taken from git or a URL, a
 #: ``workspace = true`` source with no member of that name.
-NoteCode = Literal["path-names-other", "path-to-no-member", "remote-source", "no-workspace-member"]
+if TYPE_CHECKING:
+    NoteCode = Literal[
+        "path-names-other", "path-to-no-member", "remote-source", "no-workspace-member"
+    ]
+else:
+    NoteCode = str  # the Literal is for type checkers; at run time, a str
 
 
 @value_type(slots=True)

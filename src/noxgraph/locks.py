@@ -32,12 +32,16 @@ import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Any, Literal
 
 from noxgraph._names import canonicalize_name
 from noxgraph._toml import parse_toml
 from noxgraph._value import value_type
 from noxgraph.errors import NoxgraphError
+
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 __all__ = [
     "LOCK_FILES",
@@ -50,12 +54,18 @@ __all__ = [
     "parse_lock",
 ]
 
-LockFormat = Literal["uv", "poetry", "pdm"]
+if TYPE_CHECKING:
+    LockFormat = Literal["uv", "poetry", "pdm"]
+else:
+    LockFormat = str  # the Literal is for type checkers; at run time, a str
 #: The lock files noxgraph reads, by file name.
 LOCK_FILES: Mapping[str, LockFormat] = {"uv.lock": "uv", "poetry.lock": "poetry", "pdm.lock": "pdm"}
 
 #: What changed about a locked package between two locks.
-ChangeKind = Literal["added", "removed", "version", "source", "dependencies"]
+if TYPE_CHECKING:
+    ChangeKind = Literal["added", "removed", "version", "source", "dependencies"]
+else:
+    ChangeKind = str  # the Literal is for type checkers; at run time, a str
 
 #: Edges of a locked package: (name, extras it asks for).
 _Edge = tuple[str, tuple[str, ...]]

@@ -17,13 +17,17 @@ import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
 
 from noxgraph._names import InvalidName, canonicalize_name
 from noxgraph._paths import relative
 from noxgraph._toml import Table, describe
 from noxgraph._value import field, value_type
 from noxgraph.kinds import Kind
+
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+
+if TYPE_CHECKING:
+    from typing import Any, Literal
 
 __all__ = [
     "Declaration",
@@ -44,7 +48,10 @@ __all__ = [
     "uv_sources",
 ]
 
-SourceKind = Literal["path", "workspace", "git", "url", "index"]
+if TYPE_CHECKING:
+    SourceKind = Literal["path", "workspace", "git", "url", "index"]
+else:
+    SourceKind = str  # the Literal is for type checkers; at run time, a str
 
 _TEST_DIRS = ("tests", "test")
 

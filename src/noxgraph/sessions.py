@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from noxgraph._value import value_type
 from noxgraph.errors import WorkspaceError
 
+TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 if TYPE_CHECKING:
     from noxgraph.config import Task
     from noxgraph.graph import DependencyGraph

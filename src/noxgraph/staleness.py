@@ -71,7 +71,7 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
     answer, that answer stands; a workspace found by a scan is discovered again
     every time, since a new ``pyproject.toml`` may appear in any folder."""
     cache = cache_file("sessions", noxfile)
-    remembered = read_json(cache)
+    remembered = read_json(cache, noxfile)
     watched = remembered.get("watched")
     own = stats_of(root, [os.fspath(noxfile)])
     answer = remembered.get("answer")
@@ -93,6 +93,7 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
     changes = [] if current == declared else compare(declared, current)
     write_json(
         cache,
+        noxfile,
         {
             "source": found.source,
             "noxfile": own,

@@ -132,7 +132,8 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     them all at once.
     """
     root_path = root.root if isinstance(root, Discovery) else resolve_root(root)
-    loader = Reader(root_path, tolerant, ParseCache.for_root(root_path))
+    cache = root.cache if isinstance(root, Discovery) else None
+    loader = Reader(root_path, tolerant, ParseCache(root_path) if cache is None else cache)
     if isinstance(root, Discovery):
         loader.stats.update(root.stats)
     found = root if isinstance(root, Discovery) else discover_with(root_path, loader)
@@ -203,7 +204,7 @@ def load_with_unlisted(root: Path | str) -> Workspace:
     The scan that finds them waits mostly on git listing the tree, so it runs
     while the members are read."""
     root_path = resolve_root(root)
-    found = discover_with(root_path, Reader(root_path, tolerant=False))
+    found = discover_with(root_path, Reader(root_path, tolerant=False, cache=ParseCache(root_path)))
     if found.source == "scan":
         return load_workspace(found)
     pool = Pool(1)
