@@ -7,8 +7,8 @@ uses: submit, wait for a result in order, and drop what has not started.
 
 from __future__ import annotations
 
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 
 TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
@@ -59,17 +59,25 @@ class Task(_Generic[T]):
 
 
 class Pool:
-    """Up to ``workers`` daemon threads; a task waits in a queue until one is free."""
+    """Up to ``workers`` daemon threads; a task waits in line until one is free.
+
+    The line is a deque, whose ends are thread-safe, and a semaphore counting what is
+    in it: ``queue`` (with heapq) would cost more to import than a run spends here."""
 
     def __init__(self, workers: int) -> None:
         self._workers = max(1, workers)
-        self._queue: queue.SimpleQueue[Task[object] | None] = queue.SimpleQueue()
+        self._line: deque[Task[object] | None] = deque()
+        self._waiting = threading.Semaphore(0)
         self._threads: list[threading.Thread] = []
         self._closed = False
 
+    def _put(self, task: Task[object] | None) -> None:
+        self._line.append(task)
+        self._waiting.release()
+
     def submit(self, call: Callable[[], T]) -> Task[T]:
         task = Task(call)
-        self._queue.put(task)  # type: ignore[arg-type]
+        self._put(task)  # type: ignore[arg-type]
         if len(self._threads) < self._workers:
             thread = threading.Thread(target=self._work, daemon=True)
             thread.start()
@@ -78,7 +86,8 @@ class Pool:
 
     def _work(self) -> None:
         while not self._closed:
-            task = self._queue.get()
+            self._waiting.acquire()
+            task = self._line.popleft()
             if task is None or self._closed:
                 return
             task.run()
@@ -87,4 +96,4 @@ class Pool:
         """Start nothing more; what runs finishes on its own (git is quick)."""
         self._closed = True
         for _ in self._threads:
-            self._queue.put(None)
+            self._put(None)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from noxgraph._cache import ParseCache, Stats, file_stats
-from noxgraph._git import git, git_available
+from noxgraph._git import git_available, git_together
 from noxgraph._paths import SKIP_DIRS, NotRegularFileError, read_regular, relative
 from noxgraph._toml import Table, parse_toml, read_toml
 from noxgraph._value import field, value_type
@@ -273,8 +273,11 @@ def _list_repository(repo: Path) -> _Listing:
     if not git_available():
         raise GitError(f"{repo} is a git repository, but git is not installed (or not on PATH)")
     # -t tags each entry; "S" is skip-worktree: a sparse checkout left the file out.
-    tracked = git(repo, "ls-files", "-z", "--stage", "-t")
-    others = git(repo, "ls-files", "-z", "--others", "--exclude-standard")
+    tracked, others = git_together(
+        repo,
+        ("ls-files", "-z", "--stage", "-t"),
+        ("ls-files", "-z", "--others", "--exclude-standard"),
+    )
     listing: list[tuple[str, str | None]] = []
     sparse: dict[str, str] = {}
     for entry in tracked.stdout.decode("utf-8", "surrogateescape").split("\0"):
