@@ -154,6 +154,8 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
 
     packages: list[Package] = []
     lock_roots: dict[str, Path] = {}
+    # Most members share one uv root: its lock is looked for once, not once a member.
+    has_lock: dict[Path, bool] = {}
     for folder, doc in docs.items():
         try:
             names = package_name(doc)
@@ -165,7 +167,9 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
                 if folder in members:
                     if uv_root != folder:
                         inherited = sources
-                    if (uv_root / "uv.lock").is_file():
+                    if uv_root not in has_lock:
+                        has_lock[uv_root] = (uv_root / "uv.lock").is_file()
+                    if has_lock[uv_root]:
                         lock_roots[names[0]] = uv_root
                     break
             packages.append(
