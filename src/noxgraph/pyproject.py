@@ -5,7 +5,9 @@ PEP 621 dependencies and extras, PEP 735 dependency groups (with
 ``include-group`` resolved), ``build-system.requires``, poetry's dependency
 tables, ``tool.uv.dev-dependencies``, ``tool.pdm.dev-dependencies``, and the
 path sources of uv, poetry and pdm. Requirement strings are parsed with
-:mod:`packaging`; nothing here guesses with a regular expression.
+:mod:`packaging` (the plainest, a name with at most one comparison to a release
+number, are read as packaging reads them, without importing it); nothing here
+guesses with a regular expression.
 
 A declaration is not yet an edge: whether it names a sibling is decided by
 :mod:`noxgraph.graph`, which knows every member.
@@ -227,7 +229,11 @@ class InvalidRequirementError(ValueError):
 def parse_requirement(text: str) -> ParsedRequirement:
     # Workspaces repeat the same requirement strings across many packages, and
     # formatting a specifier back to text costs as much as parsing it. packaging's
-    # parser is imported here, not at the top: a warm parse cache never needs it.
+    # parser is imported here, not at the top: a warm parse cache never needs it, and
+    # nor does a workspace whose requirements are all plain.
+    plain = _plain_requirement(text)
+    if plain is not None:
+        return plain
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
@@ -241,6 +247,31 @@ def parse_requirement(text: str) -> ParsedRequirement:
         str(req.marker) if req.marker else None,
         req.url,
     )
+
+
+_PLAIN_OPERATORS = frozenset((">=", "<=", "==", "!=", ">", "<"))
+
+
+def _plain_requirement(text: str) -> ParsedRequirement | None:
+    """``text`` parsed as packaging parses it when it is plain: a valid name alone, or
+    followed by one comparison with a release number (``pytest``, ``lib>=1.2``), with no
+    space, extra, marker or URL; else ``None``, and packaging parses it. Those are most
+    of the strings a workspace holds, and packaging's import costs more than a cold run
+    spends on all of them; anything else, and every error message, stays packaging's."""
+    cut = min((at for at in map(text.find, "<>=!~") if at >= 0), default=len(text))
+    name, specifier = text[:cut], text[cut:]
+    try:
+        canonical = canonicalize_name(name, validate=True)
+    except InvalidName:
+        return None
+    if specifier:
+        operator = specifier[:2] if specifier[:2] in _PLAIN_OPERATORS else specifier[:1]
+        release = specifier[len(operator) :].split(".")
+        if operator not in _PLAIN_OPERATORS or not all(
+            part.isascii() and part.isdigit() for part in release
+        ):
+            return None
+    return ParsedRequirement(canonical, specifier, (), None, None)
 
 
 def _requirement(
