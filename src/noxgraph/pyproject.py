@@ -324,7 +324,7 @@ def _one_uv_source(entry: Any, folder: Path, where: str, table: Table, key: str)
             raise table.error(key, f"path: expected a string, got {describe(path)}")
         return Source("path", path, where, _lexical(folder, path))
     if entry.get("workspace") is True:
-        return Source("workspace", "workspace = true", where)
+        return _workspace_source(where)
     git = entry.get("git")
     if isinstance(git, str):
         return Source("git", git, where, url=_git_url(entry, git))
@@ -333,6 +333,13 @@ def _one_uv_source(entry: Any, folder: Path, where: str, table: Table, key: str)
         return Source("url", url, where, url=url)
     index = entry.get("index")
     return Source("index", describe(entry), where, index=index if isinstance(index, str) else None)
+
+
+@functools.lru_cache(maxsize=65536)
+def _workspace_source(where: str) -> Source:
+    # The members of a uv workspace name a sibling with the same entry: one Source
+    # (immutable) serves them all.
+    return Source("workspace", "workspace = true", where)
 
 
 def _git_url(entry: Mapping[str, Any], git: str) -> str:
@@ -352,7 +359,11 @@ def _git_url(entry: Mapping[str, Any], git: str) -> str:
 def uv_sources(doc: Document) -> dict[str, Source]:
     """``[tool.uv.sources]`` of ``doc``, keyed by canonical name, paths made absolute."""
     tool = doc.table.table("tool")
-    uv = tool.table("uv") if tool is not None else None
+    return _sources_in(tool.table("uv") if tool is not None else None, doc.folder)
+
+
+def _sources_in(uv: Table | None, folder: Path) -> dict[str, Source]:
+    """:func:`uv_sources`, from the ``[tool.uv]`` table of the document in ``folder``."""
     sources = uv.table("sources") if uv is not None else None
     if sources is None:
         return {}
@@ -362,11 +373,11 @@ def uv_sources(doc: Document) -> dict[str, Source]:
         if isinstance(entry, list):
             if not entry:
                 raise sources.error(key, "expected at least one source")
-            chosen = [_one_uv_source(item, doc.folder, where, sources, key) for item in entry]
+            chosen = [_one_uv_source(item, folder, where, sources, key) for item in entry]
             paths = [source for source in chosen if source.kind == "path"]
             result[canonicalize_name(key)] = paths[0] if paths else chosen[0]
         else:
-            result[canonicalize_name(key)] = _one_uv_source(entry, doc.folder, where, sources, key)
+            result[canonicalize_name(key)] = _one_uv_source(entry, folder, where, sources, key)
     return result
 
 
@@ -427,8 +438,7 @@ class _Reader:
 
     # -- PEP 621, PEP 735, PEP 518 -------------------------------------------------
 
-    def project(self) -> None:
-        project = self.doc.table.table("project")
+    def project(self, project: Table | None) -> None:
         if project is None:
             return
         self.pep508_list(project, "dependencies", "runtime")
@@ -454,8 +464,7 @@ class _Reader:
 
     # -- uv and pdm ------------------------------------------------------------------
 
-    def uv_dev(self, tool: Table) -> None:
-        uv = tool.table("uv")
+    def uv_dev(self, uv: Table | None) -> None:
         if uv is not None and "dev-dependencies" in uv:
             self.groups.append("dev")
             self.pep508_list(uv, "dev-dependencies", "dev", "dev")
@@ -773,19 +782,20 @@ def read_package(
     that holds this package; the package's own entries win over them.
     """
     canonical, written = names
-    sources: dict[str, Source] = {**inherited_sources, **uv_sources(doc)}
-    reader = _Reader(doc, sources, parse)
-    reader.project()
-    reader.dependency_groups()
-    reader.build_system()
     top = doc.table
     tool = top.table("tool")
+    uv = tool.table("uv") if tool is not None else None
+    sources: dict[str, Source] = {**inherited_sources, **_sources_in(uv, doc.folder)}
+    project = top.table("project")
+    reader = _Reader(doc, sources, parse)
+    reader.project(project)
+    reader.dependency_groups()
+    reader.build_system()
     if tool is not None:
         reader.poetry(tool)
-        reader.uv_dev(tool)
+        reader.uv_dev(uv)
         reader.pdm_dev(tool)
 
-    project = top.table("project")
     dynamic: tuple[str, ...] = ()
     version: str | None = None
     requires_python: str | None = None
