@@ -302,6 +302,8 @@ def _depends_on_deleted(
     workspace: Workspace, deleted: Mapping[str, FormerPackage], kinds: Sequence[str]
 ) -> dict[str, str]:
     """Current package -> the deleted package it still declares (by name or by path)."""
+    if not deleted:
+        return {}  # most changes delete no package: no declaration needs a look
     by_folder = {workspace.root / gone.folder: gone.name for gone in deleted.values()}
     seeds: dict[str, str] = {}
     for pkg in workspace.packages:
