@@ -459,20 +459,20 @@ class Reader:
 
     def document(self, folder: Path) -> Document | None:
         """Parse ``folder/pyproject.toml``; templates are skipped, bad TOML is an error."""
-        file = folder / "pyproject.toml"
-        display = relative(file, self.root)
+        # A string, not a Path: this runs once per member.
+        path = os.path.join(folder, "pyproject.toml")
+        display = relative(path, self.root)
         if is_template_path(display):
             self.skipped.append(
                 Skipped(display, "is inside a template folder ({{ ... }})", "template")
             )
             return None
-        path = os.fspath(file)
         remembered = self.cache.known(path, self.stats.get(path))
         if remembered is not None:
             return Document(folder, display, remembered)
         stats = self.stats.pop(path, None) or file_stats(path)
         try:
-            data = read_regular(file)
+            data = read_regular(path)
         except OSError as exc:
             reason = f"cannot be read: {exc.strerror or exc}"
             if self.scanned and not isinstance(exc, NotRegularFileError):
