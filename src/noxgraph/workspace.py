@@ -235,8 +235,10 @@ def unlisted_projects(workspace: Workspace, scanned: Sequence[Path] | None = Non
     where = workspace.discovery
     found: list[Skipped] = []
     for folder in scan(workspace.root)[0] if scanned is None else scanned:
+        if folder in members:
+            continue
         display = relative(folder / "pyproject.toml", workspace.root)
-        if folder in members or display in known:
+        if display in known:
             continue
         try:
             data = parse_toml((folder / "pyproject.toml").read_bytes(), display)
