@@ -412,14 +412,17 @@ class _Scan:
     def _inside_skipped(self, folder: str, repo: str) -> bool:
         """Whether ``folder`` lies in a folder the scan never enters."""
         current = folder
-        while current not in (repo, os.path.dirname(current)):
+        while current != repo:
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
             cached = self._venv_cache.get(current)
             if cached is None:
                 cached = self._skip_dir(current)
                 self._venv_cache[current] = cached
             if cached:
                 return True
-            current = os.path.dirname(current)
+            current = parent
         return False
 
 
