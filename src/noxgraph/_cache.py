@@ -222,6 +222,8 @@ class ParseCache:
 
         ``stats`` are those of ``path`` taken before ``content`` was read: a file that
         changed in between has other stats by the next run, so it is read again."""
+        if self.path is None:
+            return parse()  # nothing is kept, so the bytes need no key
         import hashlib  # only files whose stats changed are hashed
 
         key = hashlib.sha1(content, usedforsecurity=False).hexdigest()
@@ -231,8 +233,6 @@ class ParseCache:
             self._remember(path, stats, key)
             return found
         parsed = parse()
-        if self.path is None:
-            return parsed
         with contextlib.suppress(TypeError, ValueError, RecursionError):
             # Documents holding TOML dates, or nested past what json can write, are
             # parsed each time.

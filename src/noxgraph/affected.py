@@ -174,21 +174,41 @@ def _owners(
     for pkg in workspace.packages:
         owners[pkg.relpath] = (pkg.name, False)
     if workspace.source != "scan":  # a scan follows no links
+        resolved: dict[str, str] = {}
         for pkg in workspace.packages:
             # git lists a member reached through a linked folder at its real path.
-            real = os.path.realpath(pkg.path)
+            real = _real_path(os.fspath(pkg.path), resolved)
             if real != os.fspath(pkg.path) and workspace.root in Path(real).parents:
                 owners.setdefault(relative(real, workspace.root), (pkg.name, False))
     return owners
+
+
+def _real_path(folder: str, resolved: dict[str, str]) -> str:
+    """``os.path.realpath(folder)``, with each parent folder resolved once in ``resolved``:
+    members share their parents, and realpath looks at every part of every path again.
+    A part that is no link is its resolved parent's child, so it costs one ``lstat``."""
+    real = resolved.get(folder)
+    if real is None:
+        parent, name = os.path.split(folder)
+        if name in ("", ".", "..") or not os.path.isabs(folder) or os.path.islink(folder):
+            real = os.path.realpath(folder)
+        else:
+            real = os.path.join(_real_path(parent, resolved), name)
+        resolved[folder] = real
+    return real
 
 
 def _check_links(root: Path, folders: Iterable[Path]) -> None:
     """A member reached through a link to a folder outside the root is refused: git
     lists its changes in another place, or in no repository it is asked about (unless
     the link leads to a repository of its own, which is asked through the link)."""
+    resolved: dict[str, str] = {}
     for folder in folders:
-        real = Path(os.path.realpath(folder))
-        if real in (folder, root) or root in real.parents:
+        real_text = _real_path(os.fspath(folder), resolved)
+        if real_text == os.fspath(folder):
+            continue
+        real = Path(real_text)
+        if real == root or root in real.parents:
             continue
         if os.path.lexists(os.path.join(folder, ".git")):
             continue
@@ -286,6 +306,8 @@ def _depends_on_deleted(
     workspace: Workspace, deleted: Mapping[str, FormerPackage], kinds: Sequence[str]
 ) -> dict[str, str]:
     """Current package -> the deleted package it still declares (by name or by path)."""
+    if not deleted:
+        return {}  # most changes delete no package: no declaration needs a look
     by_folder = {workspace.root / gone.folder: gone.name for gone in deleted.values()}
     seeds: dict[str, str] = {}
     for pkg in workspace.packages:

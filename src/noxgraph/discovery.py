@@ -424,14 +424,17 @@ class _Scan:
     def _inside_skipped(self, folder: str, repo: str) -> bool:
         """Whether ``folder`` lies in a folder the scan never enters."""
         current = folder
-        while current not in (repo, os.path.dirname(current)):
+        while current != repo:
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
             cached = self._venv_cache.get(current)
             if cached is None:
                 cached = self._skip_dir(current)
                 self._venv_cache[current] = cached
             if cached:
                 return True
-            current = os.path.dirname(current)
+            current = parent
         return False
 
 
@@ -471,20 +474,20 @@ class Reader:
 
     def document(self, folder: Path) -> Document | None:
         """Parse ``folder/pyproject.toml``; templates are skipped, bad TOML is an error."""
-        file = folder / "pyproject.toml"
-        display = relative(file, self.root)
+        # A string, not a Path: this runs once per member.
+        path = os.path.join(folder, "pyproject.toml")
+        display = relative(path, self.root)
         if is_template_path(display):
             self.skipped.append(
                 Skipped(display, "is inside a template folder ({{ ... }})", "template")
             )
             return None
-        path = os.fspath(file)
         remembered = self.cache.known(path, self.stats.get(path))
         if remembered is not None:
             return Document(folder, display, remembered)
         stats = self.stats.pop(path, None) or file_stats(path)
         try:
-            data = read_regular(file)
+            data = read_regular(path)
         except OSError as exc:
             reason = f"cannot be read: {exc.strerror or exc}"
             if self.scanned and not isinstance(exc, NotRegularFileError):

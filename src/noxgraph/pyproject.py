@@ -5,7 +5,9 @@ PEP 621 dependencies and extras, PEP 735 dependency groups (with
 ``include-group`` resolved), ``build-system.requires``, poetry's dependency
 tables, ``tool.uv.dev-dependencies``, ``tool.pdm.dev-dependencies``, and the
 path sources of uv, poetry and pdm. Requirement strings are parsed with
-:mod:`packaging`; nothing here guesses with a regular expression.
+:mod:`packaging` (the plainest, a name with at most one comparison to a release
+number, are read as packaging reads them, without importing it); nothing here
+guesses with a regular expression.
 
 A declaration is not yet an edge: whether it names a sibling is decided by
 :mod:`noxgraph.graph`, which knows every member.
@@ -234,7 +236,11 @@ class InvalidRequirementError(ValueError):
 def parse_requirement(text: str) -> ParsedRequirement:
     # Workspaces repeat the same requirement strings across many packages, and
     # formatting a specifier back to text costs as much as parsing it. packaging's
-    # parser is imported here, not at the top: a warm parse cache never needs it.
+    # parser is imported here, not at the top: a warm parse cache never needs it, and
+    # nor does a workspace whose requirements are all plain.
+    plain = _plain_requirement(text)
+    if plain is not None:
+        return plain
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
@@ -248,6 +254,31 @@ def parse_requirement(text: str) -> ParsedRequirement:
         str(req.marker) if req.marker else None,
         req.url,
     )
+
+
+_PLAIN_OPERATORS = frozenset((">=", "<=", "==", "!=", ">", "<"))
+
+
+def _plain_requirement(text: str) -> ParsedRequirement | None:
+    """``text`` parsed as packaging parses it when it is plain: a valid name alone, or
+    followed by one comparison with a release number (``pytest``, ``lib>=1.2``), with no
+    space, extra, marker or URL; else ``None``, and packaging parses it. Those are most
+    of the strings a workspace holds, and packaging's import costs more than a cold run
+    spends on all of them; anything else, and every error message, stays packaging's."""
+    cut = min((at for at in map(text.find, "<>=!~") if at >= 0), default=len(text))
+    name, specifier = text[:cut], text[cut:]
+    try:
+        canonical = canonicalize_name(name, validate=True)
+    except InvalidName:
+        return None
+    if specifier:
+        operator = specifier[:2] if specifier[:2] in _PLAIN_OPERATORS else specifier[:1]
+        release = specifier[len(operator) :].split(".")
+        if operator not in _PLAIN_OPERATORS or not all(
+            part.isascii() and part.isdigit() for part in release
+        ):
+            return None
+    return ParsedRequirement(canonical, specifier, (), None, None)
 
 
 def _requirement(
@@ -300,7 +331,7 @@ def _one_uv_source(entry: Any, folder: Path, where: str, table: Table, key: str)
             raise table.error(key, f"path: expected a string, got {describe(path)}")
         return Source("path", path, where, _lexical(folder, path))
     if entry.get("workspace") is True:
-        return Source("workspace", "workspace = true", where)
+        return _workspace_source(where)
     git = entry.get("git")
     if isinstance(git, str):
         return Source("git", git, where, url=_git_url(entry, git))
@@ -309,6 +340,13 @@ def _one_uv_source(entry: Any, folder: Path, where: str, table: Table, key: str)
         return Source("url", url, where, url=url)
     index = entry.get("index")
     return Source("index", describe(entry), where, index=index if isinstance(index, str) else None)
+
+
+@functools.lru_cache(maxsize=65536)
+def _workspace_source(where: str) -> Source:
+    # The members of a uv workspace name a sibling with the same entry: one Source
+    # (immutable) serves them all.
+    return Source("workspace", "workspace = true", where)
 
 
 def _git_url(entry: Mapping[str, Any], git: str) -> str:
@@ -328,7 +366,11 @@ def _git_url(entry: Mapping[str, Any], git: str) -> str:
 def uv_sources(doc: Document) -> dict[str, Source]:
     """``[tool.uv.sources]`` of ``doc``, keyed by canonical name, paths made absolute."""
     tool = doc.table.table("tool")
-    uv = tool.table("uv") if tool is not None else None
+    return _sources_in(tool.table("uv") if tool is not None else None, doc.folder)
+
+
+def _sources_in(uv: Table | None, folder: Path) -> dict[str, Source]:
+    """:func:`uv_sources`, from the ``[tool.uv]`` table of the document in ``folder``."""
     sources = uv.table("sources") if uv is not None else None
     if sources is None:
         return {}
@@ -338,11 +380,11 @@ def uv_sources(doc: Document) -> dict[str, Source]:
         if isinstance(entry, list):
             if not entry:
                 raise sources.error(key, "expected at least one source")
-            chosen = [_one_uv_source(item, doc.folder, where, sources, key) for item in entry]
+            chosen = [_one_uv_source(item, folder, where, sources, key) for item in entry]
             paths = [source for source in chosen if source.kind == "path"]
             result[canonicalize_name(key)] = paths[0] if paths else chosen[0]
         else:
-            result[canonicalize_name(key)] = _one_uv_source(entry, doc.folder, where, sources, key)
+            result[canonicalize_name(key)] = _one_uv_source(entry, folder, where, sources, key)
     return result
 
 
@@ -403,8 +445,7 @@ class _Reader:
 
     # -- PEP 621, PEP 735, PEP 518 -------------------------------------------------
 
-    def project(self) -> None:
-        project = self.doc.table.table("project")
+    def project(self, project: Table | None) -> None:
         if project is None:
             return
         self.pep508_list(project, "dependencies", "runtime")
@@ -430,8 +471,7 @@ class _Reader:
 
     # -- uv and pdm ------------------------------------------------------------------
 
-    def uv_dev(self, tool: Table) -> None:
-        uv = tool.table("uv")
+    def uv_dev(self, uv: Table | None) -> None:
         if uv is not None and "dev-dependencies" in uv:
             self.groups.append("dev")
             self.pep508_list(uv, "dev-dependencies", "dev", "dev")
@@ -749,19 +789,20 @@ def read_package(
     that holds this package; the package's own entries win over them.
     """
     canonical, written = names
-    sources: dict[str, Source] = {**inherited_sources, **uv_sources(doc)}
-    reader = _Reader(doc, sources, parse)
-    reader.project()
-    reader.dependency_groups()
-    reader.build_system()
     top = doc.table
     tool = top.table("tool")
+    uv = tool.table("uv") if tool is not None else None
+    sources: dict[str, Source] = {**inherited_sources, **_sources_in(uv, doc.folder)}
+    project = top.table("project")
+    reader = _Reader(doc, sources, parse)
+    reader.project(project)
+    reader.dependency_groups()
+    reader.build_system()
     if tool is not None:
         reader.poetry(tool)
-        reader.uv_dev(tool)
+        reader.uv_dev(uv)
         reader.pdm_dev(tool)
 
-    project = top.table("project")
     dynamic: tuple[str, ...] = ()
     version: str | None = None
     requires_python: str | None = None

@@ -155,6 +155,8 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
 
     packages: list[Package] = []
     lock_roots: dict[str, Path] = {}
+    # Most members share one uv root: its lock is looked for once, not once a member.
+    has_lock: dict[Path, bool] = {}
     for folder, doc in docs.items():
         try:
             names = package_name(doc)
@@ -166,7 +168,9 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
                 if folder in members:
                     if uv_root != folder:
                         inherited = sources
-                    if (uv_root / "uv.lock").is_file():
+                    if uv_root not in has_lock:
+                        has_lock[uv_root] = (uv_root / "uv.lock").is_file()
+                    if has_lock[uv_root]:
                         lock_roots[names[0]] = uv_root
                     break
             packages.append(
@@ -232,8 +236,10 @@ def unlisted_projects(workspace: Workspace, scanned: Sequence[Path] | None = Non
     where = workspace.discovery
     found: list[Skipped] = []
     for folder in scan(workspace.root)[0] if scanned is None else scanned:
+        if folder in members:
+            continue
         display = relative(folder / "pyproject.toml", workspace.root)
-        if folder in members or display in known:
+        if display in known:
             continue
         try:
             data = parse_toml((folder / "pyproject.toml").read_bytes(), display)
