@@ -342,7 +342,7 @@ def test_an_unreadable_folder_outside_git_is_skipped(
 ) -> None:
     """Outside git: the other packages are found, the folder is reported with a reason.
 
-    Regression (fixed in 438462d): _Scan.walk called _skip_dir() on each child, i.e.
+    Regression (fixed in 438462d): Scan.walk called _skip_dir() on each child, i.e.
     Path('locked/pyvenv.cfg').is_file(), which re-raises EACCES: a PermissionError
     traceback before the os.scandir() that would have reported the folder.
     """
@@ -388,7 +388,7 @@ def test_an_unreadable_tracked_folder_in_git_is_skipped(
     """Inside git, tracked: a one-line error naming the file, or the folder skipped.
 
     Regression (fixed in 438462d): git lists locked/b/pyproject.toml from the index and
-    _Scan._inside_skipped() raised PermissionError from Path('locked/b/pyvenv.cfg').is_file().
+    Scan._inside_skipped() raised PermissionError from Path('locked/b/pyvenv.cfg').is_file().
     """
     root = unreadable_tree(scratch / "ws", in_git=True, tracked=True)
     run = unprivileged.run("graph", "--root", root, "--format", "json")

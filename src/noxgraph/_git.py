@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-__all__ = ["first_line", "git", "git_available", "git_lines", "git_popen", "git_together"]
+__all__ = ["Started", "first_line", "git", "git_available", "git_lines", "git_popen"]
 
 #: Variables that tell git which repository, index or objects to use, or how to find
 #: them (``git help git``, "The Git Repository"), and how to read pathspecs. noxgraph
@@ -110,41 +110,64 @@ def git(
     return done
 
 
-def git_together(repo: Path, *commands: Sequence[str]) -> list[subprocess.CompletedProcess[bytes]]:
-    """Run each of ``commands`` as ``git -C repo ARGS``, all started at once; a failure
-    raises :class:`GitError` as :func:`git` does. Each git process starts in a few
-    milliseconds, which two side by side pay once."""
-    executable = _executable()
-    if executable is None:
-        raise GitError("git is not installed (or not on PATH); install git, or pass --files")
-    import subprocess
+class Started:
+    """git commands in one repository, started together (each git process takes a few
+    milliseconds to start and to walk a tree, which the caller spends working); read
+    their answers with :meth:`result`, or stop them with :meth:`close`."""
 
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        for args in commands:
-            started.append(
-                subprocess.Popen(
-                    [executable, "-C", str(repo), *args],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    env=_environment(),
-                )
+    def __init__(self, repo: Path, commands: Sequence[Sequence[str]]) -> None:
+        self.repo = repo
+        self.commands = commands
+        self._processes: list[subprocess.Popen[bytes]] = []
+        self._error: GitError | None = None
+        executable = _executable()
+        if executable is None:
+            self._error = GitError(
+                "git is not installed (or not on PATH); install git, or pass --files"
             )
-    except OSError as exc:
-        for process in started:
+            return
+        import subprocess
+
+        try:
+            for args in commands:
+                self._processes.append(
+                    subprocess.Popen(
+                        [executable, "-C", str(repo), *args],
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        env=_environment(),
+                    )
+                )
+        except OSError as exc:
+            self.close()
+            self._error = GitError(f"cannot run git in {repo}: {exc}")
+
+    def result(self) -> list[subprocess.CompletedProcess[bytes]]:
+        """Each command's answer, in order; a failure raises :class:`GitError` as
+        :func:`git` does."""
+        if self._error is not None:
+            raise self._error
+        import subprocess
+
+        answers = []
+        for process in self._processes:
+            stdout, stderr = process.communicate()
+            answers.append(
+                subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+            )
+        self._processes = []
+        for args, done in zip(self.commands, answers, strict=True):
+            if done.returncode != 0:
+                raise GitError(f"git {' '.join(args)} failed in {self.repo}: {first_line(done)}")
+        return answers
+
+    def close(self) -> None:
+        """Stop what still runs and reap it: nothing is left behind when the answer is
+        no longer wanted."""
+        for process in self._processes:
             process.kill()
             process.communicate()
-        raise GitError(f"cannot run git in {repo}: {exc}") from None
-    answers = []
-    for process in started:
-        stdout, stderr = process.communicate()
-        answers.append(
-            subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-        )
-    for args, done in zip(commands, answers, strict=True):
-        if done.returncode != 0:
-            raise GitError(f"git {' '.join(args)} failed in {repo}: {first_line(done)}")
-    return answers
+        self._processes = []
 
 
 def git_lines(repo: Path, *args: str) -> list[str] | None:

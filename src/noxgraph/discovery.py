@@ -11,7 +11,6 @@ cannot be asked about is an error, never a walk that ignores ``.gitignore``.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import stat
@@ -20,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from noxgraph._cache import ParseCache, Stats, file_stats
-from noxgraph._git import git_available, git_together
+from noxgraph._git import Started, git_available
 from noxgraph._paths import SKIP_DIRS, NotRegularFileError, read_regular, relative
 from noxgraph._toml import Table, parse_toml, read_toml
 from noxgraph._value import field, value_type
@@ -38,9 +37,17 @@ TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of sta
 if TYPE_CHECKING:
     from typing import Literal
 
-    from noxgraph._threads import Task
 
-__all__ = ["Discovery", "MemberSource", "Reader", "Skipped", "discover", "resolve_root", "scan"]
+__all__ = [
+    "Discovery",
+    "MemberSource",
+    "Reader",
+    "Scan",
+    "Skipped",
+    "discover",
+    "resolve_root",
+    "scan",
+]
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -264,38 +271,52 @@ _UNREADABLE = r"warning: could not open directory '(.*)': (.*)"
 _GITLINK, _SYMLINK = "160000", "120000"
 
 
-def _list_repository(repo: Path) -> _Listing:
-    """Every file of ``repo`` git does not ignore, with its mode when git tracks it (a
-    submodule, a symbolic link), and the folders git could not open. Any thread.
+class _RepositoryListing:
+    """git listing every file of ``repo`` it does not ignore, started when made.
 
-    A repository git cannot list (git missing, "dubious ownership") raises
-    :class:`GitError`: a walk by hand would ignore ``.gitignore``."""
-    if not git_available():
-        raise GitError(f"{repo} is a git repository, but git is not installed (or not on PATH)")
-    # -t tags each entry; "S" is skip-worktree: a sparse checkout left the file out.
-    tracked, others = git_together(
-        repo,
-        ("ls-files", "-z", "--stage", "-t"),
-        ("ls-files", "-z", "--others", "--exclude-standard"),
-    )
-    listing: list[tuple[str, str | None]] = []
-    sparse: dict[str, str] = {}
-    for entry in tracked.stdout.decode("utf-8", "surrogateescape").split("\0"):
-        if entry:
-            info, _, path = entry.partition("\t")
-            tag, mode, blob, *_ = info.split(" ")
-            if tag == "S":
-                sparse[path] = blob
-            listing.append((path, mode))
-    for path in others.stdout.decode("utf-8", "surrogateescape").split("\0"):
-        if path:
-            listing.append((path, None))
-    unreadable = [
-        (found.group(1), found.group(2))
-        for line in others.stderr.decode("utf-8", "replace").splitlines()
-        if (found := re.match(_UNREADABLE, line))
-    ]
-    return repo, listing, unreadable, sparse
+    :meth:`result` gives each file with its mode when git tracks it (a submodule, a
+    symbolic link), and the folders git could not open. A repository git cannot list
+    (git missing, "dubious ownership") raises :class:`GitError` there: a walk by hand
+    would ignore ``.gitignore``."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        # -t tags each entry; "S" is skip-worktree: a sparse checkout left the file out.
+        self._started = Started(
+            repo,
+            (
+                ("ls-files", "-z", "--stage", "-t"),
+                ("ls-files", "-z", "--others", "--exclude-standard"),
+            ),
+        )
+
+    def result(self) -> _Listing:
+        if not git_available():
+            raise GitError(
+                f"{self.repo} is a git repository, but git is not installed (or not on PATH)"
+            )
+        tracked, others = self._started.result()
+        listing: list[tuple[str, str | None]] = []
+        sparse: dict[str, str] = {}
+        for entry in tracked.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if entry:
+                info, _, path = entry.partition("\t")
+                tag, mode, blob, *_ = info.split(" ")
+                if tag == "S":
+                    sparse[path] = blob
+                listing.append((path, mode))
+        for path in others.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if path:
+                listing.append((path, None))
+        unreadable = [
+            (found.group(1), found.group(2))
+            for line in others.stderr.decode("utf-8", "replace").splitlines()
+            if (found := re.match(_UNREADABLE, line))
+        ]
+        return self.repo, listing, unreadable, sparse
+
+    def close(self) -> None:
+        self._started.close()
 
 
 def _in_repository(folder: Path) -> bool:
@@ -303,32 +324,48 @@ def _in_repository(folder: Path) -> bool:
     return any(os.path.lexists(os.path.join(up, ".git")) for up in (folder, *folder.parents))
 
 
-class _Scan:
-    """The scan of a tree for ``pyproject.toml`` files (see the module docstring)."""
+class Scan:
+    """The scan of a tree for ``pyproject.toml`` files (see the module docstring), for
+    a caller with work to do while git lists the tree.
+
+    :meth:`start` sets git listing the repository that holds the root (or walks a
+    folder outside any, asking each repository in it); :meth:`finish` reads the
+    answers, in order, asking the repositories they hold in turn."""
+
+    #: git processes listing side by side, at most: a folder of a thousand sibling
+    #: repositories asks them a few at a time.
+    RUNNING = 8
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.found: list[Path] = []
         self.skipped: list[Skipped] = []
         self._venv_cache: dict[str, bool] = {}
+        self._asked: deque[Path] = deque()
+        self._running: deque[_RepositoryListing] = deque()
 
-    def run(self) -> list[Path]:
-        # One git process per repository: a folder of a thousand sibling repositories
-        # asks them a few at a time, and reads the answers here, in order.
-        from noxgraph._threads import Pool  # only a scan runs git side by side
+    def start(self) -> Scan:
+        if _in_repository(self.root):
+            self._ask(self.root)
+        else:
+            self.walk(self.root)
+        return self
 
-        self._pool = Pool(8)
-        self._pending: deque[Task[_Listing]] = deque()
+    def finish(self) -> list[Path]:
         try:
-            if _in_repository(self.root):
-                self._ask(self.root)
-            else:
-                self.walk(self.root)
-            while self._pending:
-                self._read(self._pending.popleft().result())
+            while self._running:
+                self._read(self._running.popleft().result())
+                self._start_asked()
         finally:
-            self._pool.close()
+            self.close()
         return sorted(set(self.found))
+
+    def close(self) -> None:
+        """Stop the listings not read (an answer no longer wanted)."""
+        for listing in self._running:
+            listing.close()
+        self._running.clear()
+        self._asked.clear()
 
     def _skip_dir(self, folder: Path | str) -> bool:
         # os.path answers False where pathlib raises (an unreadable folder, say).
@@ -372,7 +409,12 @@ class _Scan:
         )
 
     def _ask(self, repo: Path) -> None:
-        self._pending.append(self._pool.submit(functools.partial(_list_repository, repo)))
+        self._asked.append(repo)
+        self._start_asked()
+
+    def _start_asked(self) -> None:
+        while self._asked and len(self._running) < self.RUNNING:
+            self._running.append(_RepositoryListing(self._asked.popleft()))
 
     def _read(self, answer: _Listing) -> None:
         """What git listed for one repository (or the part of it under the root).
@@ -553,8 +595,8 @@ def resolve_root(root: Path | str) -> Path:
 def scan(root: Path) -> tuple[list[Path], list[Skipped]]:
     """Every folder under ``root`` holding a ``pyproject.toml`` that git does not
     ignore, sorted, and what the scan met but did not enter."""
-    found = _Scan(root)
-    return found.run(), found.skipped
+    found = Scan(root).start()
+    return found.finish(), found.skipped
 
 
 def discover_with(root: Path, loader: Reader) -> Discovery:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from noxgraph._cache import ParseCache
 from noxgraph._names import canonicalize_name
 from noxgraph._paths import relative
-from noxgraph._threads import Pool
 from noxgraph._toml import parse_toml
 from noxgraph._value import field, replace, value_type
 from noxgraph.config import Config, Task, parse_package_tasks
@@ -17,6 +15,7 @@ from noxgraph.discovery import (
     Discovery,
     MemberSource,
     Reader,
+    Scan,
     Skipped,
     discover_with,
     members_from_globs,
@@ -205,19 +204,18 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
 def load_with_unlisted(root: Path | str) -> Workspace:
     """:func:`load_workspace`, with :func:`unlisted_projects` among ``skipped``.
 
-    The scan that finds them waits mostly on git listing the tree, so it runs
-    while the members are read."""
+    The scan that finds them waits mostly on git listing the tree, so git lists
+    it while the members are read."""
     root_path = resolve_root(root)
     found = discover_with(root_path, Reader(root_path, tolerant=False, cache=ParseCache(root_path)))
     if found.source == "scan":
         return load_workspace(found)
-    pool = Pool(1)
+    scanning = Scan(found.root).start()
     try:
-        scanning = pool.submit(functools.partial(scan, found.root))
         workspace = load_workspace(found)
-        unlisted = unlisted_projects(workspace, scanning.result()[0])
+        unlisted = unlisted_projects(workspace, scanning.finish())
     finally:
-        pool.close()
+        scanning.close()
     if not unlisted:
         return workspace
     skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))
