@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from noxgraph._git import first_line, git
+from noxgraph._git import Started, first_line, git
 from noxgraph._paths import relative
 from noxgraph._threads import Pool, Task
 from noxgraph._toml import parse_toml
@@ -430,9 +430,22 @@ def _submodule(
     return True
 
 
-def _list(listing: _Listing, scope: _Scope) -> None:
+def _untracked(pathspecs: Sequence[str]) -> tuple[str, ...]:
+    return (
+        "--literal-pathspecs",
+        "ls-files",
+        "-z",
+        "--others",
+        "--exclude-standard",
+        "--",
+        *pathspecs,
+    )
+
+
+def _list(listing: _Listing, scope: _Scope, untracked: Started | None = None) -> None:
     """Add the changes of ``scope`` to ``listing``; a submodule whose pointer or working
-    tree changed is asked itself, so its files count, each for its own package."""
+    tree changed is asked itself, so its files count, each for its own package.
+    ``untracked``: git listing the untracked files of ``scope``, started already."""
     target = [scope.old] if scope.new is None else [scope.old, scope.new]
     raw = git(
         scope.folder,
@@ -471,16 +484,8 @@ def _list(listing: _Listing, scope: _Scope) -> None:
             listing.former.append(former)
     if scope.new is not None:
         return
-    others = git(
-        scope.folder,
-        "--literal-pathspecs",
-        "ls-files",
-        "-z",
-        "--others",
-        "--exclude-standard",
-        "--",
-        *scope.pathspecs,
-    ).stdout
+    started = untracked or Started(scope.folder, [_untracked(scope.pathspecs)])
+    others = started.result()[0].stdout
     for path in others.decode("utf-8", "surrogateescape").split("\0"):
         if path and not path.endswith("/"):
             listing.files.append(
@@ -527,12 +532,18 @@ def _repository(
 ) -> RepositoryChanges:
     shown = _shown(repo, root)
     head_ref = head or "HEAD"
-    chosen, merge_base = _base_and_merge_base(repo, shown, base, configured_base, head_ref)
-    listing = _Listing(root, shown, [], [])
-    scope = _Scope(
-        repo, merge_base, None if uncommitted else head_ref, _limits(repo, root, folders)
-    )
-    _list(listing, scope)
+    pathspecs = _limits(repo, root, folders)
+    # Listing the untracked files walks the whole work tree, the longest git takes here:
+    # it starts first, and walks while the base is found and diffed.
+    untracked = Started(repo, [_untracked(pathspecs)]) if uncommitted else None
+    try:
+        chosen, merge_base = _base_and_merge_base(repo, shown, base, configured_base, head_ref)
+        listing = _Listing(root, shown, [], [])
+        scope = _Scope(repo, merge_base, None if uncommitted else head_ref, pathspecs)
+        _list(listing, scope, untracked)
+    finally:
+        if untracked is not None:
+            untracked.close()
     return RepositoryChanges(
         path=shown,
         base=chosen,
