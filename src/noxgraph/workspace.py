@@ -8,7 +8,6 @@ from pathlib import Path
 from noxgraph._cache import ParseCache
 from noxgraph._names import canonicalize_name
 from noxgraph._paths import relative
-from noxgraph._toml import parse_toml
 from noxgraph._value import field, replace, value_type
 from noxgraph.config import Config, Task, parse_package_tasks
 from noxgraph.discovery import (
@@ -213,7 +212,7 @@ def load_with_unlisted(root: Path | str) -> Workspace:
     scanning = Scan(found.root).start()
     try:
         workspace = load_workspace(found)
-        unlisted = unlisted_projects(workspace, scanning.finish())
+        unlisted = unlisted_projects(workspace, scanning.finish(), found.cache)
     finally:
         scanning.close()
     if not unlisted:
@@ -222,28 +221,32 @@ def load_with_unlisted(root: Path | str) -> Workspace:
     return replace(workspace, skipped=skipped)
 
 
-def unlisted_projects(workspace: Workspace, scanned: Sequence[Path] | None = None) -> list[Skipped]:
+def unlisted_projects(
+    workspace: Workspace, scanned: Sequence[Path] | None = None, cache: ParseCache | None = None
+) -> list[Skipped]:
     """Packages under the root that the member list leaves out: each ``pyproject.toml``
     a scan finds (git-aware) that names a package and is no member. A scanned
     workspace has none by construction; the others pay for one scan here, unless
-    ``scanned`` holds its folders already."""
+    ``scanned`` holds its folders already. With ``cache``, the files are read through
+    it (and it is saved): a repository's examples and templates are read every run."""
     if workspace.source == "scan":
         return []
     members = {pkg.path for pkg in workspace.packages}
     known = {skipped.path for skipped in workspace.skipped}
     where = workspace.discovery
     found: list[Skipped] = []
+    # Tolerant: a file that cannot be read or parsed is no package to report here.
+    reader = Reader(workspace.root, tolerant=True, cache=cache or ParseCache(None))
     for folder in scan(workspace.root)[0] if scanned is None else scanned:
         if folder in members:
             continue
         display = relative(folder / "pyproject.toml", workspace.root)
         if display in known:
             continue
-        try:
-            data = parse_toml((folder / "pyproject.toml").read_bytes(), display)
-        except (OSError, NoxgraphError):
+        document = reader.document(folder)
+        if document is None:
             continue
-        names = package_name(Document(folder, display, data))
+        names = package_name(document)
         if isinstance(names, tuple):
             found.append(
                 Skipped(
@@ -252,6 +255,7 @@ def unlisted_projects(workspace: Workspace, scanned: Sequence[Path] | None = Non
                     "not-a-member",
                 )
             )
+    reader.cache.save()
     return found
 
 
