@@ -155,7 +155,10 @@ class _Patterns:
 
 
 def _owners(
-    workspace: Workspace, former: Iterable[FormerPackage], arrived: set[str]
+    workspace: Workspace,
+    former: Iterable[FormerPackage],
+    arrived: set[str],
+    resolved: dict[str, str],
 ) -> dict[str, tuple[str, bool]]:
     """Folder (relative POSIX) -> (package name, is a package deleted since the base).
 
@@ -174,7 +177,6 @@ def _owners(
     for pkg in workspace.packages:
         owners[pkg.relpath] = (pkg.name, False)
     if workspace.source != "scan":  # a scan follows no links
-        resolved: dict[str, str] = {}
         for pkg in workspace.packages:
             # git lists a member reached through a linked folder at its real path.
             real = _real_path(os.fspath(pkg.path), resolved)
@@ -198,11 +200,11 @@ def _real_path(folder: str, resolved: dict[str, str]) -> str:
     return real
 
 
-def _check_links(root: Path, folders: Iterable[Path]) -> None:
+def _check_links(root: Path, folders: Iterable[Path], resolved: dict[str, str]) -> None:
     """A member reached through a link to a folder outside the root is refused: git
     lists its changes in another place, or in no repository it is asked about (unless
-    the link leads to a repository of its own, which is asked through the link)."""
-    resolved: dict[str, str] = {}
+    the link leads to a repository of its own, which is asked through the link).
+    ``resolved`` keeps the real paths for :func:`_owners`, which needs them again."""
     for folder in folders:
         real_text = _real_path(os.fspath(folder), resolved)
         if real_text == os.fspath(folder):
@@ -349,14 +351,21 @@ def _spread(
 
 
 def compute_affected(
-    workspace: Workspace, graph: DependencyGraph, changes: Changes, task: str | None = None
+    workspace: Workspace,
+    graph: DependencyGraph,
+    changes: Changes,
+    task: str | None = None,
+    *,
+    resolved: dict[str, str] | None = None,
 ) -> Affected:
     """Classify every changed file and spread "affected" over the graph, over the
-    edges that count for ``task`` (the workspace's ``affected-kinds`` for ``None``)."""
+    edges that count for ``task`` (the workspace's ``affected-kinds`` for ``None``).
+    ``resolved``: real paths of folders found already (``_real_path``), to reuse."""
     config = workspace.config
     ignored, global_ = _Patterns(config.ignore), _Patterns(config.global_files)
     arrived = {c.path for c in changes.files if c.status in ("added", "renamed", "untracked")}
-    owner_of = _Owners(workspace.root, _owners(workspace, changes.former, arrived))
+    owners = _owners(workspace, changes.former, arrived, {} if resolved is None else resolved)
+    owner_of = _Owners(workspace.root, owners)
     files: list[FileOwner] = []
     changed: dict[str, list[str]] = {}
     deleted: dict[str, FormerPackage] = {}
@@ -516,13 +525,17 @@ def _with_sparse(workspace: Workspace) -> Workspace:
 
 
 def _affected(
-    workspace: Workspace, graph: DependencyGraph, changes: Changes, task: str | None
+    workspace: Workspace,
+    graph: DependencyGraph,
+    changes: Changes,
+    task: str | None,
+    resolved: dict[str, str] | None = None,
 ) -> Affected:
     """:func:`compute_affected`, over the packages a sparse checkout leaves out too."""
     whole = _with_sparse(workspace)
     if whole is workspace:
-        return compute_affected(workspace, graph, changes, task)
-    answer = compute_affected(whole, build_graph(whole), changes, task)
+        return compute_affected(workspace, graph, changes, task, resolved=resolved)
+    answer = compute_affected(whole, build_graph(whole), changes, task, resolved=resolved)
     shown = set(workspace.names)
     missing = tuple(sorted(pkg.relpath for pkg in whole.packages if pkg.name not in shown))
     return replace(answer, not_checked_out=missing)
@@ -553,8 +566,9 @@ def affected_in(
             graph,
             _affected(workspace, graph, changes_from_files(found.root, files), task),
         )
+    resolved: dict[str, str] = {}
     if found.source != "scan":
-        _check_links(found.root, found.folders)
+        _check_links(found.root, found.folders, resolved)
     pending = PendingChanges(
         found.root,
         found.folders,
@@ -573,4 +587,4 @@ def affected_in(
         pending.close()
         raise
     changes = pending.result(pkg.path for pkg in workspace.packages)
-    return workspace, graph, _affected(workspace, graph, changes, task)
+    return workspace, graph, _affected(workspace, graph, changes, task, resolved)
