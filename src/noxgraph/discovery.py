@@ -281,13 +281,11 @@ class _RepositoryListing:
 
     def __init__(self, repo: Path) -> None:
         self.repo = repo
-        # -t tags each entry; "S" is skip-worktree: a sparse checkout left the file out.
+        # One git process lists both: the tracked files with their modes, and the
+        # untracked ones not ignored. -t tags each entry: "?" is untracked, and "S" is
+        # skip-worktree, a file a sparse checkout left out of the work tree.
         self._started = Started(
-            repo,
-            (
-                ("ls-files", "-z", "--stage", "-t"),
-                ("ls-files", "-z", "--others", "--exclude-standard"),
-            ),
+            repo, (("ls-files", "-z", "--stage", "-t", "--others", "--exclude-standard"),)
         )
 
     def result(self) -> _Listing:
@@ -295,22 +293,23 @@ class _RepositoryListing:
             raise GitError(
                 f"{self.repo} is a git repository, but git is not installed (or not on PATH)"
             )
-        tracked, others = self._started.result()
-        listing: list[tuple[str, str | None]] = []
+        (answer,) = self._started.result()
+        tracked: list[tuple[str, str | None]] = []
+        untracked: list[tuple[str, str | None]] = []
         sparse: dict[str, str] = {}
-        for entry in tracked.stdout.decode("utf-8", "surrogateescape").split("\0"):
-            if entry:
+        for entry in answer.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if entry.startswith("? "):
+                untracked.append((entry[2:], None))
+            elif entry:
                 info, _, path = entry.partition("\t")
                 tag, mode, blob, *_ = info.split(" ")
                 if tag == "S":
                     sparse[path] = blob
-                listing.append((path, mode))
-        for path in others.stdout.decode("utf-8", "surrogateescape").split("\0"):
-            if path:
-                listing.append((path, None))
+                tracked.append((path, mode))
+        listing = tracked + untracked
         unreadable = [
             (found.group(1), found.group(2))
-            for line in others.stderr.decode("utf-8", "replace").splitlines()
+            for line in answer.stderr.decode("utf-8", "replace").splitlines()
             if (found := re.match(_UNREADABLE, line))
         ]
         return self.repo, listing, unreadable, sparse
