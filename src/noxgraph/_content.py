@@ -18,12 +18,12 @@ from __future__ import annotations
 import bisect
 import hashlib
 import os
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from noxgraph._git import git_popen
+from noxgraph._git import Started
 from noxgraph._paths import SKIP_DIRS, relative
+from noxgraph.errors import GitError
 
 __all__ = ["content_keys", "file_digest", "folder_key"]
 
@@ -69,12 +69,14 @@ def _listed(repo: str, prefixes: list[str]) -> dict[str, str] | None:
     # Side by side: each reads the whole index. `ls-files --modified --others` tells
     # what `git status` would about the working tree, without comparing HEAD.
     worktree = ["--modified", "--others", "--exclude-standard"]
-    runs = [
-        git_popen(Path(repo), "ls-files", "-z", "--stage", *spec),
-        git_popen(Path(repo), "ls-files", "-z", *worktree, *spec),
-    ]
-    staged, changed = (_output(run) if run is not None else None for run in runs)
-    if staged is None or changed is None:
+    started = Started(
+        Path(repo), [("ls-files", "-z", "--stage", *spec), ("ls-files", "-z", *worktree, *spec)]
+    )
+    try:
+        staged, changed = (
+            done.stdout.decode("utf-8", "surrogateescape") for done in started.result()
+        )
+    except GitError:
         return None
     found: dict[str, str] = {}
     for entry in staged.split("\0"):
@@ -87,13 +89,6 @@ def _listed(repo: str, prefixes: list[str]) -> dict[str, str] | None:
         if path and (path in found or not _skipped(path)):
             found[path] = file_digest(os.path.join(repo, path))
     return found
-
-
-def _output(process: subprocess.Popen[bytes]) -> str | None:
-    out, _ = process.communicate()
-    if process.returncode != 0:
-        return None
-    return out.decode("utf-8", "surrogateescape")
 
 
 def _digest(lines: Iterable[str]) -> str:

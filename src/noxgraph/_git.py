@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-__all__ = ["Started", "first_line", "git", "git_available", "git_lines", "git_popen"]
+__all__ = ["Started", "first_line", "git", "git_available", "git_lines"]
 
 #: Variables that tell git which repository, index or objects to use, or how to find
 #: them (``git help git``, "The Git Repository"), and how to read pathspecs. noxgraph
@@ -63,6 +63,9 @@ def _executable() -> str | None:
     return None
 
 
+_NOT_INSTALLED = "git is not installed (or not on PATH); install git, or pass --files"
+
+
 def git_available() -> bool:
     return _executable() is not None
 
@@ -92,7 +95,7 @@ def git(
     raises :class:`GitError`."""
     executable = _executable()
     if executable is None:
-        raise GitError("git is not installed (or not on PATH); install git, or pass --files")
+        raise GitError(_NOT_INSTALLED)
     import subprocess  # a workspace read without git, such as a uv one, never runs it
 
     try:
@@ -122,9 +125,7 @@ class Started:
         self._error: GitError | None = None
         executable = _executable()
         if executable is None:
-            self._error = GitError(
-                "git is not installed (or not on PATH); install git, or pass --files"
-            )
+            self._error = GitError(_NOT_INSTALLED)
             return
         import subprocess
 
@@ -178,22 +179,3 @@ def git_lines(repo: Path, *args: str) -> list[str] | None:
     if done.returncode != 0:
         return None
     return [item for item in done.stdout.decode("utf-8", "surrogateescape").split("\0") if item]
-
-
-def git_popen(repo: Path, *args: str) -> subprocess.Popen[bytes] | None:
-    """Start ``git -C repo ARGS`` with its output piped (so two can run side by side);
-    ``None`` when git cannot be started."""
-    executable = _executable()
-    if executable is None:
-        return None
-    import subprocess
-
-    try:
-        return subprocess.Popen(
-            [executable, "-C", str(repo), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=_environment(),
-        )
-    except OSError:
-        return None
