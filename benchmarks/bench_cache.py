@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth
 
-from noxgraph._content import content_keys
+from noxgraph.changes.content import content_keys
 from noxgraph.graph import build_graph
-from noxgraph.keys import session_keys
-from noxgraph.plan import plan_all
-from noxgraph.sessions import declare
-from noxgraph.workspace import load_workspace
+from noxgraph.sessions.declarations import declare
+from noxgraph.sessions.plan import plan_all
+from noxgraph.sessions.session_keys import session_keys
+from noxgraph.workspace.load import load_workspace
 
 WORK = Path(__file__).resolve().parent / ".work"
 

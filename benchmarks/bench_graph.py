@@ -48,10 +48,10 @@ except ImportError:  # not installed: use the checkout this script belongs to
 from synth import ORDER_KINDS, ensure, generate_edges, package_name  # noqa: E402
 
 from noxgraph.graph import DependencyGraph, Edge, build_graph  # noqa: E402
-from noxgraph.workspace import load_workspace  # noqa: E402
+from noxgraph.workspace.load import load_workspace  # noqa: E402
 
 if TYPE_CHECKING:
-    from noxgraph.pyproject import Kind
+    from noxgraph.workspace.pyproject import Kind
 
 T = TypeVar("T")
 #: synth's order kinds, typed as noxgraph's (they are the same strings).

@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth
 
 from noxgraph.graph import build_graph
-from noxgraph.sessions import Declarations, declare, describe
-from noxgraph.workspace import load_workspace
+from noxgraph.sessions.declarations import Declarations, declare, describe
+from noxgraph.workspace.load import load_workspace
 
 WORK = Path(__file__).resolve().parent / ".work"
 

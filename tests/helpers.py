@@ -11,9 +11,9 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from noxgraph.cli import main
+from noxgraph.cli.main import main
 from noxgraph.graph import DependencyGraph, build_graph
-from noxgraph.workspace import Workspace, load_workspace
+from noxgraph.workspace.load import Workspace, load_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "workspace"

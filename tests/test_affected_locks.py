@@ -240,9 +240,9 @@ def test_no_changed_lock_reads_no_lock(tmp_path: Path, monkeypatch: pytest.Monke
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a lock was read")
 
-    monkeypatch.setattr("noxgraph.lock_changes.versions_of", refuse)
-    monkeypatch.setattr("noxgraph.lock_changes.parse_lock", refuse)
-    monkeypatch.setattr("noxgraph.lock_changes.members_covered", refuse)
+    monkeypatch.setattr("noxgraph.changes.lock_changes.versions_of", refuse)
+    monkeypatch.setattr("noxgraph.changes.lock_changes.parse_lock", refuse)
+    monkeypatch.setattr("noxgraph.changes.lock_changes.members_covered", refuse)
     document = _affected(root)
     assert [a["name"] for a in document["affected"]] == ["core", "web", "app"]
     assert document["locks"] == []

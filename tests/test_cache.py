@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from noxgraph.workspace import load_workspace
+from noxgraph.workspace.load import load_workspace
 from tests.helpers import package, pyproject
 
 
@@ -96,7 +96,7 @@ def test_a_load_that_parsed_nothing_new_writes_nothing(tmp_path: Path, _parse_ca
 def test_switching_between_commands_writes_nothing(tmp_path: Path, _parse_cache: Path) -> None:
     # affected reads the root's pyproject through discover() before the members;
     # graph reads it through the cache: what one uses and the other does not is kept.
-    from noxgraph.discovery import discover
+    from noxgraph.workspace.discovery import discover
 
     root = tmp_path / "ws"
     pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
@@ -134,7 +134,7 @@ def test_a_file_is_remembered_by_its_stats_and_read_again_when_they_change(
 ) -> None:
     import os
 
-    from noxgraph import _cache
+    from noxgraph import _files
 
     root = _workspace(tmp_path / "ws")
     app = root / "app" / "pyproject.toml"
@@ -142,7 +142,7 @@ def test_a_file_is_remembered_by_its_stats_and_read_again_when_they_change(
     [cache_file] = _parse_cache.glob("parsed-*.json")
     # Just written: racily clean, so remembered by content only.
     assert json.loads(cache_file.read_text())["files"] == {}
-    monkeypatch.setattr(_cache, "_RACY_NS", 0)
+    monkeypatch.setattr(_files, "RACY_NS", 0)
     load_workspace(root)
     assert os.fspath(app) in json.loads(cache_file.read_text())["files"]
     # The same size and the old mtime: only the ctime tells, and it is enough.
@@ -159,10 +159,11 @@ def test_a_file_is_remembered_by_its_stats_and_read_again_when_they_change(
 def test_a_file_remembered_by_its_stats_is_not_read(
     tmp_path: Path, _parse_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from noxgraph import _cache, discovery
+    from noxgraph import _files
+    from noxgraph.workspace import discovery
 
     root = _workspace(tmp_path / "ws")
-    monkeypatch.setattr(_cache, "_RACY_NS", 0)
+    monkeypatch.setattr(_files, "RACY_NS", 0)
     first = load_workspace(root)
 
     def refuse(path: object) -> bytes:

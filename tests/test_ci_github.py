@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from noxgraph.ci import jobs, to_yaml
-from noxgraph.sessions import Declarations, PackageSession
+from noxgraph.cli.ci import jobs, to_yaml
+from noxgraph.sessions.declarations import Declarations, PackageSession
 from tests.helpers import cli, commit_all, git, init_repo, package, write
 from tests.test_noxfile import GRAPH, listing, log, recording_workspace
 from tests.test_python_versions import workspace as python_workspace

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from noxgraph.discovery import discover
 from noxgraph.errors import UsageError
+from noxgraph.workspace.discovery import discover
 from tests.helpers import (
     cli,
     cli_process,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from noxgraph import _git
-from noxgraph.changes import PendingChanges
+from noxgraph.changes.changed_files import PendingChanges
 from noxgraph.errors import NoxgraphError
 from tests.helpers import cli, cli_process, commit_all, git, init_repo, package, pyproject, write
 

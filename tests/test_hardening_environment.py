@@ -111,8 +111,8 @@ def test_a_folder_that_can_be_written_but_not_read(tmp_path: Path) -> None:
 
 
 def test_a_parse_cache_of_the_wrong_shape_is_parsed_again(tmp_path: Path) -> None:
-    from noxgraph._cache import _FORMAT, _versions, cache_file
-    from noxgraph.workspace import load_workspace
+    from noxgraph.workspace.load import load_workspace
+    from noxgraph.workspace.parse_cache import _FORMAT, _versions, cache_file
 
     package(tmp_path, "core", "core")
     package(tmp_path, "app", "app", "core>=1")
@@ -138,8 +138,8 @@ def test_a_parse_cache_of_the_wrong_shape_is_parsed_again(tmp_path: Path) -> Non
 
 
 def test_a_plan_cache_of_the_wrong_shape_is_planned_again(tmp_path: Path) -> None:
-    from noxgraph._cache import _FORMAT, _versions, cache_file
-    from noxgraph._plans import planned
+    from noxgraph.sessions.plan_cache import planned
+    from noxgraph.workspace.parse_cache import _FORMAT, _versions, cache_file
 
     package(tmp_path, "a", "a")
     root = tmp_path.resolve()

@@ -130,8 +130,8 @@ def test_two_generated_blocks_are_an_error(tmp_path: Path) -> None:
 def test_the_parse_cache_is_written_by_the_same_writer_and_never_over_a_fifo(
     tmp_path: Path,
 ) -> None:
-    from noxgraph._cache import cache_file
-    from noxgraph.workspace import load_workspace
+    from noxgraph.workspace.load import load_workspace
+    from noxgraph.workspace.parse_cache import cache_file
 
     package(tmp_path, "a", "a")
     root = tmp_path.resolve()

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from noxgraph.errors import NoxgraphError
 from noxgraph.graph import build_graph
-from noxgraph.workspace import load_workspace
+from noxgraph.workspace.load import load_workspace
 from tests.helpers import cli, cli_process, write
 
 FUZZ_EXAMPLES = int(os.environ.get("NOXGRAPH_FUZZ_EXAMPLES", "50"))

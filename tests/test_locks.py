@@ -1,4 +1,4 @@
-"""Reading, comparing and walking lock files (``noxgraph.locks``), without git."""
+"""Reading, comparing and walking lock files (``noxgraph.changes.locks``), without git."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from noxgraph.locks import Lock, LockedPackage, LockError, Reach, diff_locks, parse_lock
+from noxgraph.changes.locks import Lock, LockedPackage, LockError, Reach, diff_locks, parse_lock
 
 NAMES = [f"p{i}" for i in range(8)]
 EXTRAS = ["x", "y"]

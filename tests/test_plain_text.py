@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.text import Text
 from rich.tree import Tree
 
-from noxgraph.render import _rich_plain, _table, plain_text
+from noxgraph.cli.report import _rich_plain, _table, plain_text
 
 # Names, paths and messages: wide and combining characters, spaces, brackets (no markup).
 cell_text = st.text(

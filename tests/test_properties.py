@@ -45,16 +45,16 @@ from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from noxgraph.affected import compute_affected
-from noxgraph.changes import changes_from_files
-from noxgraph.checks import run_checks
+from noxgraph.changes.affected import compute_affected
+from noxgraph.changes.changed_files import changes_from_files
+from noxgraph.cli.checks import run_checks
+from noxgraph.cli.generate import render_block
 from noxgraph.errors import CycleError
-from noxgraph.generate import render_block
 from noxgraph.graph import DependencyGraph, build_graph
 from noxgraph.kinds import KINDS, Kind
-from noxgraph.plan import plan_session
-from noxgraph.sessions import Declarations, declare
-from noxgraph.workspace import Workspace, load_workspace
+from noxgraph.sessions.declarations import Declarations, declare
+from noxgraph.sessions.plan import plan_session
+from noxgraph.workspace.load import Workspace, load_workspace
 from tests.helpers import cli
 
 pytestmark = pytest.mark.fuzz

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from noxgraph.errors import NoxgraphError, PyprojectError
-from noxgraph.workspace import load_workspace
+from noxgraph.workspace.load import load_workspace
 from tests.helpers import cli, commit_all, init_repo, package, pyproject, write
 from tests.test_noxfile import GRAPH, RECORD, listing, log, nox
 from tests.test_sessions_real import ruff
@@ -256,7 +256,7 @@ def test_requires_python_needs_the_workspace_s_interpreters_and_one_that_fits(
     package(tmp_path, "libs/core", "core", extra='requires-python = ">=3.1O"\n')
     with pytest.raises(NoxgraphError, match="is not a version specifier"):
         from noxgraph.graph import build_graph
-        from noxgraph.sessions import declare
+        from noxgraph.sessions.declarations import declare
 
         found = load_workspace(tmp_path)
         declare(found, build_graph(found))

@@ -30,7 +30,7 @@ import pytest
 
 from noxgraph.errors import NoxgraphError
 from noxgraph.graph import build_graph
-from noxgraph.workspace import Workspace, load_workspace
+from noxgraph.workspace.load import Workspace, load_workspace
 from tests.helpers import cli, cli_process, commit_all, git, init_repo, package, write
 
 PREFIX = "noxgraph: error: "
@@ -287,7 +287,7 @@ def unprivileged(scratch: Path) -> Unprivileged:
     os.chown(home, NOBODY, NOBODY)
     probe = Unprivileged(prefix, home)
     done = subprocess.run(
-        [*prefix, sys.executable, "-c", "import noxgraph.cli, tomli, packaging, rich"],
+        [*prefix, sys.executable, "-c", "import noxgraph.cli.main, tomli, packaging, rich"],
         cwd=home,
         capture_output=True,
         text=True,

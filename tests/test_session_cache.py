@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from noxgraph._content import content_keys, folder_key
-from noxgraph.keys import session_keys
-from noxgraph.plan import plan_all
-from noxgraph.sessions import declare
+from noxgraph.changes.content import content_keys, folder_key
+from noxgraph.sessions.declarations import declare
+from noxgraph.sessions.plan import plan_all
+from noxgraph.sessions.session_keys import session_keys
 from tests.helpers import EXAMPLE, Run, cli, commit_all, git, init_repo, load, package, write
 from tests.test_noxfile import GRAPH, done_order, log, nox, recording_workspace
 
@@ -380,11 +380,13 @@ def test_the_interpreter_and_noxgraph_s_version_are_in_every_key(
 ) -> None:
     root = recording_workspace(tmp_path)
     before = sessions_keys(root)
-    monkeypatch.setattr("noxgraph.keys.interpreter", lambda: ["pypy", "pp311", "3.11", "x", "y"])
+    monkeypatch.setattr(
+        "noxgraph.sessions.session_keys.interpreter", lambda: ["pypy", "pp311", "3.11", "x", "y"]
+    )
     other = sessions_keys(root)
     assert all(other[n] != before[n] for n in before)
     monkeypatch.undo()
-    monkeypatch.setattr("noxgraph.keys.__version__", "99.0")
+    monkeypatch.setattr("noxgraph.sessions.session_keys.__version__", "99.0")
     assert all(sessions_keys(root)[n] != before[n] for n in before)
 
 

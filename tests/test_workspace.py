@@ -13,7 +13,7 @@ from noxgraph.errors import (
     UsageError,
     WorkspaceError,
 )
-from noxgraph.workspace import load_workspace
+from noxgraph.workspace.load import load_workspace
 from tests.helpers import commit_all, git, init_repo, package, pyproject, write
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from noxgraph.cli import main
+from noxgraph.cli.main import main
 
 raise SystemExit(main())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from functools import cache
+from typing import TYPE_CHECKING
 
 from noxgraph.errors import GitError, one_line
 
-TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
 if TYPE_CHECKING:
-    import subprocess
     from collections.abc import Sequence
     from pathlib import Path
 
@@ -48,19 +49,7 @@ _LOCATING = (
 
 @cache
 def _executable() -> str | None:
-    """git's path, looked up on PATH as ``shutil.which`` does on POSIX: shutil pulls in
-    bz2 and lzma, a tenth of what reading a warm workspace takes."""
-    if os.name == "nt":  # PATHEXT and the current folder: leave those rules to shutil
-        import shutil
-
-        return shutil.which("git")
-    for folder in os.get_exec_path():
-        if not folder:  # the current folder: a checkout's own "git" must not run
-            continue
-        candidate = os.path.join(folder, "git")
-        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
-            return candidate
-    return None
+    return shutil.which("git")
 
 
 _NOT_INSTALLED = "git is not installed (or not on PATH); install git, or pass --files"
@@ -96,8 +85,6 @@ def git(
     executable = _executable()
     if executable is None:
         raise GitError(_NOT_INSTALLED)
-    import subprocess  # a workspace read without git, such as a uv one, never runs it
-
     try:
         done = subprocess.run(
             [executable, "-C", str(repo), *args],
@@ -127,8 +114,6 @@ class Started:
         if executable is None:
             self._error = GitError(_NOT_INSTALLED)
             return
-        import subprocess
-
         try:
             for args in commands:
                 self._processes.append(
@@ -148,8 +133,6 @@ class Started:
         :func:`git` does."""
         if self._error is not None:
             raise self._error
-        import subprocess
-
         answers = []
         for process in self._processes:
             stdout, stderr = process.communicate()

@@ -16,19 +16,15 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from noxgraph._paths import relative
-from noxgraph._value import value_type
+from noxgraph._files import relative
 from noxgraph.errors import CycleError
 from noxgraph.kinds import KINDS, Kind
-from noxgraph.pyproject import Declaration, any_marker
-from noxgraph.workspace import Workspace
-
-TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
-
-if TYPE_CHECKING:
-    from typing import Literal
+from noxgraph.workspace.load import Workspace
+from noxgraph.workspace.pyproject import Declaration, any_marker
 
 __all__ = ["DependencyGraph", "Edge", "Note", "build_graph"]
 
@@ -46,7 +42,7 @@ def kind_mask(kinds: Iterable[Kind] | None) -> int:
     return mask
 
 
-@value_type(slots=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """``source`` depends on ``target`` with one kind; the declarations merged.
 
@@ -74,15 +70,10 @@ class Edge:
 #: The cases a :class:`Note` reports: a path that names another package than the
 #: declaration, a path to no member, a member taken from git or a URL, a
 #: ``workspace = true`` source with no member of that name.
-if TYPE_CHECKING:
-    NoteCode = Literal[
-        "path-names-other", "path-to-no-member", "remote-source", "no-workspace-member"
-    ]
-else:
-    NoteCode = str  # the Literal is for type checkers; at run time, a str
+NoteCode = Literal["path-names-other", "path-to-no-member", "remote-source", "no-workspace-member"]
 
 
-@value_type(slots=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """Something :func:`build_graph` met that ``check`` reports.
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing's constant without importing typing, 3 ms of start-up
+from typing import Literal
 
 __all__ = ["KINDS", "Kind"]
 
-if TYPE_CHECKING:
-    from typing import Literal
+Kind = Literal["runtime", "optional", "group", "dev", "build"]
 
-    Kind = Literal["runtime", "optional", "group", "dev", "build"]
-else:
-    Kind = str  # the Literal is for type checkers; at run time, a str
 #: Every edge kind, in the order they are listed everywhere.
 KINDS: tuple[Kind, ...] = ("runtime", "optional", "group", "dev", "build")

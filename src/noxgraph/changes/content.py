@@ -1,0 +1,146 @@
+"""The content of package folders as keys: what their wheels are made of.
+
+Inside git, a tracked file counts by the blob id git already has for it, and
+a file that differs from the index (or that git does not track and does not
+ignore) by the blob id its bytes would have; outside git every file counts so.
+Folders that hold no source (``.git``, virtualenvs, ``.nox``, build output) never
+count unless git tracks them. Two folders with the same key build the same wheel.
+
+:func:`content_keys` answers for many folders at once with two ``git ls-files``
+per repository (the index's blob ids, and what ``git status`` would say of the
+working tree), run side by side: the session cache
+keys every package of a workspace at each nox load, so its cost is those two
+git commands, not one pair per package.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from noxgraph._files import SKIP_DIRS, relative
+from noxgraph._git import Started
+from noxgraph.errors import GitError
+
+__all__ = ["content_keys", "file_digest", "folder_key"]
+
+#: More folders than this in one repository: list the whole repository once
+#: rather than pass one pathspec per folder (git matches every file against each).
+_PATHSPECS = 16
+
+
+def file_digest(path: Path | str) -> str:
+    """The id git gives a file's bytes as a blob (``"missing"`` when it cannot be
+    read): a file counts the same before and after it is committed."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return "missing"
+    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _skipped(path: str) -> bool:
+    """Build output and tool folders: an untracked file there is no source."""
+    parts = path.split("/")
+    return any(part in SKIP_DIRS or part.endswith(".egg-info") for part in parts[:-1])
+
+
+def _walk(folder: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in files:
+            path = Path(current) / name
+            found[path.relative_to(folder).as_posix()] = file_digest(path)
+    return found
+
+
+def _listed(repo: str, prefixes: list[str]) -> dict[str, str] | None:
+    """Every file of ``repo`` under ``prefixes`` (all when empty) that git does not
+    ignore, relative to ``repo``, with its blob id (what its bytes would have, for a
+    file that differs from the index or that git does not track)."""
+    spec = ["--", *prefixes] if prefixes and len(prefixes) <= _PATHSPECS else []
+    # Side by side: each reads the whole index. `ls-files --modified --others` tells
+    # what `git status` would about the working tree, without comparing HEAD.
+    worktree = ["--modified", "--others", "--exclude-standard"]
+    started = Started(
+        Path(repo), [("ls-files", "-z", "--stage", *spec), ("ls-files", "-z", *worktree, *spec)]
+    )
+    try:
+        staged, changed = (
+            done.stdout.decode("utf-8", "surrogateescape") for done in started.result()
+        )
+    except GitError:
+        return None
+    found: dict[str, str] = {}
+    for entry in staged.split("\0"):
+        info, _, path = entry.partition("\t")
+        if path:
+            found[path] = info.split(" ", 2)[1] if " " in info else info
+    for path in changed.split("\0"):
+        # A staged change is in the index's blob id already; the working tree's own
+        # changes and untracked files count by their bytes, untracked build output not.
+        if path and (path in found or not _skipped(path)):
+            found[path] = file_digest(os.path.join(repo, path))
+    return found
+
+
+def _digest(lines: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:20]
+
+
+def _walked_key(folder: Path) -> str:
+    files = _walk(folder)
+    return _digest(f"{path}\0{files[path]}\n" for path in sorted(files))
+
+
+def _keys_in(repo: str, folders: list[str]) -> dict[str, str] | None:
+    prefixes = [] if repo in folders else [relative(f, repo) for f in folders]
+    files = _listed(repo, prefixes)
+    if files is None:
+        return None
+    paths = sorted(files)
+    keys: dict[str, str] = {}
+    for folder in folders:
+        inside = "" if folder == repo else relative(folder, repo) + "/"
+        # Paths with one prefix are next to each other in sorted order.
+        low = bisect.bisect_left(paths, inside)
+        high = bisect.bisect_left(paths, inside + "\U0010ffff") if inside else len(paths)
+        cut = len(inside)
+        keys[folder] = _digest(f"{p[cut:]}\0{files[p]}\n" for p in paths[low:high])
+    return keys
+
+
+def content_keys(folders: Iterable[Path]) -> dict[Path, str]:
+    """A key for each of ``folders`` that changes exactly when a file under it that git
+    does not ignore does; one pair of git commands per repository."""
+    wanted = list(dict.fromkeys(folders))
+    from noxgraph.changes.changed_files import RepositoryFinder  # only when keys are made
+
+    # A submodule's own checkout holds its files, and its ls-files lists them.
+    finder = RepositoryFinder(through_superproject=False)
+    by_repo: dict[str | None, list[str]] = {}
+    for folder in wanted:
+        text = os.fspath(folder)
+        by_repo.setdefault(finder.holder(text), []).append(text)
+    keys: dict[str, str] = {}
+    for repo, members in by_repo.items():
+        found = _keys_in(repo, members) if repo is not None else None
+        if found is None:
+            found = {m: _walked_key(Path(m)) for m in members}
+        keys.update(found)
+    return {folder: keys[os.fspath(folder)] for folder in wanted}
+
+
+def folder_key(folder: Path) -> str:
+    """A key that changes exactly when a file of ``folder`` that git does not ignore does."""
+    return content_keys([folder])[folder]

@@ -1,0 +1,263 @@
+"""``noxgraph check``: what is wrong, or doubtful, in a workspace.
+
+Every finding is one line that names the file. Errors make ``check`` fail;
+warnings make it fail with ``--strict``; notes never do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
+from noxgraph.graph import DependencyGraph
+from noxgraph.sessions.declarations import reserved_names, task_names
+from noxgraph.workspace.discovery import Skipped, excluded_folders
+from noxgraph.workspace.load import Workspace, unlisted_projects
+
+if TYPE_CHECKING:
+    from noxgraph.workspace.metadata import BackendMetadata
+
+__all__ = ["Finding", "Severity", "run_checks"]
+
+Severity = Literal["error", "warning", "note"]
+_RANK = {"error": 0, "warning": 1, "note": 2}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing ``check`` reports; ``code`` is a short stable identifier."""
+
+    severity: Severity
+    code: str
+    file: str
+    message: str
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (_RANK[self.severity], self.file, self.code, self.message)
+
+
+def _problem(error: NoxgraphError) -> Finding:
+    file = getattr(error, "file", "") or ""
+    message = error.message
+    if file and message.startswith(f"{file}: "):
+        message = message[len(file) + 2 :]
+    code = "duplicate-name" if isinstance(error, DuplicateNameError) else "invalid"
+    return Finding("error", code, file, message)
+
+
+def _versions(workspace: Workspace, told: Mapping[str, str]) -> dict[str, Version | str | None]:
+    """Each member's version: parsed, the raw text when invalid, ``None`` when dynamic
+    (and no backend was asked, in ``told``)."""
+    result: dict[str, Version | str | None] = {}
+    for pkg in workspace.packages:
+        text = pkg.version or told.get(pkg.name)
+        if text is None:
+            result[pkg.name] = None
+            continue
+        try:
+            result[pkg.name] = Version(text)
+        except InvalidVersion:
+            result[pkg.name] = text
+    return result
+
+
+def _backend_findings(
+    workspace: Workspace,
+    backend: Sequence[BackendMetadata],
+    versions: Mapping[str, Version | str | None],
+) -> list[Finding]:
+    """What the backends said that the files do not: siblings named by dynamic
+    dependencies, with their constraints checked."""
+    if not backend:
+        return []
+    # Only --metadata reads requirement strings here: packaging.requirements brings
+    # packaging.markers and packaging.tags (platform, sysconfig, logging) with it.
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    findings: list[Finding] = []
+    files = {pkg.name: pkg.pyproject for pkg in workspace.packages}
+    for answer in backend:
+        pkg = workspace.get(answer.name)
+        if pkg is None:
+            continue
+        if answer.error is not None:
+            findings.append(
+                Finding(
+                    "warning", "backend", pkg.pyproject, f"the build backend failed: {answer.error}"
+                )
+            )
+            continue
+        declared = {decl.name for decl in pkg.declarations}
+        for text in answer.requires:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                continue
+            name = canonicalize_name(req.name)
+            if name not in files or name == pkg.name:
+                continue
+            if name not in declared:
+                findings.append(
+                    Finding(
+                        "warning",
+                        "dynamic-edge",
+                        pkg.pyproject,
+                        f"the build backend's metadata requires sibling {name} ({text!r}),"
+                        " which the file does not declare: that edge is not in the graph",
+                    )
+                )
+            version = versions.get(name)
+            if isinstance(version, Version) and not req.specifier.contains(
+                version, prereleases=True
+            ):
+                findings.append(
+                    Finding(
+                        "error",
+                        "unsatisfied",
+                        pkg.pyproject,
+                        f"the build backend's metadata requires {text!r}, which sibling"
+                        f" {name} {version} ({files[name]}) does not satisfy",
+                    )
+                )
+    return findings
+
+
+def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
+    """A warning where the member list promised a member and none came of it (or
+    something could not be looked at); a note where a scan passed something over."""
+    if skipped.code in ("no-match", "unreadable", "not-regular", "no-pyproject", "not-checked-out"):
+        return "warning"
+    # The root's own pyproject.toml often only configures the workspace.
+    if skipped.code == "no-package" and workspace.source != "scan":
+        return "note" if skipped.path == "pyproject.toml" else "warning"
+    return "note"
+
+
+def run_checks(
+    workspace: Workspace, graph: DependencyGraph, backend: Sequence[BackendMetadata] = ()
+) -> list[Finding]:
+    """Every finding for ``workspace``, errors first; ``backend`` is what build
+    backends said (``check --metadata``)."""
+    findings = [_problem(error) for error in workspace.problems]
+    for error in reserved_names(workspace, task_names(workspace)):
+        findings.append(replace(_problem(error), code="reserved-name"))
+
+    try:
+        graph.levels()
+    except CycleError as exc:
+        findings.append(Finding("error", "cycle", "", exc.message))
+
+    if workspace.config.environment == "lock":
+        for pkg in workspace.packages:
+            if pkg.name not in workspace.lock_roots:
+                findings.append(
+                    Finding(
+                        "warning",
+                        "no-lock",
+                        pkg.pyproject,
+                        f"environment = 'lock' ({workspace.config.file}), but {pkg.name} is in"
+                        " no uv workspace with a uv.lock: its sessions install from folders",
+                    )
+                )
+
+    told = {answer.name: answer.version for answer in backend if answer.version}
+    versions = _versions(workspace, told)
+    findings += _backend_findings(workspace, backend, versions)
+    files = {pkg.name: pkg.pyproject for pkg in workspace.packages}
+    version_from = {pkg.name: pkg.version_from for pkg in workspace.packages}
+    for pkg in workspace.packages:
+        version = versions[pkg.name]
+        if isinstance(version, str):
+            findings.append(
+                Finding(
+                    "warning",
+                    "version",
+                    pkg.pyproject,
+                    (
+                        f"version {version!r} is not a valid PEP 440 version; constraints on"
+                        f" {pkg.name!r} cannot be checked"
+                    ),
+                )
+            )
+        dynamic = [f for f in pkg.dynamic if f in ("dependencies", "optional-dependencies")]
+        if dynamic:
+            findings.append(
+                Finding(
+                    "warning",
+                    "dynamic",
+                    pkg.pyproject,
+                    (
+                        f"[project].dynamic lists {', '.join(dynamic)}: the build backend decides"
+                        " them, so edges it adds are not in the graph"
+                    ),
+                )
+            )
+        for decl in pkg.declarations:
+            if decl.constraint_note:
+                findings.append(
+                    Finding(
+                        "warning",
+                        "constraint",
+                        pkg.pyproject,
+                        f"{decl.where}: {decl.constraint_note}",
+                    )
+                )
+
+    for edge in graph.edges:
+        target_version = versions[edge.target]
+        for decl in edge.declarations:
+            if not decl.specifier:
+                continue
+            if target_version is None:
+                findings.append(
+                    Finding(
+                        "note",
+                        "unchecked",
+                        edge.declared_in,
+                        (
+                            f"{decl.where}: {decl.requirement!r} is not checked: {edge.target}'s"
+                            f" version is dynamic ({files[edge.target]})"
+                        ),
+                    )
+                )
+                continue
+            if isinstance(target_version, str):
+                continue
+            if not SpecifierSet(decl.specifier).contains(target_version, prereleases=True):
+                findings.append(
+                    Finding(
+                        "error",
+                        "unsatisfied",
+                        edge.declared_in,
+                        (
+                            f"{decl.where}: {decl.requirement!r} is not satisfied by sibling"
+                            f" {edge.target} {target_version} ({files[edge.target]}"
+                            + (f", {source}" if (source := version_from[edge.target]) else "")
+                            + ")"
+                        ),
+                    )
+                )
+
+    for note in graph.notes:
+        severity: Severity = "warning" if note.severity == "warning" else "note"
+        findings.append(Finding(severity, note.code, note.file, note.message))
+
+    for skipped in workspace.skipped:
+        findings.append(
+            Finding(_skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
+        )
+    # What exclude names is left out on purpose, and so is everything below it.
+    excluded = excluded_folders(workspace.root, workspace.config.exclude)
+    for unlisted in unlisted_projects(workspace):
+        folder = (workspace.root / unlisted.path).parent
+        if excluded & {folder, *folder.parents}:
+            continue
+        findings.append(Finding("warning", unlisted.code, unlisted.path, unlisted.reason))
+
+    return sorted(set(findings), key=Finding.sort_key)

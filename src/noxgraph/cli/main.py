@@ -1,0 +1,823 @@
+"""The ``noxgraph`` command line: the only place that prints or exits.
+
+Exit codes: 0 success; 1 the answer is "no" (a check failed, a build failed,
+the noxfile is stale); 2 bad usage or bad input, always as one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from noxgraph import __version__
+from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
+from noxgraph.kinds import KINDS
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from noxgraph.changes.affected import Affected
+    from noxgraph.graph import DependencyGraph
+    from noxgraph.kinds import Kind
+    from noxgraph.sessions.declarations import Declarations
+    from noxgraph.workspace.load import Workspace
+    from noxgraph.workspace.metadata import BackendMetadata
+
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace, "Output"], int]
+
+#: How many rows a long text answer shows unless ``--all`` asks for every one: rich
+#: lays out thousands of rows in seconds, and nobody reads them on a terminal.
+_SUMMARY_ROWS = 50
+
+
+class Output:
+    """Where answers go: JSON and plain text as they are, rich renderables styled.
+
+    Text is plain (no colour, no box drawing) when the stream is not a
+    terminal or ``NO_COLOR`` is set, so piped output stays greppable.
+    """
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+        isatty = getattr(self.stream, "isatty", lambda: False)()
+        self.plain = not isatty or bool(os.environ.get("NO_COLOR"))
+
+    def json(self, document: Mapping[str, Any]) -> None:
+        """A JSON document: indented on a terminal, compact when piped."""
+        from noxgraph.cli.report import dumps
+
+        self.write(dumps(document, indent=not self.plain))
+
+    def write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+    def rich(self, renderable: Any) -> None:
+        if not self.plain:
+            from rich.console import Console  # rich only for text output
+
+            Console(file=self.stream, highlight=False).print(renderable)
+            return
+        from noxgraph.cli.report import plain_text
+
+        # Piped text is for grep and diff: no wrapping at an imagined width, no
+        # colour, and no padding left at the ends of table rows.
+        self.write(plain_text(renderable))
+
+
+def _kinds(text: str) -> list[Kind]:
+    kinds: list[Kind] = []
+    for raw in text.split(","):
+        part = raw.strip()
+        for kind in KINDS:
+            if part == kind:
+                kinds.append(kind)
+                break
+        else:
+            raise argparse.ArgumentTypeError(
+                f"unknown kind {part!r}; choose from {', '.join(KINDS)}"
+            )
+    return kinds
+
+
+def _format(args: argparse.Namespace) -> str:
+    return "json" if getattr(args, "json", False) else str(args.format)
+
+
+# -- graph, show, check ----------------------------------------------------------------
+
+
+def cmd_graph(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.cli.report import (
+        graph_document,
+        graph_dot,
+        graph_mermaid,
+        graph_text,
+        graph_view,
+    )
+    from noxgraph.graph import build_graph  # each command loads what it needs
+    from noxgraph.workspace.load import load_with_unlisted
+
+    workspace = load_with_unlisted(args.root)
+    graph = build_graph(workspace)
+    view = graph_view(graph, args.kinds)
+    fmt = _format(args)
+    if fmt == "json":
+        out.json(graph_document(workspace, view, args.root.as_posix()))
+    elif fmt == "dot":
+        out.write(graph_dot(workspace, view))
+    elif fmt == "mermaid":
+        out.write(graph_mermaid(workspace, view))
+    else:
+        limit = None if args.all_rows else _SUMMARY_ROWS
+        out.rich(graph_text(workspace, view, plain=out.plain, limit=limit))
+    if view.order_error is not None:
+        _error(view.order_error.message)
+        return 1
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.cli.report import show_document, show_text
+    from noxgraph.graph import build_graph
+    from noxgraph.sessions.declarations import session_name
+    from noxgraph.workspace.load import load_workspace
+
+    workspace = load_workspace(args.root)
+    pkg = workspace.get(args.package)
+    if pkg is None:
+        import difflib  # only for the error message
+
+        close = difflib.get_close_matches(args.package, workspace.names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"no package named {args.package!r} in {workspace.root}{hint}")
+    graph = build_graph(workspace)
+    sessions = {task: session_name(task, pkg.name) for task in workspace.tasks_of(pkg.name)}
+    document = show_document(workspace, graph, pkg, sessions)
+    if _format(args) == "json":
+        out.json(document)
+    else:
+        out.rich(show_text(document, plain=out.plain))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.cli.checks import run_checks
+    from noxgraph.cli.report import check_document, check_text
+    from noxgraph.graph import build_graph
+    from noxgraph.workspace.load import load_workspace
+
+    workspace = load_workspace(args.root, tolerant=True)
+    backend: list[BackendMetadata] = []
+    if args.metadata:
+        from noxgraph.workspace.metadata import ask_backends, needs_backend
+
+        backend = ask_backends(pkg for pkg in workspace.packages if needs_backend(pkg))
+    findings = run_checks(workspace, build_graph(workspace), backend)
+    failed = any(
+        f.severity == "error" or (args.strict and f.severity == "warning") for f in findings
+    )
+    document = check_document(findings, failed=failed, strict=args.strict)
+    if _format(args) == "json":
+        out.json(document)
+    else:
+        out.rich(check_text(document, plain=out.plain))
+    return 1 if failed else 0
+
+
+def cmd_affected(args: argparse.Namespace, out: Output) -> int:
+    workspace, graph, affected = _affected_in(args, task=args.task)
+    fmt = _format(args)
+    # The tasks look into each package's folder for tests: only --task and the
+    # session names need them.
+    tasks = _tasks_for(workspace, args.task) if args.task or fmt == "sessions" else []
+    # Each format imports what it prints with: names need neither render nor rich.
+    if fmt == "json":
+        from noxgraph.cli.report import affected_document
+
+        out.json(affected_document(affected))
+    elif fmt == "names":
+        out.write("".join(f"{name}\n" for name in affected.names))
+    elif fmt == "sessions":
+        from noxgraph.sessions.declarations import declare
+
+        declarations = declare(workspace, graph)
+        # Each session on each of its interpreters, in the order of affected.names.
+        by_package: dict[tuple[str, str], list[str]] = {}
+        for session in declarations.nox_sessions():
+            key = (session.session.task, session.session.package)
+            by_package.setdefault(key, []).append(session.name)
+        lines = [
+            name
+            for task in tasks
+            for pkg in affected.names
+            for name in by_package.get((task, pkg), ())
+        ]
+        out.write("".join(f"{line}\n" for line in lines))
+    else:
+        from noxgraph.cli.report import affected_text
+
+        out.rich(affected_text(affected, explain=args.explain, plain=out.plain))
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.cli.generate import generate
+    from noxgraph.cli.report import SCHEMA
+    from noxgraph.graph import build_graph
+    from noxgraph.workspace.load import load_workspace
+
+    workspace = load_workspace(args.root)
+    graph = build_graph(workspace)
+    output = args.output if args.output is not None else workspace.root / "noxfile.py"
+    display = _from_cwd(output)
+    outcome = generate(
+        workspace,
+        graph,
+        Path.cwd() / output,
+        display=display,
+        force=args.force,
+        check=args.check,
+    )
+    if args.json:
+        out.json(
+            {
+                "schema": SCHEMA,
+                "output": display,
+                "status": outcome.status,
+                "sessions": outcome.sessions,
+                "packages": len(workspace.packages),
+                "diff": outcome.diff,
+            }
+        )
+    elif outcome.status == "stale":
+        out.write(outcome.diff)
+        _error(f"{display} is stale; run `noxgraph generate` to update it")
+    else:
+        message = {
+            "written": f"wrote {display}",
+            "unchanged": f"{display} is already up to date",
+            "current": f"{display} is up to date",
+        }[outcome.status]
+        out.write(
+            f"{message}: {_count(outcome.sessions, 'session')} for"
+            f" {_count(len(workspace.packages), 'package')}\n"
+        )
+    return 1 if outcome.status == "stale" else 0
+
+
+def cmd_run(args: argparse.Namespace, out: Output) -> int:
+    import tempfile
+
+    from noxgraph.cli.report import SCHEMA, run_plan_text, run_summary_text
+    from noxgraph.cli.run import cached_sessions, invoke, nox_command, read_report
+    from noxgraph.graph import build_graph
+    from noxgraph.sessions.declarations import declare
+    from noxgraph.sessions.selection import not_affected_reason, options_from, select
+    from noxgraph.sessions.session_cache import ENV_CACHED_REPORT
+    from noxgraph.workspace.load import load_workspace
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"-j {args.jobs}: the number of sessions side by side is at least 1")
+    options = options_from(args) if args.affected else None
+    if args.affected:
+        workspace, graph, affected = _affected_in(args, task=args.task)
+    else:
+        workspace = load_workspace(args.root)
+        graph = build_graph(workspace)
+    declarations = declare(workspace, graph)
+    if args.task not in declarations.tasks:
+        known = ", ".join(declarations.tasks) or "none"
+        raise UsageError(f"no sessions for task {args.task!r}; the tasks are {known}")
+    noxfile = _noxgraph_noxfile(args.noxfile, workspace.root)
+    packages = {s.name: s.session.package for s in declarations.nox_sessions()}
+    if args.affected:
+        reason = not_affected_reason(r.base for r in affected.changes.repositories)
+        chosen = select(declarations, args.task, affected.names, reason)
+        if not chosen.run:
+            if args.json:
+                out.json({"schema": SCHEMA, "exit_status": 0, "sessions": []})
+            else:
+                out.write(f"{args.task}: no package is affected; nothing to run\n")
+            return 0
+        planned = [*chosen.run, *chosen.skip]
+        skipped = dict(chosen.skip)
+    else:
+        planned = [s.name for s in declarations.nox_sessions(args.task)]
+        skipped = {}
+    with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
+        report = Path(folder) / "report.json"
+        argv = nox_command(
+            args.task,
+            noxfile=noxfile.resolve(),
+            report=report,
+            jobs=args.jobs,
+            affected=options,
+            nox_args=args.nox_args,
+            cache=not args.no_cache,
+        )
+        if args.dry_run:
+            if args.json:
+                out.json({"schema": SCHEMA, "argv": argv, "sessions": planned, "skipped": skipped})
+            else:
+                limit = None if args.all_rows else _SUMMARY_ROWS
+                out.rich(run_plan_text(argv, planned, skipped, plain=out.plain, limit=limit))
+            return 0
+        cached = Path(folder) / "cached"
+        cached.mkdir()
+        # nox's own output goes to stderr under --json, so stdout holds one document.
+        env = {**os.environ, ENV_CACHED_REPORT: str(cached)}
+        code = invoke(argv, stdout_to_stderr=args.json, env=env)
+        rows = read_report(report, packages, cached_sessions(cached))
+    if args.json:
+        out.json(
+            {
+                "schema": SCHEMA,
+                "exit_status": code,
+                "sessions": [
+                    {
+                        "session": r.session,
+                        "package": r.package,
+                        "result": r.result,
+                        "duration": r.duration,
+                        "note": r.note,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+    elif rows:
+        out.rich(run_summary_text(rows, code, plain=out.plain))
+    return code
+
+
+def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
+    """The noxfile to hand nox (``--noxfile``, else ``noxfile.py`` in the workspace root),
+    refused unless it declares noxgraph's sessions: nox would only say "Sessions not found"."""
+    from noxgraph.cli.generate import noxfile_state
+
+    noxfile = asked if asked is not None else root / "noxfile.py"
+    state = noxfile_state(noxfile)
+    if state == "missing":
+        raise UsageError(
+            f"no noxfile at {_from_cwd(noxfile)}: run `noxgraph generate` first, or pass --noxfile"
+        )
+    if state == "foreign":
+        # `noxgraph generate` would not replace it without --force: the project's own.
+        raise UsageError(
+            f"{_from_cwd(noxfile)} declares no noxgraph sessions: run `noxgraph generate"
+            " --output FILE` for a noxfile of noxgraph's own and pass --noxfile FILE"
+        )
+    return noxfile
+
+
+def _noxgraph_requirement(asked: str | None) -> str | None:
+    """``--noxgraph-requirement``, refused unless it is a requirement naming noxgraph."""
+    from noxgraph.cli.ci import requirement_problem
+
+    problem = None if asked is None else requirement_problem(asked)
+    if problem is not None:
+        raise UsageError(f"--noxgraph-requirement {asked!r}: {problem}")
+    return asked
+
+
+def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
+    from noxgraph.cli import ci
+    from noxgraph.cli.report import SCHEMA
+    from noxgraph.generated import WORKFLOW_HEADER
+    from noxgraph.graph import build_graph
+    from noxgraph.sessions.declarations import declare
+    from noxgraph.workspace.load import load_workspace
+
+    fmt = _format(args)
+    changes = args.base or args.head or args.files is not None or args.uncommitted is not None
+    if changes and not (fmt == "json" and args.affected):
+        raise UsageError(
+            "--base, --head, --files and --uncommitted say what changed now, for --format json"
+            " --affected; the workflow takes the base from the pull request"
+        )
+    workspace = load_workspace(args.root)
+    declarations = declare(workspace, build_graph(workspace))
+    for task in args.task or ():
+        _tasks_for(workspace, task)
+    asked = list(dict.fromkeys(args.task)) if args.task else None
+    sessions = ci.sessions_of(declarations, asked)
+    # The tasks with a job, in configuration order: those the affected sessions come from.
+    tasks = [t for t in declarations.tasks if any(s.session.task == t for s in sessions)]
+    requirement = _noxgraph_requirement(args.noxgraph_requirement)
+    if fmt == "json":
+        noxfile = ci.noxfile_argument(
+            workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root)
+        )
+        only = _affected_sessions(args, declarations, tasks) if args.affected else None
+        job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only)
+        out.json(ci.matrix(job_list, SCHEMA, noxfile))
+        return 0
+    job_list = ci.jobs(declarations, asked, per_level=args.per_level)
+    if not job_list:
+        raise UsageError("the workspace has no package sessions, so a workflow would have no job")
+    noxfile = ci.noxfile_argument(workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root))
+    output = Path.cwd() / (
+        ci.default_output(workspace.root) if args.output is None else args.output
+    )
+    display = _from_cwd(output)
+    document = ci.workflow(
+        job_list,
+        branch=workspace.config.base or "main",
+        affected_tasks=tasks if args.affected else None,
+        working_directory=ci.working_directory(workspace.root, output),
+        noxfile=noxfile,
+        noxgraph_requirement=requirement,
+    )
+    status = ci.write_workflow(
+        output, ci.to_yaml(document, WORKFLOW_HEADER), display=display, force=args.force
+    )
+    done = f"wrote {display}" if status == "written" else f"{display} is already up to date"
+    out.write(f"{done}: {len(job_list)} jobs for {len(sessions)} sessions\n")
+    return 0
+
+
+def _affected_sessions(
+    args: argparse.Namespace, declarations: Declarations, tasks: Sequence[str]
+) -> set[str]:
+    """The sessions of ``tasks`` that the change options say are affected, each task
+    over its own affected-kinds."""
+    found: set[str] = set()
+    for task in tasks:
+        _, _, affected = _affected_in(args, task=task)
+        chosen = set(affected.names)
+        found |= {s.name for s in declarations.nox_sessions(task) if s.session.package in chosen}
+    return found
+
+
+def _affected_in(
+    args: argparse.Namespace, task: str | None = None
+) -> tuple[Workspace, DependencyGraph, Affected]:
+    """The workspace, its graph and what the change affects, as the options ask."""
+    from noxgraph.changes.affected import affected_in
+    from noxgraph.sessions.selection import options_from
+
+    options = options_from(args)
+    return affected_in(
+        args.root,
+        base=options.base,
+        head=options.head,
+        files=options.files,
+        uncommitted=options.uncommitted,
+        if_base_missing="all" if options.if_base_missing == "all" else "error",
+        task=task,
+    )
+
+
+def _tasks_for(workspace: Workspace, task: str | None) -> list[str]:
+    """The task asked for, or every task, in configuration order."""
+    every = list(dict.fromkeys(t for name in workspace.names for t in workspace.tasks_of(name)))
+    if task is None:
+        return every
+    if task not in every:
+        known = ", ".join(every) or "none"
+        raise UsageError(f"--task {task!r}: no package has that task (tasks: {known})")
+    return [task]
+
+
+# -- the parser ---------------------------------------------------------------------------
+
+
+def _root_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="the workspace folder (default: the current directory)",
+    )
+
+
+def _json_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"{what} as JSON (schema version 1)")
+
+
+def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    _root_option(parser)
+    parser.add_argument(
+        "--format", choices=formats, default=formats[0], help="output format (default: %(default)s)"
+    )
+    _json_option(parser, "the same as --format json: the answer")
+
+
+def _change_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say what changed, shared by ``affected``, ``run --affected``
+    and the ``<task>-affected`` sessions."""
+    from noxgraph.sessions.selection import add_change_options
+
+    add_change_options(parser)
+
+
+def _graph_arguments(graph: argparse.ArgumentParser) -> None:
+    _common(graph, ("text", "json", "dot", "mermaid"))
+    graph.add_argument(
+        "--kinds",
+        type=_kinds,
+        action="extend",
+        metavar="KIND[,KIND]",
+        help=f"only edges of these kinds ({', '.join(KINDS)}); default: all",
+    )
+    graph.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_rows",
+        help=f"text: every package, level and cycle (default: the first {_SUMMARY_ROWS} of each)",
+    )
+    graph.set_defaults(handler=cmd_graph)
+
+
+def _show_arguments(show: argparse.ArgumentParser) -> None:
+    show.add_argument("package", metavar="PKG", help="the package name, in any spelling")
+    _common(show, ("text", "json"))
+    show.set_defaults(handler=cmd_show)
+
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
+    _common(check, ("text", "json"))
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.add_argument(
+        "--metadata",
+        action="store_true",
+        help="ask the build backend (PEP 517, in an isolated environment) for the versions and"
+        " dependencies the files leave dynamic",
+    )
+    check.set_defaults(handler=cmd_check)
+
+
+def _affected_arguments(affected: argparse.ArgumentParser) -> None:
+    _common(affected, ("text", "json", "names", "sessions"))
+    _change_options(affected)
+    affected.add_argument("--explain", action="store_true", help="say why each package is affected")
+    affected.add_argument(
+        "--task",
+        metavar="NAME",
+        help="answer for this task: its affected-kinds, and only its sessions with --format"
+        " sessions",
+    )
+    affected.set_defaults(handler=cmd_affected)
+
+
+def _generate_arguments(generate: argparse.ArgumentParser) -> None:
+    _root_option(generate)
+    generate.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where to write (default: noxfile.py in the workspace root)",
+    )
+    generate.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff when the file is stale",
+    )
+    generate.add_argument(
+        "--force", action="store_true", help="replace a noxfile that noxgraph did not write"
+    )
+    _json_option(generate, "print the outcome")
+    generate.set_defaults(handler=cmd_generate)
+
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("task", metavar="TASK", help="the task, such as build or test")
+    run.add_argument(
+        "nox_args", nargs="*", metavar="NOX_ARG", help="after --: arguments for nox itself"
+    )
+    _root_option(run)
+    run.add_argument(
+        "--noxfile",
+        type=Path,
+        metavar="PATH",
+        help="the noxfile to run (default: noxfile.py in the workspace root)",
+    )
+    run.add_argument(
+        "--affected",
+        action="store_true",
+        help="only the packages a change affects (see `noxgraph affected`)",
+    )
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="run up to N sessions side by side (nox's --parallel)",
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="print the nox command and the sessions, run nothing"
+    )
+    run.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every session, even those whose inputs are unchanged since their last success",
+    )
+    run.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_rows",
+        help=f"with --dry-run: every session (default: the first {_SUMMARY_ROWS} and a count)",
+    )
+    _json_option(run, "print the plan or the summary")
+    _change_options(run)
+    run.set_defaults(handler=cmd_run)
+
+
+def _ci_arguments(ci: argparse.ArgumentParser) -> None:
+    providers = ci.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    github = providers.add_parser(
+        "github",
+        help="a GitHub Actions workflow: one job per session, needs: = requires=",
+        description="Write a GitHub Actions workflow with one job per nox session (or per"
+        " level with --per-level), each needing the jobs of the sessions it requires and"
+        " running `nox -s SESSION`. With --affected, pull requests run only the affected"
+        " sessions, the base taken from the pull request. --format json prints the jobs as a"
+        " matrix for an existing workflow instead.",
+    )
+    _common(github, ("yaml", "json"))
+    github.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where to write (default: .github/workflows/noxgraph.yml at the top of the git"
+        " repository holding the workspace, outside git in the workspace root)",
+    )
+    github.add_argument(
+        "--noxfile",
+        type=Path,
+        metavar="PATH",
+        help="the noxfile the jobs run (default: noxfile.py in the workspace root)",
+    )
+    github.add_argument(
+        "--noxgraph-requirement",
+        metavar="SPEC",
+        help="what the jobs install noxgraph with, a PEP 508 requirement such as"
+        " 'noxgraph @ git+https://github.com/ORG/noxgraph@TAG' (default: noxgraph"
+        f" >={__version__}, below the next minor version)",
+    )
+    github.add_argument(
+        "--task",
+        action="append",
+        metavar="NAME",
+        help="only this task's sessions (and those they require); may be repeated",
+    )
+    github.add_argument(
+        "--affected",
+        action="store_true",
+        help="on pull requests, only the affected sessions (with --format json: the"
+        " sessions the change options say are affected now)",
+    )
+    github.add_argument(
+        "--per-level",
+        action="store_true",
+        help="one job per task and level of the session graph (build-level-1, test-level-1, ...)",
+    )
+    github.add_argument(
+        "--force", action="store_true", help="replace a workflow that noxgraph did not write"
+    )
+    _change_options(github)
+    github.set_defaults(handler=cmd_ci_github)
+
+
+#: Each command: its one-line help, its description, and what adds its arguments.
+_COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "graph": (
+        "the dependency graph, build order and levels",
+        "Print the dependency graph between the workspace's packages, the build"
+        " order and the levels that can build side by side.",
+        _graph_arguments,
+    ),
+    "show": (
+        "one package: path, version, dependencies, dependents, tasks",
+        "Show one package: where it is, what it depends on (with kinds and"
+        " constraints), what depends on it, and the tasks that apply to it.",
+        _show_arguments,
+    ),
+    "check": (
+        "cycles, duplicate names, unsatisfied constraints, dynamic metadata",
+        "Check the workspace: cycles over ordering edges, duplicate names,"
+        " constraints a sibling does not satisfy, unreadable or dynamic metadata, and path"
+        " sources that lead outside the workspace. Exits 1 when an error is found.",
+        _check_arguments,
+    ),
+    "affected": (
+        "changed packages and everything that depends on them",
+        "Which packages a change affects: those whose files changed since the"
+        " merge base with --base, and, transitively, every package that depends on them."
+        " Without --head, uncommitted and untracked files count too.",
+        _affected_arguments,
+    ),
+    "generate": (
+        "write the noxfile: one session per package and task",
+        "Write a noxfile with one nox session per package and task, chained in"
+        " dependency order with requires=. Text outside the generated block is kept. With"
+        " --check, write nothing and exit 1 (printing a diff) when the file is stale.",
+        _generate_arguments,
+    ),
+    "run": (
+        "run a task over the graph by invoking nox",
+        "Run TASK for every package (<task>-all), or with --affected only for the"
+        " packages a change affects, by invoking nox on the noxfile; nox does the work."
+        " Arguments after -- go to nox. Ends with a summary of every session.",
+        _run_arguments,
+    ),
+    "ci": (
+        "a CI workflow whose jobs mirror the sessions",
+        "Write a CI workflow whose jobs mirror the session graph.",
+        _ci_arguments,
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="noxgraph",
+        description=(
+            "One nox session per package and task, chained in dependency order, for"
+            " workspaces of many Python packages."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (summary, description, add_arguments) in _COMMANDS.items():
+        add_arguments(commands.add_parser(name, help=summary, description=description))
+    return parser
+
+
+def _from_cwd(path: Path) -> str:
+    """``path`` as the user would type it from here: relative unless that climbs far."""
+    relative = os.path.relpath(path)
+    if relative.startswith(os.pardir + os.sep + os.pardir):
+        # abspath, not resolve: the file named is the one the user has, not a link's target.
+        return os.path.abspath(path)
+    return Path(relative).as_posix()
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"noxgraph: error: {message}\n")
+    sys.stderr.flush()
+
+
+def _fail(message: str, as_json: bool) -> int:
+    """Report bad usage or bad input: on stderr, and under ``--format json`` also as
+    the one JSON document on stdout that a script reads."""
+    _error(message)
+    if as_json:
+        import json
+
+        from noxgraph.cli.report import SCHEMA
+
+        sys.stdout.write(json.dumps({"schema": SCHEMA, "error": {"message": message}}) + "\n")
+        sys.stdout.flush()
+    return 2
+
+
+def _terminated(signum: int, frame: object) -> None:
+    # SIGTERM ends the process like Ctrl-C does: through the finally blocks that
+    # remove a half-written temporary file, so the previous noxfile stays as it was.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    for stream in (sys.stdout, sys.stderr):
+        # A folder name that is not UTF-8 must print as escapes, never stop the command.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+        handling = True
+    except ValueError:  # not the main thread, where only the main thread's handler runs
+        handling = False
+    # A command builds its answer and ends: the cycle collector's passes over the tens
+    # of thousands of young containers parsing makes (up to a tenth of a cold run) free
+    # nothing that reference counting does not. It runs again once the command is done.
+    collecting = gc.isenabled()
+    gc.disable()
+    as_json = getattr(args, "format", None) == "json" or getattr(args, "json", False)
+    try:
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            raise UsageError("the current folder no longer exists; cd to one that does") from None
+        root = getattr(args, "root", None)
+        if isinstance(root, Path) and not root.is_dir():
+            why = "not a folder" if root.exists() else "no such folder"
+            raise UsageError(f"--root {root}: {why}")
+        return handler(args, Output())
+    except PyprojectError as exc:
+        return _fail(exc.shown_from(_from_cwd(getattr(args, "root", Path()) / exc.file)), as_json)
+    except NoxgraphError as exc:
+        return _fail(exc.message, as_json)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``noxgraph graph | head``): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    finally:
+        if collecting:
+            gc.enable()
+        if handling:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,160 @@
+"""``noxgraph run``: hand a task to nox, then read back its report.
+
+nox does the work: ``noxgraph run TASK`` runs ``nox -s TASK-all``, and with
+``--affected`` ``nox -s TASK-affected`` with the change options as its posargs,
+so the affected sessions are chosen, and unaffected upstream ones skipped, by
+the very mechanism ``nox -s TASK-affected`` uses (:mod:`noxgraph.sessions.selection`).
+Afterwards nox's ``--report`` JSON becomes one row per session, and an aborted
+session names the failed package it waited for.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from noxgraph.sessions.declarations import session_name
+from noxgraph.sessions.selection import NO_CACHE, AffectedOptions
+
+__all__ = ["ReportRow", "cached_sessions", "invoke", "nox_command", "read_report"]
+
+_PREREQUISITE = ("Prerequisite session ", " was not successful")
+
+
+def _change_posargs(options: AffectedOptions) -> list[str]:
+    args: list[str] = []
+    if options.base is not None:
+        args += ["--base", options.base]
+    if options.head is not None:
+        args += ["--head", options.head]
+    if options.files is not None:
+        args += ["--files", *(str(Path(f).resolve()) for f in options.files)]
+    if options.uncommitted is not None:
+        args.append("--uncommitted" if options.uncommitted else "--no-uncommitted")
+    if options.if_base_missing != "error":
+        args += ["--if-base-missing", options.if_base_missing]
+    return args
+
+
+def nox_command(
+    task: str,
+    *,
+    noxfile: Path,
+    report: Path,
+    jobs: int | None = None,
+    affected: AffectedOptions | None = None,
+    nox_args: Sequence[str] = (),
+    cache: bool = True,
+) -> list[str]:
+    """The nox command line that runs ``task`` for every package, or the affected ones;
+    without ``cache``, with the session cache off (the ``--no-cache`` posarg)."""
+    session = session_name(task, "affected" if affected is not None else "all")
+    argv = [sys.executable, "-m", "nox", "--noxfile", str(noxfile), "--report", str(report)]
+    if jobs is not None and jobs > 1:
+        argv += ["--parallel", str(jobs)]
+    argv += ["--sessions", session, *nox_args]
+    posargs = _change_posargs(affected) if affected is not None else []
+    if not cache:
+        posargs.append(NO_CACHE)
+    if affected is not None or posargs:
+        argv += ["--", *posargs]
+    return argv
+
+
+def invoke(
+    argv: Sequence[str],
+    *,
+    stdout_to_stderr: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run nox, its output going straight to the terminal (or to stderr); its exit
+    status, 0 or 1. SIGTERM is passed on to nox, which stops the running session."""
+    # fd 2, not sys.stderr: the caller may have replaced that object.
+    process = subprocess.Popen(argv, stdout=2 if stdout_to_stderr else None, env=env)
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        process.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        code = process.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0 if code == 0 else 1
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One session of nox's report, as the summary table shows it."""
+
+    session: str
+    package: str
+    result: str
+    duration: float
+    note: str
+
+
+def _waited_for(reason: str | None, results: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The failed session an aborted one waited for, following aborted prerequisites."""
+    seen: set[str] = set()
+    while reason and reason.startswith(_PREREQUISITE[0]) and reason.endswith(_PREREQUISITE[1]):
+        name = reason[len(_PREREQUISITE[0]) : -len(_PREREQUISITE[1])]
+        entry = results.get(name)
+        if entry is None or name in seen or entry.get("result") != "aborted":
+            return name
+        seen.add(name)
+        reason = entry.get("reason")
+    return None
+
+
+def cached_sessions(folder: Path) -> dict[str, str]:
+    """The sessions that left a file in ``folder`` (:data:`ENV_CACHED_REPORT`) because
+    they came from the session cache, each with its key."""
+    found: dict[str, str] = {}
+    try:
+        for path in folder.iterdir():
+            found[path.name] = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        pass
+    return found
+
+
+def read_report(
+    path: Path, packages: Mapping[str, str], cached: Mapping[str, str] | None = None
+) -> list[ReportRow]:
+    """nox's ``--report`` JSON as rows (``packages``: session -> package; ``cached``:
+    the sessions taken from the session cache, with their keys); an empty list when
+    nox wrote none."""
+    cached = cached or {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    entries = [e for e in data.get("sessions", []) if isinstance(e, dict)]
+    results = {str(e.get("name")): e for e in entries}
+    rows: list[ReportRow] = []
+    for entry in entries:
+        name = str(entry.get("name"))
+        result = str(entry.get("result", "?"))
+        reason = entry.get("reason")
+        note = ""
+        if result == "aborted":
+            failed = _waited_for(reason, results)
+            if failed is not None:
+                note = f"waited for {packages.get(failed, failed)} ({failed}), which failed"
+        elif result == "skipped" and name in cached:
+            result, note = "cached", f"inputs {cached[name]}"
+        elif reason:
+            note = str(reason)
+        package = packages.get(name, "-")
+        rows.append(ReportRow(name, package, result, float(entry.get("duration") or 0), note))
+    return rows

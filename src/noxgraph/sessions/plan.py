@@ -1,0 +1,430 @@
+"""What one package session installs and runs, worked out when it runs.
+
+A session's plan is made from the same workspace reading as its declaration,
+for that session only, as nox itself defers work until a session runs:
+
+- in a uv workspace with a ``uv.lock`` (``environment = "lock"``, the default
+  there), the package with its group or extra at exactly the locked versions
+  (uv, ``--locked``), workspace members from their folders;
+- elsewhere (``environment = "folders"``), the package and the siblings it
+  needs from their folders, each built into a wheel once and reused, and
+  everything else from the index; ``[tool.uv.sources]`` entries of packages
+  that are no member (git, url, path, index) are honoured.
+
+A sibling whose build needs other siblings (its ``build-system.requires``)
+finds their wheels through pip's and uv's find-links.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from noxgraph.workspace.pyproject import any_marker
+
+if TYPE_CHECKING:
+    from noxgraph.graph import DependencyGraph
+    from noxgraph.workspace.config import Task
+    from noxgraph.workspace.load import Workspace
+    from noxgraph.workspace.pyproject import Declaration, Package
+
+__all__ = [
+    "Lock",
+    "SessionPlan",
+    "Sibling",
+    "decode",
+    "encode",
+    "plan_all",
+    "plan_session",
+    "requirement_text",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Sibling:
+    """A workspace package to install from its folder, with extras and a marker."""
+
+    name: str
+    folder: Path
+    extras: tuple[str, ...] = ()
+    marker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """Install ``package`` from the ``uv.lock`` at ``root``, with a group or an extra.
+
+    ``members``: the workspace members uv builds for it, so a member whose files
+    changed can be rebuilt (uv's cache notices only a changed ``pyproject.toml``)."""
+
+    root: Path
+    package: str
+    group: str | None = None
+    extra: str | None = None
+    members: tuple[Sibling, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """Everything one package session does, as plain values.
+
+    ``wheels``: siblings to build into wheels first, dependencies first (every
+    sibling that is installed non-editable, and every sibling a build needs).
+    ``siblings``: what is installed from those wheels (or, with ``editable``,
+    from the folders), the session's own package first. ``install``: other
+    requirements, from the index or the sources that name them; ``index_urls``:
+    extra indexes that ``[tool.uv.sources]`` entries name. ``conflict``: a sibling's
+    pin that another installed sibling's version does not satisfy, said naming both
+    files (the installer would only say it cannot resolve).
+    """
+
+    task: str
+    package: str
+    folder: Path
+    commands: tuple[tuple[str, ...], ...]
+    environment: Literal["lock", "folders"]
+    install: tuple[str, ...] = ()
+    siblings: tuple[Sibling, ...] = ()
+    wheels: tuple[Sibling, ...] = ()
+    lock: Lock | None = None
+    editable: bool = False
+    index_urls: tuple[str, ...] = ()
+    conflict: str | None = None
+
+
+def _conflict(workspace: Workspace, siblings: Iterable[Sibling]) -> str | None:
+    """The first runtime pin among ``siblings`` that another of them does not satisfy.
+    Only pins without a marker: whether a marker holds is the session's Python's to say."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    installed = {s.name: workspace.get(s.name) for s in siblings}
+    for pkg in installed.values():
+        if pkg is None:
+            continue
+        for decl in pkg.declarations:
+            target = installed.get(decl.name)
+            if (
+                decl.kind != "runtime"
+                or not decl.specifier
+                or decl.marker is not None
+                or target is None
+                or target is pkg
+                or target.version is None
+            ):
+                continue
+            try:
+                satisfied = SpecifierSet(decl.specifier).contains(
+                    Version(target.version), prereleases=True
+                )
+            except (InvalidSpecifier, InvalidVersion):
+                continue
+            if not satisfied:
+                return (
+                    f"{pkg.pyproject}: {decl.where}: {decl.requirement!r} is not satisfied by"
+                    f" sibling {target.name} {target.version} ({target.pyproject}), which this"
+                    " session installs from its folder"
+                )
+    return None
+
+
+def requirement_text(
+    name: str, extras: Iterable[str], marker: str | None, url: str | None = None
+) -> str:
+    """``name[extras] @ url ; marker``, without ``@ ...`` when there is no URL."""
+    chosen = sorted(extras)
+    text = f"{name}[{','.join(chosen)}]" if chosen else name
+    if url is not None:
+        text += f" @ {url}"
+    return f"{text} ; {marker}" if marker else text
+
+
+class _Planner:
+    def __init__(self, workspace: Workspace, graph: DependencyGraph) -> None:
+        self.workspace = workspace
+        self.graph = graph
+        self._rank = {name: index for index, name in enumerate(graph.order())}
+        self._folders = {pkg.name: pkg.path for pkg in workspace.packages}
+        self._outgoing: dict[
+            str, list[tuple[str, str, tuple[Declaration, ...], str | None, tuple[str, ...]]]
+        ] = {}
+        for edge in graph.edges:
+            self._outgoing.setdefault(edge.source, []).append(
+                (edge.target, edge.kind, edge.declarations, edge.marker, edge.extras)
+            )
+
+    def group(self, pkg: Package, task: Task) -> tuple[str | None, str | None]:
+        """The first of ``task.groups`` the package has: (dependency group, extra)."""
+        for wanted in task.groups:
+            if wanted in pkg.groups:
+                return wanted, None
+            if wanted in pkg.extras:
+                return None, wanted
+        return None, None
+
+    def closure(
+        self, pkg: Package, group: str | None, extra: str | None
+    ) -> tuple[list[Sibling], list[Declaration]]:
+        """The package and every sibling it needs at run time (with its group or
+        extra), and the declarations of the group that name no sibling."""
+        wanted: dict[str, set[str]] = {pkg.name: {extra} if extra else set()}
+        markers: dict[str, set[str | None]] = {pkg.name: {None}}
+        others: list[Declaration] = []
+        if group is not None:
+            for decl in pkg.declarations:
+                if decl.group != group or decl.kind not in ("group", "dev"):
+                    continue
+                target = self._sibling_of(pkg.name, decl)
+                if target is None:
+                    others.append(decl)
+                    continue
+                wanted.setdefault(target, set()).update(decl.extras)
+                markers.setdefault(target, set()).add(decl.marker)
+        queue = list(wanted)
+        while queue:
+            current = queue.pop()
+            for target, kind, decls, marker, edge_extras in self._outgoing.get(current, ()):
+                if kind == "optional":
+                    chosen = [d for d in decls if d.group in wanted[current]]
+                    if not chosen:
+                        continue
+                    extras = {e for d in chosen for e in d.extras}
+                elif kind == "runtime":
+                    extras = set(edge_extras)
+                else:
+                    continue
+                grows = target not in wanted or not extras <= wanted[target]
+                wanted.setdefault(target, set()).update(extras)
+                markers.setdefault(target, set()).add(marker)
+                if grows:
+                    queue.append(target)
+        names = [pkg.name, *sorted(name for name in wanted if name != pkg.name)]
+        return [self._sibling(name, wanted, markers) for name in names], others
+
+    def _sibling_of(self, source: str, decl: Declaration) -> str | None:
+        for target, _kind, decls, _marker, _extras in self._outgoing.get(source, ()):
+            if any(d is decl for d in decls):
+                return target
+        return source if decl.name == source else None
+
+    def _sibling(
+        self, name: str, wanted: Mapping[str, set[str]], markers: Mapping[str, set[str | None]]
+    ) -> Sibling:
+        seen = markers.get(name, {None})
+        marker = None
+        if None not in seen:
+            marker = any_marker(sorted(m for m in seen if m is not None))
+        return Sibling(name, self._folders[name], tuple(sorted(wanted.get(name, ()))), marker)
+
+    def build_needs(self, names: Iterable[str]) -> set[str]:
+        """Siblings whose wheels building ``names`` needs first: their build
+        requirements, and those requirements' own build and run-time needs."""
+        needed: set[str] = set()
+        stack = list(names)
+        while stack:
+            current = stack.pop()
+            for target in self.graph.dependencies(current, ["build"]):
+                if target not in needed:
+                    needed.add(target)
+                    stack.extend([target, *self.graph.dependencies(target, ["runtime"])])
+        return needed
+
+    def in_order(self, names: Iterable[str]) -> tuple[Sibling, ...]:
+        """``names`` as siblings to build, dependencies first."""
+        ordered = sorted(set(names), key=lambda n: (self._rank.get(n, 0), n))
+        return tuple(Sibling(name, self._folders[name]) for name in ordered)
+
+    def installable(
+        self, decls: Iterable[Declaration], folder: Path, indexes: list[str]
+    ) -> list[str]:
+        """Declarations of non-members as pip requirements, through their sources;
+        the indexes that sources name are added to ``indexes``."""
+        return [self._installable(decl, folder, indexes) for decl in decls]
+
+    def _installable(self, decl: Declaration, folder: Path, indexes: list[str]) -> str:
+        source = decl.source
+        if source is None or not decl.name:
+            return decl.requirement
+        if source.kind == "path" and source.path is not None:
+            return requirement_text(decl.name, decl.extras, decl.marker, source.path.as_uri())
+        if source.kind in ("git", "url") and source.url:
+            return requirement_text(decl.name, decl.extras, decl.marker, source.url)
+        if source.kind == "index" and source.index:
+            url = self._index_url(source.index, folder)
+            if url is not None:
+                indexes.append(url)
+        return decl.requirement
+
+    def _index_url(self, name: str, folder: Path) -> str | None:
+        """The URL of the ``[[tool.uv.index]]`` called ``name``, from the package or the root."""
+        from noxgraph.errors import NoxgraphError
+        from noxgraph.workspace.toml import read_toml  # only for index sources
+
+        for candidate in (folder, self.workspace.root):
+            try:
+                data = read_toml(candidate / "pyproject.toml", "pyproject.toml")
+            except NoxgraphError:
+                continue
+            indexes = data.get("tool", {}).get("uv", {}).get("index", [])
+            for index in indexes if isinstance(indexes, list) else []:
+                if isinstance(index, dict) and index.get("name") == name:
+                    url = index.get("url")
+                    return url if isinstance(url, str) else None
+        return None
+
+    def sourced(self, siblings: Iterable[Sibling], indexes: list[str]) -> list[str]:
+        """Run-time requirements of the installed siblings that a ``[tool.uv.sources]``
+        entry takes from git, a URL, a path or an index instead of the index: pip
+        reads only the wheels' metadata, which names them without their sources."""
+        names = {sibling.name for sibling in siblings}
+        out: list[str] = []
+        for sibling in siblings:
+            pkg = self.workspace.get(sibling.name)
+            if pkg is None:
+                continue
+            for decl in pkg.declarations:
+                if decl.kind != "runtime" or decl.source is None or decl.name in names:
+                    continue
+                if decl.source.kind in ("path", "git", "url", "index") and decl.name:
+                    out.append(self._installable(decl, pkg.path, indexes))
+        return out
+
+
+def plan_all(workspace: Workspace, graph: DependencyGraph) -> dict[str, SessionPlan]:
+    """The plan of every package session, by session name."""
+    planner = _Planner(workspace, graph)
+    return {
+        f"{task}-{name}": plan_session(workspace, graph, task, name, planner)
+        for name in workspace.names
+        for task in workspace.tasks_of(name)
+    }
+
+
+def plan_session(
+    workspace: Workspace,
+    graph: DependencyGraph,
+    task_name: str,
+    package: str,
+    planner: _Planner | None = None,
+) -> SessionPlan:
+    """The plan of ``<task>-<package>``; the package must have the task."""
+    pkg = workspace.get(package)
+    task = workspace.tasks_of(package).get(task_name) if pkg is not None else None
+    if pkg is None or task is None:
+        from noxgraph.errors import WorkspaceError
+
+        raise WorkspaceError(f"the workspace has no session {task_name}-{package} now")
+    planner = planner or _Planner(workspace, graph)
+    config = workspace.config
+    lock_root = workspace.lock_roots.get(package)
+    environment: Literal["lock", "folders"] = (
+        "lock" if config.environment != "folders" and lock_root is not None else "folders"
+    )
+    if config.environment == "lock" and lock_root is None:
+        environment = "folders"
+    install: list[str] = list(task.install)
+    if not task.package:
+        wheels = planner.in_order(planner.build_needs([package]))
+        return SessionPlan(
+            task_name, package, pkg.path, task.commands, "folders", tuple(install), (), wheels
+        )
+    group, extra = planner.group(pkg, task)
+    siblings, others = planner.closure(pkg, group, extra)
+    if environment == "lock" and lock_root is not None:
+        members = tuple(s for s in siblings if workspace.lock_roots.get(s.name) == lock_root)
+        return SessionPlan(
+            task_name,
+            package,
+            pkg.path,
+            task.commands,
+            "lock",
+            tuple(install),
+            lock=Lock(lock_root, package, group, extra, members),
+            editable=config.editable,
+        )
+    indexes: list[str] = []
+    install += planner.installable(others, pkg.path, indexes)
+    install += planner.sourced(siblings, indexes)
+    names = [s.name for s in siblings]
+    needed = planner.build_needs(names)
+    if not config.editable:
+        needed |= set(names)
+    return SessionPlan(
+        task_name,
+        package,
+        pkg.path,
+        task.commands,
+        "folders",
+        tuple(dict.fromkeys(install)),
+        tuple(siblings),
+        planner.in_order(needed),
+        editable=config.editable,
+        index_urls=tuple(dict.fromkeys(indexes)),
+        conflict=_conflict(workspace, siblings),
+    )
+
+
+def _sibling_json(sibling: Sibling) -> list[Any]:
+    return [sibling.name, os.fspath(sibling.folder), list(sibling.extras), sibling.marker]
+
+
+def _sibling_from(value: Any) -> Sibling:
+    name, folder, extras, marker = value
+    return Sibling(str(name), Path(folder), tuple(map(str, extras)), marker)
+
+
+def encode(plan: SessionPlan) -> dict[str, Any]:
+    """A JSON-ready form of ``plan``, for the plan cache."""
+    lock = plan.lock
+    return {
+        "task": plan.task,
+        "package": plan.package,
+        "folder": os.fspath(plan.folder),
+        "commands": [list(argv) for argv in plan.commands],
+        "environment": plan.environment,
+        "install": list(plan.install),
+        "siblings": [_sibling_json(s) for s in plan.siblings],
+        "wheels": [_sibling_json(s) for s in plan.wheels],
+        "lock": None
+        if lock is None
+        else [
+            os.fspath(lock.root),
+            lock.package,
+            lock.group,
+            lock.extra,
+            [_sibling_json(s) for s in lock.members],
+        ],
+        "editable": plan.editable,
+        "index_urls": list(plan.index_urls),
+        "conflict": plan.conflict,
+    }
+
+
+def decode(value: Mapping[str, Any]) -> SessionPlan:
+    """The inverse of :func:`encode`; raises ``KeyError``/``TypeError``/``ValueError``
+    on anything else."""
+    lock = value["lock"]
+    environment: Literal["lock", "folders"] = (
+        "lock" if value["environment"] == "lock" else "folders"
+    )
+    return SessionPlan(
+        task=str(value["task"]),
+        package=str(value["package"]),
+        folder=Path(value["folder"]),
+        commands=tuple(tuple(map(str, argv)) for argv in value["commands"]),
+        environment=environment,
+        install=tuple(map(str, value["install"])),
+        siblings=tuple(map(_sibling_from, value["siblings"])),
+        wheels=tuple(map(_sibling_from, value["wheels"])),
+        lock=None
+        if lock is None
+        else Lock(
+            Path(lock[0]), str(lock[1]), lock[2], lock[3], tuple(map(_sibling_from, lock[4]))
+        ),
+        editable=bool(value["editable"]),
+        index_urls=tuple(map(str, value["index_urls"])),
+        conflict=None if value["conflict"] is None else str(value["conflict"]),
+    )

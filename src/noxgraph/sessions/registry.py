@@ -1,0 +1,440 @@
+"""noxgraph inside nox: register the sessions, and run them.
+
+Two ways in, one registration path:
+
+- a generated noxfile declares each package's folder and, per task, each
+  package and the sessions it waits for, then calls :meth:`Sessions.register`,
+  which first checks that the workspace still gives those sessions;
+- a hand-written noxfile calls :func:`register`, which reads the workspace at
+  load time and declares the same sessions with :func:`noxgraph.sessions.declarations.declare`.
+
+Either way each package session becomes one ``@nox.session`` and nox does the
+virtualenvs, the order (``requires=``) and the parallelism (``-j``). What a
+session installs is planned when it runs (:mod:`noxgraph.sessions.plan`), for that session
+only. When nox is to run sessions (not ``nox -l``), loading also keys the sessions
+it may start (:mod:`noxgraph.sessions.session_keys`) and registers those whose key is their last
+success's without a virtualenv, to skip as cached (:mod:`noxgraph.sessions.session_cache`):
+nox makes a session's virtualenv before the session's function runs, so that
+decision cannot wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import nox
+
+from noxgraph.sessions.declarations import (
+    AGGREGATES,
+    Declarations,
+    NoxSession,
+    PackageSession,
+    describe,
+    session_name,
+)
+
+if TYPE_CHECKING:
+    from noxgraph.sessions.selection import NoxCommand, Selection
+    from noxgraph.sessions.session_cache import Entry
+
+__all__ = ["ENV_CHECKED", "Sessions", "register"]
+
+#: Set once this nox run checked that the noxfile is current, so its workers do not.
+ENV_CHECKED = "NOXGRAPH_CHECKED"
+#: What :data:`noxgraph.sessions.selection.ENV_SELECTION` is called, without importing it at load.
+_ENV_SELECTION = "NOXGRAPH_SELECTION"
+
+_log = logging.getLogger("nox")
+
+
+class _Task:
+    """The package sessions of one task, as a generated noxfile declares them;
+    ``python``: the interpreters a package runs on unless it says otherwise."""
+
+    def __init__(self, name: str, python: Sequence[str] = ()) -> None:
+        self.name = name
+        self.python = tuple(python)
+        self.sessions: list[PackageSession] = []
+
+    def __call__(
+        self,
+        package: str,
+        after: Sequence[str] = (),
+        *,
+        requires: Sequence[str] = (),
+        python: Sequence[str] | None = None,
+    ) -> None:
+        """Declare ``<task>-<package>`` (on each of ``python``), after the same task of
+        the ``after`` packages and the sessions of other tasks in ``requires``."""
+        pythons = self.python if python is None else tuple(python)
+        self.sessions.append(
+            PackageSession(self.name, package, tuple(after), tuple(requires), pythons)
+        )
+
+
+class Sessions:
+    """The sessions of one workspace, declared, then registered with nox.
+
+    ``noxfile`` is the noxfile's ``__file__``; ``root`` is the workspace root,
+    relative to the noxfile's folder; ``folders`` maps each package to its
+    folder, relative to the root.
+    """
+
+    def __init__(
+        self,
+        noxfile: str,
+        *,
+        root: str = ".",
+        folders: Mapping[str, str],
+        venv_backend: str = "uv|virtualenv",
+    ) -> None:
+        self.noxfile = Path(noxfile)
+        self.root = (self.noxfile.parent / root).resolve()
+        self.folders = dict(folders)
+        self.venv_backend = venv_backend
+        self._tasks: dict[str, _Task] = {}
+        self.selections: dict[str, Selection] = {}
+        #: The inputs' key of each package session this run may cache, and the
+        #: cache entries of those whose key is the key of their last success.
+        self.keys: dict[str, str] = {}
+        self.cached: dict[str, Entry] = {}
+        self._wheelhouse: Path | None = None  # where cached files go back, once planned
+
+    def task(self, name: str, *, python: Sequence[str] = ()) -> _Task:
+        """The table that declares the package sessions of task ``name``, on the
+        interpreters ``python`` unless a package says otherwise."""
+        return self._tasks.setdefault(name, _Task(name, python))
+
+    @property
+    def declarations(self) -> Declarations:
+        return Declarations(
+            self.folders, {name: tuple(task.sessions) for name, task in self._tasks.items()}
+        )
+
+    # -- registration --------------------------------------------------------------------
+
+    def register(self, *, check: bool = True) -> None:
+        """Register every declared session with nox (after checking, with ``check``,
+        that the workspace still gives these sessions)."""
+        declarations = self.declarations
+        if check and not os.environ.get(ENV_CHECKED):
+            os.environ[ENV_CHECKED] = "1"
+            self._warn_if_stale(declarations)
+        self.selections = {s.task: s for s in self._select(declarations)}
+        skips: dict[str, str] = {}
+        for chosen in self.selections.values():
+            skips.update(chosen.skip)
+        self._look_up_cache(declarations, skips)
+        for task in declarations.tasks:
+            registered = declarations.nox_sessions(task)
+            for session in registered:
+                # Only nox's own interpreter is in a key: a session on another one runs.
+                cached = self.cached.get(session.name) if session.python is None else None
+                self._add_package(session, skips.get(session.name), cached)
+            self._add_all(task, [s.name for s in registered])
+            self._add_affected(task)
+
+    def _select(self, declarations: Declarations) -> list[Selection]:
+        """The affected runs nox was asked for: kept by the nox process that loaded
+        this noxfile first, else worked out now when the command line asks."""
+        asked = _ENV_SELECTION in os.environ or any(
+            "affected" in arg for arg in [*sys.argv[1:], os.environ.get("NOXSESSION", "")]
+        )
+        if not asked:
+            return []
+        from noxgraph.sessions import selection  # only when an affected run may be asked
+
+        kept = selection.saved(os.environ)
+        if kept is not None:
+            return kept
+        command = selection.read_nox_command(sys.argv[1:], os.environ)
+        tasks = selection.asked_for(command, declarations.tasks)
+        if not tasks:
+            return []
+        chosen = [self._selection(declarations, task, command) for task in tasks]
+        selection.save(chosen, os.environ)
+        return chosen
+
+    def _selection(self, declarations: Declarations, task: str, command: NoxCommand) -> Selection:
+        from noxgraph.changes.affected import affected_in
+        from noxgraph.errors import NoxgraphError
+        from noxgraph.sessions import selection
+
+        name = session_name(task, "affected")
+        try:
+            options, posargs, no_cache = selection.affected_options(name, command.posargs)
+            files = options.files
+            if files is not None:
+                started = selection.invoked_from(command, self.noxfile, os.environ)
+                files = tuple(os.path.join(started, f) for f in files)
+            _, _, affected = affected_in(
+                self.root,
+                base=options.base,
+                head=options.head,
+                files=files,
+                uncommitted=options.uncommitted,
+                if_base_missing="all" if options.if_base_missing == "all" else "error",
+                task=task,
+            )
+        except NoxgraphError as exc:
+            return selection.Selection(task, error=exc.message)
+        reason = selection.not_affected_reason(r.base for r in affected.changes.repositories)
+        return selection.select(
+            declarations, task, affected.names, reason, posargs, cache=not no_cache
+        )
+
+    def _look_up_cache(self, declarations: Declarations, skips: Mapping[str, str]) -> None:
+        """Key the package sessions this nox run may start, and find those whose last
+        success had the same inputs: they register without a virtualenv and skip."""
+        if os.environ.get("NOXGRAPH_NO_CACHE"):
+            return
+        from noxgraph.sessions import selection  # only when sessions may run
+
+        command = selection.read_nox_command(sys.argv[1:], os.environ)
+        if command.listing:
+            return
+        # Posargs mean "run it now, this way" (a debugger, one slow test): no cache.
+        if self.selections:
+            if any(not s.cache or s.posargs or s.error for s in self.selections.values()):
+                return
+        else:
+            posargs, no_cache = selection.without_no_cache(command.posargs)
+            if posargs or no_cache:
+                return
+        from noxgraph.errors import NoxgraphError
+        from noxgraph.sessions.plan_cache import planned_many
+        from noxgraph.sessions.session_cache import cache_folder, lookup
+        from noxgraph.sessions.session_keys import session_keys
+
+        every = {s.name: s for s in declarations.sessions()}
+        wanted = self._wanted(declarations, command, every)
+        try:
+            plans, wheelhouse = planned_many(self.noxfile.resolve(), self.root, wanted)
+        except NoxgraphError:
+            return  # each session says what is wrong when it runs
+        self._wheelhouse = (self.root / wheelhouse).resolve()
+        requires = {name: every[name].all_requires for name in wanted}
+        self.keys = session_keys(self.root, plans, requires, wheelhouse)
+        folder = cache_folder(self.noxfile.resolve())
+        for name, key in self.keys.items():
+            entry = None if name in skips else lookup(folder, name, key)
+            if entry is not None:
+                self.cached[name] = entry
+
+    def _wanted(
+        self, declarations: Declarations, command: NoxCommand, every: Mapping[str, PackageSession]
+    ) -> list[str]:
+        """The package sessions the command may start: those it names, what the
+        aggregates it names require, and what those require; all when it names none."""
+        start: list[str] = []
+        for name in command.sessions:
+            if name in every:
+                start.append(name)
+                continue
+            task = next(
+                (t for t in declarations.tasks if name in (session_name(t, a) for a in AGGREGATES)),
+                None,
+            )
+            if task is None:
+                return list(every)  # a session noxgraph does not know: key them all
+            chosen = self.selections.get(task)
+            if name == session_name(task, "all"):
+                start += [s.name for s in declarations.tasks[task]]
+            elif chosen is not None:
+                start += chosen.run
+        if not command.sessions:
+            return list(every)
+        wanted: dict[str, None] = {}
+        while start:
+            name = start.pop()
+            if name not in wanted and name in every:
+                wanted[name] = None
+                start.extend(every[name].all_requires)
+        return list(wanted)
+
+    def _add_package(self, registered: NoxSession, skip: str | None, cached: Entry | None) -> None:
+        session = registered.session
+
+        def run(nox_session: nox.Session) -> None:
+            if skip is not None:
+                nox_session.skip(skip)
+            if cached is not None:
+                self._restore(nox_session, cached)
+                nox_session.skip(f"cached (inputs {cached.key})")
+            self._run_package(nox_session, registered)
+
+        run.__doc__ = describe(session, registered.python)
+        nox.session(
+            name=registered.name,
+            python=registered.python,
+            venv_backend="none" if skip is not None or cached is not None else self.venv_backend,
+            tags=[session.task, session.package],
+            requires=list(registered.requires),
+            allow_parallel=True,
+        )(run)
+
+    def _add_all(self, task: str, names: list[str]) -> None:
+        def run(nox_session: nox.Session) -> None:
+            nox_session.log(f"{task}: every package done ({len(names)} sessions)")
+
+        run.__doc__ = f"{task} every package, in dependency order"
+        nox.session(
+            name=session_name(task, "all"),
+            venv_backend="none",
+            tags=[task],
+            requires=names,
+            default=False,
+            allow_parallel=True,
+        )(run)
+
+    def _add_affected(self, task: str) -> None:
+        chosen = self.selections.get(task)
+        name = session_name(task, "affected")
+
+        def run(nox_session: nox.Session) -> None:
+            if chosen is None:
+                nox_session.error(
+                    f"{name} works out what to run while nox loads the noxfile, so it must be"
+                    f" named on nox's command line: nox -s {name}"
+                )
+            if chosen.error is not None:
+                nox_session.error(chosen.error)
+            nox_session.log(chosen.summary)
+
+        run.__doc__ = (
+            f"{task} the packages changed since the base and their dependents"
+            " (posargs: --base REF, --head REF, --files PATH ...)"
+        )
+        nox.session(
+            name=name,
+            venv_backend="none",
+            tags=[task],
+            requires=list(chosen.run) if chosen is not None else [],
+            default=False,
+            allow_parallel=True,
+        )(run)
+
+    def _warn_if_stale(self, declarations: Declarations) -> None:
+        from noxgraph.errors import NoxgraphError  # load-time check only
+        from noxgraph.sessions.staleness import changes_since
+
+        try:
+            changes = changes_since(self.root, declarations, self.noxfile.resolve())
+        except NoxgraphError as exc:
+            _log.warning(f"noxgraph: cannot check whether {self.noxfile.name} is current: {exc}")
+            return
+        if changes:
+            shown = "; ".join(changes[:5]) + (
+                f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
+            )
+            _log.warning(
+                f"noxgraph: {self.noxfile.name} is stale: the workspace now gives other"
+                f" sessions ({shown}); run `noxgraph generate` to update it"
+            )
+
+    # -- running -------------------------------------------------------------------------
+
+    def _posargs(self, nox_session: nox.Session, task: str) -> list[str]:
+        chosen = self.selections.get(task)
+        if chosen is not None and not chosen.error:
+            return list(chosen.posargs)
+        from noxgraph.sessions.selection import without_no_cache
+
+        return without_no_cache(nox_session.posargs)[0]
+
+    def _restore(self, nox_session: nox.Session, entry: Entry) -> None:
+        """Put a cached session's files back into the wheelhouse, and tell
+        ``noxgraph run`` (when it asked) that the session came from the cache."""
+        from noxgraph.sessions.session_cache import (
+            ENV_CACHED_REPORT,
+            CacheError,
+            cache_folder,
+            restore,
+        )
+
+        wheelhouse = self._wheelhouse
+        assert wheelhouse is not None  # noqa: S101 - set whenever an entry is found
+        try:
+            restored = restore(cache_folder(self.noxfile.resolve()), entry, wheelhouse)
+        except CacheError as exc:
+            nox_session.error(exc.message)
+        for path in restored:
+            nox_session.log(f"restored {path.name} into {wheelhouse}")
+        report = os.environ.get(ENV_CACHED_REPORT)
+        if report:
+            Path(report, entry.session).write_text(entry.key, encoding="utf-8")
+
+    def _run_package(self, nox_session: nox.Session, registered: NoxSession) -> None:
+        session = registered.session
+        from noxgraph.errors import NoxgraphError
+        from noxgraph.sessions.install import Installer, expand
+        from noxgraph.sessions.plan_cache import planned  # only when a session runs
+
+        try:
+            plan, wheelhouse_name = planned(self.noxfile.resolve(), self.root, session.name)
+        except NoxgraphError as exc:
+            nox_session.error(exc.message)
+        if plan.conflict is not None:
+            nox_session.error(plan.conflict)
+        wheelhouse = (self.root / wheelhouse_name).resolve()
+        Installer(nox_session, wheelhouse).install(plan)
+        values = {
+            "package": str(plan.folder),
+            "name": plan.package,
+            "root": str(self.root),
+            "wheelhouse": str(wheelhouse),
+        }
+        posargs = self._posargs(nox_session, session.task)
+        # A key holds nox's own interpreter: a session on another one records nothing.
+        key = self.keys.get(session.name) if registered.python is None else None
+        if key is not None:
+            from noxgraph.sessions.session_cache import snapshot
+
+            before = snapshot(wheelhouse)
+        with nox_session.chdir(plan.folder):
+            for argv in plan.commands:
+                nox_session.run(*expand(argv, values, posargs))
+        if key is not None:
+            from noxgraph.sessions.session_cache import cache_folder, outputs, record
+
+            made = outputs(wheelhouse, before, plan.package)
+            record(cache_folder(self.noxfile.resolve()), session.name, key, made)
+
+
+def register(root: str | os.PathLike[str] | None = None) -> Sessions:
+    """Register one nox session per package and task, reading the workspace now.
+
+    Call it from a hand-written noxfile::
+
+        import noxgraph.nox
+
+        noxgraph.nox.register()
+
+    ``root`` defaults to the folder nox runs the noxfile from (the noxfile's own).
+    """
+    from noxgraph.errors import NoxgraphError
+    from noxgraph.graph import build_graph
+    from noxgraph.sessions.declarations import declare  # keeps plain imports light
+    from noxgraph.workspace.load import load_workspace
+
+    folder = Path(root) if root is not None else Path.cwd()
+    try:
+        workspace = load_workspace(folder.resolve())
+        declarations = declare(workspace, build_graph(workspace))
+    except NoxgraphError as exc:
+        # nox shows what a noxfile raises with its traceback; bad input is one line.
+        raise SystemExit(f"noxgraph: {exc.message}") from None
+    sessions = Sessions(
+        str(workspace.root / "noxfile.py"),
+        folders=declarations.folders,
+        venv_backend=workspace.config.venv_backend,
+    )
+    for task, declared in declarations.tasks.items():
+        sessions.task(task).sessions.extend(declared)
+    sessions.register(check=False)
+    return sessions

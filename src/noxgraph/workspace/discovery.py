@@ -1,0 +1,677 @@
+"""Find the members of a workspace, before any of them is read as a package.
+
+Members come from, in this order: ``[tool.noxgraph].members``, the root's
+``[tool.uv.workspace]``, ``.wrknv/workspace.toml``, or a scan of every
+``pyproject.toml`` under the root that git does not ignore. The scan walks by
+hand only outside git repositories; inside one, ``git ls-files`` answers, so
+``.gitignore`` is honoured exactly as git honours it, and nested repositories
+and submodules are scanned as repositories of their own. A repository git
+cannot be asked about is an error, never a walk that ignores ``.gitignore``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from noxgraph._files import (
+    SKIP_DIRS,
+    Fingerprint,
+    NotRegularFileError,
+    fingerprint,
+    read_regular,
+    relative,
+)
+from noxgraph._git import Started, git_available
+from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError, WorkspaceError
+from noxgraph.workspace.config import Config, parse_config
+from noxgraph.workspace.parse_cache import ParseCache
+from noxgraph.workspace.pyproject import (
+    Document,
+    ParsedRequirement,
+    is_template_path,
+    looks_like_template,
+    parse_requirement,
+)
+from noxgraph.workspace.toml import Table, parse_toml, read_toml
+
+__all__ = [
+    "Discovery",
+    "MemberSource",
+    "Reader",
+    "Scan",
+    "Skipped",
+    "discover",
+    "resolve_root",
+    "scan",
+]
+
+_GLOB_CHARS = frozenset("*?[")
+
+#: Where the member list came from.
+MemberSource = Literal["config", "uv", "wrknv", "scan"]
+
+
+#: Why a ``pyproject.toml``, a folder or a member pattern gave no member.
+SkipCode = Literal[
+    "unreadable",  # a folder or file that cannot be read
+    "not-regular",  # a pyproject.toml that is a FIFO, a device, a folder
+    "symlink",  # a link the scan does not follow
+    "template",  # a project template, not a project
+    "no-pyproject",  # a listed folder without a pyproject.toml
+    "no-package",  # a pyproject.toml that names no valid package
+    "no-match",  # a member pattern that matches no folder with a pyproject.toml
+    "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
+    "not-a-member",  # a package under the root that the member list leaves out
+]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A ``pyproject.toml`` (or folder, or member pattern) that gave no member, and why."""
+
+    path: str
+    reason: str
+    code: SkipCode
+    #: For ``not-checked-out``: the repository and the object git keeps the file as.
+    blob: tuple[Path, str] | None = None
+
+
+# -- configuration ---------------------------------------------------------------------
+
+
+def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, Table | None, list[str]]:
+    """The workspace configuration, the table it was read from (for errors that
+    name its keys), and the files it was read from."""
+    tool_table: Table | None = None
+    if root_doc is not None:
+        tool = root_doc.table.table("tool")
+        tool_table = tool.table("noxgraph") if tool is not None else None
+    standalone = root / "noxgraph.toml"
+    if standalone.is_file():
+        if tool_table is not None:
+            raise WorkspaceError(
+                "configuration is in both noxgraph.toml and [tool.noxgraph] of pyproject.toml;"
+                " keep one"
+            )
+        table = Table(read_toml(standalone, "noxgraph.toml"), "noxgraph.toml")
+        if "tool" in table:
+            raise table.error(
+                None,
+                "noxgraph.toml holds the keys of [tool.noxgraph] at its top level: write"
+                " 'order-kinds = [...]', not '[tool.noxgraph]'",
+            )
+        return parse_config(table, "noxgraph.toml"), table, ["noxgraph.toml"]
+    if tool_table is not None:
+        return parse_config(tool_table, "pyproject.toml"), tool_table, []
+    return Config(), None, []
+
+
+# -- finding member folders ------------------------------------------------------------
+
+
+def _glob(root: Path, pattern: str, table: Table | None, key: str) -> list[str]:
+    """The paths under ``root`` a glob pattern matches; a pattern the file system
+    cannot take (a NUL, a name too long) is an error naming the key and the pattern."""
+    import glob  # scans and wrknv workspaces need no globbing
+
+    if "\0" in pattern:
+        raise _error(table, key, f"pattern {pattern!r} holds a NUL character")
+    try:
+        return sorted(glob.glob(pattern.rstrip("/") or ".", root_dir=root, recursive=True))
+    except (OSError, ValueError) as exc:
+        raise _error(table, key, f"pattern {pattern!r} cannot be matched: {exc}") from None
+
+
+def _expand(
+    root: Path,
+    patterns: Iterable[str],
+    table: Table | None,
+    key: str,
+    skipped: list[Skipped],
+    fingerprints: dict[str, Fingerprint] | None = None,
+) -> list[Path]:
+    """Folders under ``root`` matched by glob ``patterns`` that hold a ``pyproject.toml``.
+
+    A pattern without wildcards names one folder, which must hold one. A pattern
+    that matches no such folder, and a matched folder that cannot be read, are
+    reported in ``skipped``. ``fingerprints`` receives each found ``pyproject.toml``'s
+    fingerprint: the one ``stat`` that tells it is a file also tells the parse cache
+    whether it changed.
+    """
+    found: list[Path] = []
+    base = os.fspath(root)
+    for pattern in patterns:
+        clean = pattern.rstrip("/") or "."
+        if Path(clean).is_absolute() or ".." in Path(clean).parts:
+            raise _error(table, key, f"member pattern {pattern!r} leads outside {root}")
+        matches = _glob(root, clean, table, key)
+        # os.path, not pathlib: it answers False for a name the file system rejects.
+        literal = os.path.join(base, clean, "pyproject.toml")
+        if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal):
+            problem = _not_a_pyproject(literal)
+            reason = f"pyproject.toml {problem[1]}" if problem else "has no pyproject.toml"
+            raise _error(table, key, f"member {pattern!r}: {reason}")
+        before = len(found)
+        # Plain strings, not Path objects: this runs once per member of the workspace.
+        for match in matches:
+            folder = os.path.normpath(os.path.join(base, match))
+            pyproject = os.path.join(folder, "pyproject.toml")
+            info = fingerprint(pyproject, regular=True)
+            if info is not None:
+                found.append(Path(folder))
+                if fingerprints is not None:
+                    fingerprints[pyproject] = info
+            elif os.path.isdir(folder) and (problem := _not_a_pyproject(pyproject)):
+                skipped.append(Skipped(relative(Path(pyproject), root), problem[1], problem[0]))
+        if len(found) == before:
+            where = table.location(key) if table is not None else key
+            file = table.file if table is not None else "configuration"
+            skipped.append(
+                Skipped(
+                    file,
+                    f"{where}: pattern {pattern!r} matches no folder with a pyproject.toml",
+                    "no-match",
+                )
+            )
+    return found
+
+
+def _not_a_pyproject(path: str) -> tuple[SkipCode, str] | None:
+    """Why ``path``, which is no regular file, is worth a word: it cannot be looked
+    at, or it is something else than a file (``None`` when it simply is not there)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return "unreadable", f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return "not-regular", "is a folder, not a file"
+    return "not-regular", "is not a regular file"
+
+
+def _error(table: Table | None, key: str, message: str) -> NoxgraphError:
+    if table is None:
+        return WorkspaceError(message)
+    return table.error(key, message)
+
+
+def members_from_globs(
+    root: Path,
+    table: Table | None,
+    members: Iterable[str],
+    exclude: Iterable[str],
+    skipped: list[Skipped],
+    fingerprints: dict[str, Fingerprint] | None = None,
+) -> list[Path]:
+    """The folders ``members`` match and ``exclude`` does not, in the order matched
+    (``fingerprints``: see :func:`_expand`)."""
+    included = _expand(root, members, table, "members", skipped, fingerprints)
+    excluded = _excluded(root, exclude, table)
+    return [folder for folder in dict.fromkeys(included) if folder not in excluded]
+
+
+def _excluded(root: Path, patterns: Iterable[str], table: Table | None) -> set[Path]:
+    """The folders the ``exclude`` glob ``patterns`` of ``table`` match."""
+    return {
+        Path(os.path.normpath(root / m))
+        for pattern in patterns
+        for m in _glob(root, pattern, table, "exclude")
+    }
+
+
+def _wrknv_members(
+    root: Path, skipped: list[Skipped], bases: dict[Path, str]
+) -> tuple[list[Path], str]:
+    """The repositories a ``.wrknv/workspace.toml`` lists, and each one's own ``base``."""
+    display = ".wrknv/workspace.toml"
+    table = Table(read_toml(root / display, display), display)
+    repos = table.raw("repos")
+    if not isinstance(repos, list):
+        raise table.error("repos", "expected an array of tables ([[repos]])")
+    folders: list[Path] = []
+    for index, entry in enumerate(repos):
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise table.error(f"repos[{index}]", "expected a table with a string 'path'")
+        folder = Path(os.path.normpath(root / entry["path"]))
+        base = entry.get("base")
+        if base is not None:
+            if not isinstance(base, str) or not base.strip():
+                raise table.error(f"repos[{index}].base", "expected a branch, tag or commit")
+            bases[folder] = base
+        if not os.path.isfile(os.path.join(folder, "pyproject.toml")):
+            skipped.append(
+                Skipped(
+                    relative(folder / "pyproject.toml", root),
+                    f"listed in {display} but has no pyproject.toml",
+                    "no-pyproject",
+                )
+            )
+            continue
+        folders.append(folder)
+    return folders, display
+
+
+#: One repository's answer: its path, the files git lists (path and mode, ``None`` for
+#: untracked files), the folders git could not open (with the reason), and the files a
+#: sparse checkout leaves out of the work tree (path -> object id).
+_Listing = tuple[Path, "list[tuple[str, str | None]]", "list[tuple[str, str]]", dict[str, str]]
+# A pattern, compiled by re on the first warning git gives, which most runs never see.
+_UNREADABLE = r"warning: could not open directory '(.*)': (.*)"
+_GITLINK, _SYMLINK = "160000", "120000"
+
+
+class _RepositoryListing:
+    """git listing every file of ``repo`` it does not ignore, started when made.
+
+    :meth:`result` gives each file with its mode when git tracks it (a submodule, a
+    symbolic link), and the folders git could not open. A repository git cannot list
+    (git missing, "dubious ownership") raises :class:`GitError` there: a walk by hand
+    would ignore ``.gitignore``."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        # One git process lists both: the tracked files with their modes, and the
+        # untracked ones not ignored. -t tags each entry: "?" is untracked, and "S" is
+        # skip-worktree, a file a sparse checkout left out of the work tree.
+        self._started = Started(
+            repo, (("ls-files", "-z", "--stage", "-t", "--others", "--exclude-standard"),)
+        )
+
+    def result(self) -> _Listing:
+        if not git_available():
+            raise GitError(
+                f"{self.repo} is a git repository, but git is not installed (or not on PATH)"
+            )
+        (answer,) = self._started.result()
+        tracked: list[tuple[str, str | None]] = []
+        untracked: list[tuple[str, str | None]] = []
+        sparse: dict[str, str] = {}
+        for entry in answer.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if entry.startswith("? "):
+                untracked.append((entry[2:], None))
+            elif entry:
+                info, _, path = entry.partition("\t")
+                tag, mode, blob, *_ = info.split(" ")
+                if tag == "S":
+                    sparse[path] = blob
+                tracked.append((path, mode))
+        listing = tracked + untracked
+        unreadable = [
+            (found.group(1), found.group(2))
+            for line in answer.stderr.decode("utf-8", "replace").splitlines()
+            if (found := re.match(_UNREADABLE, line))
+        ]
+        return self.repo, listing, unreadable, sparse
+
+    def close(self) -> None:
+        self._started.close()
+
+
+def _in_repository(folder: Path) -> bool:
+    """Whether ``folder`` or a folder above it holds a ``.git``."""
+    return any(os.path.lexists(os.path.join(up, ".git")) for up in (folder, *folder.parents))
+
+
+class Scan:
+    """The scan of a tree for ``pyproject.toml`` files (see the module docstring), for
+    a caller with work to do while git lists the tree.
+
+    :meth:`start` sets git listing the repository that holds the root (or walks a
+    folder outside any, asking each repository in it); :meth:`finish` reads the
+    answers, in order, asking the repositories they hold in turn."""
+
+    #: git processes listing side by side, at most: a folder of a thousand sibling
+    #: repositories asks them a few at a time.
+    RUNNING = 8
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.found: list[Path] = []
+        self.skipped: list[Skipped] = []
+        self._venv_cache: dict[str, bool] = {}
+        self._asked: deque[Path] = deque()
+        self._running: deque[_RepositoryListing] = deque()
+
+    def start(self) -> Scan:
+        if _in_repository(self.root):
+            self._ask(self.root)
+        else:
+            self.walk(self.root)
+        return self
+
+    def finish(self) -> list[Path]:
+        try:
+            while self._running:
+                self._read(self._running.popleft().result())
+                self._start_asked()
+        finally:
+            self.close()
+        return sorted(set(self.found))
+
+    def close(self) -> None:
+        """Stop the listings not read (an answer no longer wanted)."""
+        for listing in self._running:
+            listing.close()
+        self._running.clear()
+        self._asked.clear()
+
+    def _skip_dir(self, folder: Path | str) -> bool:
+        # os.path answers False where pathlib raises (an unreadable folder, say).
+        pyvenv = os.path.join(folder, "pyvenv.cfg")
+        return os.path.basename(folder) in SKIP_DIRS or os.path.isfile(pyvenv)
+
+    def walk(self, start: Path) -> None:
+        """Walk folders outside any repository by hand, never following links."""
+        stack = [start]
+        while stack:
+            folder = stack.pop()
+            if folder != start and os.path.lexists(os.path.join(folder, ".git")):
+                self._ask(folder)
+                continue
+            try:
+                with os.scandir(folder) as entries:
+                    children = sorted(entries, key=lambda e: e.name)
+            except OSError as exc:
+                self.skipped.append(
+                    Skipped(
+                        relative(folder, self.root),
+                        f"cannot be read: {exc.strerror or exc}",
+                        "unreadable",
+                    )
+                )
+                continue
+            for entry in children:
+                path = Path(entry.path)
+                if entry.is_symlink():
+                    if entry.name == "pyproject.toml" or path.is_dir():
+                        self._skip_link(path)
+                    continue
+                if entry.is_dir() and not self._skip_dir(path):
+                    stack.append(path)
+                elif entry.name == "pyproject.toml" and entry.is_file():
+                    self.found.append(folder)
+
+    def _skip_link(self, path: Path | str) -> None:
+        self.skipped.append(
+            Skipped(relative(path, self.root), "is a symbolic link; not followed", "symlink")
+        )
+
+    def _ask(self, repo: Path) -> None:
+        self._asked.append(repo)
+        self._start_asked()
+
+    def _start_asked(self) -> None:
+        while self._asked and len(self._running) < self.RUNNING:
+            self._running.append(_RepositoryListing(self._asked.popleft()))
+
+    def _read(self, answer: _Listing) -> None:
+        """What git listed for one repository (or the part of it under the root).
+
+        Strings and os.path, not Path objects: this runs once per file git lists."""
+        repo, listing, unreadable, sparse = answer
+        for folder_name, reason in unreadable:
+            self.skipped.append(
+                Skipped(
+                    relative(repo / folder_name.rstrip("/"), self.root),
+                    f"cannot be read: {reason}",
+                    "unreadable",
+                )
+            )
+        base = os.fspath(repo)
+        for line, mode in listing:
+            is_pyproject = line == "pyproject.toml" or line.endswith("/pyproject.toml")
+            if line.endswith("/") or mode == _GITLINK:
+                nested = os.path.normpath(os.path.join(base, line))
+                marker = os.path.join(nested, ".git")
+                if os.path.lexists(marker) and not self._inside_skipped(nested, base):
+                    self._ask(Path(nested))
+                continue
+            if mode in (_SYMLINK, None):
+                # git lists a link, never what it points to; the scan follows no links.
+                path = os.path.normpath(os.path.join(base, line))
+                if os.path.islink(path) and (is_pyproject or os.path.isdir(path)):
+                    if not self._inside_skipped(os.path.dirname(path), base):
+                        self._skip_link(path)
+                    continue
+            if is_pyproject:
+                path = os.path.normpath(os.path.join(base, line))
+                folder = os.path.dirname(path)
+                if self._inside_skipped(folder, base):
+                    continue
+                if line in sparse and not os.path.lexists(path):
+                    self.skipped.append(
+                        Skipped(
+                            relative(path, self.root),
+                            "is tracked by git but not checked out (sparse checkout);"
+                            " its package is left out here",
+                            "not-checked-out",
+                            (repo, sparse[line]),
+                        )
+                    )
+                    continue
+                self.found.append(Path(folder))
+
+    def _inside_skipped(self, folder: str, repo: str) -> bool:
+        """Whether ``folder`` lies in a folder the scan never enters."""
+        current = folder
+        while current != repo:
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            cached = self._venv_cache.get(current)
+            if cached is None:
+                cached = self._skip_dir(current)
+                self._venv_cache[current] = cached
+            if cached:
+                return True
+            current = parent
+        return False
+
+
+# -- reading members -------------------------------------------------------------------
+
+
+@dataclass
+class Reader:
+    root: Path
+    tolerant: bool
+    cache: ParseCache = field(default_factory=lambda: ParseCache(None))
+    scanned: bool = False
+    problems: list[NoxgraphError] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    #: The fingerprints of the pyproject files discovery has looked at already, by path.
+    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+    _parsed: dict[str, ParsedRequirement] = field(default_factory=dict, init=False, repr=False)
+
+    def requirement(self, text: str) -> ParsedRequirement:
+        # Each text is looked up once a run: workspaces repeat the same requirements
+        # (``pytest>=8``, a build backend) in package after package.
+        found = self._parsed.get(text)
+        if found is None:
+            found = self.cache.requirement(
+                text,
+                lambda: parse_requirement(text),
+                ParsedRequirement.encode,
+                ParsedRequirement.decode,
+            )
+            self._parsed[text] = found
+        return found
+
+    def fail(self, error: NoxgraphError) -> None:
+        if not self.tolerant:
+            raise error
+        self.problems.append(error)
+
+    def document(self, folder: Path) -> Document | None:
+        """Parse ``folder/pyproject.toml``; templates are skipped, bad TOML is an error."""
+        # A string, not a Path: this runs once per member.
+        path = os.path.join(folder, "pyproject.toml")
+        display = relative(path, self.root)
+        if is_template_path(display):
+            self.skipped.append(
+                Skipped(display, "is inside a template folder ({{ ... }})", "template")
+            )
+            return None
+        remembered = self.cache.known(path, self.fingerprints.get(path))
+        if remembered is not None:
+            return Document(folder, display, remembered)
+        seen = self.fingerprints.pop(path, None) or fingerprint(path, regular=True)
+        try:
+            data = read_regular(path)
+        except OSError as exc:
+            reason = f"cannot be read: {exc.strerror or exc}"
+            if self.scanned and not isinstance(exc, NotRegularFileError):
+                # A scan only guesses at members: it reports what it cannot read and
+                # goes on. A declared member that cannot be read is an error, and so
+                # is a file git lists that is now a FIFO or a device.
+                self.skipped.append(Skipped(display, reason, "unreadable"))
+            else:
+                self.fail(PyprojectError(display, reason))
+            return None
+        try:
+            parsed = self.cache.document(
+                data, lambda: parse_toml(data, display), path=path, seen=seen
+            )
+            return Document(folder, display, parsed)
+        except PyprojectError as exc:
+            if looks_like_template(data):
+                self.skipped.append(
+                    Skipped(display, "is a template (Jinja markup), not TOML", "template")
+                )
+                return None
+            self.fail(exc)
+            return None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Where the members are, before any of them is read.
+
+    ``folders`` are the candidate member folders; ``inputs`` are every file
+    that decides the workspace (configuration and the candidates'
+    ``pyproject.toml``), POSIX and relative to ``root``. Discovery reads only
+    the configuration, so a noxfile can re-run it cheaply at load time to
+    tell whether it is stale.
+    """
+
+    root: Path
+    config: Config
+    root_doc: Document | None
+    folders: tuple[Path, ...]
+    label: str
+    inputs: tuple[str, ...]
+    skipped: tuple[Skipped, ...]
+    source: MemberSource = "scan"
+    bases: Mapping[Path, str] = field(default_factory=dict)
+    fingerprints: Mapping[str, Fingerprint] = field(default_factory=dict, compare=False, repr=False)
+    #: The parse cache the root's document came through, for :func:`load_workspace` to
+    #: read the members through: the root's document is then cached like theirs (else
+    #: every run parses it, importing tomli), and the cache file is read once.
+    cache: ParseCache | None = field(default=None, compare=False, repr=False)
+
+
+def resolve_root(root: Path | str) -> Path:
+    """``root`` made absolute; it must be a folder."""
+    root_path = Path(root)
+    if not root_path.exists():
+        raise UsageError(f"workspace root {root}: no such folder")
+    if not root_path.is_dir():
+        raise UsageError(f"workspace root {root}: not a folder")
+    return root_path.resolve()
+
+
+def scan(root: Path) -> tuple[list[Path], list[Skipped]]:
+    """Every folder under ``root`` holding a ``pyproject.toml`` that git does not
+    ignore, sorted, and what the scan met but did not enter."""
+    found = Scan(root).start()
+    return found.finish(), found.skipped
+
+
+def discover_with(root: Path, loader: Reader) -> Discovery:
+    """Discovery at ``root`` (already resolved), reading documents with ``loader``."""
+    root_doc: Document | None = None
+    if (root / "pyproject.toml").is_file():
+        root_doc = loader.document(root)
+        if root_doc is None and loader.problems:
+            raise loader.problems[0]
+    config, config_table, inputs = _read_config(root, root_doc)
+
+    folders: list[Path]
+    skipped: list[Skipped] = []
+    uv_table: Table | None = None
+    if root_doc is not None:
+        tool = root_doc.table.table("tool")
+        uv = tool.table("uv") if tool is not None else None
+        uv_table = uv.table("workspace") if uv is not None else None
+    bases: dict[Path, str] = {folder: ref for folder, ref in config.bases_in(root).items()}
+    if config.members is not None:
+        folders = members_from_globs(
+            root, config_table, config.members, (), skipped, loader.fingerprints
+        )
+        table_name = "members" if config.file == "noxgraph.toml" else "[tool.noxgraph].members"
+        label = f"{config.file}: {table_name}"
+        source: MemberSource = "config"
+    elif uv_table is not None:
+        folders = members_from_globs(
+            root,
+            uv_table,
+            uv_table.strings("members") or (),
+            uv_table.strings("exclude") or (),
+            skipped,
+            loader.fingerprints,
+        )
+        label = "pyproject.toml: [tool.uv.workspace]"
+        source = "uv"
+    elif (root / ".wrknv" / "workspace.toml").is_file():
+        folders, label = _wrknv_members(root, skipped, bases)
+        inputs.append(label)
+        source = "wrknv"
+    else:
+        folders, found = scan(root)
+        skipped.extend(found)
+        label = "scan"
+        source = "scan"
+    # The root is a member when its pyproject names a package, unless noxgraph's own
+    # member list leaves it out; exclude always wins, the root included.
+    if root_doc is not None and root not in folders and config.members is None:
+        folders.insert(0, root)
+    if config.exclude:
+        excluded = _excluded(root, config.exclude, config_table)
+        folders = [folder for folder in folders if folder not in excluded]
+    unique = tuple(dict.fromkeys(folders))
+    inputs.extend(
+        "pyproject.toml" if folder == "." else f"{folder}/pyproject.toml"
+        for folder in (relative(f, root) for f in unique)
+    )
+    return Discovery(
+        root=root,
+        config=config,
+        root_doc=root_doc,
+        folders=unique,
+        label=label,
+        inputs=tuple(sorted(set(inputs))),
+        skipped=tuple(skipped),
+        source=source,
+        bases=bases,
+        fingerprints=dict(loader.fingerprints),
+        cache=loader.cache,
+    )
+
+
+def discover(root: Path | str) -> Discovery:
+    """Find the candidate members and the input files of the workspace at ``root``."""
+    root_path = resolve_root(root)
+    return discover_with(root_path, Reader(root_path, tolerant=False, cache=ParseCache(root_path)))
+
+
+def excluded_folders(root: Path, patterns: Iterable[str]) -> set[Path]:
+    """The folders under ``root`` that ``exclude`` patterns (already validated) match."""
+    return _excluded(root, patterns, None)

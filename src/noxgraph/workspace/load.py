@@ -1,0 +1,317 @@
+"""Read the members that discovery found into a :class:`Workspace`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from noxgraph._files import relative
+from noxgraph.errors import DuplicateNameError, NoxgraphError
+from noxgraph.workspace.config import Config, Task, parse_package_tasks
+from noxgraph.workspace.discovery import (
+    Discovery,
+    MemberSource,
+    Reader,
+    Scan,
+    Skipped,
+    discover_with,
+    members_from_globs,
+    resolve_root,
+    scan,
+)
+from noxgraph.workspace.parse_cache import ParseCache
+from noxgraph.workspace.pyproject import (
+    Document,
+    Package,
+    Source,
+    package_name,
+    read_package,
+    uv_sources,
+)
+
+__all__ = ["Workspace", "load_with_unlisted", "load_workspace", "unlisted_projects"]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Every member of the workspace, read, with the configuration that applies.
+
+    ``packages`` are sorted by canonical name. ``inputs`` are the files whose
+    contents decide the workspace (POSIX paths relative to ``root``).
+    ``problems`` holds the errors met when loading with ``tolerant=True``.
+    ``lock_roots``: for each package in a uv workspace that has a ``uv.lock``,
+    that workspace's root folder.
+    """
+
+    root: Path
+    config: Config
+    packages: tuple[Package, ...]
+    skipped: tuple[Skipped, ...]
+    discovery: str
+    inputs: tuple[str, ...]
+    tasks: Mapping[str, Mapping[str, Task]]
+    problems: tuple[NoxgraphError, ...] = ()
+    lock_roots: Mapping[str, Path] = field(default_factory=dict)
+    source: MemberSource = "scan"
+    _by_name: Mapping[str, Package] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {pkg.name: pkg for pkg in self.packages})
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(pkg.name for pkg in self.packages)
+
+    def get(self, name: str) -> Package | None:
+        """The member called ``name`` in any spelling (``Foo_Bar`` finds ``foo-bar``)."""
+        return self._by_name.get(canonicalize_name(name))
+
+    def tasks_of(self, name: str) -> Mapping[str, Task]:
+        """The tasks that apply to package ``name``: those it has sessions for.
+
+        A task with no commands, or one that needs tests for a package without
+        any, does not apply.
+        """
+        pkg = self._by_name.get(name)
+        if pkg is None:
+            return {}
+        return {
+            task_name: task
+            for task_name, task in self.tasks.get(name, {}).items()
+            if task.commands and (not task.needs_tests or pkg.has_tests)
+        }
+
+
+def _uv_roots(
+    docs: Mapping[Path, Document], known: Mapping[Path, Sequence[Path]]
+) -> list[tuple[Path, set[Path], dict[str, Source]]]:
+    """Every uv workspace root among ``docs``: its folder, its members, its sources.
+
+    Innermost roots come first, so the first root that holds a package is the
+    one uv would use for it.
+    """
+    roots: list[tuple[Path, set[Path], dict[str, Source]]] = []
+    for folder, doc in docs.items():
+        raw_tool = doc.data.get("tool")
+        raw_uv = raw_tool.get("uv") if isinstance(raw_tool, dict) else None
+        if raw_tool is None or (
+            isinstance(raw_tool, dict)
+            and (raw_uv is None or (isinstance(raw_uv, dict) and raw_uv.get("workspace") is None))
+        ):
+            # Most members are no workspace root: no Table is made to tell (the Table
+            # path below still names the key when a value has the wrong type).
+            continue
+        tool = doc.table.table("tool")
+        uv = tool.table("uv") if tool is not None else None
+        workspace = uv.table("workspace") if uv is not None else None
+        if workspace is None:
+            continue
+        if folder in known:
+            roots.append((folder, {folder, *known[folder]}, uv_sources(doc)))
+            continue
+        try:
+            members = members_from_globs(
+                folder,
+                workspace,
+                workspace.strings("members") or (),
+                workspace.strings("exclude") or (),
+                [],
+            )
+        except NoxgraphError:
+            # A nested workspace's own member list is uv's to enforce; here it
+            # only decides which sources a member inherits.
+            members = []
+        roots.append((folder, {folder, *members}, uv_sources(doc)))
+    roots.sort(key=lambda item: len(item[0].parts), reverse=True)
+    return roots
+
+
+def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> Workspace:
+    """Find and read every member under ``root`` (or of a :func:`discover` result).
+
+    Errors in the input raise :class:`~noxgraph.errors.NoxgraphError`. With
+    ``tolerant=True`` they are collected in ``Workspace.problems`` instead, as
+    far as the workspace can still be read, so ``noxgraph check`` can list
+    them all at once.
+    """
+    root_path = root.root if isinstance(root, Discovery) else resolve_root(root)
+    cache = root.cache if isinstance(root, Discovery) else None
+    loader = Reader(root_path, tolerant, ParseCache(root_path) if cache is None else cache)
+    if isinstance(root, Discovery):
+        loader.fingerprints.update(root.fingerprints)
+    found = root if isinstance(root, Discovery) else discover_with(root_path, loader)
+    loader.skipped.extend(found.skipped)
+    loader.scanned = found.source == "scan"
+
+    docs: dict[Path, Document] = {}
+    for folder in found.folders:
+        doc = found.root_doc if folder == root_path else loader.document(folder)
+        if doc is not None:
+            docs[folder] = doc
+    # Discovery already expanded the root's uv members; do not glob them twice. The
+    # root's sources apply to its uv members even when the root itself is no member.
+    known = {root_path: found.folders} if found.source == "uv" else {}
+    uv_docs = dict(docs)
+    if found.root_doc is not None:
+        uv_docs.setdefault(root_path, found.root_doc)
+    uv_roots = _uv_roots(uv_docs, known)
+
+    packages: list[Package] = []
+    lock_roots: dict[str, Path] = {}
+    # Most members share one uv root: its lock is looked for once, not once a member.
+    has_lock: dict[Path, bool] = {}
+    for folder, doc in docs.items():
+        try:
+            names = package_name(doc)
+            if isinstance(names, str):
+                loader.skipped.append(Skipped(doc.display, names, "no-package"))
+                continue
+            inherited: dict[str, Source] = {}
+            for uv_root, members, sources in uv_roots:
+                if folder in members:
+                    if uv_root != folder:
+                        inherited = sources
+                    if uv_root not in has_lock:
+                        has_lock[uv_root] = (uv_root / "uv.lock").is_file()
+                    if has_lock[uv_root]:
+                        lock_roots[names[0]] = uv_root
+                    break
+            packages.append(
+                read_package(
+                    doc,
+                    root=root_path,
+                    names=names,
+                    inherited_sources=inherited,
+                    parse=loader.requirement,
+                )
+            )
+        except NoxgraphError as exc:
+            loader.fail(exc)
+
+    packages = _unique(packages, loader)
+    tasks = _package_tasks(packages, found.config, root_path, loader)
+    loader.cache.save()
+    return Workspace(
+        root=root_path,
+        config=found.config,
+        packages=tuple(packages),
+        skipped=tuple(sorted(loader.skipped, key=lambda s: s.path)),
+        discovery=found.label,
+        inputs=found.inputs,
+        tasks=tasks,
+        problems=tuple(loader.problems),
+        lock_roots=lock_roots,
+        source=found.source,
+    )
+
+
+def load_with_unlisted(root: Path | str) -> Workspace:
+    """:func:`load_workspace`, with :func:`unlisted_projects` among ``skipped``.
+
+    The scan that finds them waits mostly on git listing the tree, so git lists
+    it while the members are read."""
+    root_path = resolve_root(root)
+    found = discover_with(root_path, Reader(root_path, tolerant=False, cache=ParseCache(root_path)))
+    if found.source == "scan":
+        return load_workspace(found)
+    scanning = Scan(found.root).start()
+    try:
+        workspace = load_workspace(found)
+        unlisted = unlisted_projects(workspace, scanning.finish(), found.cache)
+    finally:
+        scanning.close()
+    if not unlisted:
+        return workspace
+    skipped = tuple(sorted((*workspace.skipped, *unlisted), key=lambda s: s.path))
+    return replace(workspace, skipped=skipped)
+
+
+def unlisted_projects(
+    workspace: Workspace, scanned: Sequence[Path] | None = None, cache: ParseCache | None = None
+) -> list[Skipped]:
+    """Packages under the root that the member list leaves out: each ``pyproject.toml``
+    a scan finds (git-aware) that names a package and is no member. A scanned
+    workspace has none by construction; the others pay for one scan here, unless
+    ``scanned`` holds its folders already. With ``cache``, the files are read through
+    it (and it is saved): a repository's examples and templates are read every run."""
+    if workspace.source == "scan":
+        return []
+    members = {pkg.path for pkg in workspace.packages}
+    known = {skipped.path for skipped in workspace.skipped}
+    where = workspace.discovery
+    found: list[Skipped] = []
+    # Tolerant: a file that cannot be read or parsed is no package to report here.
+    reader = Reader(workspace.root, tolerant=True, cache=cache or ParseCache(None))
+    for folder in scan(workspace.root)[0] if scanned is None else scanned:
+        if folder in members:
+            continue
+        display = relative(folder / "pyproject.toml", workspace.root)
+        if display in known:
+            continue
+        document = reader.document(folder)
+        if document is None:
+            continue
+        names = package_name(document)
+        if isinstance(names, tuple):
+            found.append(
+                Skipped(
+                    display,
+                    f"names package {names[1]!r} but is no member ({where})",
+                    "not-a-member",
+                )
+            )
+    reader.cache.save()
+    return found
+
+
+def _unique(packages: list[Package], loader: Reader) -> list[Package]:
+    """Sort by name; members that share a canonical name are an error naming every
+    file, whether the member list declared them or a scan found them (the first such
+    name in full, the others by name, so one run shows every clash)."""
+    by_name: dict[str, list[Package]] = {}
+    for pkg in packages:
+        by_name.setdefault(pkg.name, []).append(pkg)
+    clashes = [name for name in sorted(by_name) if len(by_name[name]) > 1]
+    unique: list[Package] = []
+    for name in sorted(by_name):
+        same = sorted(by_name[name], key=lambda p: p.relpath)
+        if len(same) > 1:
+            paths = ", ".join(f"{p.pyproject} ({p.display_name!r})" for p in same)
+            others = [other for other in clashes if other != name]
+            more = (
+                f" ({len(others)} more {'name is' if len(others) == 1 else 'names are'}"
+                f" declared twice: {', '.join(others)})"
+                if others and not loader.tolerant
+                else ""
+            )
+            loader.fail(
+                DuplicateNameError(
+                    f"package name {name!r} is declared by {len(same)} files: {paths};"
+                    " rename one, or leave one out with [tool.noxgraph].exclude or members" + more,
+                    name,
+                    [p.pyproject for p in same],
+                )
+            )
+        unique.append(same[0])
+    return unique
+
+
+def _package_tasks(
+    packages: Iterable[Package], config: Config, root: Path, loader: Reader
+) -> dict[str, dict[str, Task]]:
+    """Each member's configured tasks: the workspace's, overridden by its own
+    ``[tool.noxgraph]`` (checked now, so a bad override is an error at load)."""
+    result: dict[str, dict[str, Task]] = {}
+    for pkg in packages:
+        tasks: Mapping[str, Task] = config.tasks
+        own_is_workspace = pkg.path == root and config.file == "pyproject.toml"
+        if pkg.tool_config is not None and not own_is_workspace:
+            try:
+                tasks = parse_package_tasks(pkg.tool_config, pkg.pyproject, config.tasks)
+            except NoxgraphError as exc:
+                loader.fail(exc)
+        result[pkg.name] = dict(tasks)
+    return result
