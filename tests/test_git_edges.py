@@ -1,5 +1,5 @@
 """``noxgraph affected`` where git is awkward: repositories, submodules, refs and
-environments that used to give a wrong answer, a traceback or git's usage text.
+environments where a wrong answer, a traceback or git's usage text would be easy.
 
 Real repositories made in tmp_path, real git processes, no mocks.
 """
@@ -40,7 +40,7 @@ def _error(root: Path, *args: str) -> str:
     return run.err
 
 
-# -- 1. a member in no repository ------------------------------------------------------
+# -- a member in no repository -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("listing", ["noxgraph", "wrknv"])
@@ -63,7 +63,7 @@ def test_a_member_in_no_repository_is_an_error_naming_it(tmp_path: Path, listing
     assert _names(_affected(root, "--files", "loose/src/loose.py")) == ["loose"]
 
 
-# -- 2. git missing or refusing the repository -----------------------------------------
+# -- git missing or refusing the repository ----------------------------------------------
 
 
 def _members_repo(root: Path) -> Path:
@@ -102,7 +102,7 @@ def test_git_refusing_a_repository_is_its_own_reason_not_a_missing_base(tmp_path
     assert "safe.directory" not in run.err  # git's own advice lines are not one line
 
 
-# -- 3. submodules holding several packages --------------------------------------------
+# -- submodules holding several packages -------------------------------------------------
 
 
 def _meta_with_submodule(tmp_path: Path) -> tuple[Path, Path]:
@@ -148,7 +148,7 @@ def test_untracked_files_inside_a_submodule_count_without_head(tmp_path: Path) -
     assert _affected(meta, "--head", "HEAD")["affected"] == []
 
 
-# -- 4. a package renamed in place -----------------------------------------------------
+# -- a package renamed in place ----------------------------------------------------------
 
 
 def test_a_package_renamed_in_place_affects_those_that_declare_its_old_name(
@@ -169,7 +169,7 @@ def test_a_package_renamed_in_place_affects_those_that_declare_its_old_name(
     assert document["deleted_packages"] == [{"name": "core", "path": "libs/core"}]
 
 
-# -- 5. refs that look like options ----------------------------------------------------
+# -- refs that look like options ---------------------------------------------------------
 
 
 def test_a_base_that_looks_like_an_option_is_an_error(tmp_path: Path) -> None:
@@ -186,7 +186,7 @@ def test_a_base_that_looks_like_an_option_is_an_error(tmp_path: Path) -> None:
     assert "pyproject.toml" in configured
 
 
-# -- 6. sibling repositories inside an outer repository ---------------------------------
+# -- sibling repositories inside an outer repository -------------------------------------
 
 
 def test_an_outer_repository_around_the_root_is_not_asked(tmp_path: Path) -> None:
@@ -206,7 +206,7 @@ def test_an_outer_repository_around_the_root_is_not_asked(tmp_path: Path) -> Non
     assert _names(document) == ["first", "second"]
 
 
-# -- 7. members outside the root, uninitialised submodules --------------------------------
+# -- members outside the root, uninitialised submodules ----------------------------------
 
 
 def test_a_member_outside_the_root_is_asked_in_its_own_repository(tmp_path: Path) -> None:
@@ -243,7 +243,7 @@ def test_an_uninitialised_submodule_is_reported_not_a_usage_text(tmp_path: Path)
     assert "usage:" not in json.dumps(document)
 
 
-# -- 8. the caller's git environment ---------------------------------------------------
+# -- the caller's git environment --------------------------------------------------------
 
 
 _LOCATING = (
@@ -295,7 +295,7 @@ def test_repository_locating_variables_never_reach_git(
     assert [f["path"] for f in from_git["changed_files"]] == ["core/src/core.py"]
 
 
-# -- 9. messages that name the real cause ----------------------------------------------
+# -- messages that name the real cause ---------------------------------------------------
 
 
 def test_a_repository_without_commits_says_so(tmp_path: Path) -> None:
@@ -329,7 +329,7 @@ def test_fetch_hints_work_in_the_repository(tmp_path: Path) -> None:
     assert "git fetch origin nothing" in checked_out
 
 
-# -- 10. DOT line breaks ---------------------------------------------------------------
+# -- DOT line breaks ---------------------------------------------------------------------
 
 
 def test_dot_labels_carry_a_real_line_break(tmp_path: Path) -> None:

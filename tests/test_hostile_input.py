@@ -1,6 +1,6 @@
 """Hostile input for the readers: every broken file ends in a result or a one-line error.
 
-The contract (from the issue): fuzzing the readers with broken input (random bytes,
+The contract: fuzzing the readers with broken input (random bytes,
 truncated TOML, wrong types for every key, BOMs, non-UTF-8, deep nesting, 10 MB files)
 has only two allowed outcomes: a result, or a one-line error naming the file (exit 2).
 No traceback in any of them.
@@ -12,10 +12,7 @@ JSON (or 1 with JSON and one error line, for a cycle) or 2 with exactly one
 ``noxgraph: error: `` line; ``check`` exits 0 or 1 with its findings, or 2 with one line.
 
 Every check collects breaches instead of stopping at the first, so a failure lists
-every case that broke the contract. The bugs these tests found (fixed in 438462d) are
-kept as regression tests that say what used to break; a bug still open would be
-reproduced by a test marked ``xfail(strict=True)`` and left out of the matrices.
-Randomized and expensive tests carry ``@pytest.mark.fuzz`` (``nox -s fuzz`` runs them
+every case that broke the contract. Randomized and expensive tests carry ``@pytest.mark.fuzz`` (``nox -s fuzz`` runs them
 with a long budget); ``NOXGRAPH_FUZZ_EXAMPLES`` sets the number of hypothesis examples.
 """
 
@@ -393,7 +390,7 @@ def _run(run: Any) -> tuple[int, str, str]:
     return run.code, run.out, run.err
 
 
-# -- 1. random bytes ----------------------------------------------------------------------
+# -- random bytes ------------------------------------------------------------------------
 
 #: Pieces of TOML and of pyproject files, for text that is nearly a pyproject.
 _WORDS = """
@@ -505,7 +502,7 @@ def test_sample_random_bytes_through_a_real_process(member_workspace: Path, data
     assert judge_process(member_workspace, MEMBER) == []
 
 
-# -- 2. truncated TOML --------------------------------------------------------------------
+# -- truncated TOML ----------------------------------------------------------------------
 
 TRUNCATED = ("member-pep621", "member-poetry", "member-uv", "root-pep621+config", "noxgraph.toml")
 
@@ -548,7 +545,7 @@ def test_truncated_at_every_byte_offset_through_the_command_line(
     _truncations(tmp_path, label, 1)
 
 
-# -- 3. wrong types for every key ---------------------------------------------------------
+# -- wrong types for every key -----------------------------------------------------------
 
 WRONG_VALUES: dict[str, Any] = {
     "integer": 7,
@@ -631,7 +628,7 @@ def _rewritten(label: str) -> str:
     return toml_document(_parsed(label))
 
 
-#: Every key path the issue lists, and the documents that must hold it: the matrix
+#: Every key path noxgraph reads, and the documents that must hold it: the matrix
 #: below covers exactly the paths of the documents, so this proves it covers these.
 REQUIRED_PATHS: dict[str, tuple[str, ...]] = {
     label: paths
@@ -747,12 +744,7 @@ REQUIRED_PATHS: dict[str, tuple[str, ...]] = {
     }.items()
 }
 
-#: (document, path, value kind) cases that break the contract; each would be
-#: reproduced by an xfail test and left out of the matrix. None do today.
-KNOWN_WRONG_TYPE_BUGS: dict[tuple[str, str, str], str] = {}
-
-
-def test_the_matrix_covers_every_key_path_the_issue_lists() -> None:
+def test_the_matrix_covers_every_key_path_noxgraph_reads() -> None:
     """The wrong-type matrix replaces every path of the documents; check that those
     documents hold every key path noxgraph reads, in the root and in a member."""
     missing = [
@@ -782,8 +774,6 @@ def test_wrong_type_for_every_key(tmp_path: Path, label: str, path: KeyPath) -> 
     blamed = make_workspace(tmp_path, label, _rewritten(label))
     tally = Tally()
     for kind, value in WRONG_VALUES.items():
-        if (label, dotted(path), kind) in KNOWN_WRONG_TYPE_BUGS:
-            continue
         text = toml_document(replaced(document, path, value))
         (tmp_path / blamed).write_text(text, encoding="utf-8")
         judge(tmp_path, blamed, f"{dotted(path)} = {kind}", tally)
@@ -798,7 +788,7 @@ def test_wrong_type_matrix_size() -> None:
     assert total == len(WRONG_TYPE_CASES) * len(WRONG_VALUES)
 
 
-# -- 4. encodings: BOM, UTF-16, Latin-1, surrogates, NUL ----------------------------------
+# -- encodings: BOM, UTF-16, Latin-1, surrogates, NUL ------------------------------------
 
 VALID = as_member(PEP621).encode()
 ENCODINGS: dict[str, bytes] = {
@@ -880,7 +870,7 @@ def test_a_bom_is_an_error_that_says_so(tmp_path: Path) -> None:
         load_workspace(tmp_path)
 
 
-# -- 5. deep nesting ----------------------------------------------------------------------
+# -- deep nesting ------------------------------------------------------------------------
 
 
 def _deep(kind: str, depth: int) -> str:
@@ -930,7 +920,7 @@ def test_long_dotted_keys_and_table_headers(tmp_path: Path, parts: int) -> None:
 def test_deep_tables_from_long_keys_do_not_crash_the_parse_cache(tmp_path: Path) -> None:
     """Nesting ~1,200 tables deep with keys tomli accepts: a result or a one-line error.
 
-    Regression (fixed in 438462d): each key stays under tomli's limit of
+    Once a bug: each key stays under tomli's limit of
     ``sys.getrecursionlimit()`` parts, so the document parses; ParseCache.document()
     then ran ``json.dumps()`` on it suppressing only TypeError and ValueError, and a
     RecursionError traceback escaped load_workspace, ``graph`` and ``check`` (with
@@ -957,7 +947,7 @@ def test_deep_tables_from_long_keys_through_a_real_process(tmp_path: Path) -> No
     assert judge_process(tmp_path, MEMBER) == []
 
 
-# -- 6. ten megabytes ---------------------------------------------------------------------
+# -- ten megabytes -----------------------------------------------------------------------
 
 TEN_MB = 10 * 2**20
 HEAD = '[project]\nname = "m"\nversion = "1"\ndependencies = ["b>=1"]\n'
@@ -1030,7 +1020,7 @@ def test_a_ten_megabyte_file_through_a_real_process(tmp_path: Path) -> None:
     print(f"10 MB through two processes: {time.perf_counter() - started:.2f} s")
 
 
-# -- 7. .wrknv/workspace.toml and noxgraph.toml -------------------------------------------
+# -- .wrknv/workspace.toml and noxgraph.toml ---------------------------------------------
 
 
 @pytest.mark.fuzz
@@ -1120,7 +1110,7 @@ def test_member_paths_the_file_system_rejects(tmp_path: Path, where: str, name: 
     """A NUL, or a name or path too long for the file system, in each member list:
     a result or a one-line error.
 
-    Regression (fixed in 438462d): these reached the file system unchecked, through
+    Once a bug: these reached the file system unchecked, through
     glob.glob() in workspace._expand/_members_from_globs and Path.is_file() in
     workspace._expand/_wrknv_members (which re-raises every OSError but ENOENT, ENOTDIR,
     EBADF and ELOOP), and escaped as ValueError or OSError(ENAMETOOLONG) tracebacks for
@@ -1166,7 +1156,7 @@ def test_hostile_requirement_urls(tmp_path: Path) -> None:
 def test_file_urls_with_a_bad_host(tmp_path: Path, name: str) -> None:
     """A file URL whose host part does not parse: a one-line error naming the file.
 
-    Regression (fixed in 438462d): pyproject._file_url_path() called
+    Once a bug: pyproject._file_url_path() called
     urllib.parse.urlsplit() without catching its ValueError('Invalid IPv6 URL').
     """
     make_workspace(tmp_path, "member-pep621", BAD_URLS[name])

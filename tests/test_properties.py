@@ -770,7 +770,7 @@ def is_cycle_free(model: Model) -> bool:
     return not components(model.names, model.pairs(ORDER_KINDS))
 
 
-# -- 1. edges ---------------------------------------------------------------------------------
+# -- edges -------------------------------------------------------------------------------
 
 
 @FUZZ
@@ -818,7 +818,7 @@ def test_every_declared_sibling_edge_appears_once_per_kind(model: Model) -> None
     ]
 
 
-# -- 2. order, levels, cycles ----------------------------------------------------------------
+# -- order, levels, cycles ---------------------------------------------------------------
 
 
 @FUZZ
@@ -879,7 +879,7 @@ def test_order_levels_and_cycles_agree_with_the_edges(model: Model) -> None:
         assert level == (max(below) + 1 if below else 0), name
 
 
-# -- 3. affected ------------------------------------------------------------------------------
+# -- affected ----------------------------------------------------------------------------
 
 
 @st.composite
@@ -945,7 +945,7 @@ def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> N
         assert len(pkg.via) == distance[pkg.name], chain
 
 
-# -- 4. the generated noxfile, listed by the real nox -------------------------------------
+# -- the generated noxfile, listed by the real nox ---------------------------------------
 
 
 def nox_list(root: Path, *args: str) -> list[dict[str, Any]]:

@@ -1,15 +1,13 @@
 """The scan for pyproject.toml files, against hostile trees.
 
-The contract (from the issue): "The scan survives symlink loops, unreadable folders,
-paths with spaces and non-ASCII characters, and 100,000 files, reporting what it
-skipped." No workspace here declares members, so every test exercises the scan: the
+The scan survives symlink loops, unreadable folders, paths with spaces and non-ASCII
+characters, and 100,000 files, reporting what it skipped. No workspace here declares members, so every test exercises the scan: the
 hand walk outside git, and ``git ls-files`` inside a repository.
 
 Unreadable folders need a user that permissions apply to: these tests run as root,
 so the command line runs as ``nobody`` through ``setpriv`` (or ``runuser``) when
-available, and skip with the reason otherwise. The bugs these tests found and that
-438462d fixed are kept as regression tests; the one still open is reproduced by a test
-marked ``xfail(strict=True)``. The 100,000-file test is ``@pytest.mark.fuzz``.
+available, and skip with the reason otherwise. The 100,000-file test is
+``@pytest.mark.fuzz``.
 """
 
 from __future__ import annotations
@@ -73,7 +71,7 @@ def skipped_of(workspace: Workspace) -> dict[str, str]:
     return {entry.path: entry.reason for entry in workspace.skipped}
 
 
-# -- 1. symbolic links ------------------------------------------------------------------
+# -- symbolic links ----------------------------------------------------------------------
 
 
 def symlink_tree(root: Path) -> Path:
@@ -154,7 +152,7 @@ def test_symlinked_folders_in_git_are_reported(tmp_path: Path) -> None:
 def test_a_symlinked_pyproject_in_git_is_skipped_as_outside_git(tmp_path: Path) -> None:
     """The same tree gives the same members inside and outside git.
 
-    Regression (fixed in 438462d): git ls-files lists the link, and the scan followed it
+    Once a bug: git ls-files lists the link, and the scan followed it
     and read the file outside the workspace as member 'outside'.
     """
     root = _git_symlink_tree(tmp_path, broken=False)
@@ -166,7 +164,7 @@ def test_a_symlinked_pyproject_in_git_is_skipped_as_outside_git(tmp_path: Path) 
 def test_a_dangling_symlinked_pyproject_in_git_does_not_stop_the_scan(tmp_path: Path) -> None:
     """One dangling link must not stop the scan of a whole repository.
 
-    Regression (fixed in 438462d): the link was read and failed the whole load with
+    Once a bug: the link was read and failed the whole load with
     'cannot be read: No such file or directory' (exit 2), where the walk skipped it.
     """
     root = _git_symlink_tree(tmp_path, broken=True)
@@ -200,7 +198,7 @@ def test_the_command_line_names_a_symlinked_pyproject_itself(tmp_path: Path) -> 
     """An error in a declared member whose pyproject.toml is a link, reported from two
     folders away, names ``pkgs/m/pyproject.toml``, not the link's target.
 
-    Regression (fixed in 438462d): cli._from_cwd() showed such a path with
+    Once a bug: cli._from_cwd() showed such a path with
     Path.resolve(), which follows links, so the error named a file the workspace
     never mentions.
     """
@@ -217,7 +215,7 @@ def test_the_command_line_names_a_symlinked_pyproject_itself(tmp_path: Path) -> 
     assert "pkgs/m/pyproject.toml" in run.err, run.err
 
 
-# -- 2. unreadable folders ----------------------------------------------------------------
+# -- unreadable folders ------------------------------------------------------------------
 
 NOBODY = 65534
 
@@ -342,7 +340,7 @@ def test_an_unreadable_folder_outside_git_is_skipped(
 ) -> None:
     """Outside git: the other packages are found, the folder is reported with a reason.
 
-    Regression (fixed in 438462d): Scan.walk called _skip_dir() on each child, i.e.
+    Once a bug: Scan.walk called _skip_dir() on each child, i.e.
     Path('locked/pyvenv.cfg').is_file(), which re-raises EACCES: a PermissionError
     traceback before the os.scandir() that would have reported the folder.
     """
@@ -360,7 +358,7 @@ def test_an_unreadable_untracked_folder_in_git_is_reported(
 ) -> None:
     """Inside git, untracked: the folder that could not be searched is reported.
 
-    Regression (fixed in 438462d): git ls-files --others warns "could not open directory
+    Once a bug: git ls-files --others warns "could not open directory
     'locked/'" on stderr and exits 0; the warning was discarded and the folder was
     silently missing from Workspace.skipped.
     """
@@ -387,7 +385,7 @@ def test_an_unreadable_tracked_folder_in_git_is_skipped(
 ) -> None:
     """Inside git, tracked: a one-line error naming the file, or the folder skipped.
 
-    Regression (fixed in 438462d): git lists locked/b/pyproject.toml from the index and
+    Once a bug: git lists locked/b/pyproject.toml from the index and
     Scan._inside_skipped() raised PermissionError from Path('locked/b/pyvenv.cfg').is_file().
     """
     root = unreadable_tree(scratch / "ws", in_git=True, tracked=True)
@@ -445,7 +443,7 @@ def test_an_unreadable_pyproject_is_one_line(
     assert check.stderr == ""
 
 
-# -- 3. spaces and non-ASCII characters ---------------------------------------------------
+# -- spaces and non-ASCII characters -----------------------------------------------------
 
 FOLDERS: dict[str, str] = {
     "mein-paket": "mein paket \u00fc",
@@ -547,7 +545,7 @@ def test_a_folder_name_that_is_not_utf8_gives_utf8_json(
 ) -> None:
     """``graph --format json`` stays valid UTF-8 JSON, or fails with one line.
 
-    Regression (fixed in 438462d): render.dumps wrote the surrogate escape of byte 0xe9
+    Once a bug: render.dumps wrote the surrogate escape of byte 0xe9
     as the raw byte (not UTF-8, so not JSON), or died with a UnicodeEncodeError
     traceback under PYTHONIOENCODING=utf-8.
     """
@@ -572,7 +570,7 @@ def test_a_folder_name_that_is_not_utf8_gives_utf8_json(
     assert "cafe" in paths_of(document)
 
 
-# -- 4. a hundred thousand files ---------------------------------------------------------
+# -- a hundred thousand files ------------------------------------------------------------
 
 PACKAGES = 200
 SUBFOLDERS = 10

@@ -80,9 +80,10 @@ def read_regular(path: Path | str) -> bytes:
     blocking, then checked, so nothing can be swapped in between.
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegularFileError(errno.EINVAL, "not a regular file", os.fspath(path))
     with open(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotRegularFileError(errno.EINVAL, "not a regular file", os.fspath(path))
         return handle.read()
 
 
@@ -176,9 +177,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     if info is not None and (not info.st_mode & 0o222 or not os.access(target, os.W_OK)):
         raise ReadOnlyError(errno.EACCES, "the file is read-only", os.fspath(path))
     temporary = target.parent / _temporary_name(target)
+    ours = True
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    descriptor = os.open(temporary, flags, 0o666 if info is None else 0o600)
+    # Everything from the file's creation on is inside the try: a signal that arrives
+    # as os.open returns must still remove it.
     try:
+        try:
+            descriptor = os.open(temporary, flags, 0o666 if info is None else 0o600)
+        except FileExistsError:
+            ours = False  # another's file: never removed here
+            raise
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -187,6 +195,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.chmod(temporary, stat.S_IMODE(info.st_mode))
         os.replace(temporary, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if ours:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise

@@ -48,7 +48,7 @@ __all__ = [
     "default_requirement",
     "job_id",
     "jobs",
-    "matrix",
+    "nox_command",
     "noxfile_argument",
     "requirement_problem",
     "sessions_of",
@@ -278,7 +278,7 @@ def noxfile_argument(root: Path, noxfile: Path) -> str | None:
     return None if relative == "noxfile.py" else relative
 
 
-def _nox(noxfile: str | None) -> str:
+def nox_command(noxfile: str | None) -> str:
     """The start of every nox command line: ``nox``, with ``-f`` when not the default."""
     return "nox" if noxfile is None else f"nox -f {shlex.quote(noxfile)}"
 
@@ -353,7 +353,7 @@ def workflow(
         entry["runs-on"] = "ubuntu-latest"
         entry["steps"] = [
             *_setup(job.python_version, requirement),
-            _runs(job, affected, _nox(noxfile)),
+            _runs(job, affected, nox_command(noxfile)),
         ]
         body[job.id] = entry
     document: dict[str, Any] = {
@@ -369,28 +369,6 @@ def workflow(
         document["defaults"] = {"run": {"working-directory": working_directory}}
     document["jobs"] = body
     return document
-
-
-def matrix(job_list: Sequence[Job], schema: int, noxfile: str | None = None) -> dict[str, Any]:
-    """The jobs as a matrix for an existing workflow (``fromJSON(...).matrix``). A
-    matrix has no order between its entries, so each entry's command lets nox run
-    the sessions it requires itself; ``needs`` says which entries those are."""
-    return {
-        "schema": schema,
-        "matrix": {
-            "include": [
-                {
-                    "job": job.id,
-                    "name": job.name,
-                    "sessions": list(job.sessions),
-                    "python-version": job.python_version,
-                    "needs": list(job.needs),
-                    "command": f"{_nox(noxfile)} -s " + " ".join(job.sessions),
-                }
-                for job in job_list
-            ]
-        },
-    }
 
 
 def default_output(root: Path) -> Path:

@@ -13,15 +13,14 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from noxgraph import __version__
+from noxgraph.cli.terminal import Output
 from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
 from noxgraph.kinds import KINDS
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from noxgraph.changes.affected import Affected
     from noxgraph.graph import DependencyGraph
     from noxgraph.kinds import Kind
@@ -37,41 +36,6 @@ Handler = Callable[[argparse.Namespace, "Output"], int]
 #: How many rows a long text answer shows unless ``--all`` asks for every one: rich
 #: lays out thousands of rows in seconds, and nobody reads them on a terminal.
 _SUMMARY_ROWS = 50
-
-
-class Output:
-    """Where answers go: JSON and plain text as they are, rich renderables styled.
-
-    Text is plain (no colour, no box drawing) when the stream is not a
-    terminal or ``NO_COLOR`` is set, so piped output stays greppable.
-    """
-
-    def __init__(self, stream: IO[str] | None = None) -> None:
-        self.stream = stream or sys.stdout
-        isatty = getattr(self.stream, "isatty", lambda: False)()
-        self.plain = not isatty or bool(os.environ.get("NO_COLOR"))
-
-    def json(self, document: Mapping[str, Any]) -> None:
-        """A JSON document: indented on a terminal, compact when piped."""
-        from noxgraph.cli.report import dumps
-
-        self.write(dumps(document, indent=not self.plain))
-
-    def write(self, text: str) -> None:
-        self.stream.write(text)
-        self.stream.flush()
-
-    def rich(self, renderable: Any) -> None:
-        if not self.plain:
-            from rich.console import Console  # rich only for text output
-
-            Console(file=self.stream, highlight=False).print(renderable)
-            return
-        from noxgraph.cli.report import plain_text
-
-        # Piped text is for grep and diff: no wrapping at an imagined width, no
-        # colour, and no padding left at the ends of table rows.
-        self.write(plain_text(renderable))
 
 
 def _kinds(text: str) -> list[Kind]:
@@ -119,7 +83,7 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
         out.write(graph_mermaid(workspace, view))
     else:
         limit = None if args.all_rows else _SUMMARY_ROWS
-        out.rich(graph_text(workspace, view, plain=out.plain, limit=limit))
+        out.view(graph_text(workspace, view, limit=limit))
     if view.order_error is not None:
         _error(view.order_error.message)
         return 1
@@ -146,7 +110,7 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
     if _format(args) == "json":
         out.json(document)
     else:
-        out.rich(show_text(document, plain=out.plain))
+        out.view(show_text(document))
     return 0
 
 
@@ -170,7 +134,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     if _format(args) == "json":
         out.json(document)
     else:
-        out.rich(check_text(document, plain=out.plain))
+        out.view(check_text(document))
     return 1 if failed else 0
 
 
@@ -206,13 +170,13 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     else:
         from noxgraph.cli.report import affected_text
 
-        out.rich(affected_text(affected, explain=args.explain, plain=out.plain))
+        out.view(affected_text(affected, explain=args.explain))
     return 0
 
 
 def cmd_generate(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.cli.generate import generate
-    from noxgraph.cli.report import SCHEMA
+    from noxgraph.cli.report import generate_document, generate_text
     from noxgraph.graph import build_graph
     from noxgraph.workspace.load import load_workspace
 
@@ -228,37 +192,26 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
         force=args.force,
         check=args.check,
     )
+    packages = len(workspace.packages)
     if args.json:
-        out.json(
-            {
-                "schema": SCHEMA,
-                "output": display,
-                "status": outcome.status,
-                "sessions": outcome.sessions,
-                "packages": len(workspace.packages),
-                "diff": outcome.diff,
-            }
-        )
+        out.json(generate_document(outcome, display, packages))
     elif outcome.status == "stale":
         out.write(outcome.diff)
         _error(f"{display} is stale; run `noxgraph generate` to update it")
     else:
-        message = {
-            "written": f"wrote {display}",
-            "unchanged": f"{display} is already up to date",
-            "current": f"{display} is up to date",
-        }[outcome.status]
-        out.write(
-            f"{message}: {_count(outcome.sessions, 'session')} for"
-            f" {_count(len(workspace.packages), 'package')}\n"
-        )
+        out.write(generate_text(outcome, display, packages))
     return 1 if outcome.status == "stale" else 0
 
 
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
     import tempfile
 
-    from noxgraph.cli.report import SCHEMA, run_plan_text, run_summary_text
+    from noxgraph.cli.report import (
+        run_plan_document,
+        run_plan_text,
+        run_summary_document,
+        run_summary_text,
+    )
     from noxgraph.cli.run import cached_sessions, invoke, nox_command, read_report
     from noxgraph.graph import build_graph
     from noxgraph.sessions.declarations import declare
@@ -285,7 +238,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         chosen = select(declarations, args.task, affected.names, reason)
         if not chosen.run:
             if args.json:
-                out.json({"schema": SCHEMA, "exit_status": 0, "sessions": []})
+                out.json(run_summary_document([], 0))
             else:
                 out.write(f"{args.task}: no package is affected; nothing to run\n")
             return 0
@@ -307,10 +260,10 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         )
         if args.dry_run:
             if args.json:
-                out.json({"schema": SCHEMA, "argv": argv, "sessions": planned, "skipped": skipped})
+                out.json(run_plan_document(argv, planned, skipped))
             else:
                 limit = None if args.all_rows else _SUMMARY_ROWS
-                out.rich(run_plan_text(argv, planned, skipped, plain=out.plain, limit=limit))
+                out.view(run_plan_text(argv, planned, skipped, limit=limit))
             return 0
         cached = Path(folder) / "cached"
         cached.mkdir()
@@ -319,24 +272,9 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         code = invoke(argv, stdout_to_stderr=args.json, env=env)
         rows = read_report(report, packages, cached_sessions(cached))
     if args.json:
-        out.json(
-            {
-                "schema": SCHEMA,
-                "exit_status": code,
-                "sessions": [
-                    {
-                        "session": r.session,
-                        "package": r.package,
-                        "result": r.result,
-                        "duration": r.duration,
-                        "note": r.note,
-                    }
-                    for r in rows
-                ],
-            }
-        )
+        out.json(run_summary_document(rows, code))
     elif rows:
-        out.rich(run_summary_text(rows, code, plain=out.plain))
+        out.view(run_summary_text(rows, code))
     return code
 
 
@@ -372,7 +310,7 @@ def _noxgraph_requirement(asked: str | None) -> str | None:
 
 def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.cli import ci
-    from noxgraph.cli.report import SCHEMA
+    from noxgraph.cli.report import ci_matrix_document
     from noxgraph.generated import WORKFLOW_HEADER
     from noxgraph.graph import build_graph
     from noxgraph.sessions.declarations import declare
@@ -400,7 +338,7 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
         )
         only = _affected_sessions(args, declarations, tasks) if args.affected else None
         job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only)
-        out.json(ci.matrix(job_list, SCHEMA, noxfile))
+        out.json(ci_matrix_document(job_list, ci.nox_command(noxfile)))
         return 0
     job_list = ci.jobs(declarations, asked, per_level=args.per_level)
     if not job_list:
@@ -761,9 +699,9 @@ def _fail(message: str, as_json: bool) -> int:
     if as_json:
         import json
 
-        from noxgraph.cli.report import SCHEMA
+        from noxgraph.cli.report import error_document
 
-        sys.stdout.write(json.dumps({"schema": SCHEMA, "error": {"message": message}}) + "\n")
+        sys.stdout.write(json.dumps(error_document(message)) + "\n")
         sys.stdout.flush()
     return 2
 
@@ -788,9 +726,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handling = True
     except ValueError:  # not the main thread, where only the main thread's handler runs
         handling = False
-    # A command builds its answer and ends: the cycle collector's passes over the tens
-    # of thousands of young containers parsing makes (up to a tenth of a cold run) free
-    # nothing that reference counting does not. It runs again once the command is done.
+    # A command builds its answer and ends: the cycle collector's passes over the
+    # young containers parsing makes free nothing that reference counting does not.
     collecting = gc.isenabled()
     gc.disable()
     as_json = getattr(args, "format", None) == "json" or getattr(args, "json", False)

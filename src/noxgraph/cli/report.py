@@ -1,52 +1,58 @@
-"""Turn answers into output: JSON documents, DOT, Mermaid, and rich renderables.
+"""Every answer as the command line shows it: JSON documents, DOT, Mermaid, text views.
 
-Every function here is pure: it returns a document, a string or a rich
-renderable, and the command line decides where it goes. JSON documents carry
-``"schema": 1``; their shape is a contract other tools read. ``rich`` is
-imported only by the text renderers, so JSON output never pays for it.
+Each function here is pure: it returns a document, a string or a :data:`View`, and
+the command line decides where it goes (:mod:`noxgraph.cli.terminal` draws a view
+with rich on a terminal, as plain text when piped). JSON documents carry
+``"schema": 1``; their shape is a contract other tools read.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from noxgraph.errors import CycleError
 from noxgraph.graph import DependencyGraph, Edge
 from noxgraph.kinds import KINDS, Kind
-from noxgraph.workspace.config import Task
-from noxgraph.workspace.load import Workspace
-from noxgraph.workspace.pyproject import Package
 
 if TYPE_CHECKING:
-    T = TypeVar("T")
-
-    from rich.console import RenderableType
-    from rich.tree import Tree
-
     from noxgraph.changes.affected import Affected, AffectedPackage
     from noxgraph.changes.lock_changes import Entry, LockDiff, LockedHit
     from noxgraph.changes.locks import LockedChange
     from noxgraph.cli.checks import Finding
+    from noxgraph.cli.ci import Job
+    from noxgraph.cli.generate import Outcome
     from noxgraph.cli.run import ReportRow
+    from noxgraph.workspace.config import Task
+    from noxgraph.workspace.load import Workspace
+    from noxgraph.workspace.pyproject import Package
 
 __all__ = [
     "SCHEMA",
     "GraphView",
+    "Line",
+    "Node",
+    "Table",
+    "View",
     "affected_document",
     "affected_text",
     "check_document",
     "check_text",
+    "ci_matrix_document",
     "dumps",
+    "error_document",
+    "generate_document",
+    "generate_text",
     "graph_document",
     "graph_dot",
     "graph_mermaid",
     "graph_text",
     "graph_view",
-    "plain_text",
+    "run_plan_document",
     "run_plan_text",
+    "run_summary_document",
     "run_summary_text",
     "show_document",
     "show_text",
@@ -54,13 +60,12 @@ __all__ = [
 
 SCHEMA = 1
 
+T = TypeVar("T")
+
 
 def dumps(document: Mapping[str, Any], *, indent: bool = True) -> str:
-    """JSON as every command prints it, keys in contract order.
-
-    Indented for a person; compact for a program (``json`` only has a fast
-    encoder for compact output, which matters for thousands of entries).
-    """
+    """JSON as every command prints it, keys in contract order: indented for a person,
+    compact for a program (``json``'s fast encoder is the compact one)."""
     spacing = 2 if indent else None
     text = json.dumps(document, indent=spacing, ensure_ascii=False)
     try:
@@ -70,6 +75,74 @@ def dumps(document: Mapping[str, Any], *, indent: bool = True) -> str:
         # and still round-trips to the same path.
         text = json.dumps(document, indent=spacing, ensure_ascii=True)
     return text + "\n"
+
+
+def error_document(message: str) -> dict[str, Any]:
+    """What ``--format json`` prints when the command fails."""
+    return {"schema": SCHEMA, "error": {"message": message}}
+
+
+# -- text views -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text; ``style`` is a rich style, used on a terminal only."""
+
+    text: str
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """Columns of one-line cells; a cell is its text, or ``(text, style)``."""
+
+    headers: tuple[str, ...]
+    rows: list[tuple[str | tuple[str, str], ...]] = field(default_factory=list)
+
+    def add(self, *cells: str | tuple[str, str]) -> None:
+        self.rows.append(cells)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A tree: a one-line label and the nodes below it."""
+
+    label: str
+    style: str = ""
+    children: list[Node] = field(default_factory=list)
+
+    def add(self, label: str, style: str = "") -> Node:
+        child = Node(label, style)
+        self.children.append(child)
+        return child
+
+
+#: A text answer: its parts, top to bottom.
+View = list[Line | Table | Node]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _first(rows: Sequence[T], limit: int | None) -> tuple[Sequence[T], int]:
+    """The first ``limit`` of ``rows`` (all for ``None``) and how many are left out."""
+    if limit is None or len(rows) <= limit:
+        return rows, 0
+    return rows[:limit], len(rows) - limit
+
+
+def _more(left_out: int, what: str) -> Line:
+    return Line(f"... and {left_out} more {what} (--all lists every one)", "dim")
+
+
+def _some(items: Sequence[str], limit: int = 3) -> str:
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+# -- graph ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -122,7 +195,7 @@ def _edge_document(edge: Edge) -> dict[str, Any]:
 
 
 def graph_document(workspace: Workspace, view: GraphView, root: str) -> dict[str, Any]:
-    """The ``graph --format json`` contract (schema 1)."""
+    """The ``graph --format json`` contract."""
     return {
         "schema": SCHEMA,
         "root": root,
@@ -193,39 +266,6 @@ def graph_mermaid(workspace: Workspace, view: GraphView) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _Table:
-    """A rich table whose headers and cells are literal text: none passes as rich markup."""
-
-    def __init__(self, plain: bool, *headers: str) -> None:
-        from rich import box  # rich only for text output
-        from rich.table import Table
-        from rich.text import Text
-
-        self.table = Table(box=None if plain else box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        for header in headers:
-            self.table.add_column(Text(header), overflow="fold")
-        self.plain = plain
-        self.cells: list[tuple[str, ...]] | None = [headers]
-
-    def add_row(self, *cells: str | RenderableType) -> None:
-        from rich.text import Text
-
-        row = [Text(c) if isinstance(c, str) else c for c in cells]
-        self.table.add_row(*row)
-        texts = [cell for cell in row if isinstance(cell, Text)]
-        if self.cells is not None and len(texts) == len(row):
-            self.cells.append(tuple(text.plain for text in texts))
-        else:
-            self.cells = None  # a cell rich alone lays out
-
-    def __rich__(self) -> RenderableType:
-        return self.table
-
-
-def _table(plain: bool, *headers: str) -> _Table:
-    return _Table(plain, *headers)
-
-
 def _kind_label(edge: Edge) -> str:
     parts: list[str] = [edge.kind]
     if edge.specifier:
@@ -237,138 +277,42 @@ def _kind_label(edge: Edge) -> str:
     return " ".join(parts)
 
 
-def _first(rows: Sequence[T], limit: int | None) -> tuple[Sequence[T], int]:
-    """The first ``limit`` of ``rows`` (all for ``None``) and how many are left out:
-    rich lays a table out in time that grows with its rows, so long ones are cut."""
-    if limit is None or len(rows) <= limit:
-        return rows, 0
-    return rows[:limit], len(rows) - limit
-
-
-def _more(left_out: int, what: str) -> RenderableType:
-    from rich.text import Text
-
-    return Text(f"... and {left_out} more {what} (--all lists every one)", style="dim")
-
-
-def plain_text(renderable: RenderableType) -> str:
-    """``renderable`` as rich prints it without colour at an unbounded width, each line
-    without trailing spaces; the text, trees and plain tables noxgraph makes are written
-    here directly, since rich takes seconds to lay out the thousands of lines of
-    ``--all`` on a large workspace."""
-    from rich.console import Group
-    from rich.text import Text
-    from rich.tree import Tree
-
-    parts = renderable.renderables if isinstance(renderable, Group) else [renderable]
-    lines: list[str] = []
-    for part in parts:
-        drawn: list[str] | None = None
-        if isinstance(part, Text) and "\t" not in part.plain:
-            drawn = (part.plain + "\n").splitlines()
-        elif isinstance(part, Tree):
-            drawn = _plain_tree(part)
-        elif isinstance(part, _Table) and part.plain and part.cells is not None:
-            drawn = _plain_table(part.cells)
-        lines += _rich_plain(part).splitlines() if drawn is None else drawn
-    return "".join(line.rstrip() + "\n" for line in lines)
-
-
-def _rich_plain(renderable: RenderableType) -> str:
-    from rich.console import Console
-
-    console = Console(width=100_000, no_color=True, highlight=False, color_system=None)
-    with console.capture() as capture:
-        console.print(renderable)
-    return capture.get()
-
-
-def _plain_tree(tree: Tree) -> list[str] | None:
-    """``tree``'s lines, as rich draws them with its standard guides; ``None`` for a
-    tree drawn otherwise: labels other than one line of text, folded or hidden nodes."""
-    from rich.text import Text
-
-    lines: list[str] = []
-
-    def draw(node: Tree, guide: str, indent: str) -> bool:
-        label = node.label
-        if not isinstance(label, Text) or node.hide_root or not node.expanded:
-            return False
-        if "\t" in label.plain or len((label.plain + "\n").splitlines()) != 1:
-            return False
-        lines.append(guide + label.plain)
-        last = len(node.children) - 1
-        return all(
-            draw(
-                child,
-                indent + ("└── " if i == last else "├── "),
-                indent + ("    " if i == last else "│   "),
-            )
-            for i, child in enumerate(node.children)
-        )
-
-    return lines if tree.guide_style == "dim" and draw(tree, "", "") else None
-
-
-def _plain_table(rows: Sequence[tuple[str, ...]]) -> list[str] | None:
-    """The lines of a table without borders, as rich lays it out: each column as wide
-    as its widest cell (in terminal cells), two spaces between columns; ``None`` when a
-    column takes no cells at all, which rich lays out its own way."""
-    from rich.cells import cell_len
-
-    widths = [max(cell_len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    if 0 in widths:
-        return None
-    return [
-        "  ".join(
-            cell + " " * (width - cell_len(cell)) for cell, width in zip(row, widths, strict=True)
-        )
-        for row in rows
-    ]
-
-
-def graph_text(
-    workspace: Workspace, view: GraphView, *, plain: bool, limit: int | None = None
-) -> RenderableType:
+def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = None) -> View:
     """Levels as a table, dependencies as a tree, then cycles and skipped files; each
     cut to its first ``limit`` rows (``None``: every row)."""
-    from rich.console import Group  # rich only for text output
-    from rich.text import Text
-    from rich.tree import Tree
-
-    parts: list[RenderableType] = [
-        Text(
-            f"{len(workspace.packages)} packages, {len(view.edges)} edges"
+    parts: View = [
+        Line(
+            f"{_count(len(workspace.packages), 'package')}, {_count(len(view.edges), 'edge')}"
             f" ({', '.join(view.kinds)}); members from {workspace.discovery}",
-            style="bold",
+            "bold",
         )
     ]
     if view.order_error is None:
-        levels = _table(plain, "level", "packages (can build side by side)")
+        levels = Table(("level", "packages (can build side by side)"))
         shown, left_out = _first(view.levels, limit)
         for number, level in enumerate(shown):
-            levels.add_row(str(number), ", ".join(level))
-        parts += [Text(f"\nBuild order over {', '.join(view.order_kinds)} edges"), levels]
+            levels.add(str(number), ", ".join(level))
+        parts += [Line(""), Line(f"Build order over {', '.join(view.order_kinds)} edges"), levels]
         if left_out:
             parts.append(_more(left_out, "levels"))
     else:
-        parts.append(Text(f"\nNo build order: {view.order_error.message}", style="red"))
+        parts += [Line(""), Line(f"No build order: {view.order_error.message}", "red")]
 
     by_source: dict[str, list[Edge]] = {}
     for edge in view.edges:
         by_source.setdefault(edge.source, []).append(edge)
-    tree = Tree(Text("Dependencies"), guide_style="dim")
+    tree = Node("Dependencies")
     packages, left_out = _first(workspace.packages, limit)
     for pkg in packages:
-        node = tree.add(Text(f"{pkg.name} {pkg.version or '(dynamic version)'}", style="bold"))
+        node = tree.add(f"{pkg.name} {pkg.version or '(dynamic version)'}", "bold")
         for edge in by_source.get(pkg.name, []):
-            node.add(Text(f"{edge.target}  {_kind_label(edge)}"))
-    parts += [Text(""), tree]
+            node.add(f"{edge.target}  {_kind_label(edge)}")
+    parts += [Line(""), tree]
     if left_out:
         parts.append(_more(left_out, "packages"))
 
     if view.cycles:
-        cycles = _table(plain, "cycle", "kinds")
+        cycles = Table(("cycle", "kinds"))
         shown_cycles, left_out = _first(view.cycles, limit)
         for cycle in shown_cycles:
             members = set(cycle)
@@ -376,19 +320,23 @@ def graph_text(
                 {e.kind for e in view.edges if e.source in members and e.target in members},
                 key=KINDS.index,
             )
-            cycles.add_row(" <-> ".join(cycle), ", ".join(kinds))
-        parts += [Text("\nCycles (normal through group and dev edges; they do not order)"), cycles]
+            cycles.add(" <-> ".join(cycle), ", ".join(kinds))
+        parts += [
+            Line(""),
+            Line("Cycles (normal through group and dev edges; they do not order)"),
+            cycles,
+        ]
         if left_out:
             parts.append(_more(left_out, "cycles"))
     if workspace.skipped:
-        skipped = _table(plain, "skipped", "reason")
+        skipped = Table(("skipped", "reason"))
         entries, left_out = _first(workspace.skipped, limit)
         for entry in entries:
-            skipped.add_row(entry.path, entry.reason)
-        parts += [Text(""), skipped]
+            skipped.add(entry.path, entry.reason)
+        parts += [Line(""), skipped]
         if left_out:
             parts.append(_more(left_out, "skipped files"))
-    return Group(*parts)
+    return parts
 
 
 # -- show --------------------------------------------------------------------------------
@@ -452,41 +400,47 @@ def show_document(
     }
 
 
-def show_text(document: Mapping[str, Any], *, plain: bool) -> RenderableType:
-    from rich.console import Group  # rich only for text output
-    from rich.text import Text
-
-    title = Text(f"{document['name']} {document['version'] or '(dynamic version)'}", style="bold")
-    title.append(f"  {document['path']}  ({document['pyproject']})", style="dim")
-    parts: list[RenderableType] = [title]
-    if document["dynamic"]:
-        parts.append(Text(f"dynamic: {', '.join(document['dynamic'])}"))
-    deps = _table(plain, "dependency", "kinds", "specifier", "declared in")
-    for dep in document["dependencies"]:
-        deps.add_row(
-            dep["name"],
-            ", ".join(dep["kinds"]),
-            dep["specifier"] or "-",
-            ", ".join(dict.fromkeys(dep["where"])),
+def show_text(document: Mapping[str, Any]) -> View:
+    version = document["version"] or "(dynamic version)"
+    parts: View = [
+        Line(
+            f"{document['name']} {version}  {document['path']}  ({document['pyproject']})",
+            "bold",
         )
-    parts += (
-        [Text("\nWorkspace dependencies"), deps]
-        if document["dependencies"]
-        else [Text("\nWorkspace dependencies: none")]
-    )
-    if document["dependents"]:
-        dependents = _table(plain, "dependent", "kinds")
-        for dep in document["dependents"]:
-            dependents.add_row(dep["name"], ", ".join(dep["kinds"]))
-        parts += [Text("\nDependents"), dependents]
+    ]
+    if document["dynamic"]:
+        parts.append(Line(f"dynamic: {', '.join(document['dynamic'])}"))
+    parts.append(Line(""))
+    if document["dependencies"]:
+        deps = Table(("dependency", "kinds", "specifier", "declared in"))
+        for dep in document["dependencies"]:
+            deps.add(
+                dep["name"],
+                ", ".join(dep["kinds"]),
+                dep["specifier"] or "-",
+                ", ".join(dict.fromkeys(dep["where"])),
+            )
+        parts += [Line("Workspace dependencies"), deps]
     else:
-        parts.append(Text("\nDependents: none"))
-    tasks = _table(plain, "task", "session", "commands")
-    for name, task in document["tasks"].items():
-        commands = "; ".join(" ".join(argv) for argv in task["commands"])
-        tasks.add_row(name, task["session"], commands)
-    parts += [Text("\nTasks"), tasks] if document["tasks"] else [Text("\nTasks: none")]
-    return Group(*parts)
+        parts.append(Line("Workspace dependencies: none"))
+    parts.append(Line(""))
+    if document["dependents"]:
+        dependents = Table(("dependent", "kinds"))
+        for dep in document["dependents"]:
+            dependents.add(dep["name"], ", ".join(dep["kinds"]))
+        parts += [Line("Dependents"), dependents]
+    else:
+        parts.append(Line("Dependents: none"))
+    parts.append(Line(""))
+    if document["tasks"]:
+        tasks = Table(("task", "session", "commands"))
+        for name, task in document["tasks"].items():
+            commands = "; ".join(" ".join(argv) for argv in task["commands"])
+            tasks.add(name, task["session"], commands)
+        parts += [Line("Tasks"), tasks]
+    else:
+        parts.append(Line("Tasks: none"))
+    return parts
 
 
 # -- check -------------------------------------------------------------------------------
@@ -511,26 +465,23 @@ def check_document(findings: Sequence[Finding], *, failed: bool, strict: bool) -
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "dim"}
 
 
-def check_text(document: Mapping[str, Any], *, plain: bool) -> RenderableType:
-    from rich.console import Group  # rich only for text output
-    from rich.text import Text
-
-    table = _table(plain, "severity", "file", "finding")
-    for finding in document["findings"]:
-        table.add_row(
-            Text(finding["severity"], style=_SEVERITY_STYLE[finding["severity"]]),
-            finding["file"] or "-",
-            finding["message"],
-        )
+def check_text(document: Mapping[str, Any]) -> View:
+    parts: View = []
+    if document["findings"]:
+        table = Table(("severity", "file", "finding"))
+        for finding in document["findings"]:
+            severity = finding["severity"]
+            table.add(
+                (severity, _SEVERITY_STYLE[severity]), finding["file"] or "-", finding["message"]
+            )
+        parts.append(table)
     counts = document["counts"]
-    tally = ", ".join(
-        f"{counts[s]} {s}{'' if counts[s] == 1 else 's'}" for s in ("error", "warning", "note")
+    tally = ", ".join(_count(counts[s], s) for s in ("error", "warning", "note"))
+    ok = document["ok"]
+    parts.append(
+        Line(f"{tally}: {'ok' if ok else 'check failed'}", "bold green" if ok else "bold red")
     )
-    summary = Text(
-        f"{tally}: " + ("ok" if document["ok"] else "check failed"),
-        style="bold green" if document["ok"] else "bold red",
-    )
-    return Group(table, summary) if document["findings"] else summary
+    return parts
 
 
 # -- affected ----------------------------------------------------------------------------
@@ -542,7 +493,7 @@ def _common(values: Iterable[str | None]) -> str | None:
 
 
 def affected_document(affected: Affected) -> dict[str, Any]:
-    """``affected --format json`` (schema 1); paths POSIX, relative to the workspace root."""
+    """``affected --format json``; paths POSIX, relative to the workspace root."""
     changes = affected.changes
     repositories = changes.repositories
     return {
@@ -636,30 +587,19 @@ def _hit_text(hit: LockedHit) -> str:
     return _locked_text(hit.change) + via
 
 
-def _some(items: Sequence[str], limit: int = 3) -> str:
-    more = len(items) - limit
-    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
-
-
 def _explain(pkg: AffectedPackage) -> str:
     if pkg.reason == "locked":
         changed = _some([_hit_text(hit) for hit in pkg.locked])
-        return f"locked {'dependency' if len(pkg.locked) == 1 else 'dependencies'} changed:" + (
-            f" {changed} ({', '.join(pkg.files)})"
-        )
+        noun = "dependency" if len(pkg.locked) == 1 else "dependencies"
+        return f"locked {noun} changed: {changed} ({', '.join(pkg.files)})"
     if pkg.reason == "lock-unreadable":
         return f"lock unreadable, so all it covers is affected: {pkg.problem}"
     if pkg.reason == "changed":
-        shown = ", ".join(pkg.files[:3]) + (
-            f" and {len(pkg.files) - 3} more" if len(pkg.files) > 3 else ""
-        )
-        return f"changed: {shown}"
+        return f"changed: {_some(list(pkg.files))}"
     if pkg.reason == "global":
-        return (
-            f"global file changed: {', '.join(pkg.files[:3])}"
-            if pkg.files
-            else ("no base to compare with (--if-base-missing all)")
-        )
+        if pkg.files:
+            return f"global file changed: {', '.join(pkg.files[:3])}"
+        return "no base to compare with (--if-base-missing all)"
     chain = " -> ".join(pkg.via)
     if pkg.reason == "deleted-dependency":
         return f"depends on {chain}, deleted since the base"
@@ -672,18 +612,18 @@ def _lock_line(diff: LockDiff) -> str:
     if diff.problem is not None:
         count = len(diff.covers)
         return f"lock could not be read: {diff.problem}; affects all {count} members it covers"
-    count = len(diff.changes)
     changed = _some([_locked_text(change) for change in diff.changes], limit=5)
     members = ", ".join(sorted(diff.affects)) or "no member"
-    noun = "package" if count == 1 else "packages"
-    listed = f": {changed}" if count else ""
-    return f"{diff.path}: {count} locked {noun} changed{listed}; affects {members}"
+    listed = f": {changed}" if diff.changes else ""
+    return (
+        f"{diff.path}: {_count(len(diff.changes), 'locked package')} changed{listed};"
+        f" affects {members}"
+    )
 
 
 def _changes_line(affected: Affected) -> str:
     changes = affected.changes
-    count = len(changes.files)
-    files = f"{count} changed file{'' if count == 1 else 's'}"
+    files = _count(len(changes.files), "changed file")
     if changes.source == "files":
         return f"{files}, named with --files"
     parts = []
@@ -697,49 +637,73 @@ def _changes_line(affected: Affected) -> str:
     return f"{files}; " + "; ".join(parts)
 
 
-def affected_text(affected: Affected, *, explain: bool, plain: bool) -> RenderableType:
-    from rich.console import Group  # rich only for text output
-    from rich.text import Text
-
-    parts: list[RenderableType] = [Text(_changes_line(affected), style="dim")]
-    count = len(affected.packages)
-    if not count:
-        parts.append(Text("No package is affected.", style="bold"))
+def affected_text(affected: Affected, *, explain: bool) -> View:
+    parts: View = [Line(_changes_line(affected), "dim")]
+    if not affected.packages:
+        parts.append(Line("No package is affected.", "bold"))
     else:
-        noun = "package" if count == 1 else "packages"
-        parts.append(Text(f"{count} {noun} affected, in build order:", style="bold"))
-        table = _table(plain, "package", "path", *(("reason",) if explain else ()))
+        count = _count(len(affected.packages), "package")
+        parts.append(Line(f"{count} affected, in build order:", "bold"))
+        table = Table(("package", "path", *(("reason",) if explain else ())))
         for pkg in affected.packages:
-            table.add_row(pkg.name, pkg.path, *((_explain(pkg),) if explain else ()))
+            table.add(pkg.name, pkg.path, *((_explain(pkg),) if explain else ()))
         parts.append(table)
     if affected.not_checked_out:
-        parts.append(
-            Text(
-                "not checked out (sparse checkout), read from git: "
-                + ", ".join(affected.not_checked_out),
-                style="dim",
-            )
-        )
+        shown = ", ".join(affected.not_checked_out)
+        parts.append(Line(f"not checked out (sparse checkout), read from git: {shown}", "dim"))
     if explain:
         if affected.packages:
             task = f" for task {affected.task}" if affected.task else ""
             kinds = ", ".join(affected.kinds) or "none"
-            parts.append(Text(f"dependents counted over {kinds} edges{task}", style="dim"))
+            parts.append(Line(f"dependents counted over {kinds} edges{task}", "dim"))
         for title, files in (
             ("unowned files (in no package)", affected.unowned_files),
             ("files of projects that are no member", affected.non_member_files),
             ("ignored files", affected.ignored_files),
         ):
             if files:
-                parts.append(Text(f"{title}: {', '.join(files)}", style="dim"))
+                parts.append(Line(f"{title}: {', '.join(files)}", "dim"))
         for gone in affected.deleted:
-            parts.append(Text(f"deleted since the base: {gone.name} ({gone.folder})", style="dim"))
+            parts.append(Line(f"deleted since the base: {gone.name} ({gone.folder})", "dim"))
         for diff in affected.locks:
-            parts.append(Text(_lock_line(diff), style="dim"))
-    return Group(*parts)
+            parts.append(Line(_lock_line(diff), "dim"))
+    return parts
+
+
+# -- generate ------------------------------------------------------------------------------
+
+_OUTCOME = {
+    "written": "wrote {output}",
+    "unchanged": "{output} is already up to date",
+    "current": "{output} is up to date",
+    "stale": "{output} is stale",
+}
+
+
+def generate_document(outcome: Outcome, display: str, packages: int) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "output": display,
+        "status": outcome.status,
+        "sessions": outcome.sessions,
+        "packages": packages,
+        "diff": outcome.diff,
+    }
+
+
+def generate_text(outcome: Outcome, display: str, packages: int) -> str:
+    """One line: what ``generate`` did, and how many sessions and packages."""
+    done = _OUTCOME[outcome.status].format(output=display)
+    return f"{done}: {_count(outcome.sessions, 'session')} for {_count(packages, 'package')}\n"
 
 
 # -- run ---------------------------------------------------------------------------------
+
+
+def run_plan_document(
+    argv: Sequence[str], sessions: Sequence[str], skipped: Mapping[str, str]
+) -> dict[str, Any]:
+    return {"schema": SCHEMA, "argv": list(argv), "sessions": list(sessions), "skipped": skipped}
 
 
 def run_plan_text(
@@ -747,30 +711,43 @@ def run_plan_text(
     sessions: Sequence[str],
     skipped: Mapping[str, str],
     *,
-    plain: bool,
     limit: int | None = None,
-) -> RenderableType:
+) -> View:
     """The nox command, then the sessions it runs or skips: the first ``limit`` of
     them (``None``: every one) and a count of the rest."""
-    from rich.console import Group  # rich only for text output
-    from rich.text import Text
-
-    table = _table(plain, "session", "will")
+    table = Table(("session", "will"))
     shown, left_out = _first(sessions, limit)
     for name in shown:
         reason = skipped.get(name)
-        table.add_row(name, f"skip: {reason}" if reason else "run")
-    parts: list[RenderableType] = [Text(" ".join(argv)), table]
+        table.add(name, f"skip: {reason}" if reason else "run")
+    parts: View = [Line(" ".join(argv)), table]
     if left_out:
         skips = sum(1 for name in sessions if name in skipped)
         parts.append(
-            Text(
+            Line(
                 f"... and {left_out} more sessions ({len(sessions)} in all:"
                 f" {len(sessions) - skips} run, {skips} only skip); --all lists every one",
-                style="dim",
+                "dim",
             )
         )
-    return Group(*parts)
+    return parts
+
+
+def run_summary_document(rows: Sequence[ReportRow], code: int) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "exit_status": code,
+        "sessions": [
+            {
+                "session": r.session,
+                "package": r.package,
+                "result": r.result,
+                "duration": r.duration,
+                "note": r.note,
+            }
+            for r in rows
+        ],
+    }
 
 
 _RESULT_STYLE = {
@@ -782,16 +759,13 @@ _RESULT_STYLE = {
 }
 
 
-def run_summary_text(rows: Sequence[ReportRow], code: int, *, plain: bool) -> RenderableType:
-    from rich.console import Group  # rich only for text output
-    from rich.text import Text
-
-    table = _table(plain, "package", "session", "result", "time", "note")
+def run_summary_text(rows: Sequence[ReportRow], code: int) -> View:
+    table = Table(("package", "session", "result", "time", "note"))
     for row in rows:
-        table.add_row(
+        table.add(
             row.package,
             row.session,
-            Text(row.result, style=_RESULT_STYLE.get(row.result, "")),
+            (row.result, _RESULT_STYLE.get(row.result, "")),
             f"{row.duration:.1f}s",
             row.note,
         )
@@ -799,8 +773,34 @@ def run_summary_text(rows: Sequence[ReportRow], code: int, *, plain: bool) -> Re
     for row in rows:
         counts[row.result] = counts.get(row.result, 0) + 1
     tally = ", ".join(f"{count} {result}" for result, count in sorted(counts.items()))
-    return Group(
-        Text(""),
+    return [
+        Line(""),
         table,
-        Text(f"{tally}; nox exited with {code}", style="bold green" if code == 0 else "bold red"),
-    )
+        Line(f"{tally}; nox exited with {code}", "bold green" if code == 0 else "bold red"),
+    ]
+
+
+# -- ci ----------------------------------------------------------------------------------
+
+
+def ci_matrix_document(jobs: Sequence[Job], nox: str) -> dict[str, Any]:
+    """The jobs as a matrix for an existing workflow (``fromJSON(...).matrix``). A
+    matrix has no order between its entries, so each entry's command lets nox run
+    the sessions it requires itself; ``needs`` says which entries those are. ``nox``
+    is the command that runs nox on the noxfile."""
+    return {
+        "schema": SCHEMA,
+        "matrix": {
+            "include": [
+                {
+                    "job": job.id,
+                    "name": job.name,
+                    "sessions": list(job.sessions),
+                    "python-version": job.python_version,
+                    "needs": list(job.needs),
+                    "command": f"{nox} -s " + " ".join(job.sessions),
+                }
+                for job in jobs
+            ]
+        },
+    }

@@ -52,9 +52,8 @@ def parse_toml(data: bytes, display: str) -> dict[str, Any]:
         raise PyprojectError(
             display, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
-    # tomli, not stdlib tomllib (a copy of tomli): tomli's compiled wheels parse two to
-    # three times faster, and parsing pyproject files is most of what a cold run spends.
-    # Imported here, not above: a warm run takes every document from the parse cache.
+    # tomli, not stdlib tomllib (a copy of tomli): its compiled wheels parse faster
+    # (benchmarks/), and a warm run takes every document from the parse cache.
     import tomli
 
     try:

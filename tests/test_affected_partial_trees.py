@@ -1,5 +1,5 @@
-"""Issue 11: a sparse checkout, a member through a linked folder, and the affected
-session's --files, on real git and real nox."""
+"""Affected where the tree is partial or indirect: a sparse checkout, a member
+through a linked folder, and the affected session's --files, on real git and real nox."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _chain(root: Path) -> Path:
     return root
 
 
-# -- 2. sparse checkout ------------------------------------------------------------------
+# -- sparse checkout ---------------------------------------------------------------------
 
 
 def test_a_sparse_checkout_reports_what_it_leaves_out_and_spreads_through_it(
@@ -61,7 +61,7 @@ def test_a_sparse_checkout_reports_what_it_leaves_out_and_spreads_through_it(
     assert "not checked out" in cli("affected", "--root", root).out
 
 
-# -- 5. a member reached through a linked folder -----------------------------------------
+# -- a member reached through a linked folder --------------------------------------------
 
 
 def test_a_member_through_a_linked_folder_counts_its_changes(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_a_member_linked_outside_the_root_is_refused_by_name(tmp_path: Path) -> 
     assert "Traceback" not in run.err
 
 
-# -- 9. the affected session's --files ---------------------------------------------------
+# -- the affected session's --files ------------------------------------------------------
 
 
 def _nox_workspace(root: Path) -> Path:

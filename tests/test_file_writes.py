@@ -1,5 +1,5 @@
-"""Issue 11: generate writes only regular files and keeps the user's files and text;
-one atomic writer for every file noxgraph writes."""
+"""generate writes only regular files and keeps the user's files and text; one atomic
+writer for every file noxgraph writes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import cli, cli_process, package, write
 
-# -- 16. generate writes only regular files ----------------------------------------------
+# -- generate writes only regular files --------------------------------------------------
 
 
 def test_generate_refuses_a_device_and_leaves_it_alone(tmp_path: Path) -> None:
@@ -83,7 +83,7 @@ def test_a_new_noxfile_gets_the_umask_mode_and_a_replaced_one_keeps_its_own(
     assert stat.S_IMODE(noxfile.stat().st_mode) == 0o664
 
 
-# -- 18. generate keeps the user's files and text ----------------------------------------
+# -- generate keeps the user's files and text --------------------------------------------
 
 
 def test_generate_removes_only_its_own_temporary_files(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_two_generated_blocks_are_an_error(tmp_path: Path) -> None:
     assert noxfile.read_bytes() == before
 
 
-# -- 25. one atomic writer ---------------------------------------------------------------
+# -- one atomic writer -------------------------------------------------------------------
 
 
 def test_the_parse_cache_is_written_by_the_same_writer_and_never_over_a_fifo(

@@ -1,5 +1,4 @@
-"""Issue 11: hostile environments give one-line errors or a skipped cache, never a
-traceback."""
+"""Hostile environments give one-line errors or a skipped cache, never a traceback."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import pytest
 
 from tests.helpers import cli, package, pyproject
 
-# -- 19. hostile environments ------------------------------------------------------------
+# -- hostile environments ----------------------------------------------------------------
 
 
 def test_a_deleted_working_directory_is_one_line(tmp_path: Path) -> None:
