@@ -12,8 +12,9 @@ JSON (or 1 with JSON and one error line, for a cycle) or 2 with exactly one
 ``noxgraph: error: `` line; ``check`` exits 0 or 1 with its findings, or 2 with one line.
 
 Every check collects breaches instead of stopping at the first, so a failure lists
-every case that broke the contract. Randomized and expensive tests carry ``@pytest.mark.fuzz`` (``nox -s fuzz`` runs them
-with a long budget); ``NOXGRAPH_FUZZ_EXAMPLES`` sets the number of hypothesis examples.
+every case that broke the contract. Randomized and expensive tests carry
+``@pytest.mark.fuzz`` (``nox -s fuzz`` runs them with a long budget);
+``NOXGRAPH_FUZZ_EXAMPLES`` sets the number of hypothesis examples.
 """
 
 from __future__ import annotations
@@ -743,6 +744,7 @@ REQUIRED_PATHS: dict[str, tuple[str, ...]] = {
         "wrknv": ("repos", "repos[0]", "repos[0].path", "repos[0].name"),
     }.items()
 }
+
 
 def test_the_matrix_covers_every_key_path_noxgraph_reads() -> None:
     """The wrong-type matrix replaces every path of the documents; check that those

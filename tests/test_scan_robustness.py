@@ -1,8 +1,9 @@
 """The scan for pyproject.toml files, against hostile trees.
 
 The scan survives symlink loops, unreadable folders, paths with spaces and non-ASCII
-characters, and 100,000 files, reporting what it skipped. No workspace here declares members, so every test exercises the scan: the
-hand walk outside git, and ``git ls-files`` inside a repository.
+characters, and 100,000 files, reporting what it skipped. No workspace here declares
+members, so every test exercises the scan: the hand walk outside git, and
+``git ls-files`` inside a repository.
 
 Unreadable folders need a user that permissions apply to: these tests run as root,
 so the command line runs as ``nobody`` through ``setpriv`` (or ``runuser``) when
