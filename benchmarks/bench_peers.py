@@ -115,7 +115,8 @@ def _on_main(root: Path, path: str) -> bool:
 #: The edge kinds ``uv.lock`` records: a member's dependencies, extras, dependency
 #: groups and dev dependencies, but not its ``[build-system] requires``.
 LOCKED_KINDS = ("runtime", "optional", "group", "dev")
-_CONFIG = f"\n[tool.noxgraph]\naffected-kinds = {json.dumps(list(LOCKED_KINDS))}\n"
+#: Appended to the root's ``[tool.noxgraph]``, which synth's root ends with.
+_CONFIG = f"affected-kinds = {json.dumps(list(LOCKED_KINDS))}\n"
 
 
 def _ask_what_the_lock_records(root: Path) -> None:
@@ -128,7 +129,7 @@ def _ask_what_the_lock_records(root: Path) -> None:
     Timing is not affected: noxgraph reads every table either way."""
     pyproject = root / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
-    if "[tool.noxgraph]" in text:
+    if "affected-kinds" in text:
         return
     _git(root, "checkout", "-q", BASE)
     pyproject.write_text(text + _CONFIG, encoding="utf-8")

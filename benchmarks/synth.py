@@ -80,7 +80,7 @@ LOCAL_SHARE = 0.85
 #: Back-edges reverse forward edges spanning at most this many indices (small cycles).
 CYCLE_SPAN = 8
 #: Bumped whenever the files written for given parameters change, so old ones are not reused.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 STAMP = ".synth.json"
 
 # Fixed identity and dates make commits (and so their hashes) reproducible too.
@@ -256,10 +256,28 @@ def _toml_list(items: Sequence[str]) -> str:
     return f"[\n{inner}]"
 
 
+#: How a dependency on a sibling is written, in turn, as real workspaces write them: a
+#: lower bound, a compatible release, a marker, an extra. Each form makes packaging parse
+#: the requirement in full, as any real workspace does.
+SPECIFIERS = (
+    "{name}>=1.0",
+    "{name}~=1.0",
+    "{name}>=1.0; python_version >= '3.10'",
+    "{name}[extra]>=1.0",
+)
+#: Third-party requirements every package declares, with a marker and a compatible release.
+EXTERNAL = ("typing-extensions>=4.0; python_version < '3.11'", "packaging~=24.0")
+
+
+def _requirement(name: str, position: int) -> str:
+    return SPECIFIERS[position % len(SPECIFIERS)].format(name=name)
+
+
 def _pyproject(index: int, total: int, deps: dict[str, list[str]], layout: Layout) -> str:
     """The ``pyproject.toml`` of package ``index``; ``deps`` maps kind -> dependency names."""
     name = package_name(index)
     build = ["hatchling", *deps["build"]]
+    runtime = [_requirement(d, index + i) for i, d in enumerate(deps["runtime"])]
     parts = [
         f'[build-system]\nrequires = {_toml_list(build)}\nbuild-backend = "hatchling.build"\n',
         "[project]\n"
@@ -267,11 +285,11 @@ def _pyproject(index: int, total: int, deps: dict[str, list[str]], layout: Layou
         'version = "1.0.0"\n'
         f'description = "Synthetic package {index} of {total} for noxgraph benchmarks."\n'
         'requires-python = ">=3.10"\n'
-        f"dependencies = {_toml_list([f'{d}>=1.0' for d in deps['runtime']])}\n",
+        f"dependencies = {_toml_list([*EXTERNAL, *runtime])}\n",
     ]
-    if deps["optional"]:
-        optional = [f"{d}>=1.0" for d in deps["optional"]]
-        parts.append(f"[project.optional-dependencies]\nextra = {_toml_list(optional)}\n")
+    # Every package has the extra, so a sibling may ask for it (name[extra]).
+    optional = [_requirement(d, index + i) for i, d in enumerate(deps["optional"])]
+    parts.append(f"[project.optional-dependencies]\nextra = {_toml_list(optional)}\n")
     parts.append(f"[dependency-groups]\ntest = {_toml_list(['pytest>=8', *deps['group']])}\n")
     members = sorted({d for kind_deps in deps.values() for d in kind_deps})
     if deps["dev"]:
@@ -311,10 +329,10 @@ def _test(index: int) -> str:
 def _root_pyproject(task_seconds: float | None) -> str:
     """The root ``pyproject.toml``: a uv workspace, no [project]; tasks that sleep if asked."""
     text = '[tool.uv.workspace]\nmembers = ["packages/*"]\n'
+    text += '\n[tool.noxgraph]\nignore = ["**/*.md", "docs/**"]\n'
     if task_seconds is not None:
         sleep = f'python -c \\"import time; time.sleep({task_seconds!r})\\"'
         text += (
-            "\n[tool.noxgraph]\n"
             'venv-backend = "none"\n\n'
             "[tool.noxgraph.tasks]\n"
             f'build = {{ commands = ["{sleep}"], install = [], package = false }}\n'
