@@ -14,10 +14,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from noxgraph.cli.report import Line, Node, Table, View, dumps
-
 if TYPE_CHECKING:
     from rich.console import RenderableType
+
+    from noxgraph.cli.report import Line, Node, Table, View
 
 __all__ = ["Output", "plain_text"]
 
@@ -32,6 +32,8 @@ class Output:
 
     def json(self, document: Mapping[str, Any]) -> None:
         """A JSON document: indented on a terminal, compact when piped."""
+        from noxgraph.cli.report import dumps
+
         self.write(dumps(document, indent=not self.plain))
 
     def write(self, text: str) -> None:
@@ -73,6 +75,8 @@ def _tree_lines(node: Node, guide: str = "", indent: str = "") -> list[str]:
 
 def plain_text(view: Sequence[Line | Table | Node]) -> str:
     """``view`` as plain text, each line without trailing spaces."""
+    from noxgraph.cli.report import Line, Table
+
     lines: list[str] = []
     for part in view:
         if isinstance(part, Line):
@@ -89,6 +93,8 @@ def _renderable(part: Line | Table | Node) -> RenderableType:
     from rich.table import Table as RichTable
     from rich.text import Text
     from rich.tree import Tree
+
+    from noxgraph.cli.report import Line, Table
 
     if isinstance(part, Line):
         return Text(part.text, style=part.style)
