@@ -37,12 +37,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENV_CACHED_REPORT",
+    "WHEEL_CACHE",
     "Artifact",
     "CacheError",
     "Entry",
     "Found",
     "cache_folder",
     "cached_reason",
+    "carried_folders",
     "look_up",
     "lookup",
     "outputs",
@@ -57,6 +59,8 @@ ENV_CACHED_REPORT = "NOXGRAPH_CACHED_REPORT"
 
 _FORMAT = 1
 _ENTRY = "entry.json"
+#: The folder beside the session cache where sessions keep the sibling wheels they build.
+WHEEL_CACHE = "noxgraph-wheels"
 
 
 class CacheError(NoxgraphError):
@@ -85,6 +89,13 @@ def cache_folder(noxfile: Path) -> Path:
     """Beside nox's own cache (``.nox/.cache`` next to the noxfile), where the
     sibling wheels are kept too."""
     return noxfile.parent / ".nox" / ".cache" / "noxgraph-sessions"
+
+
+def carried_folders(noxfile: Path) -> tuple[Path, Path]:
+    """What CI carries from one run to the next for ``noxfile``: the session cache, and
+    the sibling wheels beside it (nox's cache folder, by default)."""
+    sessions = cache_folder(noxfile)
+    return sessions, sessions.parent / WHEEL_CACHE
 
 
 def cached_reason(key: str) -> str:
