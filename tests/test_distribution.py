@@ -33,3 +33,5 @@ def test_the_wheel_and_the_sdist_carry_the_license_and_the_changelog(tmp_path: P
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert {"LICENSE", "CHANGELOG.md", "README.md", "noxfile.py"} <= names
+    # The tests run from the sdist too: what they read of the project is in it.
+    assert {".github/workflows/ci.yml", ".pre-commit-hooks.yaml"} <= names
