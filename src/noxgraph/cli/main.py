@@ -71,12 +71,31 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.graph import build_graph  # each command loads what it needs
     from noxgraph.workspace.load import load_with_unlisted
 
-    workspace = load_with_unlisted(args.root)
-    graph = build_graph(workspace)
-    view = graph_view(graph, args.kinds)
     fmt = _format(args)
+    highlight = args.affected or _names_a_change(args)
+    if highlight and fmt != "html":
+        raise UsageError(
+            "--affected and the change options (--base, --head, --files, --uncommitted,"
+            " --task) highlight the affected packages on the page of --format html"
+        )
+    affected: Affected | None = None
+    if highlight:
+        workspace, graph, affected = _affected_in(args, task=args.task)
+        if args.task is not None:
+            _tasks_for(workspace, args.task)
+    else:
+        workspace = load_with_unlisted(args.root)
+        graph = build_graph(workspace)
+    view = graph_view(graph, args.kinds)
     if fmt == "json":
         out.json(graph_document(workspace, view, args.root.as_posix()))
+    elif fmt == "html":
+        from noxgraph.cli.page import graph_page
+        from noxgraph.cli.report import affected_document
+
+        document = graph_document(workspace, view, args.root.as_posix())
+        shown = affected_document(affected) if affected is not None else None
+        out.write(graph_page(document, shown, title=workspace.root.name or str(workspace.root)))
     elif fmt == "dot":
         out.write(graph_dot(workspace, view))
     elif fmt == "mermaid":
@@ -88,6 +107,18 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
         _error(view.order_error.message)
         return 1
     return 0
+
+
+def _names_a_change(args: argparse.Namespace) -> bool:
+    """Whether any option that says what changed (or which task's kinds) was given."""
+    return (
+        args.base is not None
+        or args.head is not None
+        or args.files is not None
+        or args.uncommitted is not None
+        or args.if_base_missing != "error"
+        or args.task is not None
+    )
 
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
@@ -441,7 +472,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _graph_arguments(graph: argparse.ArgumentParser) -> None:
-    _common(graph, ("text", "json", "dot", "mermaid"))
+    _common(graph, ("text", "json", "dot", "mermaid", "html"))
     graph.add_argument(
         "--kinds",
         type=_kinds,
@@ -455,6 +486,18 @@ def _graph_arguments(graph: argparse.ArgumentParser) -> None:
         dest="all_rows",
         help=f"text: every package, level and cycle (default: the first {_SUMMARY_ROWS} of each)",
     )
+    graph.add_argument(
+        "--affected",
+        action="store_true",
+        help="html: highlight the packages a change affects, each with its reason (see"
+        " `noxgraph affected`); any change option below implies it",
+    )
+    graph.add_argument(
+        "--task",
+        metavar="NAME",
+        help="html: the affected packages of this task, over its affected-kinds",
+    )
+    _change_options(graph)
     graph.set_defaults(handler=cmd_graph)
 
 
@@ -613,7 +656,9 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
     "graph": (
         "the dependency graph, build order and levels",
         "Print the dependency graph between the workspace's packages, the build"
-        " order and the levels that can build side by side.",
+        " order and the levels that can build side by side. --format html writes one"
+        " self-contained page to explore it (> graph.html), with the affected packages"
+        " highlighted under --affected or the change options.",
         _graph_arguments,
     ),
     "show": (
