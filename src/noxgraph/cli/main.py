@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from noxgraph.graph import DependencyGraph
     from noxgraph.kinds import Kind
     from noxgraph.sessions.declarations import Declarations
+    from noxgraph.sessions.timeline import Timeline
     from noxgraph.workspace.load import Workspace
     from noxgraph.workspace.metadata import BackendMetadata
 
@@ -236,6 +237,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
     import tempfile
+    import time
 
     from noxgraph.cli.report import (
         run_plan_document,
@@ -248,10 +250,13 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.sessions.declarations import declare
     from noxgraph.sessions.selection import not_affected_reason, options_from, select
     from noxgraph.sessions.session_cache import ENV_CACHED_REPORT
+    from noxgraph.sessions.timeline import ENV_PROFILE, read_records, timeline
     from noxgraph.workspace.load import load_workspace
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: the number of sessions side by side is at least 1")
+    if args.profile is not None:
+        _check_profile_path(args.profile)
     options = options_from(args) if args.affected else None
     if args.affected:
         workspace, graph, affected = _affected_in(args, task=args.task)
@@ -268,6 +273,8 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
         chosen = select(declarations, args.task, affected.names, reason)
         if not chosen.run:
+            if args.profile is not None:
+                _write_profile(args.profile, timeline([]), _run_title(args), {})
             if args.json:
                 out.json(run_summary_document([], 0))
             else:
@@ -298,15 +305,53 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             return 0
         cached = Path(folder) / "cached"
         cached.mkdir()
+        # Every session records when it ran, so the summary can set the critical path
+        # beside the wall time (and --profile write the timeline).
+        records = Path(folder) / "records"
+        records.mkdir()
         # nox's own output goes to stderr under --json, so stdout holds one document.
-        env = {**os.environ, ENV_CACHED_REPORT: str(cached)}
+        env = {**os.environ, ENV_CACHED_REPORT: str(cached), ENV_PROFILE: str(records)}
+        started = time.time()
         code = invoke(argv, stdout_to_stderr=args.json, env=env)
+        run = timeline(read_records(records), started, time.time())
         rows = read_report(report, packages, cached_sessions(cached))
+    profile = None if args.profile is None else _from_cwd(args.profile)
     if args.json:
-        out.json(run_summary_document(rows, code))
+        out.json(run_summary_document(rows, code, run, profile))
     elif rows:
-        out.view(run_summary_text(rows, code))
+        out.view(run_summary_text(rows, code, run, profile))
+    if args.profile is not None:
+        ran = {piece.record.session for piece in run.slices}
+        not_run = {r.session: r.note or r.result for r in rows if r.session not in ran}
+        _write_profile(args.profile, run, _run_title(args), not_run)
     return code
+
+
+def _run_title(args: argparse.Namespace) -> str:
+    """How the trace names the run: the command as the user would type it."""
+    words = ["noxgraph", "run", args.task]
+    if args.affected:
+        words.append("--affected")
+    if args.jobs is not None:
+        words += ["-j", str(args.jobs)]
+    return " ".join(words)
+
+
+def _check_profile_path(path: Path) -> None:
+    """Refuse a --profile FILE that could not be written, before nox runs for minutes."""
+    if path.is_dir():
+        raise UsageError(f"--profile {path}: a folder, not a file to write the timeline to")
+    if not path.parent.resolve().is_dir():
+        raise UsageError(f"--profile {path}: no folder {_from_cwd(path.parent)} to write it in")
+
+
+def _write_profile(path: Path, run: Timeline, title: str, not_run: dict[str, str]) -> None:
+    from noxgraph.sessions.timeline import write_trace
+
+    try:
+        write_trace(path, run, title, not_run)
+    except OSError as exc:
+        raise UsageError(f"--profile {path}: {exc.strerror or exc}") from None
 
 
 def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
@@ -578,6 +623,13 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument(
         "--dry-run", action="store_true", help="print the nox command and the sessions, run nothing"
+    )
+    run.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="write the run's timeline to FILE in the Chrome trace event format, for Perfetto"
+        " or chrome://tracing: one slice per session on the worker that ran it",
     )
     run.add_argument(
         "--no-cache",
