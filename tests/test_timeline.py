@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 
+from noxgraph.errors import UsageError
 from noxgraph.graph import build_graph
 from noxgraph.sessions.declarations import declare
+from noxgraph.sessions.selection import split_profile
 from noxgraph.sessions.timeline import Record, timeline, trace_document
 from noxgraph.workspace.load import load_workspace
 from tests.helpers import cli, write
@@ -199,3 +201,28 @@ def test_the_trace_measures_from_the_run_s_start_in_microseconds() -> None:
     assert (slices["b"]["ts"], slices["b"]["dur"]) == (1_250_000, 750_000)
     assert trace["otherData"]["wall_seconds"] == 3.0
     assert trace["otherData"]["critical_path_seconds"] == 1.25
+
+
+def test_profile_is_noxgraph_s_only_where_its_own_options_are() -> None:
+    assert split_profile(["--no-cache", "--profile", "a.json", "-k", "x"], affected=False) == (
+        ["--no-cache", "-k", "x"],
+        "a.json",
+    )
+    assert split_profile(["--profile=a.json"], affected=False) == ([], "a.json")
+    # After a package posarg, --profile is the package command's (pytest-profiling's).
+    assert split_profile(["-k", "x", "--profile", "a.json"], affected=False) == (
+        ["-k", "x", "--profile", "a.json"],
+        None,
+    )
+    assert split_profile(["--base", "main", "--profile", "a.json"], affected=True) == (
+        ["--base", "main"],
+        "a.json",
+    )
+    assert split_profile(["--base", "main", "--", "--profile", "a"], affected=True) == (
+        ["--base", "main", "--", "--profile", "a"],
+        None,
+    )
+    with pytest.raises(UsageError, match="needs a FILE"):
+        split_profile(["--base", "main", "--profile", "--", "x"], affected=True)
+    with pytest.raises(UsageError, match="empty path"):
+        split_profile(["--profile="], affected=False)
