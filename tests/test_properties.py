@@ -896,6 +896,16 @@ def changed_workspaces(draw: st.DrawFn) -> tuple[Model, list[str]]:
     return model, files
 
 
+def stands_for(model: Model, path: str) -> set[str]:
+    """The packages a changed path names: a member's folder stands for every member in it,
+    nested ones included (as ``--files FOLDER`` takes it); a file for the deepest member
+    holding it."""
+    if path in {model.folder_of(n) for n in model.names}:
+        return {n for n in model.names if inside(model.folder_of(n), path)}
+    owner = model.owner(path)
+    return set() if owner is None else {owner}
+
+
 @FUZZ
 @given(case=changed_workspaces())
 def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> None:
@@ -913,15 +923,15 @@ def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> N
         workspace, graph = load(root)
         affected = compute_affected(workspace, graph, changes_from_files(root, files, root))
 
-    owners = {f: model.owner(f) for f in files}
-    changed = {owner for owner in owners.values() if owner is not None}
+    owners = {f: stands_for(model, f) for f in files}
+    changed = {name for found in owners.values() for name in found}
     pairs = model.pairs()
     reach = reachable(model.names, pairs)
     expected = changed | {n for n in model.names if reach[n] & changed}
     assert set(affected.names) == expected
     assert len(affected.names) == len(expected)
     assert list(affected.names) == [n for n in graph.order() if n in expected]
-    assert set(affected.unowned_files) == {f for f, owner in owners.items() if owner is None}
+    assert set(affected.unowned_files) == {f for f, found in owners.items() if not found}
 
     # Shortest distance from each package down to a changed one, breadth first.
     distance = dict.fromkeys(sorted(changed), 0)
@@ -936,7 +946,7 @@ def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> N
         if pkg.name in changed:
             assert pkg.reason == "changed"
             assert pkg.via == ()
-            assert set(pkg.files) == {f for f, owner in owners.items() if owner == pkg.name}
+            assert set(pkg.files) == {f for f, found in owners.items() if pkg.name in found}
             continue
         assert pkg.reason == "dependency"
         chain = [pkg.name, *pkg.via]
