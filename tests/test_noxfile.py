@@ -235,7 +235,7 @@ members = ["libs/*"]
 
 [tool.noxgraph.tasks.build]
 commands = ["python {root}/record.py {name} {posargs}"]
-install = []
+install = ["six"]
 package = false
 
 [tool.noxgraph.tasks]

@@ -2,7 +2,7 @@
 
 A package's content is the files git tracks plus the untracked files git does not
 ignore, never what a build or a tool leaves (``build/``, ``*.egg-info/``,
-``__pycache__/``, virtualenvs, ``.nox``: :func:`is_content`); outside git, every
+``__pycache__/``, ``.pdm-build/``, virtualenvs, ``.nox``: :func:`is_content`); outside git, every
 file but those. ``affected`` counts an untracked file only when it is content, and
 the session cache keys a folder by its content: a tracked file by the blob id git
 already has for it, a file that differs from the index or that git does not track
@@ -24,7 +24,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from noxgraph._files import SKIP_DIRS, relative
+from noxgraph._files import SKIP_DIRS, is_build_output, relative
 from noxgraph._git import Started
 from noxgraph.errors import GitError
 
@@ -51,7 +51,7 @@ def file_digest(path: Path | str) -> str:
 def _leftover_folder(name: str) -> bool:
     """A folder a build or a tool makes (``build``, ``*.egg-info``, ``__pycache__``, a
     virtualenv...): what it holds is no source."""
-    return name in SKIP_DIRS or name.endswith(".egg-info")
+    return name in SKIP_DIRS or is_build_output(name)
 
 
 def is_content(path: str) -> bool:

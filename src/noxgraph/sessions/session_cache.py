@@ -76,8 +76,7 @@ class Entry:
 
 
 def cache_folder(noxfile: Path) -> Path:
-    """Beside nox's own cache (``.nox/.cache`` next to the noxfile), where the
-    sibling wheels are kept too."""
+    """Beside nox's own cache (``.nox/.cache`` next to the noxfile)."""
     return noxfile.parent / ".nox" / ".cache" / "noxgraph-sessions"
 
 
