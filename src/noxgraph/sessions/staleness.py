@@ -4,10 +4,11 @@ A generated noxfile declares sessions; at every nox load it asks whether the
 workspace now gives other ones (a package added, removed or renamed, an
 ordering edge changed, a task gained or lost). Working that out reads every
 ``pyproject.toml``, so the answer is remembered with what it was made from: the
-fingerprint (:class:`noxgraph._files.Fingerprint`) of every file discovery reads,
-and the folders where a change could give another workspace, each with its
-fingerprint and its *entries* (the subfolders a scan may enter, and whether it holds
-a ``pyproject.toml`` or a ``.gitignore``). Those folders are the ones holding an input
+modification and change times of every file discovery reads, and the folders where
+a change could give another workspace, each with its times and its *entries* (the
+subfolders a scan may enter, and whether it holds a ``pyproject.toml`` or a
+``.gitignore``); times too recent to be trusted later (``_files.RACY_NS``) are never
+remembered. Those folders are the ones holding an input
 file, up to the root (a member added beside the others changes its parent folder; a
 tests folder added to a member, the member's); for a workspace found by a scan, every
 folder a scan may enter, since a ``pyproject.toml`` may appear in any of them, and every
@@ -19,10 +20,12 @@ at the cost of a ``stat`` per file and folder.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from noxgraph._files import SKIP_DIRS, fingerprint, fingerprints
+from noxgraph import _files
+from noxgraph._files import SKIP_DIRS, fingerprints
 from noxgraph.sessions.declarations import Declarations, PackageSession
 from noxgraph.workspace.parse_cache import cache_file, read_json, write_json
 
@@ -108,27 +111,63 @@ def _watched(root: Path, found: Discovery) -> tuple[list[str], list[str]]:
 
 def _still(root: Path, remembered: dict[str, Any]) -> dict[str, Any] | None:
     """Whether what ``remembered`` was made from still gives its answer: ``None`` when
-    not, else what to remember now (the folders' new fingerprints, when a folder changed
+    not, else what to remember now (the folders' new times, when a folder changed
     but not its entries), or ``{}`` when nothing changed at all."""
     files, folders, entries = (remembered.get(k) for k in ("files", "folders", "entries"))
-    known = remembered.get("folder_fingerprints")
+    known = remembered.get("folder_times")
     if not (
         _strings(files)
         and _strings(folders)
         and _strings(entries)
         and isinstance(known, list)
-        and len(entries) == len(folders) == len(known)
-        and fingerprints(root, files) == remembered.get("file_fingerprints")
+        and len(entries) == len(folders)
+        and len(known) == 2 * len(folders)
+        and _times(root, files) == remembered.get("file_times")
     ):
         return None
-    now = [fingerprint(os.path.join(root, folder)) for folder in folders]
-    changed = [i for i, seen in enumerate(now) if seen is None or list(seen) != known[i]]
-    for index in changed:
-        if _entries(os.path.join(root, folders[index])) != entries[index]:
+    now = _times(root, folders)
+    if now == known:
+        return {}
+    for index, folder in enumerate(folders):
+        pair = slice(2 * index, 2 * index + 2)
+        if now[pair] != known[pair] and _entries(os.path.join(root, folder)) != entries[index]:
             return None
-    if not changed or any(seen is None or seen.racy for seen in now):
-        return {}  # the answer stands; racy fingerprints are not to be remembered
-    return {**remembered, "folder_fingerprints": [list(seen) for seen in now if seen is not None]}
+    if _racy(now):
+        return {}  # the answer stands; racy times are not to be remembered
+    return {**remembered, "folder_times": now}
+
+
+def _times(root: Path, paths: list[str]) -> list[int]:
+    """Each path's modification and change times in nanoseconds, one after the other
+    (``-1, -1`` for one that is gone): writing a file changes both, and so does adding,
+    removing or renaming an entry of a folder. Asked relative to the root's descriptor
+    where the system can: the thousands of folders of a scanned workspace are asked at
+    every nox load."""
+    times: list[int] = []
+    try:
+        descriptor = os.open(root, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+    except OSError:
+        descriptor = None
+    try:
+        for path in paths:
+            try:
+                if descriptor is None:
+                    info = os.stat(os.path.join(root, path))
+                else:
+                    info = os.stat(path, dir_fd=descriptor)
+            except OSError:
+                times += (-1, -1)
+                continue
+            times += (info.st_mtime_ns, info.st_ctime_ns)
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+    return times
+
+
+def _racy(times: list[int]) -> bool:
+    """Whether a time is too recent to be trusted later (see :mod:`noxgraph._files`)."""
+    return bool(times) and max(times) > time.time_ns() - _files.RACY_NS
 
 
 def _strings(value: object) -> TypeGuard[list[str]]:
@@ -165,13 +204,13 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
 
     found = discover(root)
     files, folders = _watched(root, found)
-    file_fingerprints = fingerprints(root, files)
-    folder_fingerprints = fingerprints(root, folders)
+    file_times = _times(root, files)
+    folder_times = _times(root, folders)
     entries = [_entries(os.path.join(root, folder)) for folder in folders]
     current = _current(found)
     changes = [] if current == declared else compare(declared, current)
-    if file_fingerprints is None or folder_fingerprints is None or own is None:
-        return changes  # a racy fingerprint: the answer cannot be trusted later
+    if _racy(file_times) or _racy(folder_times) or own is None:
+        return changes  # racy times: the answer cannot be trusted later
     if any(entry is None for entry in entries):
         return changes  # a folder that cannot be read: nothing to compare with later
     write_json(
@@ -180,9 +219,9 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
         {
             "noxfile": own,
             "files": files,
-            "file_fingerprints": file_fingerprints,
+            "file_times": file_times,
             "folders": folders,
-            "folder_fingerprints": folder_fingerprints,
+            "folder_times": folder_times,
             "entries": entries,
             "answer": changes,
         },
