@@ -184,10 +184,11 @@ class Installer:
         if not editable:
             args.append("--no-editable")
         # uv reuses a member's wheel until its pyproject.toml changes: rebuild the
-        # members whose files changed since the wheel uv has was built.
+        # members whose files changed since the wheel uv has was built. What was built
+        # is kept beside the sibling wheels: it is true as long as uv's cache is.
         from noxgraph.changes.content import content_keys  # only when installing
 
-        record = (self.session.cache_dir / "noxgraph-uv").resolve()
+        record = self._kept("uv-builds", "noxgraph-uv")
         folders = content_keys(member.folder for member in lock.members)
         keys = {member.name: folders[member.folder] for member in lock.members}
         for name, key in keys.items():
@@ -201,11 +202,13 @@ class Installer:
         for name, key in keys.items():
             (record / name).write_text(key, encoding="utf-8")
 
-    def _wheel_cache(self) -> Path:
+    def _kept(self, kind: str, otherwise: str) -> Path:
+        """The folder of ``kind`` in noxgraph's cache folder, or of ``otherwise`` in
+        nox's when noxgraph's is turned off."""
         from noxgraph.workspace.parse_cache import cache_folder
 
-        kept = cache_folder("wheels", self.root)
-        return kept if kept is not None else (self.session.cache_dir / "noxgraph-wheels").resolve()
+        kept = cache_folder(kind, self.root)
+        return kept if kept is not None else (self.session.cache_dir / otherwise).resolve()
 
     def _wheels(self, siblings: Sequence[Sibling]) -> dict[str, Path]:
         """A wheel of each sibling (dependencies first), each built once for its
@@ -216,7 +219,7 @@ class Installer:
 
         keys = content_keys(sibling.folder for sibling in siblings)
         built: dict[str, Path] = {}
-        cache = self._wheel_cache()
+        cache = self._kept("wheels", "noxgraph-wheels")
         for sibling in siblings:
             name = sibling.name
             folder = cache / f"{name}-{keys[sibling.folder]}"
