@@ -174,6 +174,27 @@ def test_uncommitted_and_untracked_files_count_without_head(tmp_path: Path) -> N
     assert clash.code == 2 and "--uncommitted only applies without --head" in clash.err
 
 
+def test_build_leftovers_are_no_change_and_count_for_no_key(tmp_path: Path) -> None:
+    """One rule for a package's content: what a build leaves (untracked, not ignored)
+    changes neither affected nor the folder's key; a new source file changes both."""
+    from noxgraph.changes.content import folder_key
+
+    root = _monorepo(tmp_path)
+    core = root / "libs/core"
+    before = folder_key(core)
+    write(core / "build/lib/core/__init__.py", "")
+    write(core / "src/core.egg-info/PKG-INFO", "Name: core\n")
+    write(core / "src/core/__pycache__/__init__.cpython-313.pyc", "")
+    document = _affected(root)
+    assert document["changed_files"] == [] and document["affected"] == []
+    assert folder_key(core) == before
+    write(core / "src/core/new_module.py", "X = 1\n")
+    after = _affected(root)
+    assert [f["path"] for f in after["changed_files"]] == ["libs/core/src/core/new_module.py"]
+    assert "core" in [a["name"] for a in after["affected"]]
+    assert folder_key(core) != before
+
+
 def test_global_files_affect_everything_and_ignored_files_nothing(tmp_path: Path) -> None:
     root = _monorepo(tmp_path)
     write(root / "docs/guide/index.rst", "docs\n")

@@ -491,12 +491,16 @@ def test_each_job_restores_and_saves_the_session_cache_where_nox_keeps_it(
         paths = restore["with"]["path"].split()
         assert paths == [
             "python/.nox/.cache/noxgraph-sessions",
-            "python/.nox/.cache/noxgraph-wheels",
+            "python/.nox/.cache/noxgraph/wheels-*",
         ]
+        # noxgraph's cache folder is the one whose wheels are carried.
+        assert job["env"]["NOXGRAPH_CACHE_DIR"] == (
+            "${{ github.workspace }}/python/.nox/.cache/noxgraph"
+        )
         assert save["with"]["path"] == restore["with"]["path"]
         assert keyed["env"]["DIGEST"] == (
             "${{ hashFiles('python/.nox/.cache/noxgraph-sessions/**',"
-            " 'python/.nox/.cache/noxgraph-wheels/**') }}"
+            " 'python/.nox/.cache/noxgraph/wheels-*/**') }}"
         )
         # Saved under the job's prefix and what the folders hold; restored by the prefix.
         prefix = restore["with"]["key"]

@@ -237,7 +237,7 @@ def test_show_text_and_json(tmp_path: Path) -> None:
     assert document["dependents"] == []
     assert document["tasks"]["test"]["session"] == "test-app"
     assert document["tasks"]["build"]["commands"] == [
-        ["python", "-m", "build", "--outdir", "{wheelhouse}", "{package}"]
+        ["uv", "build", "--out-dir", "{wheelhouse}", "{package}"]
     ]
     core = json.loads(cli("show", "core", "--root", root, "--json").out)
     assert core["dependents"] == [

@@ -136,7 +136,8 @@ def example_repo(tmp_path: Path) -> Iterator[Path]:
 
 
 def _built(wheelhouse: Path) -> list[str]:
-    return sorted(path.name for path in wheelhouse.iterdir()) if wheelhouse.is_dir() else []
+    """The wheels and sdists in ``wheelhouse`` (uv writes a .gitignore there too)."""
+    return sorted(p.name for p in wheelhouse.glob("*") if p.name.endswith((".whl", ".tar.gz")))
 
 
 def test_build_affected_builds_real_wheels_of_exactly_the_affected_packages(
@@ -147,6 +148,8 @@ def test_build_affected_builds_real_wheels_of_exactly_the_affected_packages(
     color = root / "libs/color/src/ex_color/__init__.py"
     color.write_text(color.read_text() + "\nBRIGHT = True\n")
     commit_all(root, "brighter colours")
+    names = [sys.executable, "-m", "noxgraph", "affected", "--format", "names"]
+    affected = _run(*names, cwd=root).stdout
     done = _run(sys.executable, "-m", "nox", "-s", "build-affected", cwd=root)
     output = done.stderr
     assert "build-ex-core: skipped (not affected since main)" in output
@@ -167,9 +170,12 @@ def test_build_affected_builds_real_wheels_of_exactly_the_affected_packages(
     ]
     for before, after in (("core", "color"), ("color", "text"), ("text", "app"), ("app", "cli")):
         assert ran.index(f"build-ex-{before}") < ran.index(f"build-ex-{after}")
-    # Skipped sessions made no virtualenv.
-    assert not (root / ".nox" / "build-ex-core").exists()
-    assert not (root / ".nox" / "build-ex-hook").exists()
+    # Builds go through uv: no session made a virtualenv, skipped or not.
+    assert sorted(p.name for p in (root / ".nox").iterdir() if not p.name.startswith(".")) in (
+        [],
+        ["CACHEDIR.TAG"],
+    )
+    assert "uv build --out-dir" in output
     assert _built(root / "dist") == [
         "ex_app-1.0.0-py3-none-any.whl",
         "ex_app-1.0.0.tar.gz",
@@ -180,7 +186,11 @@ def test_build_affected_builds_real_wheels_of_exactly_the_affected_packages(
         "ex_text-1.0.0-py3-none-any.whl",
         "ex_text-1.0.0.tar.gz",
     ]
-    assert (root / ".nox" / "build-ex-app" / "lib").is_dir()
+    # The sibling ex-app needs at build time came from its wheel, with the hook's work in it.
+    with zipfile.ZipFile(root / "dist/ex_app-1.0.0-py3-none-any.whl") as archive:
+        assert "ex_app/_build_info.py" in archive.namelist()
+    assert git(root, "status", "--porcelain", "--ignored") == "!! .nox/\n!! dist/\n"
+    assert _run(*names, cwd=root).stdout == affected
 
 
 def test_build_all_in_parallel_builds_every_wheel(example_repo: Path) -> None:
@@ -205,6 +215,9 @@ def test_test_all_builds_each_sibling_wheel_once_and_passes(example_repo: Path) 
     assert sorted(built) == sorted(set(built))
     assert "ex-core" in built
     assert output.count("reusing the wheel of ex-core") >= 4
+    assert (root / ".nox" / "test-ex-core" / "pyvenv.cfg").is_file()
+    # Neither the wheels built nor the tests run left anything git would list.
+    assert git(root, "status", "--porcelain") == "?? noxfile.py\n"
 
 
 def test_a_parallel_build_of_the_example_writes_a_sound_timeline(example_repo: Path) -> None:

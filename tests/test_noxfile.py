@@ -235,7 +235,7 @@ members = ["libs/*"]
 
 [tool.noxgraph.tasks.build]
 commands = ["python {root}/record.py {name} {posargs}"]
-install = []
+install = ["six"]
 package = false
 
 [tool.noxgraph.tasks]
@@ -490,3 +490,18 @@ def test_noxgraph_run_refuses_a_noxfile_without_noxgraph_sessions(tmp_path: Path
     assert "noxfile.py declares no noxgraph sessions" in run.err
     assert "noxgraph generate" in run.err and "--noxfile" in run.err
     assert log(root) == []
+
+
+def test_the_default_build_without_uv_says_so_in_one_line(tmp_path: Path) -> None:
+    """A build session has no virtualenv and runs nox's own uv; with none to be found
+    (UV names a program that is not there), it fails saying what to install."""
+    root = init_repo(tmp_path)
+    write(root / ".gitignore", ".nox/\n")
+    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(root, "libs/core", "core")
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, "init")
+    run = nox(root, "-s", "build-core", env={"UV": str(tmp_path / "no-uv-here")})
+    assert run.code == 1
+    assert "build-core runs uv, which nox cannot find: install uv (or nox[uv])" in run.err
+    assert not (root / ".nox" / "build-core").exists()

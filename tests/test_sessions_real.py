@@ -338,3 +338,74 @@ def test_tool_noxgraph_inside_noxgraph_toml_says_where_the_keys_go(tmp_path: Pat
     run = cli("graph", "--root", tmp_path)
     assert run.code == 2
     assert "noxgraph.toml holds the keys of [tool.noxgraph] at its top level" in run.err
+
+
+BACKENDS = {
+    "hatchling": ('requires = ["hatchling"]', "hatchling.build"),
+    "setuptools": ('requires = ["setuptools>=69"]', "setuptools.build_meta"),
+    "poetry-core": ('requires = ["poetry-core>=2"]', "poetry.core.masonry.api"),
+    "pdm-backend": ('requires = ["pdm-backend"]', "pdm.backend"),
+    "flit-core": ('requires = ["flit_core>=3.9"]', "flit_core.buildapi"),
+}
+
+
+def _files_of(root: Path) -> list[str]:
+    """Every file and folder under ``root`` but nox's, the wheelhouse's, git's, and
+    pytest's own cache (which ignores itself: it holds a .gitignore of "*")."""
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.relative_to(root).parts[0] not in (".nox", "dist", ".git")
+        and ".pytest_cache" not in path.parts
+    )
+
+
+@pytest.mark.slow
+def test_each_backend_builds_through_uv_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """hatchling, setuptools, poetry-core, pdm-backend and flit-core packages build their
+    sdists and wheels through uv with no virtualenv; a test session installs the
+    setuptools package from a wheel it builds; no package folder holds anything new
+    after (setuptools writes build/ and *.egg-info into the folder it builds), so git
+    sees nothing and affected nothing."""
+    if shutil.which("uv", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("uv is not installed beside this Python")
+    root = init_repo(tmp_path)
+    write(root / ".gitignore", ".nox/\ndist/\n")
+    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    for backend, (requires, api) in BACKENDS.items():
+        module = backend.replace("-", "_") + "_pkg"
+        name = module.replace("_", "-")
+        deps = '"flit-core-pkg"' if backend == "setuptools" else ""
+        package_table = ""
+        if backend == "poetry-core":
+            package_table = (
+                f'\n[tool.poetry]\npackages = [{{ include = "{module}", from = "src" }}]\n'
+            )
+        pyproject(
+            root,
+            f"libs/{name}",
+            f'[build-system]\n{requires}\nbuild-backend = "{api}"\n\n'
+            f'[project]\nname = "{name}"\nversion = "1.0.0"\ndescription = "A {backend} package."\n'
+            f'requires-python = ">=3.10"\ndependencies = [{deps}]\n\n'
+            f'[dependency-groups]\ntest = ["pytest"]\n{package_table}',
+        )
+        write(root / f"libs/{name}/src/{module}/__init__.py", '"""A package."""\n\nVALUE = 1\n')
+        write(
+            root / f"libs/{name}/tests/test_it.py",
+            f"from {module} import VALUE\n\n\ndef test():\n    assert VALUE == 1\n",
+        )
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, "five backends")
+    before = _files_of(root)
+    built = nox(root, "-s", "build-all", "-j", "2", timeout=900)
+    assert built.code == 0, built.out + built.err
+    wheels = sorted(p.name for p in (root / "dist").glob("*.whl"))
+    assert len(wheels) == 5 and len(list((root / "dist").glob("*.tar.gz"))) == 5, wheels
+    assert sorted(p.name for p in (root / ".nox").glob("build-*")) == []
+    tested = nox(root, "-s", "test-setuptools-pkg", timeout=900)
+    assert tested.code == 0, tested.out + tested.err
+    assert "building a wheel of setuptools-pkg" in tested.err
+    assert _files_of(root) == before
+    assert git(root, "status", "--porcelain") == ""
+    affected = cli("affected", "--root", root, "--format", "names")
+    assert affected.code == 0 and affected.out == ""

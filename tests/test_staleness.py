@@ -13,7 +13,7 @@ from noxgraph.sessions import staleness
 from noxgraph.sessions.declarations import Declarations, PackageSession, declare
 from noxgraph.sessions.staleness import changes_since, compare
 from noxgraph.workspace.load import load_workspace
-from tests.helpers import package, pyproject, write
+from tests.helpers import init_repo, package, pyproject, write
 
 
 def _declared(root: Path) -> Declarations:
@@ -94,3 +94,67 @@ def test_a_racy_answer_is_not_remembered(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(staleness, "_current", lambda found: calls.append(1) or real(found))
     assert changes_since(root, declared, root / "noxfile.py") == []
     assert calls == [1]
+
+
+def _scanned(root: Path, in_git: bool) -> Path:
+    """A workspace with no member list: its packages are found by a scan."""
+    if in_git:
+        init_repo(root)
+        write(root / ".gitignore", "ignored/\n")
+    package(root, "libs/core", "core")
+    package(root, "libs/app", "app", "core")
+    write(root / "libs/app/src/app/__init__.py")
+    write(root / "noxfile.py", "# the noxfile\n")
+    return root
+
+
+@pytest.mark.parametrize("in_git", [True, False], ids=["in-git", "outside-git"])
+def test_a_scanned_workspace_is_remembered_until_a_package_comes_goes_or_is_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_git: bool
+) -> None:
+    monkeypatch.setattr(_files, "RACY_NS", 0)
+    root = _scanned(tmp_path, in_git)
+    declared = _declared(root)
+    noxfile = root / "noxfile.py"
+    assert changes_since(root, declared, noxfile) == []
+    real = staleness._current
+    reads: list[int] = []
+    monkeypatch.setattr(staleness, "_current", lambda found: reads.append(1) or real(found))
+    # What a build or a test run leaves, and a new source file, change no package.
+    write(root / "libs/app/build/lib/app/__init__.py")
+    write(root / "libs/app/src/app.egg-info/PKG-INFO")
+    write(root / "libs/app/src/app/__pycache__/x.pyc")
+    write(root / "libs/app/src/app/more.py", "X = 1\n")
+    assert changes_since(root, declared, noxfile) == []
+    assert reads == []
+    # A folder made empty first, then given a pyproject.toml (the answer was remembered
+    # in between), is a new package all the same.
+    (root / "tools/hook").mkdir(parents=True)
+    assert changes_since(root, declared, noxfile) == []
+    package(root, "tools/hook", "hook")
+    assert changes_since(root, declared, noxfile) == ["new package hook (tools/hook)"]
+    (root / "tools/hook/pyproject.toml").unlink()
+    (root / "libs/app").rename(root / "libs/application")
+    assert changes_since(root, declared, noxfile) == ["package app moved to libs/application"]
+    (root / "libs/application").rename(root / "libs/app")
+    assert changes_since(root, declared, noxfile) == []
+    (root / "libs/core/pyproject.toml").unlink()
+    assert changes_since(root, declared, noxfile) == [
+        "package core removed",
+        "build-app no longer after build-core",
+    ]
+
+
+def test_a_scan_in_git_hears_of_a_package_that_an_ignore_file_lets_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_files, "RACY_NS", 0)
+    root = _scanned(tmp_path, in_git=True)
+    package(root, "ignored/extra", "extra")
+    declared = _declared(root)
+    assert changes_since(root, declared, root / "noxfile.py") == []
+    with (root / ".gitignore").open("w") as handle:  # in place: the root folder stays
+        handle.write("# nothing ignored now\n")
+    assert changes_since(root, declared, root / "noxfile.py") == [
+        "new package extra (ignored/extra)"
+    ]

@@ -293,7 +293,7 @@ def test_a_member_may_override_tasks_but_not_workspace_keys(tmp_path: Path) -> N
         "a",
         extra="""
         [tool.noxgraph.tasks]
-        build = ["python -m build --wheel --outdir {wheelhouse} {package}"]
+        build = ["uv build --wheel --out-dir {wheelhouse} {package}"]
         lint = { commands = ["ruff check ."], install = ["ruff"], package = false }
     """,
     )
@@ -304,8 +304,8 @@ def test_a_member_may_override_tasks_but_not_workspace_keys(tmp_path: Path) -> N
     workspace = load_workspace(tmp_path)
     tasks = workspace.tasks_of("a")
     assert sorted(tasks) == ["build", "lint"]
-    assert tasks["build"].commands[0][:4] == ("python", "-m", "build", "--wheel")
-    assert tasks["build"].install == ("build",)
+    assert tasks["build"].commands[0][:3] == ("uv", "build", "--wheel")
+    assert tasks["build"].package is False  # the rest of the built-in task stays
     assert tasks["lint"].package is False
 
 

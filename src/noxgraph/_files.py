@@ -24,20 +24,26 @@ from pathlib import Path
 from typing import NamedTuple
 
 __all__ = [
+    "BUILD_OUTPUT",
     "SKIP_DIRS",
     "Fingerprint",
     "NotRegularFileError",
     "ReadOnlyError",
     "fingerprint",
     "fingerprints",
+    "is_build_output",
     "leftovers",
     "read_regular",
     "relative",
     "write_atomic",
 ]
 
+#: Folders a build backend writes into the folder it builds (setuptools' ``build``,
+#: pdm-backend's ``.pdm-build``, bytecode), besides setuptools' ``*.egg-info``.
+BUILD_OUTPUT = frozenset({"build", ".pdm-build", "__pycache__"})
+
 #: Folders that hold no package source, which a scan never enters, whatever git says.
-SKIP_DIRS = frozenset(
+SKIP_DIRS = BUILD_OUTPUT | frozenset(
     {
         ".git",
         ".hg",
@@ -46,14 +52,17 @@ SKIP_DIRS = frozenset(
         ".tox",
         ".venv",
         "node_modules",
-        "build",
         "dist",
-        "__pycache__",
         ".mypy_cache",
         ".pytest_cache",
         ".ruff_cache",
     }
 )
+
+
+def is_build_output(name: str) -> bool:
+    """Whether a folder called ``name`` is one a build leaves in the folder it builds."""
+    return name in BUILD_OUTPUT or name.endswith(".egg-info")
 
 
 def relative(path: Path | str, root: Path | str) -> str:

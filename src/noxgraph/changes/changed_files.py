@@ -27,6 +27,7 @@ from typing import Literal
 
 from noxgraph._files import relative
 from noxgraph._git import Started, first_line, git
+from noxgraph.changes.content import is_content
 from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError
 from noxgraph.workspace.pyproject import Document, package_name
 from noxgraph.workspace.toml import parse_toml
@@ -483,7 +484,8 @@ def _list(listing: _Listing, scope: _Scope, untracked: Started | None = None) ->
     started = untracked or Started(scope.folder, [_untracked(scope.pathspecs)])
     others = started.result()[0].stdout
     for path in others.decode("utf-8", "surrogateescape").split("\0"):
-        if path and not path.endswith("/"):
+        # What a build leaves is no change: the rule the session cache keys by too.
+        if path and not path.endswith("/") and is_content(path):
             listing.files.append(
                 ChangedFile(listing.shown(scope, path), "untracked", listing.repository)
             )

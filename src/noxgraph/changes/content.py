@@ -1,10 +1,13 @@
-"""The content of package folders as keys: what their wheels are made of.
+"""The one rule for a package's content, and keys of package folders made from it.
 
-Inside git, a tracked file counts by the blob id git already has for it, and
-a file that differs from the index (or that git does not track and does not
-ignore) by the blob id its bytes would have; outside git every file counts so.
-Folders that hold no source (``.git``, virtualenvs, ``.nox``, build output) never
-count unless git tracks them. Two folders with the same key build the same wheel.
+A package's content is the files git tracks plus the untracked files git does not
+ignore, never what a build or a tool leaves (``build/``, ``*.egg-info/``,
+``__pycache__/``, ``.pdm-build/``, virtualenvs, ``.nox``: :func:`is_content`); outside git, every
+file but those. ``affected`` counts an untracked file only when it is content, and
+the session cache keys a folder by its content: a tracked file by the blob id git
+already has for it, a file that differs from the index or that git does not track
+by the blob id its bytes would have. Two folders with the same key build the same
+wheel.
 
 :func:`content_keys` answers for many folders at once with two ``git ls-files``
 per repository (the index's blob ids, and what ``git status`` would say of the
@@ -21,11 +24,11 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from noxgraph._files import SKIP_DIRS, relative
+from noxgraph._files import SKIP_DIRS, is_build_output, relative
 from noxgraph._git import Started
 from noxgraph.errors import GitError
 
-__all__ = ["content_keys", "file_digest", "folder_key"]
+__all__ = ["content_keys", "file_digest", "folder_key", "is_content"]
 
 #: More folders than this in one repository: list the whole repository once
 #: rather than pass one pathspec per folder (git matches every file against each).
@@ -45,16 +48,22 @@ def file_digest(path: Path | str) -> str:
     return digest.hexdigest()
 
 
-def _skipped(path: str) -> bool:
-    """Build output and tool folders: an untracked file there is no source."""
-    parts = path.split("/")
-    return any(part in SKIP_DIRS or part.endswith(".egg-info") for part in parts[:-1])
+def _leftover_folder(name: str) -> bool:
+    """A folder a build or a tool makes (``build``, ``*.egg-info``, ``__pycache__``, a
+    virtualenv...): what it holds is no source."""
+    return name in SKIP_DIRS or is_build_output(name)
+
+
+def is_content(path: str) -> bool:
+    """Whether an untracked file at ``path`` (POSIX, relative to its repository or
+    package) is content: not inside a folder a build or a tool leaves."""
+    return not any(_leftover_folder(part) for part in path.split("/")[:-1])
 
 
 def _walk(folder: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     for current, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        dirs[:] = sorted(d for d in dirs if not _leftover_folder(d))
         for name in files:
             path = Path(current) / name
             found[path.relative_to(folder).as_posix()] = file_digest(path)
@@ -86,7 +95,7 @@ def _listed(repo: str, prefixes: list[str]) -> dict[str, str] | None:
     for path in changed.split("\0"):
         # A staged change is in the index's blob id already; the working tree's own
         # changes and untracked files count by their bytes, untracked build output not.
-        if path and (path in found or not _skipped(path)):
+        if path and (path in found or is_content(path)):
             found[path] = file_digest(os.path.join(repo, path))
     return found
 

@@ -50,7 +50,7 @@ from noxgraph.cli.generate import NOX_VERSION, next_minor
 from noxgraph.errors import one_line
 from noxgraph.generated import WORKFLOW_MARKER
 from noxgraph.sessions.declarations import Declarations, NoxSession
-from noxgraph.sessions.session_cache import carried_folders
+from noxgraph.sessions.session_cache import CI_CACHE_DIR, carried_folders
 
 __all__ = [
     "AFFECTED_JOB",
@@ -330,9 +330,10 @@ def _runs(job: Job, affected: bool, nox: str) -> dict[str, Any]:
 def cache_paths(working_directory: str, noxfile: str | None) -> list[str]:
     """The folders a job carries between runs, from the repository's top, where
     ``actions/cache`` and ``hashFiles`` take paths (``working-directory`` is for ``run``
-    steps only): the session cache and the wheels beside the noxfile."""
-    located = Path(working_directory, noxfile or "noxfile.py")
-    return [posixpath.normpath(folder.as_posix()) for folder in carried_folders(located)]
+    steps only): the session cache beside the noxfile, and the sibling wheels."""
+    root = Path(working_directory)
+    folders = carried_folders(root, root / (noxfile or "noxfile.py"))
+    return [posixpath.normpath(folder.as_posix()) for folder in folders]
 
 
 def _cache_steps(job: Job, paths: Sequence[str]) -> list[dict[str, Any]]:
@@ -415,6 +416,9 @@ def workflow(
         if affected:
             entry["if"] = _condition(job)
         entry["runs-on"] = "ubuntu-latest"
+        # noxgraph's cache folder in the workspace, where actions/cache reaches its wheels.
+        cache_dir = posixpath.normpath(f"{working_directory}/{CI_CACHE_DIR}")
+        entry["env"] = {"NOXGRAPH_CACHE_DIR": f"${{{{ github.workspace }}}}/{cache_dir}"}
         restore, *save = _cache_steps(job, carried)
         entry["steps"] = [
             *_setup(job.python_version, requirement),

@@ -1,16 +1,32 @@
-"""Carrying out a session's plan with the nox session's own installers.
+"""Carrying out a session's plan: uv's builds and installs, and nothing left behind.
 
 Imported only when a package session runs: loading a noxfile never pays for it.
+
+- A sibling's wheel is built once for its content (:mod:`noxgraph.changes.content`),
+  by uv (pip without it), and kept in noxgraph's cache folder, which outlives
+  ``.nox`` as uv's cache outlives a ``.venv``; a few of each package's latest are kept.
+- A session's virtualenv is installed in one call of nox's installer (``uv pip install``
+  with the uv backend); a session that installs nothing has no virtualenv, and runs
+  ``uv`` as nox's own.
+- A build writes into the folder it builds (setuptools' ``build/`` and ``*.egg-info``,
+  pdm-backend's ``.pdm-build/``, ``__pycache__``): what a build or a session's commands
+  leave of those in a package
+  folder is removed after them (:meth:`Installer.leaves_nothing`), one at a time in a
+  folder.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from noxgraph._files import SKIP_DIRS, is_build_output
 
 if TYPE_CHECKING:
     import nox
@@ -18,6 +34,10 @@ if TYPE_CHECKING:
     from noxgraph.sessions.plan import Lock, SessionPlan, Sibling
 
 __all__ = ["Installer", "expand"]
+
+#: The wheels of one package kept in the cache, newest first: the content of a few
+#: branches, not every content a package ever had.
+_KEPT_WHEELS = 4
 
 
 def expand(argv: Sequence[str], values: Mapping[str, str], posargs: Sequence[str]) -> list[str]:
@@ -45,22 +65,69 @@ def _exclusive(path: Path) -> Iterator[None]:
         yield
 
 
-class Installer:
-    """Carries out a session's plan with the nox session's own installers."""
+def _leftovers(folder: Path) -> set[str]:
+    """The folders in ``folder`` a build leaves (:func:`noxgraph._files.is_build_output`),
+    not looking into tool folders, virtualenvs or the folders of other projects."""
+    found: set[str] = set()
+    for current, dirs, _ in os.walk(folder):
+        kept = []
+        for name in dirs:
+            path = os.path.join(current, name)
+            if is_build_output(name):
+                found.add(path)
+            elif not (
+                name in SKIP_DIRS
+                or os.path.isfile(os.path.join(path, "pyproject.toml"))
+                or os.path.isfile(os.path.join(path, "pyvenv.cfg"))
+            ):
+                kept.append(name)
+        dirs[:] = kept
+    return found
 
-    def __init__(self, session: nox.Session, wheelhouse: Path) -> None:
+
+class Installer:
+    """Carries out a session's plan with uv, or the nox session's own installers.
+
+    ``root``: the workspace root, whose sibling wheels the cache keeps; ``python``: the
+    interpreter a session without a virtualenv builds with (nox's own when ``None``).
+    """
+
+    def __init__(
+        self, session: nox.Session, root: Path, wheelhouse: Path, python: str | None = None
+    ) -> None:
         self.session = session
+        self.root = root
         self.wheelhouse = wheelhouse
-        self.uv = session.venv_backend == "uv"
+        self.sandboxed = session.virtualenv.is_sandboxed
+        self.uv = session.venv_backend == "uv" or not self.sandboxed
+        self.python = python
+
+    def program(self, argv: Sequence[str]) -> list[str]:
+        """``argv`` with ``uv`` as nox's own uv (beside nox or on PATH) in a session
+        without a virtualenv, as nox does in a session whose backend is uv."""
+        if self.sandboxed or not argv or argv[0] != "uv":
+            return list(argv)
+        import nox.virtualenv
+
+        if not nox.virtualenv.HAS_UV:
+            self.session.error(
+                f"{self.session.name} runs uv, which nox cannot find: install uv (or"
+                " nox[uv]), or give the task commands of your own"
+            )
+        return [nox.virtualenv.UV, *argv[1:]]
 
     def install(self, plan: SessionPlan) -> None:
-        if not self.session.virtualenv.is_sandboxed:
-            if plan.install or plan.siblings or plan.lock:
-                self.session.log("venv-backend is none: using this environment as it is")
+        if not self.sandboxed and plan.needs_environment:
+            self.session.log("venv-backend is none: using this environment as it is")
             return
         built = self._wheels(plan.wheels)
         links = [*dict.fromkeys(path.parent for path in built.values()), self.wheelhouse]
         self._set_links(links)
+        self._from_wheels(plan.build_needs)
+        if not self.sandboxed:
+            if "UV_PYTHON" not in os.environ:
+                self.session.env["UV_PYTHON"] = self.python or sys.executable
+            return
         if plan.lock is not None:
             self._install_locked(plan.lock, plan.editable)
         requirements = [*plan.install]
@@ -78,7 +145,29 @@ class Installer:
         for url in plan.index_urls:
             requirements += ["--extra-index-url", url]
         if requirements:
-            self.session.install(*requirements)
+            editable = [s.folder for s in plan.siblings] if plan.editable else []
+            with self.leaves_nothing(editable):
+                self.session.install(*requirements)
+
+    @contextlib.contextmanager
+    def leaves_nothing(self, folders: Iterable[Path]) -> Iterator[None]:
+        """Remove what a build leaves in ``folders`` (``build/``, ``*.egg-info``,
+        ``__pycache__``) that was not there before, holding each folder meanwhile:
+        one build or session of a ``-j`` run writes into a folder at a time."""
+        chosen = sorted(set(folders))
+        with contextlib.ExitStack() as held:
+            for folder in chosen:  # always in one order: no two sessions wait on each other
+                digest = hashlib.sha256(os.fsencode(folder)).hexdigest()[:16]
+                held.enter_context(
+                    _exclusive(self.session.cache_dir / "noxgraph-folders" / f"{digest}.lock")
+                )
+            before = {folder: _leftovers(folder) for folder in chosen}
+            try:
+                yield
+            finally:
+                for folder, had in before.items():
+                    for path in sorted(_leftovers(folder) - had):
+                        shutil.rmtree(path, ignore_errors=True)
 
     def _install_locked(self, lock: Lock, editable: bool) -> None:
         if not self.uv:
@@ -95,38 +184,51 @@ class Installer:
         if not editable:
             args.append("--no-editable")
         # uv reuses a member's wheel until its pyproject.toml changes: rebuild the
-        # members whose files changed since the wheel uv has was built.
-        from noxgraph.changes.content import folder_key  # only when installing
+        # members whose files changed since the wheel uv has was built. What was built
+        # is kept beside the sibling wheels: it is true as long as uv's cache is.
+        from noxgraph.changes.content import content_keys  # only when installing
 
-        record = (self.session.cache_dir / "noxgraph-uv").resolve()
-        keys = {member.name: folder_key(member.folder) for member in lock.members}
+        record = self._kept("uv-builds", "noxgraph-uv")
+        folders = content_keys(member.folder for member in lock.members)
+        keys = {member.name: folders[member.folder] for member in lock.members}
         for name, key in keys.items():
             known = record / name
             if not known.is_file() or known.read_text(encoding="utf-8") != key:
                 args += ["--reinstall-package", name]
         location = str(self.session.virtualenv.location)
-        with self.session.chdir(lock.root):
+        with self.leaves_nothing(m.folder for m in lock.members), self.session.chdir(lock.root):
             self.session.run_install(*args, env={"UV_PROJECT_ENVIRONMENT": location})
         record.mkdir(parents=True, exist_ok=True)
         for name, key in keys.items():
             (record / name).write_text(key, encoding="utf-8")
 
+    def _kept(self, kind: str, otherwise: str) -> Path:
+        """The folder of ``kind`` in noxgraph's cache folder, or of ``otherwise`` in
+        nox's when noxgraph's is turned off."""
+        from noxgraph.workspace.parse_cache import cache_folder
+
+        kept = cache_folder(kind, self.root)
+        return kept if kept is not None else (self.session.cache_dir / otherwise).resolve()
+
     def _wheels(self, siblings: Sequence[Sibling]) -> dict[str, Path]:
         """A wheel of each sibling (dependencies first), each built once for its
-        content and kept in nox's shared cache folder."""
-        from noxgraph.changes.content import folder_key  # only when building
-        from noxgraph.sessions.session_cache import WHEEL_CACHE
+        content and kept in the wheel cache."""
+        if not siblings:
+            return {}
+        from noxgraph.changes.content import content_keys  # only when building
 
+        keys = content_keys(sibling.folder for sibling in siblings)
         built: dict[str, Path] = {}
-        cache = (self.session.cache_dir / WHEEL_CACHE).resolve()
+        cache = self._kept("wheels", "noxgraph-wheels")
         for sibling in siblings:
             name = sibling.name
-            folder = cache / f"{name}-{folder_key(sibling.folder)}"
+            folder = cache / f"{name}-{keys[sibling.folder]}"
             with _exclusive(cache / f"{folder.name}.lock"):
                 found = sorted(folder.glob("*.whl"))
                 if not found:
-                    self._build(name, sibling.folder, folder, list(built.values()))
+                    self._build(name, sibling.folder, folder, built)
                     found = sorted(folder.glob("*.whl"))
+                    _forget_older(cache, name, folder)
                 else:
                     self.session.log(f"reusing the wheel of {name} ({found[0].name})")
             if not found:
@@ -134,30 +236,34 @@ class Installer:
             built[name] = found[0]
         return built
 
-    def _build(self, name: str, source: Path, folder: Path, needed: Sequence[Path]) -> None:
+    def _build(self, name: str, source: Path, folder: Path, needed: Mapping[str, Path]) -> None:
         partial = folder.with_name(f"{folder.name}.partial")
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        links = [str(path.parent) for path in needed]
+        links = list(dict.fromkeys(str(path.parent) for path in needed.values()))
         self.session.log(f"building a wheel of {name}")
-        if self.uv:
-            args = ["uv", "build", "--wheel", "--out-dir", str(partial), str(source)]
-            for link in dict.fromkeys(links):
-                args += ["--find-links", link]
-            self.session.run_install(*args, silent=True)
-        else:
-            self.session.run_install(
-                "python",
-                "-m",
-                "pip",
-                "wheel",
-                "--no-deps",
-                "--wheel-dir",
-                str(partial),
-                str(source),
-                env={"PIP_FIND_LINKS": " ".join(dict.fromkeys(links))} if links else None,
-                silent=True,
-            )
+        with self.leaves_nothing([source]):
+            if self.uv:
+                args = ["uv", "build", "--wheel", "--out-dir", str(partial), str(source)]
+                for link in links:
+                    args += ["--find-links", link]
+                # Siblings a build needs come from their wheels, not their folders.
+                for sibling in needed:
+                    args += ["--no-sources-package", sibling]
+                self.session.run_install(*self.program(args), silent=True)
+            else:
+                self.session.run_install(
+                    "python",
+                    "-m",
+                    "pip",
+                    "wheel",
+                    "--no-deps",
+                    "--wheel-dir",
+                    str(partial),
+                    str(source),
+                    env={"PIP_FIND_LINKS": " ".join(links)} if links else None,
+                    silent=True,
+                )
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)
 
@@ -169,3 +275,34 @@ class Installer:
         for variable, separator in (("PIP_FIND_LINKS", " "), ("UV_FIND_LINKS", ",")):
             theirs = os.environ.get(variable, "").strip()
             self.session.env[variable] = separator.join([*ours, *([theirs] if theirs else [])])
+
+    def _from_wheels(self, names: Sequence[str]) -> None:
+        """Let uv take the siblings a build needs from their wheels, not from the
+        folders ``[tool.uv.sources]`` names (it would build them again there)."""
+        if not names:
+            return
+        theirs = os.environ.get("UV_NO_SOURCES_PACKAGE", "").strip()
+        self.session.env["UV_NO_SOURCES_PACKAGE"] = " ".join(
+            [*names, *([theirs] if theirs else [])]
+        )
+
+
+def _is_key(text: str) -> bool:
+    return len(text) == 20 and all(c in "0123456789abcdef" for c in text)
+
+
+def _forget_older(cache: Path, name: str, newest: Path) -> None:
+    """Keep the latest few wheels of ``name`` in the cache (``newest`` among them)."""
+    prefix = f"{name}-"
+    mine = []
+    for entry in cache.iterdir():
+        key = entry.name.removeprefix(prefix)
+        # A content key is 20 hex digits: "core-" does not take "core-utils-<key>".
+        if entry.name.startswith(prefix) and _is_key(key) and entry.is_dir():
+            mine.append(entry)
+    mine.sort(key=lambda entry: entry.stat().st_mtime, reverse=True)
+    for old in mine[_KEPT_WHEELS:]:
+        if old != newest:
+            shutil.rmtree(old, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                old.with_name(f"{old.name}.lock").unlink()

@@ -11,8 +11,13 @@ for that session only, as nox itself defers work until a session runs:
   everything else from the index; ``[tool.uv.sources]`` entries of packages
   that are no member (git, url, path, index) are honoured.
 
-A sibling whose build needs other siblings (its ``build-system.requires``)
-finds their wheels through pip's and uv's find-links.
+A build that needs siblings (their ``build-system.requires``) finds their wheels
+through pip's and uv's find-links: wheels built once per content, then the
+wheelhouse; never through uv's ``[tool.uv.sources]``, which would build them again
+from their folders. The wheelhouse alone cannot be trusted: a sibling whose build
+session was skipped (not affected, ``--no-dependencies``) left there whatever an
+earlier run did, or nothing. A session of a task that installs nothing (the
+default build: ``uv build``) needs no virtualenv.
 """
 
 from __future__ import annotations
@@ -78,7 +83,9 @@ class SessionPlan:
     requirements, from the index or the sources that name them; ``index_urls``:
     extra indexes that ``[tool.uv.sources]`` entries name. ``conflict``: a sibling's
     pin that another installed sibling's version does not satisfy, said naming both
-    files (the installer would only say it cannot resolve).
+    files (the installer would only say it cannot resolve). ``build_needs``: the
+    siblings a build in this session needs at build time, which come from their
+    wheels, never from their folders.
     """
 
     task: str
@@ -93,6 +100,12 @@ class SessionPlan:
     editable: bool = False
     index_urls: tuple[str, ...] = ()
     conflict: str | None = None
+    build_needs: tuple[str, ...] = ()
+
+    @property
+    def needs_environment(self) -> bool:
+        """Whether the session installs anything, so needs a virtualenv of its own."""
+        return bool(self.install or self.siblings or self.lock)
 
 
 def _conflict(workspace: Workspace, siblings: Iterable[Sibling]) -> str | None:
@@ -327,9 +340,16 @@ def plan_session(
         environment = "folders"
     install: list[str] = list(task.install)
     if not task.package:
-        wheels = planner.in_order(planner.build_needs([package]))
+        build_needs = planner.build_needs([package])
         return SessionPlan(
-            task_name, package, pkg.path, task.commands, "folders", tuple(install), (), wheels
+            task_name,
+            package,
+            pkg.path,
+            task.commands,
+            "folders",
+            tuple(install),
+            wheels=planner.in_order(build_needs),
+            build_needs=tuple(sorted(build_needs)),
         )
     group, extra = planner.group(pkg, task)
     siblings, others = planner.closure(pkg, group, extra)
@@ -364,6 +384,7 @@ def plan_session(
         editable=config.editable,
         index_urls=tuple(dict.fromkeys(indexes)),
         conflict=_conflict(workspace, siblings),
+        build_needs=tuple(sorted(planner.build_needs(names))),
     )
 
 
@@ -400,6 +421,7 @@ def encode(plan: SessionPlan) -> dict[str, Any]:
         "editable": plan.editable,
         "index_urls": list(plan.index_urls),
         "conflict": plan.conflict,
+        "build_needs": list(plan.build_needs),
     }
 
 
@@ -427,4 +449,5 @@ def decode(value: Mapping[str, Any]) -> SessionPlan:
         editable=bool(value["editable"]),
         index_urls=tuple(map(str, value["index_urls"])),
         conflict=None if value["conflict"] is None else str(value["conflict"]),
+        build_needs=tuple(map(str, value["build_needs"])),
     )

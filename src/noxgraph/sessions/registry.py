@@ -11,11 +11,12 @@ Two ways in, one registration path:
 Either way each package session becomes one ``@nox.session`` and nox does the
 virtualenvs, the order (``requires=``) and the parallelism (``-j``). What a
 session installs is planned when it runs (:mod:`noxgraph.sessions.plan`), for that session
-only. When nox is to run sessions (not ``nox -l``), loading also keys the sessions
-it may start (:mod:`noxgraph.sessions.session_keys`) and registers those whose key is their last
-success's without a virtualenv, to skip as cached (:mod:`noxgraph.sessions.session_cache`):
-nox makes a session's virtualenv before the session's function runs, so that
-decision cannot wait.
+only. When nox is to run sessions (not ``nox -l``), loading also plans the sessions
+it may start: a session that installs nothing (the default build, through uv)
+registers without a virtualenv; and it keys them (:mod:`noxgraph.sessions.session_keys`)
+and registers those whose key is their last success's without a virtualenv, to skip
+as cached (:mod:`noxgraph.sessions.session_cache`): nox makes a session's virtualenv
+before the session's function runs, so those decisions cannot wait.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class Sessions:
         #: cache entries of those whose key is the key of their last success.
         self.keys: dict[str, str] = {}
         self.cached: dict[str, Entry] = {}
+        #: The package sessions this run may start that install nothing: no virtualenv.
+        self.bare: set[str] = set()
         self._wheelhouse: Path | None = None  # where cached files go back, once planned
         #: Writes the record of each session this process runs, when the run is profiled.
         self._recorder: Recorder | None = None
@@ -135,7 +138,7 @@ class Sessions:
         skips: dict[str, str] = {}
         for chosen in self.selections.values():
             skips.update(chosen.skip)
-        self._look_up_cache(declarations, skips)
+        self._plan(declarations, skips)
         for task in declarations.tasks:
             registered = declarations.nox_sessions(task)
             for session in registered:
@@ -195,15 +198,28 @@ class Sessions:
             declarations, task, affected.names, reason, posargs, cache=not no_cache
         )
 
-    def _look_up_cache(self, declarations: Declarations, skips: Mapping[str, str]) -> None:
-        """Key the package sessions this nox run may start, and find those whose last
-        success had the same inputs: they register without a virtualenv and skip."""
-        if os.environ.get("NOXGRAPH_NO_CACHE"):
-            return
+    def _plan(self, declarations: Declarations, skips: Mapping[str, str]) -> None:
+        """Plan the package sessions this nox run may start: those that install
+        nothing register without a virtualenv. Then key them, and find those whose
+        last success had the same inputs: they register without a virtualenv and skip."""
         from noxgraph.sessions import selection  # only when sessions may run
 
         command = selection.read_nox_command(sys.argv[1:], os.environ)
         if command.listing:
+            return
+        from noxgraph.errors import NoxgraphError
+        from noxgraph.sessions.plan_cache import planned_many
+        from noxgraph.sessions.session_cache import with_requires
+
+        every = {s.name: s for s in declarations.sessions()}
+        # What requires= pulls in runs too, and may need no virtualenv either.
+        wanted = with_requires(every, self._wanted(declarations, command, every))
+        try:
+            plans, wheelhouse = planned_many(self.noxfile.resolve(), self.root, wanted)
+        except NoxgraphError:
+            return  # each session says what is wrong when it runs
+        self.bare = {name for name, plan in plans.items() if not plan.needs_environment}
+        if os.environ.get("NOXGRAPH_NO_CACHE"):
             return
         # Posargs mean "run it now, this way" (a debugger, one slow test): no cache.
         if self.selections:
@@ -216,9 +232,7 @@ class Sessions:
                 return
         from noxgraph.sessions.session_cache import look_up
 
-        every = {s.name: s for s in declarations.sessions()}
-        wanted = self._wanted(declarations, command, every)
-        found = look_up(self.noxfile, self.root, every, wanted, skips)
+        found = look_up(self.noxfile, self.root, every, wanted, skips, planned=(plans, wheelhouse))
         if found is None:
             return
         self._wheelhouse = found.wheelhouse
@@ -267,10 +281,11 @@ class Sessions:
                 self._run_package(nox_session, registered)
 
         run.__doc__ = describe(session, registered.python)
+        bare = skip is not None or cached is not None or session.name in self.bare
         nox.session(
             name=registered.name,
             python=registered.python,
-            venv_backend="none" if skip is not None or cached is not None else self.venv_backend,
+            venv_backend="none" if bare else self.venv_backend,
             tags=[session.task, session.package],
             requires=list(registered.requires),
             allow_parallel=True,
@@ -430,7 +445,8 @@ class Sessions:
         if plan.conflict is not None:
             nox_session.error(plan.conflict)
         wheelhouse = (self.root / wheelhouse_name).resolve()
-        Installer(nox_session, wheelhouse).install(plan)
+        installer = Installer(nox_session, self.root, wheelhouse, registered.python)
+        installer.install(plan)
         values = {
             "package": str(plan.folder),
             "name": plan.package,
@@ -444,9 +460,9 @@ class Sessions:
             from noxgraph.sessions.session_cache import snapshot
 
             before = snapshot(wheelhouse)
-        with nox_session.chdir(plan.folder):
+        with installer.leaves_nothing([plan.folder]), nox_session.chdir(plan.folder):
             for argv in plan.commands:
-                nox_session.run(*expand(argv, values, posargs))
+                nox_session.run(*installer.program(expand(argv, values, posargs)))
         if key is not None:
             from noxgraph.sessions.session_cache import cache_folder, outputs, record
 

@@ -34,10 +34,11 @@ from noxgraph.errors import NoxgraphError
 
 if TYPE_CHECKING:
     from noxgraph.sessions.declarations import PackageSession
+    from noxgraph.sessions.plan import SessionPlan
 
 __all__ = [
+    "CI_CACHE_DIR",
     "ENV_CACHED_REPORT",
-    "WHEEL_CACHE",
     "Artifact",
     "CacheError",
     "Entry",
@@ -51,6 +52,7 @@ __all__ = [
     "record",
     "restore",
     "snapshot",
+    "with_requires",
 ]
 
 #: A folder where each session taken from the cache leaves a file named after it
@@ -60,7 +62,6 @@ ENV_CACHED_REPORT = "NOXGRAPH_CACHED_REPORT"
 _FORMAT = 1
 _ENTRY = "entry.json"
 #: The folder beside the session cache where sessions keep the sibling wheels they build.
-WHEEL_CACHE = "noxgraph-wheels"
 
 
 class CacheError(NoxgraphError):
@@ -86,16 +87,20 @@ class Entry:
 
 
 def cache_folder(noxfile: Path) -> Path:
-    """Beside nox's own cache (``.nox/.cache`` next to the noxfile), where the
-    sibling wheels are kept too."""
+    """Beside nox's own cache (``.nox/.cache`` next to the noxfile)."""
     return noxfile.parent / ".nox" / ".cache" / "noxgraph-sessions"
 
 
-def carried_folders(noxfile: Path) -> tuple[Path, Path]:
-    """What CI carries from one run to the next for ``noxfile``: the session cache, and
-    the sibling wheels beside it (nox's cache folder, by default)."""
-    sessions = cache_folder(noxfile)
-    return sessions, sessions.parent / WHEEL_CACHE
+#: Where CI keeps noxgraph's cache folder (``NOXGRAPH_CACHE_DIR``, relative to the
+#: workspace root): beside nox's, so ``actions/cache`` can carry its sibling wheels.
+CI_CACHE_DIR = ".nox/.cache/noxgraph"
+
+
+def carried_folders(root: Path, noxfile: Path) -> tuple[Path, Path]:
+    """What CI carries from one run to the next: the session cache beside ``noxfile``,
+    and the sibling wheels in noxgraph's cache folder when it is :data:`CI_CACHE_DIR`
+    of the workspace at ``root`` (a pattern: the wheels' folder is named after the root)."""
+    return cache_folder(noxfile), root / CI_CACHE_DIR / "wheels-*"
 
 
 def cached_reason(key: str) -> str:
@@ -181,21 +186,9 @@ class Found:
     wheelhouse: Path
 
 
-def look_up(
-    noxfile: Path,
-    root: Path,
-    sessions: Mapping[str, PackageSession],
-    start: Iterable[str],
-    skips: Collection[str] = (),
-) -> Found | None:
-    """Key the sessions ``start`` and every session they wait for (``sessions``: each
-    package session by name), and find the entries of those whose inputs are unchanged
-    since their last success, except ``skips`` (which skip for another reason). The
-    one answer for nox's load and ``noxgraph run --dry-run``; ``None`` when the
-    sessions cannot be planned (each one says what is wrong when it runs)."""
-    from noxgraph.sessions.plan_cache import planned_many
-    from noxgraph.sessions.session_keys import session_keys
-
+def with_requires(sessions: Mapping[str, PackageSession], start: Iterable[str]) -> list[str]:
+    """The package sessions ``start`` and every one they wait for (``sessions``: each
+    package session by name)."""
     wanted: dict[str, None] = {}
     stack = list(start)
     while stack:
@@ -203,10 +196,35 @@ def look_up(
         if name not in wanted and name in sessions:
             wanted[name] = None
             stack.extend(sessions[name].all_requires)
-    try:
-        plans, wheelhouse = planned_many(noxfile.resolve(), root, list(wanted))
-    except NoxgraphError:
-        return None
+    return list(wanted)
+
+
+def look_up(
+    noxfile: Path,
+    root: Path,
+    sessions: Mapping[str, PackageSession],
+    start: Iterable[str],
+    skips: Collection[str] = (),
+    *,
+    planned: tuple[Mapping[str, SessionPlan], str] | None = None,
+) -> Found | None:
+    """Key the sessions ``start`` and every session they wait for (``sessions``: each
+    package session by name), and find the entries of those whose inputs are unchanged
+    since their last success, except ``skips`` (which skip for another reason). The
+    one answer for nox's load and ``noxgraph run --dry-run``; ``None`` when the
+    sessions cannot be planned (each one says what is wrong when it runs). ``planned``:
+    their plans and the wheelhouse, when the caller has them already."""
+    from noxgraph.sessions.session_keys import session_keys
+
+    wanted = with_requires(sessions, start)
+    if planned is None:
+        from noxgraph.sessions.plan_cache import planned_many
+
+        try:
+            planned = planned_many(noxfile.resolve(), root, wanted)
+        except NoxgraphError:
+            return None
+    plans, wheelhouse = planned
     requires = {name: sessions[name].all_requires for name in wanted}
     keys = session_keys(root, plans, requires, wheelhouse)
     folder = cache_folder(noxfile.resolve())

@@ -4,21 +4,28 @@ A generated noxfile declares sessions; at every nox load it asks whether the
 workspace now gives other ones (a package added, removed or renamed, an
 ordering edge changed, a task gained or lost). Working that out reads every
 ``pyproject.toml``, so the answer is remembered with what it was made from: the
-fingerprint (:class:`noxgraph._files.Fingerprint`) of every file discovery reads
-and of every folder that holds one, up to the root (a member added beside the others
-changes its parent folder; a tests folder added to a member, the member's). While
-none of them changes, the remembered answer stands, at the cost of a few
-thousand ``stat`` calls. A workspace found by a scan is discovered again at every
-load, since a new ``pyproject.toml`` may appear in any folder.
+modification and change times of every file discovery reads, and the folders where
+a change could give another workspace, each with its times and its *entries* (the
+subfolders a scan may enter, and whether it holds a ``pyproject.toml`` or a
+``.gitignore``); times too recent to be trusted later (``_files.RACY_NS``) are never
+remembered. Those folders are the ones holding an input
+file, up to the root (a member added beside the others changes its parent folder; a
+tests folder added to a member, the member's); for a workspace found by a scan, every
+folder a scan may enter, since a ``pyproject.toml`` may appear in any of them, and every
+``.gitignore``. While no file changes and every folder that changed still has the same
+entries (a ``__pycache__`` or ``build`` made and removed), the remembered answer stands,
+at the cost of a ``stat`` per file and folder.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-from noxgraph._files import fingerprints
+from noxgraph import _files
+from noxgraph._files import SKIP_DIRS, fingerprints
 from noxgraph.sessions.declarations import Declarations, PackageSession
 from noxgraph.workspace.parse_cache import cache_file, read_json, write_json
 
@@ -41,6 +48,132 @@ def watched_for(inputs: list[str]) -> list[str]:
     return [*sorted(inputs), *sorted(folders)]
 
 
+def _entered(name: str) -> bool:
+    """Whether a scan may find a ``pyproject.toml`` under a subfolder called ``name``."""
+    return name not in SKIP_DIRS and not name.endswith(".egg-info")
+
+
+def _entries(folder: str) -> str | None:
+    """What of ``folder``'s entries can change the workspace: the subfolders a scan
+    may enter, and whether it holds a ``pyproject.toml`` or a ``.gitignore``."""
+    try:
+        with os.scandir(folder) as found:
+            names = sorted(
+                f"{entry.name}/" if entry.is_dir(follow_symlinks=False) else entry.name
+                for entry in found
+                if entry.name in ("pyproject.toml", ".gitignore")
+                or (_entered(entry.name) and entry.is_dir(follow_symlinks=False))
+            )
+    except OSError:
+        return None
+    return "\0".join(names)
+
+
+def _scanned(root: Path) -> tuple[list[str], list[str]]:
+    """Every folder under ``root`` a scan may enter (relative, ``"."`` for the root),
+    and the ignore files that decide what git lists there."""
+    folders: list[str] = []
+    ignores: list[str] = []
+    stack = [""]
+    while stack:
+        folder = stack.pop()
+        folders.append(folder or ".")
+        try:
+            with os.scandir(os.path.join(root, folder)) as found:
+                entries = list(found)
+        except OSError:
+            continue
+        for entry in entries:
+            path = f"{folder}/{entry.name}" if folder else entry.name
+            if entry.name == ".gitignore":
+                ignores.append(path)
+            elif entry.name == ".git" and entry.is_dir(follow_symlinks=False):
+                ignores.append(f"{path}/info/exclude")
+            elif (
+                _entered(entry.name)
+                and entry.is_dir(follow_symlinks=False)
+                and not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg"))
+            ):
+                stack.append(path)
+    return folders, ignores
+
+
+def _watched(root: Path, found: Discovery) -> tuple[list[str], list[str]]:
+    """The files and the folders an answer for ``found`` stands on (see the module
+    docstring), relative to ``root``."""
+    if found.source != "scan":
+        inputs = watched_for(list(found.inputs))
+        files = list(found.inputs)
+        return files, inputs[len(files) :]
+    folders, ignores = _scanned(root)
+    return sorted({*found.inputs, *ignores}), sorted(folders)
+
+
+def _still(root: Path, remembered: dict[str, Any]) -> dict[str, Any] | None:
+    """Whether what ``remembered`` was made from still gives its answer: ``None`` when
+    not, else what to remember now (the folders' new times, when a folder changed
+    but not its entries), or ``{}`` when nothing changed at all."""
+    files, folders, entries = (remembered.get(k) for k in ("files", "folders", "entries"))
+    known = remembered.get("folder_times")
+    if not (
+        _strings(files)
+        and _strings(folders)
+        and _strings(entries)
+        and isinstance(known, list)
+        and len(entries) == len(folders)
+        and len(known) == 2 * len(folders)
+        and _times(root, files) == remembered.get("file_times")
+    ):
+        return None
+    now = _times(root, folders)
+    if now == known:
+        return {}
+    for index, folder in enumerate(folders):
+        pair = slice(2 * index, 2 * index + 2)
+        if now[pair] != known[pair] and _entries(os.path.join(root, folder)) != entries[index]:
+            return None
+    if _racy(now):
+        return {}  # the answer stands; racy times are not to be remembered
+    return {**remembered, "folder_times": now}
+
+
+def _times(root: Path, paths: list[str]) -> list[int]:
+    """Each path's modification and change times in nanoseconds, one after the other
+    (``-1, -1`` for one that is gone): writing a file changes both, and so does adding,
+    removing or renaming an entry of a folder. Asked relative to the root's descriptor
+    where the system can: the thousands of folders of a scanned workspace are asked at
+    every nox load."""
+    times: list[int] = []
+    try:
+        descriptor = os.open(root, os.O_RDONLY) if os.stat in os.supports_dir_fd else None
+    except OSError:
+        descriptor = None
+    try:
+        for path in paths:
+            try:
+                if descriptor is None:
+                    info = os.stat(os.path.join(root, path))
+                else:
+                    info = os.stat(path, dir_fd=descriptor)
+            except OSError:
+                times += (-1, -1)
+                continue
+            times += (info.st_mtime_ns, info.st_ctime_ns)
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+    return times
+
+
+def _racy(times: list[int]) -> bool:
+    """Whether a time is too recent to be trusted later (see :mod:`noxgraph._files`)."""
+    return bool(times) and max(times) > time.time_ns() - _files.RACY_NS
+
+
+def _strings(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def _current(root: Path | Discovery) -> Declarations:
     from noxgraph.graph import build_graph  # only when files changed
     from noxgraph.sessions.declarations import declare
@@ -59,36 +192,37 @@ def changes_since(root: Path, declared: Declarations, noxfile: Path) -> list[str
     every time, since a new ``pyproject.toml`` may appear in any folder."""
     cache = cache_file("sessions", noxfile)
     remembered = read_json(cache, noxfile)
-    watched = remembered.get("watched")
     own = fingerprints(root, [os.fspath(noxfile)])
     answer = remembered.get("answer")
-    if (
-        isinstance(watched, list)
-        and all(isinstance(item, str) for item in watched)
-        and isinstance(answer, list)
-        and remembered.get("source") != "scan"
-        and own is not None
-        and remembered.get("noxfile") == own
-        and fingerprints(root, watched) == remembered.get("fingerprints")
-    ):
-        return [str(line) for line in answer]
+    if own is not None and remembered.get("noxfile") == own and _strings(answer):
+        still = _still(root, remembered)
+        if still is not None:
+            if still:
+                write_json(cache, noxfile, still)
+            return list(answer)
     from noxgraph.workspace.discovery import discover  # only when files changed
 
     found = discover(root)
-    watched = watched_for(list(found.inputs))
-    seen = fingerprints(root, watched)
+    files, folders = _watched(root, found)
+    file_times = _times(root, files)
+    folder_times = _times(root, folders)
+    entries = [_entries(os.path.join(root, folder)) for folder in folders]
     current = _current(found)
     changes = [] if current == declared else compare(declared, current)
-    if seen is None or own is None:
-        return changes  # a racy fingerprint: the answer cannot be trusted later
+    if _racy(file_times) or _racy(folder_times) or own is None:
+        return changes  # racy times: the answer cannot be trusted later
+    if any(entry is None for entry in entries):
+        return changes  # a folder that cannot be read: nothing to compare with later
     write_json(
         cache,
         noxfile,
         {
-            "source": found.source,
             "noxfile": own,
-            "watched": watched,
-            "fingerprints": seen,
+            "files": files,
+            "file_times": file_times,
+            "folders": folders,
+            "folder_times": folder_times,
+            "entries": entries,
             "answer": changes,
         },
     )

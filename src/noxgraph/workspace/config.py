@@ -82,8 +82,8 @@ class Task:
 DEFAULT_TASKS: Mapping[str, Task] = {
     "build": Task(
         name="build",
-        commands=(("python", "-m", "build", "--outdir", "{wheelhouse}", "{package}"),),
-        install=("build",),
+        # The sdist, then the wheel from it, in uv's cached isolated build environments.
+        commands=(("uv", "build", "--out-dir", "{wheelhouse}", "{package}"),),
         package=False,
         needs=("^build",),
         affected_kinds=_BUILD_KINDS,

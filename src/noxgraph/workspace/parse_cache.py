@@ -31,7 +31,7 @@ from noxgraph._files import Fingerprint, fingerprint, read_regular, write_atomic
 
 T = TypeVar("T")
 
-__all__ = ["ParseCache", "cache_file", "read_json", "write_json"]
+__all__ = ["ParseCache", "cache_file", "cache_folder", "read_json", "write_json"]
 
 _FORMAT = 1
 
@@ -63,13 +63,19 @@ def _folder() -> Path | None:
     return Path(base) / "noxgraph"
 
 
-def cache_file(kind: str, root: Path) -> Path | None:
-    """The cache file of ``kind`` for the workspace at ``root``; ``None`` when turned off."""
+def cache_folder(kind: str, root: Path) -> Path | None:
+    """The cache folder of ``kind`` for the workspace at ``root``, for what outlives
+    ``.nox`` as uv's cache outlives a ``.venv``; ``None`` when turned off."""
     folder = _folder()
     if folder is None:
         return None
-    digest = hashlib.sha256(os.fsencode(root)).hexdigest()[:16]
-    return folder / f"{kind}-{digest}.json"
+    return folder / f"{kind}-{hashlib.sha256(os.fsencode(root)).hexdigest()[:16]}"
+
+
+def cache_file(kind: str, root: Path) -> Path | None:
+    """The cache file of ``kind`` for the workspace at ``root``; ``None`` when turned off."""
+    folder = cache_folder(kind, root)
+    return None if folder is None else folder.with_name(f"{folder.name}.json")
 
 
 def read_json(path: Path | None, owner: Path) -> dict[str, Any]:
