@@ -247,3 +247,25 @@ def test_a_parallel_build_of_the_example_writes_a_sound_timeline(example_repo: P
     assert 0 < figures["critical_path_seconds"] <= figures["wall_seconds"]
     # Seven wheels on two workers: some sessions ran side by side.
     assert figures["workers"] == 2
+
+
+def test_a_changed_build_hook_makes_a_new_wheel_of_the_sibling_it_builds(
+    example_repo: Path,
+) -> None:
+    """ex-cli's test session installs ex-app from a wheel that ex-hook's build hook wrote
+    into: a changed hook makes that wheel again, though ex-app's own files did not change."""
+    root = example_repo
+    first = _run(sys.executable, "-m", "nox", "-s", "test-ex-cli", cwd=root)
+    assert "building a wheel of ex-app" in first.stderr
+    hook = root / "tools/hook/src/ex_hook/__init__.py"
+    hook.write_text(
+        hook.read_text().replace(
+            'f"VERSION = {version!r}\\n"', 'f"VERSION = {version!r}\\nHOOKED = 2\\n"'
+        )
+    )
+    assert "HOOKED = 2" in hook.read_text()
+    second = _run(sys.executable, "-m", "nox", "-s", "test-ex-cli", cwd=root)
+    assert "building a wheel of ex-app" in second.stderr
+    assert "reusing the wheel of ex-app" not in second.stderr
+    third = _run(sys.executable, "-m", "nox", "-s", "test-ex-cli", "--", "-q", cwd=root)
+    assert "reusing the wheel of ex-app" in third.stderr

@@ -212,21 +212,25 @@ class Installer:
 
     def _wheels(self, siblings: Sequence[Sibling]) -> dict[str, Path]:
         """A wheel of each sibling (dependencies first), each built once for its
-        content and kept in the wheel cache."""
+        content and kept in the wheel cache. A wheel is kept by its content and by the
+        wheels its build took: a build hook that changed makes another wheel."""
         if not siblings:
             return {}
         from noxgraph.changes.content import content_keys  # only when building
 
-        keys = content_keys(sibling.folder for sibling in siblings)
+        contents = content_keys(sibling.folder for sibling in siblings)
+        keys: dict[str, str] = {}
         built: dict[str, Path] = {}
         cache = self._kept("wheels", "noxgraph-wheels")
         for sibling in siblings:
             name = sibling.name
-            folder = cache / f"{name}-{keys[sibling.folder]}"
+            keys[name] = _wheel_key(contents[sibling.folder], [keys[n] for n in sibling.needs])
+            folder = cache / f"{name}-{keys[name]}"
             with _exclusive(cache / f"{folder.name}.lock"):
                 found = sorted(folder.glob("*.whl"))
                 if not found:
-                    self._build(name, sibling.folder, folder, built)
+                    needed = {n: built[n] for n in sibling.needs}
+                    self._build(name, sibling.folder, folder, needed)
                     found = sorted(folder.glob("*.whl"))
                     _forget_older(cache, name, folder)
                 else:
@@ -285,6 +289,15 @@ class Installer:
         self.session.env["UV_NO_SOURCES_PACKAGE"] = " ".join(
             [*names, *([theirs] if theirs else [])]
         )
+
+
+def _wheel_key(content: str, needs: Sequence[str]) -> str:
+    """The key of a wheel: its folder's content, and the keys of the wheels its build
+    took, in the content key's form (20 hex digits)."""
+    if not needs:
+        return content
+    text = "\0".join([content, *needs])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
 def _is_key(text: str) -> bool:

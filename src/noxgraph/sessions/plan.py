@@ -50,12 +50,14 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Sibling:
-    """A workspace package to install from its folder, with extras and a marker."""
+    """A workspace package to install from its folder, with extras and a marker;
+    ``needs``: the siblings whose wheels building it takes (its build requirements)."""
 
     name: str
     folder: Path
     extras: tuple[str, ...] = ()
     marker: str | None = None
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,9 +248,13 @@ class _Planner:
         return needed
 
     def in_order(self, names: Iterable[str]) -> tuple[Sibling, ...]:
-        """``names`` as siblings to build, dependencies first."""
+        """``names`` as siblings to build, dependencies first, each with what its
+        build takes."""
         ordered = sorted(set(names), key=lambda n: (self._rank.get(n, 0), n))
-        return tuple(Sibling(name, self._folders[name]) for name in ordered)
+        return tuple(
+            Sibling(name, self._folders[name], needs=tuple(sorted(self.build_needs([name]))))
+            for name in ordered
+        )
 
     def installable(
         self, decls: Iterable[Declaration], folder: Path, indexes: list[str]
@@ -389,12 +395,13 @@ def plan_session(
 
 
 def _sibling_json(sibling: Sibling) -> list[Any]:
-    return [sibling.name, os.fspath(sibling.folder), list(sibling.extras), sibling.marker]
+    folder = os.fspath(sibling.folder)
+    return [sibling.name, folder, list(sibling.extras), sibling.marker, list(sibling.needs)]
 
 
 def _sibling_from(value: Any) -> Sibling:
-    name, folder, extras, marker = value
-    return Sibling(str(name), Path(folder), tuple(map(str, extras)), marker)
+    name, folder, extras, marker, needs = value
+    return Sibling(str(name), Path(folder), tuple(map(str, extras)), marker, tuple(map(str, needs)))
 
 
 def encode(plan: SessionPlan) -> dict[str, Any]:
