@@ -206,7 +206,6 @@ def build(work: Path, repeat: int) -> None:
 
 
 def test(work: Path, repeat: int, locked: bool) -> None:
-    from noxgraph.changes.content import content_keys
     from noxgraph.graph import build_graph
     from noxgraph.sessions.plan import plan_all, requirement_text
     from noxgraph.workspace.load import load_workspace
@@ -228,7 +227,6 @@ def test(work: Path, repeat: int, locked: bool) -> None:
     os.environ["NOXGRAPH_CACHE_DIR"] = env["NOXGRAPH_CACHE_DIR"]
     wheels = cache_folder("wheels", root.resolve())
     assert wheels is not None
-    keys = content_keys(pkg.path for pkg in workspace.packages)
     hand_sessions = {}
     for name in UV_MEMBERS:
         plan = plans[f"test-{name}"]
@@ -238,7 +236,10 @@ def test(work: Path, repeat: int, locked: bool) -> None:
             sync = ["uv", "sync", "--locked", "--package", name, "--no-default-groups"]
             sync += ["--no-editable", "--group", plan.lock.group or "test"]
         for sibling in plan.siblings:
-            [wheel] = (wheels / f"{sibling.name}-{keys[sibling.folder]}").glob("*.whl")
+            # The wheel noxgraph's run just built or reused: the newest of the package.
+            wheel = max(
+                wheels.glob(f"{sibling.name}-*/*.whl"), key=lambda path: path.stat().st_mtime
+            )
             requirements.append(
                 requirement_text(sibling.name, sibling.extras, sibling.marker, wheel.as_uri())
             )
