@@ -126,6 +126,9 @@ class Package:
     version_from: str | None = None
     #: ``[project].requires-python``, as written.
     requires_python: str | None = None
+    #: The groups uv installs for this member by default (``[tool.uv] default-groups``;
+    #: uv's own default is ``dev``), normalized; only those the package has.
+    default_groups: tuple[str, ...] = ()
 
     @functools.cached_property
     def has_tests(self) -> bool:
@@ -788,6 +791,7 @@ def read_package(
         own = tool.table("noxgraph")
         tool_config = own.data if own is not None else None
 
+    groups = tuple(dict.fromkeys(reader.groups))
     relpath = relative(doc.folder, root)
     return Package(
         name=canonical,
@@ -799,8 +803,19 @@ def read_package(
         dynamic=dynamic,
         declarations=tuple(reader.declarations),
         extras=tuple(dict.fromkeys(reader.extras)),
-        groups=tuple(dict.fromkeys(reader.groups)),
+        groups=groups,
         tool_config=tool_config,
         version_from=version_from,
         requires_python=requires_python,
+        default_groups=_default_groups(uv, groups),
     )
+
+
+def _default_groups(uv: Table | None, groups: tuple[str, ...]) -> tuple[str, ...]:
+    """``[tool.uv] default-groups`` (a list of groups, or ``"all"``; uv's default is
+    ``dev``), limited to the groups the package has."""
+    if uv is not None and uv.raw("default-groups") == "all":
+        return groups
+    listed = uv.strings("default-groups") if uv is not None else None
+    wanted = ("dev",) if listed is None else tuple(normalize_group(name) for name in listed)
+    return tuple(name for name in dict.fromkeys(wanted) if name in groups)
