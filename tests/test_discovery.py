@@ -103,6 +103,22 @@ def test_a_declared_member_that_names_no_package_is_a_warning(tmp_path: Path) ->
     assert (warning["code"], warning["file"]) == ("no-package", "libs/tools/pyproject.toml")
 
 
+def test_a_project_without_a_name_is_a_warning_naming_the_likely_key(tmp_path: Path) -> None:
+    package(tmp_path, "a", "a", "b")
+    pyproject(tmp_path, "b", '[project]\nnme = "b"\nversion = "1"\n')
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert (warning["code"], warning["file"]) == ("nameless", "b/pyproject.toml")
+    assert "'nme' is likely a misspelling of 'name'" in warning["message"]
+    generated = cli("generate", "--root", tmp_path)
+    assert generated.code == 0
+    assert generated.err == (
+        f"noxgraph: warning: {tmp_path / 'b/pyproject.toml'}: [project] has no 'name' ('nme' is"
+        " likely a misspelling of 'name'): the package and its edges are left out\n"
+    )
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
 def test_a_matched_folder_that_cannot_be_entered_is_a_warning(tmp_path: Path) -> None:
     pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')

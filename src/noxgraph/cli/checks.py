@@ -22,7 +22,7 @@ from noxgraph.workspace.load import Workspace, unlisted_projects
 if TYPE_CHECKING:
     from noxgraph.workspace.metadata import BackendMetadata
 
-__all__ = ["Finding", "Severity", "run_checks"]
+__all__ = ["Finding", "Severity", "run_checks", "skip_severity"]
 
 Severity = Literal["error", "warning", "note"]
 _RANK = {"error": 0, "warning": 1, "note": 2}
@@ -128,10 +128,16 @@ def _backend_findings(
     return findings
 
 
-def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
+#: What a member list promised, or a checkout or a file left out: packages may be missing.
+_WARNINGS = frozenset(
+    {"no-match", "unreadable", "not-regular", "no-pyproject", "not-checked-out", "nameless"}
+)
+
+
+def skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
     """A warning where the member list promised a member and none came of it (or
     something could not be looked at); a note where a scan passed something over."""
-    if skipped.code in ("no-match", "unreadable", "not-regular", "no-pyproject", "not-checked-out"):
+    if skipped.code in _WARNINGS:
         return "warning"
     # The root's own pyproject.toml often only configures the workspace.
     if skipped.code == "no-package" and workspace.source != "scan":
@@ -250,7 +256,7 @@ def run_checks(
 
     for skipped in workspace.skipped:
         findings.append(
-            Finding(_skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
+            Finding(skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
         )
     # What exclude names is left out on purpose, and so is everything below it.
     excluded = excluded_folders(workspace.root, workspace.config.exclude)

@@ -140,6 +140,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     workspace, graph, affected = _affected_in(args, task=args.task)
+    _warn_skipped(workspace, from_git=True)
     fmt = _format(args)
     # The tasks look into each package's folder for tests: only --task and the
     # session names need them.
@@ -181,6 +182,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.workspace.load import load_workspace
 
     workspace = load_workspace(args.root)
+    _warn_skipped(workspace)
     graph = build_graph(workspace)
     output = args.output if args.output is not None else workspace.root / "noxfile.py"
     display = _from_cwd(output)
@@ -227,6 +229,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     else:
         workspace = load_workspace(args.root)
         graph = build_graph(workspace)
+    _warn_skipped(workspace)
     declarations = declare(workspace, graph)
     if args.task not in declarations.tasks:
         known = ", ".join(declarations.tasks) or "none"
@@ -689,6 +692,21 @@ def _count(count: int, noun: str) -> str:
 
 def _error(message: str) -> None:
     sys.stderr.write(f"noxgraph: error: {message}\n")
+    sys.stderr.flush()
+
+
+def _warn_skipped(workspace: Workspace, *, from_git: bool = False) -> None:
+    """Say on stderr which files gave no member where packages may be missing (what
+    ``check --strict`` fails on), so no command leaves one out without a word.
+    ``from_git``: the answer read what a sparse checkout leaves out from git."""
+    from noxgraph.cli.checks import skip_severity
+
+    for skipped in workspace.skipped:
+        if from_git and skipped.code == "not-checked-out":
+            continue
+        if skip_severity(skipped, workspace) == "warning":
+            shown = _from_cwd(workspace.root / skipped.path)
+            sys.stderr.write(f"noxgraph: warning: {shown}: {skipped.reason}\n")
     sys.stderr.flush()
 
 

@@ -66,6 +66,7 @@ SkipCode = Literal[
     "template",  # a project template, not a project
     "no-pyproject",  # a listed folder without a pyproject.toml
     "no-package",  # a pyproject.toml that names no valid package
+    "nameless",  # a [project] table without a name: most likely a mistake
     "no-match",  # a member pattern that matches no folder with a pyproject.toml
     "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
     "not-a-member",  # a package under the root that the member list leaves out

@@ -25,6 +25,7 @@ from noxgraph.workspace.discovery import (
 from noxgraph.workspace.parse_cache import ParseCache
 from noxgraph.workspace.pyproject import (
     Document,
+    NoPackage,
     Package,
     Source,
     package_name,
@@ -166,8 +167,8 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     for folder, doc in docs.items():
         try:
             names = package_name(doc)
-            if isinstance(names, str):
-                loader.skipped.append(Skipped(doc.display, names, "no-package"))
+            if isinstance(names, NoPackage):
+                loader.skipped.append(Skipped(doc.display, names.reason, names.code))
                 continue
             inherited: dict[str, Source] = {}
             for uv_root, members, sources in uv_roots:
