@@ -34,7 +34,7 @@ from noxgraph._files import (
     write_atomic,
 )
 from noxgraph.errors import NoxgraphError
-from noxgraph.generated import NOXFILE_BEGIN, NOXFILE_END
+from noxgraph.generated import NOXFILE_BEGIN, NOXFILE_DECLARES, NOXFILE_END
 from noxgraph.sessions.declarations import Declarations, PackageSession, declare
 from noxgraph.workspace.config import Config
 
@@ -56,10 +56,6 @@ DEFAULT_BACKEND = Config().venv_backend
 NOX_VERSION = "2026.8.10"
 
 
-#: What in a noxfile registers noxgraph's sessions: the generated block, or a call of
-#: ``register`` in a hand-written one.
-_DECLARES = (NOXFILE_BEGIN, "noxgraph.nox.register(", "import noxgraph.nox")
-
 NoxfileState = Literal["noxgraph", "foreign", "missing"]
 
 
@@ -71,7 +67,7 @@ def noxfile_state(path: Path) -> NoxfileState:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "missing"
-    return "noxgraph" if any(marker in text for marker in _DECLARES) else "foreign"
+    return "noxgraph" if any(marker in text for marker in NOXFILE_DECLARES) else "foreign"
 
 
 class GenerateError(NoxgraphError):

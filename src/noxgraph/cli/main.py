@@ -417,9 +417,9 @@ def _root_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root",
         type=Path,
-        default=Path(),
         metavar="DIR",
-        help="the workspace folder (default: the current directory)",
+        help="the workspace folder (default: the workspace the current folder is in: the"
+        " nearest folder at or above it that declares one, else the current folder)",
     )
 
 
@@ -758,6 +758,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(root, Path) and not root.is_dir():
             why = "not a folder" if root.exists() else "no such folder"
             raise UsageError(f"--root {root}: {why}")
+        if hasattr(args, "root") and root is None:
+            from noxgraph.workspace.discovery import find_root
+
+            args.root = Path()  # a file named by an error on the way is shown from here
+            args.root = Path(os.path.relpath(find_root(Path.cwd())))
         return handler(args, Output())
     except PyprojectError as exc:
         return _fail(exc.shown_from(_from_cwd(getattr(args, "root", Path()) / exc.file)), as_json)

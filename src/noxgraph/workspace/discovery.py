@@ -48,6 +48,7 @@ __all__ = [
     "Scan",
     "Skipped",
     "discover",
+    "find_root",
     "resolve_root",
     "scan",
 ]
@@ -577,6 +578,77 @@ class Discovery:
     #: read the members through: the root's document is then cached like theirs (else
     #: every run parses it, importing tomli), and the cache file is read once.
     cache: ParseCache | None = field(default=None, compare=False, repr=False)
+
+
+#: How a folder declares a workspace: for certain (its own configuration, a uv workspace
+#: that lists the folder asked about, a ``.wrknv`` list, a noxgraph noxfile), or maybe
+#: (a ``[tool.noxgraph]`` with only ``tasks``, which a member's own overrides are too).
+_Declares = Literal["workspace", "maybe", None]
+
+
+def find_root(start: Path) -> Path:
+    """The workspace the folder ``start`` is in, as uv finds its workspace from a member:
+    the nearest folder at or above it that declares a workspace (``noxgraph.toml``, a
+    ``[tool.noxgraph]`` table, a ``[tool.uv.workspace]`` whose members hold ``start``,
+    ``.wrknv/workspace.toml``, or a noxfile that declares noxgraph's sessions); else the
+    outermost folder with ``[tool.noxgraph]`` tasks alone; else ``start`` itself."""
+    maybe: Path | None = None
+    for folder in (start, *start.parents):
+        declares = _declares(folder, start)
+        if declares == "workspace":
+            return folder
+        if declares == "maybe":
+            maybe = folder
+    return maybe or start
+
+
+def _declares(folder: Path, start: Path) -> _Declares:
+    from noxgraph.generated import NOXFILE_DECLARES  # only when no --root is given
+
+    base = os.fspath(folder)
+    if os.path.isfile(os.path.join(base, "noxgraph.toml")) or os.path.isfile(
+        os.path.join(base, ".wrknv", "workspace.toml")
+    ):
+        return "workspace"
+    pyproject = os.path.join(base, "pyproject.toml")
+    try:
+        data = read_regular(pyproject)
+    except OSError:
+        data = b""
+    # Only a file that could declare one is parsed: most folders on the way up hold
+    # a package's pyproject.toml, or none.
+    if b"noxgraph" in data or b"workspace" in data:
+        tool = Table(parse_toml(data, pyproject), pyproject).table("tool")
+        own = tool.table("noxgraph") if tool is not None else None
+        uv = tool.table("uv") if tool is not None else None
+        workspace = uv.table("workspace") if uv is not None else None
+        if own is not None and set(own.data) - {"tasks"}:
+            return "workspace"
+        if workspace is not None and _lists(folder, workspace, start):
+            return "workspace"
+        if own is not None:
+            return "maybe"
+    try:
+        with open(os.path.join(base, "noxfile.py"), "rb") as handle:
+            noxfile = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    return "workspace" if any(marker in noxfile for marker in NOXFILE_DECLARES) else None
+
+
+def _lists(folder: Path, workspace: Table, start: Path) -> bool:
+    """Whether the uv workspace at ``folder`` has ``start`` (or a folder holding it) as
+    a member, or is ``start`` itself."""
+    if folder == start:
+        return True
+    members = members_from_globs(
+        folder,
+        workspace,
+        workspace.strings("members") or (),
+        workspace.strings("exclude") or (),
+        [],
+    )
+    return any(member == start or member in start.parents for member in members)
 
 
 def resolve_root(root: Path | str) -> Path:
