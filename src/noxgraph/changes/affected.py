@@ -550,7 +550,8 @@ def affected_in(
     if_base_missing: Literal["error", "all"] = "error",
     task: str | None = None,
 ) -> tuple[Workspace, DependencyGraph, Affected]:
-    """Read the workspace at ``root`` and answer what a change affects.
+    """Read the workspace at ``root`` (as commit ``head`` holds it, with ``head``) and
+    answer what a change affects.
 
     git is asked in the background as soon as the repositories are known, while
     the members' ``pyproject.toml`` files are read: the two take about as long.
@@ -580,7 +581,12 @@ def affected_in(
         repository_bases=found.bases,
     )
     try:
-        workspace = load_workspace(found)
+        if head is None:
+            workspace = load_workspace(found)
+        else:
+            from noxgraph.changes.at_commit import workspace_at  # only --head reads git
+
+            workspace = workspace_at(found, head)
         graph = build_graph(workspace)
     except BaseException:
         pending.close()

@@ -39,6 +39,8 @@ __all__ = [
     "PendingChanges",
     "RepositoryChanges",
     "changes_from_files",
+    "is_submodule_checkout",
+    "read_batch",
     "versions_of",
 ]
 
@@ -100,7 +102,7 @@ class Changes:
         return any(repo.missing_base for repo in self.repositories)
 
 
-def _is_submodule_checkout(folder: str) -> bool:
+def is_submodule_checkout(folder: str) -> bool:
     marker = os.path.join(folder, ".git")  # one call per folder
     try:
         with open(marker, encoding="utf-8", errors="replace") as handle:
@@ -132,7 +134,7 @@ class RepositoryFinder:
             visited.append(current)
             if os.path.lexists(os.path.join(current, ".git")):
                 answer = current
-                if self._through_superproject and _is_submodule_checkout(current):
+                if self._through_superproject and is_submodule_checkout(current):
                     parent = os.path.dirname(current)
                     outer = self.holder(parent) if parent != current else None
                     answer = outer if outer is not None else current
@@ -775,7 +777,7 @@ def _versions(root: Path, repo: RepositoryChanges, changed: ChangedFile) -> File
     else:
         asked.append(f"{repo.head}:{inside}")
     done = git(folder, "cat-file", "--batch", stdin="".join(f"{a}\n" for a in asked).encode())
-    found = _batch(done.stdout, len(asked))
+    found = read_batch(done.stdout, len(asked))
     before = found[0]
     if not repo.uncommitted:
         after = found[1]
@@ -786,7 +788,7 @@ def _versions(root: Path, repo: RepositoryChanges, changed: ChangedFile) -> File
     return FileVersions(changed.path, before, after)
 
 
-def _batch(output: bytes, count: int) -> list[bytes | None]:
+def read_batch(output: bytes, count: int) -> list[bytes | None]:
     """The blobs ``git cat-file --batch`` printed, in order (``None``: missing, or no
     file): each answer is ``<object> <type> <size>`` and that many bytes, or
     ``<request> missing``."""
