@@ -130,7 +130,15 @@ def _backend_findings(
 
 #: What a member list promised, or a checkout or a file left out: packages may be missing.
 _WARNINGS = frozenset(
-    {"no-match", "unreadable", "not-regular", "no-pyproject", "not-checked-out", "nameless"}
+    {
+        "no-match",
+        "unreadable",
+        "not-regular",
+        "no-pyproject",
+        "not-checked-out",
+        "not-initialised",
+        "nameless",
+    }
 )
 
 

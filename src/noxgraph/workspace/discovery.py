@@ -42,11 +42,13 @@ from noxgraph.workspace.pyproject import (
 from noxgraph.workspace.toml import Table, parse_toml, read_toml
 
 __all__ = [
+    "Absent",
     "Discovery",
     "MemberSource",
     "Reader",
     "Scan",
     "Skipped",
+    "absent_from_work_tree",
     "discover",
     "find_root",
     "resolve_root",
@@ -70,6 +72,7 @@ SkipCode = Literal[
     "nameless",  # a [project] table without a name: most likely a mistake
     "no-match",  # a member pattern that matches no folder with a pyproject.toml
     "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
+    "not-initialised",  # a git submodule never initialised: its members are not there
     "not-a-member",  # a package under the root that the member list leaves out
 ]
 
@@ -83,6 +86,14 @@ class Skipped:
     code: SkipCode
     #: For ``not-checked-out``: the repository and the object git keeps the file as.
     blob: tuple[Path, str] | None = None
+
+    @property
+    def folder(self) -> str:
+        """The folder the skipped file is in (POSIX, relative to the root); for
+        ``not-initialised``, the submodule's own folder."""
+        if self.code == "not-initialised":
+            return self.path
+        return os.path.dirname(self.path) or "."
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -138,14 +149,16 @@ def _expand(
     key: str,
     skipped: list[Skipped],
     fingerprints: dict[str, Fingerprint] | None = None,
+    absent: Absent | None = None,
 ) -> list[Path]:
     """Folders under ``root`` matched by glob ``patterns`` that hold a ``pyproject.toml``.
 
     A pattern without wildcards names one folder, which must hold one. A pattern
     that matches no such folder, and a matched folder that cannot be read, are
-    reported in ``skipped``. ``fingerprints`` receives each found ``pyproject.toml``'s
-    fingerprint: the one ``stat`` that tells it is a file also tells the parse cache
-    whether it changed.
+    reported in ``skipped``; so are the folders a pattern matches that the work tree
+    lacks (``absent``: a sparse checkout, a submodule never initialised).
+    ``fingerprints`` receives each found ``pyproject.toml``'s fingerprint: the one
+    ``stat`` that tells it is a file also tells the parse cache whether it changed.
     """
     found: list[Path] = []
     base = os.fspath(root)
@@ -154,12 +167,14 @@ def _expand(
         if Path(clean).is_absolute() or ".." in Path(clean).parts:
             raise _error(table, key, f"member pattern {pattern!r} leads outside {root}")
         matches = _glob(root, clean, table, key)
+        left_out = absent.matched(clean) if absent is not None else []
         # os.path, not pathlib: it answers False for a name the file system rejects.
         literal = os.path.join(base, clean, "pyproject.toml")
-        if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal):
+        if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal) and not left_out:
             problem = _not_a_pyproject(literal)
             reason = f"pyproject.toml {problem[1]}" if problem else "has no pyproject.toml"
             raise _error(table, key, f"member {pattern!r}: {reason}")
+        skipped.extend(item for item in left_out if item not in skipped)
         before = len(found)
         # Plain strings, not Path objects: this runs once per member of the workspace.
         for match in matches:
@@ -172,7 +187,7 @@ def _expand(
                     fingerprints[pyproject] = info
             elif os.path.isdir(folder) and (problem := _not_a_pyproject(pyproject)):
                 skipped.append(Skipped(relative(Path(pyproject), root), problem[1], problem[0]))
-        if len(found) == before:
+        if len(found) == before and not left_out:
             where = table.location(key) if table is not None else key
             file = table.file if table is not None else "configuration"
             skipped.append(
@@ -212,11 +227,19 @@ def members_from_globs(
     exclude: Iterable[str],
     skipped: list[Skipped],
     fingerprints: dict[str, Fingerprint] | None = None,
+    absent: Absent | None = None,
 ) -> list[Path]:
     """The folders ``members`` match and ``exclude`` does not, in the order matched
-    (``fingerprints``: see :func:`_expand`)."""
-    included = _expand(root, members, table, "members", skipped, fingerprints)
+    (``fingerprints``, ``absent``: see :func:`_expand`)."""
+    exclude = list(exclude)
+    reported: list[Skipped] = []
+    included = _expand(root, members, table, "members", reported, fingerprints, absent)
     excluded = _excluded(root, exclude, table)
+    skipped.extend(
+        found
+        for found in reported
+        if found.code not in _ABSENT or not any(_matches(p, found.folder) for p in exclude)
+    )
     return [folder for folder in dict.fromkeys(included) if folder not in excluded]
 
 
@@ -227,6 +250,103 @@ def _excluded(root: Path, patterns: Iterable[str], table: Table | None) -> set[P
         for pattern in patterns
         for m in _glob(root, pattern, table, "exclude")
     }
+
+
+#: The codes of what a partial work tree leaves out.
+_ABSENT: frozenset[SkipCode] = frozenset({"not-checked-out", "not-initialised"})
+
+
+def _matches(pattern: str, folder: str, *, below: bool = False) -> bool:
+    """Whether glob ``pattern`` (``*``, ``?``, ``[...]`` within a name, ``**`` for any
+    folders) matches ``folder`` (POSIX, relative), as ``glob`` matches folders that
+    exist; ``below``: or matches a folder inside it."""
+    import fnmatch
+
+    def match(parts: list[str], names: list[str]) -> bool:
+        if not names:
+            return not parts or below or all(part == "**" for part in parts)
+        if not parts:
+            return False
+        if parts[0] == "**":
+            return match(parts[1:], names) or match(parts, names[1:])
+        return fnmatch.fnmatchcase(names[0], parts[0]) and match(parts[1:], names[1:])
+
+    clean = pattern.rstrip("/") or "."
+    wanted = [] if clean == "." else [p for p in clean.split("/") if p not in ("", ".")]
+    names = [] if folder == "." else folder.split("/")
+    return match(wanted, names)
+
+
+@dataclass(frozen=True)
+class Absent:
+    """What git tracks under the root that the work tree lacks: ``pyproject.toml``
+    files a sparse checkout leaves out, and submodules never initialised."""
+
+    root: Path
+    sparse: tuple[Skipped, ...] = ()
+    submodules: tuple[Skipped, ...] = ()
+
+    def matched(self, pattern: str) -> list[Skipped]:
+        """The left-out members ``pattern`` matches, and the uninitialised submodules it
+        may reach into."""
+        return [s for s in self.sparse if _matches(pattern, s.folder)] + [
+            s for s in self.submodules if _matches(pattern, s.folder, below=True)
+        ]
+
+
+def absent_from_work_tree(root: Path) -> Absent | None:
+    """What the repository holding ``root`` tracks under it that its work tree lacks,
+    asked of git only where a work tree can lack something: a sparse checkout, or
+    submodules (``None`` when neither, or outside git)."""
+    top = next((up for up in (root, *root.parents) if os.path.lexists(up / ".git")), None)
+    if top is None or not git_available():
+        return None
+    marker = top / ".git"
+    git_dir = marker
+    if marker.is_file():
+        text = marker.read_text(encoding="utf-8", errors="replace").strip()
+        if not text.startswith("gitdir:"):
+            return None
+        git_dir = top / text[len("gitdir:") :].strip()
+    sparse = (git_dir / "info" / "sparse-checkout").is_file()
+    if not sparse and not (top / ".gitmodules").is_file():
+        return None
+    (answer,) = Started(root, (("ls-files", "-z", "--stage", "-t"),)).result()
+    left_out: list[Skipped] = []
+    submodules: list[Skipped] = []
+    for entry in answer.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        info, _, path = entry.partition("\t")
+        if not path:
+            continue
+        tag, mode, blob, *_ = info.split(" ")
+        if mode == _GITLINK and not os.path.lexists(os.path.join(root, path, ".git")):
+            submodules.append(_not_initialised(path))
+        elif (
+            tag == "S"
+            and (path == "pyproject.toml" or path.endswith("/pyproject.toml"))
+            and not os.path.lexists(os.path.join(root, path))
+        ):
+            left_out.append(_not_checked_out(path, root, blob))
+    return Absent(root, tuple(left_out), tuple(submodules))
+
+
+def _not_checked_out(path: str, repo: Path, blob: str) -> Skipped:
+    return Skipped(
+        path,
+        "is tracked by git but not checked out (sparse checkout); its package is left out"
+        " here and read from git for affected",
+        "not-checked-out",
+        (repo, blob),
+    )
+
+
+def _not_initialised(path: str) -> Skipped:
+    return Skipped(
+        path,
+        "is a git submodule that is not initialised; the packages in it are left out (run"
+        f" 'git submodule update --init {path}')",
+        "not-initialised",
+    )
 
 
 def _wrknv_members(
@@ -433,8 +553,12 @@ class Scan:
             if line.endswith("/") or mode == _GITLINK:
                 nested = os.path.normpath(os.path.join(base, line))
                 marker = os.path.join(nested, ".git")
-                if os.path.lexists(marker) and not self._inside_skipped(nested, base):
+                if self._inside_skipped(nested, base):
+                    continue
+                if os.path.lexists(marker):
                     self._ask(Path(nested))
+                elif mode == _GITLINK:
+                    self.skipped.append(_not_initialised(relative(nested, self.root)))
                 continue
             if mode in (_SYMLINK, None):
                 # git lists a link, never what it points to; the scan follows no links.
@@ -450,13 +574,7 @@ class Scan:
                     continue
                 if line in sparse and not os.path.lexists(path):
                     self.skipped.append(
-                        Skipped(
-                            relative(path, self.root),
-                            "is tracked by git but not checked out (sparse checkout);"
-                            " its package is left out here",
-                            "not-checked-out",
-                            (repo, sparse[line]),
-                        )
+                        _not_checked_out(relative(path, self.root), repo, sparse[line])
                     )
                     continue
                 self.found.append(Path(folder))
@@ -685,9 +803,10 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         uv = tool.table("uv") if tool is not None else None
         uv_table = uv.table("workspace") if uv is not None else None
     bases: dict[Path, str] = {folder: ref for folder, ref in config.bases_in(root).items()}
+    absent = absent_from_work_tree(root) if config.members is not None or uv_table else None
     if config.members is not None:
         folders = members_from_globs(
-            root, config_table, config.members, (), skipped, loader.fingerprints
+            root, config_table, config.members, (), skipped, loader.fingerprints, absent
         )
         table_name = "members" if config.file == "noxgraph.toml" else "[tool.noxgraph].members"
         label = f"{config.file}: {table_name}"
@@ -700,6 +819,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
             uv_table.strings("exclude") or (),
             skipped,
             loader.fingerprints,
+            absent,
         )
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
