@@ -310,6 +310,10 @@ def _patterns(table: Table, key: str) -> tuple[str, ...]:
         for value in values:
             try:
                 pathspec.GitIgnoreSpec.from_lines([value])
+            except re.error as exc:  # the regular expression pathspec makes of it
+                raise table.error(
+                    key, f"{value!r} is not a valid gitignore pattern: {exc.msg}"
+                ) from None
             except ValueError as exc:
                 raise table.error(
                     key, f"{value!r} is not a valid gitignore pattern: {exc}"
