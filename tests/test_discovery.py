@@ -150,6 +150,29 @@ def test_a_pyproject_that_is_a_fifo_is_reported_and_never_opened_for_good(
     }
 
 
+def test_a_dangling_pyproject_link_under_a_member_glob_is_reported(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    (tmp_path / "libs/gone").mkdir()
+    (tmp_path / "libs/gone/pyproject.toml").symlink_to("../../moved/pyproject.toml")
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert warning == {
+        "severity": "warning",
+        "code": "broken-link",
+        "file": "libs/gone/pyproject.toml",
+        "message": "is a symbolic link to ../../moved/pyproject.toml, which is not there",
+    }
+    generated = cli("generate", "--root", tmp_path)
+    assert generated.code == 0
+    assert "libs/gone/pyproject.toml: is a symbolic link" in generated.err
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/a", "libs/gone"]\n')
+    named = cli("graph", "--root", tmp_path)
+    assert named.code == 2
+    assert "member 'libs/gone': pyproject.toml is a symbolic link to" in named.err
+
+
 def test_a_tracked_pyproject_replaced_by_a_fifo_or_a_device_link_is_an_error(
     tmp_path: Path,
 ) -> None:

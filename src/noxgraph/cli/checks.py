@@ -134,6 +134,7 @@ _WARNINGS = frozenset(
         "no-match",
         "unreadable",
         "not-regular",
+        "broken-link",
         "no-pyproject",
         "not-checked-out",
         "not-initialised",

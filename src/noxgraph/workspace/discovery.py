@@ -66,6 +66,7 @@ SkipCode = Literal[
     "unreadable",  # a folder or file that cannot be read
     "not-regular",  # a pyproject.toml that is a FIFO, a device, a folder
     "symlink",  # a link the scan does not follow
+    "broken-link",  # a link to nothing
     "template",  # a project template, not a project
     "no-pyproject",  # a listed folder without a pyproject.toml
     "no-package",  # a pyproject.toml that names no valid package
@@ -202,10 +203,13 @@ def _expand(
 
 def _not_a_pyproject(path: str) -> tuple[SkipCode, str] | None:
     """Why ``path``, which is no regular file, is worth a word: it cannot be looked
-    at, or it is something else than a file (``None`` when it simply is not there)."""
+    at, it is something else than a file, or a link to nothing (``None`` when it
+    simply is not there)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
+        if os.path.islink(path):
+            return "broken-link", f"is a symbolic link to {os.readlink(path)}, which is not there"
         return None
     except OSError as exc:
         return "unreadable", f"cannot be read: {exc.strerror or exc}"
