@@ -235,6 +235,18 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         known = ", ".join(declarations.tasks) or "none"
         raise UsageError(f"no sessions for task {args.task!r}; the tasks are {known}")
     noxfile = _noxgraph_noxfile(args.noxfile, workspace.root)
+    if _is_stale(workspace, graph, noxfile):
+        # nox would run the sessions the file declares, not those the workspace gives.
+        message = (
+            f"{_from_cwd(noxfile)} is stale: the workspace gives other sessions than it"
+            " declares; run `noxgraph generate` first (`noxgraph generate --check` shows how)"
+        )
+        _error(message)
+        if args.json:
+            from noxgraph.cli.report import error_document
+
+            out.json(error_document(message))
+        return 1
     packages = {s.name: s.session.package for s in declarations.nox_sessions()}
     if args.affected:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
@@ -299,6 +311,22 @@ def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
             " --output FILE` for a noxfile of noxgraph's own and pass --noxfile FILE"
         )
     return noxfile
+
+
+def _is_stale(workspace: Workspace, graph: DependencyGraph, noxfile: Path) -> bool:
+    """Whether ``noxfile`` holds a generated block that ``noxgraph generate`` would now
+    write otherwise (one that registers at load time is always current)."""
+    from noxgraph.cli.generate import generate
+    from noxgraph.generated import NOXFILE_BEGIN
+
+    try:
+        text = noxfile.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False  # nox says why it cannot load it
+    if NOXFILE_BEGIN not in text:
+        return False
+    outcome = generate(workspace, graph, noxfile, display=_from_cwd(noxfile), check=True)
+    return outcome.status == "stale"
 
 
 def _noxgraph_requirement(asked: str | None) -> str | None:
