@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -748,8 +749,18 @@ def changes_from_files(root: Path, paths: Iterable[str], cwd: Path | None = None
         if absolute != root and root not in absolute.parents:
             raise UsageError(f"--files {given}: {absolute} is outside the workspace root {root}")
         shown = relative(absolute, root)
+        try:
+            is_folder = stat.S_ISDIR(os.stat(absolute).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            is_folder = False  # a file deleted is a change too
+        except OSError as exc:
+            # Which package holds it is told by the folders above it, which must be seen.
+            raise UsageError(
+                f"--files {given}: cannot be looked at ({exc.strerror or exc}), so the package"
+                " it belongs to cannot be told"
+            ) from None
         # A folder stands for every file in it (see affected.compute_affected).
-        files[shown] = ChangedFile(shown, "folder" if absolute.is_dir() else "given", "")
+        files[shown] = ChangedFile(shown, "folder" if is_folder else "given", "")
     return Changes("files", (), tuple(files[p] for p in sorted(files)), ())
 
 
