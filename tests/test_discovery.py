@@ -103,6 +103,20 @@ def test_a_declared_member_that_names_no_package_is_a_warning(tmp_path: Path) ->
     assert (warning["code"], warning["file"]) == ("no-package", "libs/tools/pyproject.toml")
 
 
+def test_an_unparseable_pyproject_outside_the_member_list_is_reported(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    write(tmp_path / "tools/x/pyproject.toml", "[project\nname = 'x'\n")
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert (warning["code"], warning["file"]) == ("invalid", "tools/x/pyproject.toml")
+    assert warning["message"].startswith("invalid TOML")
+    assert warning["message"].endswith("(and it is no member: pyproject.toml: [tool.uv.workspace])")
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert "tools/x/pyproject.toml" in {entry["path"] for entry in graph["skipped"]}
+
+
 def test_a_project_without_a_name_is_a_warning_naming_the_likely_key(tmp_path: Path) -> None:
     package(tmp_path, "a", "a", "b")
     pyproject(tmp_path, "b", '[project]\nnme = "b"\nversion = "1"\n')

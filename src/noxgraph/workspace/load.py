@@ -9,7 +9,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from noxgraph._files import relative
-from noxgraph.errors import DuplicateNameError, NoxgraphError
+from noxgraph.errors import DuplicateNameError, NoxgraphError, PyprojectError
 from noxgraph.workspace.config import Config, Task, parse_package_tasks
 from noxgraph.workspace.discovery import (
     Discovery,
@@ -244,7 +244,7 @@ def unlisted_projects(
     known = {skipped.path for skipped in workspace.skipped}
     where = workspace.discovery
     found: list[Skipped] = []
-    # Tolerant: a file that cannot be read or parsed is no package to report here.
+    # Tolerant: a file that cannot be read or parsed is reported, as a scan would.
     reader = Reader(workspace.root, tolerant=True, cache=cache or ParseCache(None))
     for folder in scan(workspace.root)[0] if scanned is None else scanned:
         if folder in members:
@@ -252,8 +252,14 @@ def unlisted_projects(
         display = relative(folder / "pyproject.toml", workspace.root)
         if display in known:
             continue
+        problems = len(reader.problems)
         document = reader.document(folder)
         if document is None:
+            for problem in reader.problems[problems:]:
+                detail = problem.detail if isinstance(problem, PyprojectError) else problem.message
+                found.append(
+                    Skipped(display, f"{detail} (and it is no member: {where})", "invalid")
+                )
             continue
         names = package_name(document)
         if isinstance(names, tuple):
