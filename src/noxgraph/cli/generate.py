@@ -70,6 +70,9 @@ def noxfile_state(path: Path) -> NoxfileState:
     return "noxgraph" if any(marker in text for marker in NOXFILE_DECLARES) else "foreign"
 
 
+_BOM = "\ufeff"
+
+
 class GenerateError(NoxgraphError):
     """The noxfile cannot be written as asked (not ours, damaged, read-only)."""
 
@@ -268,7 +271,8 @@ def compose(existing: str | None, block: str, *, force: bool, display: str) -> s
     """The whole file: ``block`` in place of the old one, the user's text kept around it."""
     if existing is None:
         return block
-    lines = existing.splitlines(keepends=True)
+    # A byte order mark an editor added: nox cannot load the file with it (SyntaxError).
+    lines = existing.removeprefix(_BOM).splitlines(keepends=True)
     blocks = _blocks(lines)
     if len(blocks) > 1:
         shown = ", ".join(f"lines {b + 1}-{e + 1}" for b, e in blocks)
@@ -392,6 +396,10 @@ def generate(
                 f"{display} (generated)",
             )
         )
+        if existing.startswith(_BOM):
+            diff = (
+                f"# {display} starts with a UTF-8 byte order mark, which nox cannot load\n" + diff
+            )
         return Outcome("stale", output, rendered.sessions, diff)
 
     folder = output.parent
