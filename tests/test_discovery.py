@@ -117,6 +117,22 @@ def test_an_unparseable_pyproject_outside_the_member_list_is_reported(tmp_path: 
     assert "tools/x/pyproject.toml" in {entry["path"] for entry in graph["skipped"]}
 
 
+@pytest.mark.parametrize("name", ["noxgraph.toml", "pyproject.toml", ".wrknv/workspace.toml"])
+def test_a_workspace_file_linked_to_nothing_is_an_error_not_a_scan(
+    tmp_path: Path, name: str
+) -> None:
+    """A shared configuration moved away: the workspace is never read without it."""
+    package(tmp_path, "a", "a")
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).symlink_to(tmp_path / "moved.toml")
+    run = cli("graph", "--root", tmp_path)
+    assert run.code == 2, run.out
+    assert run.err.count("\n") == 1
+    assert f"{name}: is a symbolic link to {tmp_path / 'moved.toml'}, which is not there" in (
+        run.err
+    )
+
+
 def test_a_project_without_a_name_is_a_warning_naming_the_likely_key(tmp_path: Path) -> None:
     package(tmp_path, "a", "a", "b")
     pyproject(tmp_path, "b", '[project]\nnme = "b"\nversion = "1"\n')

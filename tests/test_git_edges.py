@@ -18,7 +18,17 @@ import pytest
 from noxgraph import _git
 from noxgraph.changes.changed_files import PendingChanges
 from noxgraph.errors import NoxgraphError
-from tests.helpers import cli, cli_process, commit_all, git, init_repo, package, pyproject, write
+from tests.helpers import (
+    cli,
+    cli_process,
+    commit_all,
+    git,
+    git_env,
+    init_repo,
+    package,
+    pyproject,
+    write,
+)
 
 
 def _affected(root: Path, *args: str) -> dict[str, Any]:
@@ -415,3 +425,24 @@ def test_a_package_deleted_inside_a_submodule_affects_its_dependents(tmp_path: P
     document = _affected(meta)
     assert document["deleted_packages"] == [{"name": "sub-b", "path": "deps/up/b"}]
     assert {a["name"]: a["reason"] for a in document["affected"]} == {"app": "deleted-dependency"}
+
+
+# -- a merge in progress -----------------------------------------------------------------
+
+
+def test_a_pyproject_with_merge_conflict_markers_says_so(tmp_path: Path) -> None:
+    root = _members_repo(tmp_path / "repo")
+    git(root, "checkout", "-q", "-b", "other")
+    package(root, "core", "core", "requests")
+    commit_all(root, "other")
+    git(root, "checkout", "-q", "main")
+    package(root, "core", "core", "httpx")
+    commit_all(root, "main")
+    merged = subprocess.run(
+        ["git", "merge", "other"], cwd=root, capture_output=True, check=False, env=git_env()
+    )
+    assert merged.returncode != 0, "the merge was meant to conflict"
+    message = _error(root)
+    assert "core/pyproject.toml: holds merge-conflict markers (line 4); resolve the conflict" in (
+        message
+    )

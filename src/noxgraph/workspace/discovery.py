@@ -109,7 +109,7 @@ def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, Table |
         tool = root_doc.table.table("tool")
         tool_table = tool.table("noxgraph") if tool is not None else None
     standalone = root / "noxgraph.toml"
-    if standalone.is_file():
+    if _present(root, "noxgraph.toml"):
         if tool_table is not None:
             raise WorkspaceError(
                 "configuration is in both noxgraph.toml and [tool.noxgraph] of pyproject.toml;"
@@ -217,6 +217,19 @@ def _not_a_pyproject(path: str) -> tuple[SkipCode, str] | None:
     if stat.S_ISDIR(info.st_mode):
         return "not-regular", "is a folder, not a file"
     return "not-regular", "is not a regular file"
+
+
+def _present(root: Path, name: str) -> bool:
+    """Whether the file ``name`` that declares the workspace is there. A link to nothing
+    (a shared configuration moved away), or something else than a file, is an error:
+    the workspace is never read as if the file were not there."""
+    path = os.path.join(root, name)
+    if os.path.isfile(path):
+        return True
+    problem = _not_a_pyproject(path)
+    if problem is None:
+        return False
+    raise PyprojectError(name, problem[1])
 
 
 def _error(table: Table | None, key: str, message: str) -> NoxgraphError:
@@ -794,7 +807,7 @@ def scan(root: Path) -> tuple[list[Path], list[Skipped]]:
 def discover_with(root: Path, loader: Reader) -> Discovery:
     """Discovery at ``root`` (already resolved), reading documents with ``loader``."""
     root_doc: Document | None = None
-    if (root / "pyproject.toml").is_file():
+    if _present(root, "pyproject.toml"):
         root_doc = loader.document(root)
         if root_doc is None and loader.problems:
             raise loader.problems[0]
@@ -828,7 +841,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         )
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
-    elif (root / ".wrknv" / "workspace.toml").is_file():
+    elif _present(root, ".wrknv/workspace.toml"):
         folders, label = _wrknv_members(root, skipped, bases)
         inputs.append(label)
         source = "wrknv"
