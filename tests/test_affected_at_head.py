@@ -70,3 +70,41 @@ def test_a_broken_pyproject_at_head_says_it_is_head_s(tmp_path: Path) -> None:
     assert run.code == 2
     assert run.err.count("\n") == 1
     assert f"a/pyproject.toml: as {x} holds it: invalid TOML" in run.err
+
+
+def test_a_submodule_is_read_at_the_commit_head_records(tmp_path: Path) -> None:
+    """At X the superproject records a kit commit whose package depends on core; the
+    submodule's checkout has since moved on and dropped that dependency."""
+    kit = init_repo(tmp_path / "kit")
+    package(kit, ".", "kit", "core")
+    old = commit_all(kit, "kit on core")
+    package(kit, ".", "kit")
+    commit_all(kit, "kit alone")
+    root = init_repo(tmp_path / "repo")
+    package(root, "core", "core")
+    git(root, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(kit), "kit")
+    git(root / "kit", "checkout", "-q", old)
+    commit_all(root, "start")
+    write(root / "core/src/core.py", "X = 1\n")
+    git(root, "add", "-A")
+    x = commit_all(root, "X")
+    git(root / "kit", "checkout", "-q", "main")
+    assert _names(root, "--base", f"{x}^", "--head", x) == ["core", "kit"]
+    assert _names(root, "--base", f"{x}^", "--no-uncommitted") == ["core"]
+
+
+def test_an_uninitialised_submodule_is_still_reported_with_head(tmp_path: Path) -> None:
+    kit = init_repo(tmp_path / "kit")
+    package(kit, ".", "kit")
+    commit_all(kit)
+    origin = init_repo(tmp_path / "origin")
+    package(origin, "app", "app", "kit")
+    git(origin, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(kit), "kit")
+    commit_all(origin)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    run = cli("affected", "--root", clone, "--base", "HEAD", "--head", "HEAD")
+    assert run.code == 0, run.err
+    assert f"noxgraph: warning: {clone / 'kit'}: is a git submodule that is not initialised" in (
+        run.err
+    )

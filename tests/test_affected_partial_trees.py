@@ -101,6 +101,24 @@ def test_a_member_list_on_a_sparse_checkout_reports_and_spreads_as_a_scan_does(
     assert "noxgraph: warning: " in generated.err and "mid/pyproject.toml" in generated.err
 
 
+def test_a_sparse_linked_worktree_reports_and_spreads_too(tmp_path: Path) -> None:
+    """git worktree add: the sparse patterns are the linked worktree's own."""
+    root = init_repo(tmp_path / "repo")
+    pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["core", "mid", "app"]\n')
+    package(root, "core", "core")
+    package(root, "mid", "mid", "core")
+    package(root, "app", "app", "mid")
+    commit_all(root)
+    worktree = tmp_path / "wt"
+    git(root, "worktree", "add", "-q", "-b", "feature", str(worktree))
+    git(worktree, "sparse-checkout", "set", "core", "app")
+    write(worktree / "core/src/core.py", "X = 1\n")
+    commit_all(worktree, "core changes")
+    assert _strict_findings(worktree) == {("not-checked-out", "mid/pyproject.toml")}
+    assert _names(_affected(worktree)) == ["core", "mid", "app"]
+    assert cli("check", "--root", root).code == 0
+
+
 def _with_submodule(tmp_path: Path) -> Path:
     """A clone whose submodule vendor/kit (holding package kit, on which app depends)
     was never initialised."""

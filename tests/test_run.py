@@ -128,20 +128,24 @@ def _gone(pids: list[int]) -> bool:
     return not alive
 
 
-def test_sigterm_to_run_leaves_no_session_command_running(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_to_run_leaves_no_session_command_running(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
     root = _sleeping_workspace(tmp_path)
     command = [sys.executable, "-m", "noxgraph", "run", "hold", "--root", str(root)]
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     pids = _session_pids(root)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     try:
-        process.wait(timeout=30)
+        _, err = process.communicate(timeout=30)
     finally:
         process.kill()
     assert _gone(pids), "the session's command (or its child) outlived noxgraph run"
-    assert process.returncode == 128 + signal.SIGTERM
+    assert process.returncode == 128 + signum
+    assert b"Traceback" not in err
 
 
 def test_sigterm_to_run_in_a_terminal_stops_the_session_as_ctrl_c_does(tmp_path: Path) -> None:

@@ -70,7 +70,10 @@ def workspace_at(found: Discovery, ref: str) -> Workspace:
             raise PyprojectError(exc.file, f"as {ref} holds it: {exc.detail}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return _moved(workspace, scratch, root)
+    # A submodule never initialised has no commits here to read; the work tree's
+    # discovery has reported it, and so does this answer.
+    uninitialised = tuple(s for s in found.skipped if s.code == "not-initialised")
+    return replace(_moved(workspace, scratch, root), skipped=workspace.skipped + uninitialised)
 
 
 def _is_submodule(folder: str) -> bool:

@@ -90,8 +90,8 @@ def invoke(
 
     nox stops a session on SIGINT, not on SIGTERM (which ends nox alone, the session's
     command running on as an orphan). So SIGTERM stops nox as Ctrl-C does: SIGINT to
-    nox's process group, which holds the session's command and what it started; then
-    noxgraph waits for nox, and ends as the signal says. Outside a terminal's
+    nox's process group, which holds the session's command and what it started (and
+    so does SIGHUP); then noxgraph waits for nox, and ends as the signal says. Outside a terminal's
     foreground job, nox runs in a process group of its own, so SIGINT reaches it only
     through noxgraph; in the foreground it stays in the job, which Ctrl-C reaches
     whole, and the terminal stays the session's to read."""
@@ -114,7 +114,11 @@ def invoke(
             else:
                 process.send_signal(signal.SIGINT)  # nox ends its session's command
 
-    handled = [signal.SIGTERM] if foreground else [signal.SIGTERM, signal.SIGINT]
+    # SIGHUP (a supervisor's, or the session's end) would end noxgraph alone, nox
+    # running on unwatched: it stops nox as SIGTERM does.
+    handled = [signal.SIGTERM, signal.SIGHUP]
+    if not foreground:
+        handled.append(signal.SIGINT)
     previous = {signum: signal.signal(signum, forward) for signum in handled}
     try:
         while True:
