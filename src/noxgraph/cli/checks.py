@@ -22,7 +22,7 @@ from noxgraph.workspace.load import Workspace, unlisted_projects
 if TYPE_CHECKING:
     from noxgraph.workspace.metadata import BackendMetadata
 
-__all__ = ["Finding", "Severity", "run_checks", "skip_severity"]
+__all__ = ["Finding", "Severity", "run_checks"]
 
 Severity = Literal["error", "warning", "note"]
 _RANK = {"error": 0, "warning": 1, "note": 2}
@@ -128,30 +128,10 @@ def _backend_findings(
     return findings
 
 
-#: What a member list promised, or a checkout or a file left out: packages may be missing.
-_WARNINGS = frozenset(
-    {
-        "no-match",
-        "unreadable",
-        "not-regular",
-        "broken-link",
-        "no-pyproject",
-        "not-checked-out",
-        "not-initialised",
-        "nameless",
-    }
-)
-
-
-def skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
-    """A warning where the member list promised a member and none came of it (or
-    something could not be looked at); a note where a scan passed something over."""
-    if skipped.code in _WARNINGS:
-        return "warning"
-    # The root's own pyproject.toml often only configures the workspace.
-    if skipped.code == "no-package" and workspace.source != "scan":
-        return "note" if skipped.path == "pyproject.toml" else "warning"
-    return "note"
+def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
+    """A warning where packages may be missing (see :meth:`Skipped.may_hide_packages`);
+    a note where a scan passed something over."""
+    return "warning" if skipped.may_hide_packages(workspace.source) else "note"
 
 
 def run_checks(
@@ -265,7 +245,7 @@ def run_checks(
 
     for skipped in workspace.skipped:
         findings.append(
-            Finding(skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
+            Finding(_skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
         )
     # What exclude names is left out on purpose, and so is everything below it.
     excluded = excluded_folders(workspace.root, workspace.config.exclude)

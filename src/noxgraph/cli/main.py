@@ -727,12 +727,10 @@ def _warn_skipped(workspace: Workspace, *, from_git: bool = False) -> None:
     """Say on stderr which files gave no member where packages may be missing (what
     ``check --strict`` fails on), so no command leaves one out without a word.
     ``from_git``: the answer read what a sparse checkout leaves out from git."""
-    from noxgraph.cli.checks import skip_severity
-
     for skipped in workspace.skipped:
         if from_git and skipped.code == "not-checked-out":
             continue
-        if skip_severity(skipped, workspace) == "warning":
+        if skipped.may_hide_packages(workspace.source):
             shown = _from_cwd(workspace.root / skipped.path)
             sys.stderr.write(f"noxgraph: warning: {shown}: {skipped.reason}\n")
     sys.stderr.flush()

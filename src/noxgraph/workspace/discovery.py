@@ -79,6 +79,22 @@ SkipCode = Literal[
 ]
 
 
+#: The skips that may hide packages whatever the member list.
+_HIDING: frozenset[SkipCode] = frozenset(
+    {
+        "no-match",
+        "unreadable",
+        "not-regular",
+        "broken-link",
+        "no-pyproject",
+        "not-checked-out",
+        "not-initialised",
+        "nameless",
+        "invalid",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A ``pyproject.toml`` (or folder, or member pattern) that gave no member, and why."""
@@ -88,6 +104,16 @@ class Skipped:
     code: SkipCode
     #: For ``not-checked-out``: the repository and the object git keeps the file as.
     blob: tuple[Path, str] | None = None
+
+    def may_hide_packages(self, source: MemberSource) -> bool:
+        """Whether packages may be missing because of it: a member list promised a
+        member and none came of it, something could not be looked at, a partial work
+        tree or a nameless project left one out. What a scan passes over (a config-only
+        file, a template), and a uv workspace's virtual root, hide none."""
+        if self.code in _HIDING:
+            return True
+        # The root's own pyproject.toml often only configures the workspace.
+        return self.code == "no-package" and source != "scan" and self.path != "pyproject.toml"
 
     @property
     def folder(self) -> str:
@@ -738,6 +764,11 @@ def find_root(start: Path) -> Path:
     return maybe or start
 
 
+#: A ``[tool.uv.workspace]`` table header, found without parsing the file (and so
+#: without importing the TOML parser) where that alone decides: in the folder asked about.
+_UV_WORKSPACE = rb"(?m)^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*uv[ \t]*\.[ \t]*workspace[ \t]*\]"
+
+
 def _declares(folder: Path, start: Path) -> _Declares:
     from noxgraph.generated import NOXFILE_DECLARES  # only when no --root is given
 
@@ -746,30 +777,33 @@ def _declares(folder: Path, start: Path) -> _Declares:
         os.path.join(base, ".wrknv", "workspace.toml")
     ):
         return "workspace"
-    pyproject = os.path.join(base, "pyproject.toml")
-    try:
-        data = read_regular(pyproject)
-    except OSError:
-        data = b""
-    # Only a file that could declare one is parsed: most folders on the way up hold
-    # a package's pyproject.toml, or none.
-    if b"noxgraph" in data or b"workspace" in data:
-        tool = Table(parse_toml(data, pyproject), pyproject).table("tool")
-        own = tool.table("noxgraph") if tool is not None else None
-        uv = tool.table("uv") if tool is not None else None
-        workspace = uv.table("workspace") if uv is not None else None
-        if own is not None and set(own.data) - {"tasks"}:
-            return "workspace"
-        if workspace is not None and _lists(folder, workspace, start):
-            return "workspace"
-        if own is not None:
-            return "maybe"
     try:
         with open(os.path.join(base, "noxfile.py"), "rb") as handle:
             noxfile = handle.read().decode("utf-8", "replace")
     except OSError:
+        noxfile = ""
+    if any(marker in noxfile for marker in NOXFILE_DECLARES):
+        return "workspace"
+    pyproject = os.path.join(base, "pyproject.toml")
+    try:
+        data = read_regular(pyproject)
+    except OSError:
         return None
-    return "workspace" if any(marker in noxfile for marker in NOXFILE_DECLARES) else None
+    if folder == start and re.search(_UV_WORKSPACE, data):
+        return "workspace"
+    # Only a file that could declare one is parsed: most folders on the way up hold
+    # a package's pyproject.toml, or none.
+    if b"noxgraph" not in data and b"workspace" not in data:
+        return None
+    tool = Table(parse_toml(data, pyproject), pyproject).table("tool")
+    own = tool.table("noxgraph") if tool is not None else None
+    uv = tool.table("uv") if tool is not None else None
+    workspace = uv.table("workspace") if uv is not None else None
+    if own is not None and set(own.data) - {"tasks"}:
+        return "workspace"
+    if workspace is not None and _lists(folder, workspace, start):
+        return "workspace"
+    return "maybe" if own is not None else None
 
 
 def _lists(folder: Path, workspace: Table, start: Path) -> bool:
