@@ -338,6 +338,14 @@ class Model:
         holding = [n for n in self.names if inside(path, self.folder_of(n))]
         return max(holding, key=lambda n: len(self.folder_of(n)), default=None)
 
+    def owners(self, path: str) -> set[str]:
+        """The packages a changed ``path`` counts for: a package's folder named as a
+        change stands for every file in it, so for the packages nested in it too."""
+        if path in self.folders:
+            return {n for n in self.names if inside(self.folder_of(n), path)}
+        owner = self.owner(path)
+        return set() if owner is None else {owner}
+
     def write(self, root: Path) -> None:
         """Write every file under ``root``, with ``file:`` URLs made absolute."""
         for relpath, text in self.files:
@@ -901,8 +909,9 @@ def changed_workspaces(draw: st.DrawFn) -> tuple[Model, list[str]]:
 def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> None:
     """Affected = changed packages + everything that depends on them, over every kind.
 
-    A file belongs to the deepest member folder that holds it (members may be nested);
-    files in no member folder are reported as unowned. Each affected package that did not
+    A file belongs to the deepest member folder that holds it (members may be nested),
+    and a member folder named as a change to every member in it; files in no member
+    folder are reported as unowned. Each affected package that did not
     change carries a ``via`` chain that is a real, shortest path of edges down to a changed
     package, and the packages come in build order.
     """
@@ -913,15 +922,15 @@ def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> N
         workspace, graph = load(root)
         affected = compute_affected(workspace, graph, changes_from_files(root, files, root))
 
-    owners = {f: model.owner(f) for f in files}
-    changed = {owner for owner in owners.values() if owner is not None}
+    owners = {f: model.owners(f) for f in files}
+    changed = set().union(*owners.values())
     pairs = model.pairs()
     reach = reachable(model.names, pairs)
     expected = changed | {n for n in model.names if reach[n] & changed}
     assert set(affected.names) == expected
     assert len(affected.names) == len(expected)
     assert list(affected.names) == [n for n in graph.order() if n in expected]
-    assert set(affected.unowned_files) == {f for f, owner in owners.items() if owner is None}
+    assert set(affected.unowned_files) == {f for f, found in owners.items() if not found}
 
     # Shortest distance from each package down to a changed one, breadth first.
     distance = dict.fromkeys(sorted(changed), 0)
@@ -936,7 +945,7 @@ def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> N
         if pkg.name in changed:
             assert pkg.reason == "changed"
             assert pkg.via == ()
-            assert set(pkg.files) == {f for f, owner in owners.items() if owner == pkg.name}
+            assert set(pkg.files) == {f for f, found in owners.items() if pkg.name in found}
             continue
         assert pkg.reason == "dependency"
         chain = [pkg.name, *pkg.via]
