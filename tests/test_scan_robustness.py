@@ -476,6 +476,22 @@ def test_generate_names_a_member_folder_it_cannot_enter(
     assert "locked" in run.stderr
 
 
+def test_a_root_pyproject_that_cannot_be_read_is_one_line(
+    scratch: Path, unprivileged: Unprivileged
+) -> None:
+    """Not a workspace read as if the root's configuration were not there."""
+    root = scratch / "ws"
+    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["a"]\n')
+    package(root, "a", "a")
+    package(root, "b", "b")
+    _hand_over(root)
+    (root / "pyproject.toml").chmod(0)
+    run = unprivileged.run("graph", "--root", root)
+    assert run.returncode == 2, run.stdout
+    assert _one_error_line(run.stderr), run.stderr
+    assert "pyproject.toml: cannot be read: Permission denied" in run.stderr
+
+
 # -- spaces and non-ASCII characters -----------------------------------------------------
 
 FOLDERS: dict[str, str] = {

@@ -182,7 +182,6 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.workspace.load import load_workspace
 
     workspace = load_workspace(args.root)
-    _warn_skipped(workspace)
     graph = build_graph(workspace)
     output = args.output if args.output is not None else workspace.root / "noxfile.py"
     display = _from_cwd(output)
@@ -194,6 +193,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
         force=args.force,
         check=args.check,
     )
+    _warn_skipped(workspace)  # only beside an answer: an error stays one line
     packages = len(workspace.packages)
     if args.json:
         out.json(generate_document(outcome, display, packages))
@@ -229,7 +229,6 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     else:
         workspace = load_workspace(args.root)
         graph = build_graph(workspace)
-    _warn_skipped(workspace)
     declarations = declare(workspace, graph)
     if args.task not in declarations.tasks:
         known = ", ".join(declarations.tasks) or "none"
@@ -247,6 +246,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
 
             out.json(error_document(message))
         return 1
+    _warn_skipped(workspace)
     packages = {s.name: s.session.package for s in declarations.nox_sessions()}
     if args.affected:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
