@@ -11,7 +11,14 @@ the workspace root, interleaved A, B, A, B, ... after one warm-up run of each:
   ``difftrace --base main --names`` (B), which reads ``uv.lock`` and diffs
   ``main...HEAD``; noxgraph once with its parse cache warm, once cold
   (``NOXGRAPH_NO_CACHE=1``, as on a CI machine that starts empty);
-* ``noxgraph graph --format json`` (A) against ``uv workspace list`` (B).
+* ``noxgraph graph --format json`` (A) against ``uv workspace list`` (B);
+* each noxgraph command (warm) against its floor: CPython's start-up and the imports
+  its work needs (every module it imports but noxgraph's own), so what noxgraph's own
+  code spends is told apart from what the interpreter and the libraries cost.
+
+The workspaces are shaped as real ones are: requirements with markers, extras and
+``~=``, third-party requirements, and an ``ignore`` pattern in the root's
+``[tool.noxgraph]``.
 
 Before timing, it checks that the answers agree: the set of affected names from
 noxgraph against difftrace's, and the member names in noxgraph's graph against
@@ -270,6 +277,41 @@ def explain_affected(
     print(f"    noxgraph's graph without build edges reaches {len(reached)}: {verdict}")
 
 
+def floor_of(argv: list[str], cwd: Path, env: dict[str, str]) -> list[str]:
+    """CPython's start-up plus the imports a run of ``argv`` (a noxgraph command) needs:
+    a ``python -c`` that imports every module that run imported, noxgraph's own left out,
+    in the order the run finished importing them. noxgraph's time above this floor is
+    what its own code spends."""
+    script = Path(argv[0])
+    python = script.parent / "python"
+    done = subprocess.run(
+        [str(python), "-X", "importtime", str(script), *argv[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        name = line.rsplit("|", 1)[1].strip()
+        if name == "imported package" or name.startswith(("noxgraph", "__main__")):
+            continue
+        modules.append(name)
+    # Modules a library only tries (``nt`` on POSIX, optional accelerators) fail here too.
+    script_text = (
+        "import importlib\n"
+        f"for name in {list(dict.fromkeys(modules))!r}:\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except ImportError:\n"
+        "        pass\n"
+    )
+    return [str(python), "-c", script_text]
+
+
 def _degrees(packages: int, deps: int, seed: int) -> str:
     """min / median / max of the workspace's dependencies per package, for the header."""
     counts = Counter(
@@ -345,6 +387,16 @@ def main() -> int:
             if not _compare("members", names, _lines(_run(members, root)), "uv", size):
                 agreed = False
             pairs.append(("graph json (warm) / uv workspace list", (graph, warm), (members, warm)))
+        pairs.append(
+            ("graph json (warm) / its floor", (graph, warm), (floor_of(graph, root, warm), warm))
+        )
+        pairs.append(
+            (
+                "affected (warm) / its floor",
+                (affected, warm),
+                (floor_of(affected, root, warm), warm),
+            )
+        )
         for title, a, b in pairs:
             times_a, times_b = interleaved(a, b, root, args.repeat)
             rows.append((size, title, statistics.median(times_a), statistics.median(times_b)))
@@ -363,7 +415,9 @@ def main() -> int:
         )
     print(
         "\nA: noxgraph affected --base main --format names | noxgraph graph --format json"
-        "\nB: difftrace --base main --names | uv workspace list"
+        "\nB: difftrace --base main --names | uv workspace list | the floor: python -c 'import"
+        " M, ...' of every module A imports but noxgraph's own (CPython's start-up and the"
+        " imports the work needs)"
         "\ncold: NOXGRAPH_NO_CACHE=1; warm: noxgraph's parse cache filled by the warm-up run"
     )
     print(f"answers: {'all equal' if agreed else 'DIFFERENT, see above'}")

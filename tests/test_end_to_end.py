@@ -205,3 +205,32 @@ def test_test_all_builds_each_sibling_wheel_once_and_passes(example_repo: Path) 
     assert sorted(built) == sorted(set(built))
     assert "ex-core" in built
     assert output.count("reusing the wheel of ex-core") >= 4
+
+
+def test_a_parallel_build_of_the_example_writes_a_sound_timeline(example_repo: Path) -> None:
+    from tests.test_timeline import checked_trace, requirements
+
+    root = example_repo
+    done = _run(
+        sys.executable,
+        "-m",
+        "nox",
+        "-s",
+        "build-all",
+        "-j",
+        "2",
+        "--",
+        "--profile",
+        "run.json",
+        cwd=root,
+    )
+    assert "build-all: success" in done.stdout + done.stderr
+    required = requirements(root)
+    slices = checked_trace(root / "run.json", required, jobs=2)
+    assert set(slices) == set(required)
+    assert {e["args"]["result"] for e in slices.values()} == {"success"}
+    trace = json.loads((root / "run.json").read_text())
+    figures = trace["otherData"]
+    assert 0 < figures["critical_path_seconds"] <= figures["wall_seconds"]
+    # Seven wheels on two workers: some sessions ran side by side.
+    assert figures["workers"] == 2

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from noxgraph.graph import DependencyGraph
     from noxgraph.kinds import Kind
     from noxgraph.sessions.declarations import Declarations
+    from noxgraph.sessions.timeline import Timeline
     from noxgraph.workspace.load import Workspace
     from noxgraph.workspace.metadata import BackendMetadata
 
@@ -71,12 +72,31 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.graph import build_graph  # each command loads what it needs
     from noxgraph.workspace.load import load_with_unlisted
 
-    workspace = load_with_unlisted(args.root)
-    graph = build_graph(workspace)
-    view = graph_view(graph, args.kinds)
     fmt = _format(args)
+    highlight = args.affected or _names_a_change(args)
+    if highlight and fmt != "html":
+        raise UsageError(
+            "--affected and the change options (--base, --head, --files, --uncommitted,"
+            " --task) highlight the affected packages on the page of --format html"
+        )
+    affected: Affected | None = None
+    if highlight:
+        workspace, graph, affected = _affected_in(args, task=args.task)
+        if args.task is not None:
+            _tasks_for(workspace, args.task)
+    else:
+        workspace = load_with_unlisted(args.root)
+        graph = build_graph(workspace)
+    view = graph_view(graph, args.kinds)
     if fmt == "json":
         out.json(graph_document(workspace, view, args.root.as_posix()))
+    elif fmt == "html":
+        from noxgraph.cli.page import graph_page
+        from noxgraph.cli.report import affected_document
+
+        document = graph_document(workspace, view, args.root.as_posix())
+        shown = affected_document(affected) if affected is not None else None
+        out.write(graph_page(document, shown, title=workspace.root.name or str(workspace.root)))
     elif fmt == "dot":
         out.write(graph_dot(workspace, view))
     elif fmt == "mermaid":
@@ -88,6 +108,18 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
         _error(view.order_error.message)
         return 1
     return 0
+
+
+def _names_a_change(args: argparse.Namespace) -> bool:
+    """Whether any option that says what changed (or which task's kinds) was given."""
+    return (
+        args.base is not None
+        or args.head is not None
+        or args.files is not None
+        or args.uncommitted is not None
+        or args.if_base_missing != "error"
+        or args.task is not None
+    )
 
 
 def cmd_show(args: argparse.Namespace, out: Output) -> int:
@@ -207,6 +239,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_run(args: argparse.Namespace, out: Output) -> int:
     import tempfile
+    import time
 
     from noxgraph.cli.report import (
         run_plan_document,
@@ -219,10 +252,13 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.sessions.declarations import declare
     from noxgraph.sessions.selection import not_affected_reason, options_from, select
     from noxgraph.sessions.session_cache import ENV_CACHED_REPORT
+    from noxgraph.sessions.timeline import ENV_PROFILE, read_records, timeline
     from noxgraph.workspace.load import load_workspace
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"-j {args.jobs}: the number of sessions side by side is at least 1")
+    if args.profile is not None:
+        _check_profile_path(args.profile)
     options = options_from(args) if args.affected else None
     if args.affected:
         workspace, graph, affected = _affected_in(args, task=args.task)
@@ -252,6 +288,8 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
         chosen = select(declarations, args.task, affected.names, reason)
         if not chosen.run:
+            if args.profile is not None:
+                _write_profile(args.profile, timeline([]), _run_title(args), {})
             if args.json:
                 out.json(run_summary_document([], 0))
             else:
@@ -282,15 +320,53 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             return 0
         cached = Path(folder) / "cached"
         cached.mkdir()
+        # Every session records when it ran, so the summary can set the critical path
+        # beside the wall time (and --profile write the timeline).
+        records = Path(folder) / "records"
+        records.mkdir()
         # nox's own output goes to stderr under --json, so stdout holds one document.
-        env = {**os.environ, ENV_CACHED_REPORT: str(cached)}
+        env = {**os.environ, ENV_CACHED_REPORT: str(cached), ENV_PROFILE: str(records)}
+        started = time.time()
         code = invoke(argv, stdout_to_stderr=args.json, env=env)
+        run = timeline(read_records(records), started, time.time())
         rows = read_report(report, packages, cached_sessions(cached))
+    profile = None if args.profile is None else _from_cwd(args.profile)
     if args.json:
-        out.json(run_summary_document(rows, code))
+        out.json(run_summary_document(rows, code, run, profile))
     elif rows:
-        out.view(run_summary_text(rows, code))
+        out.view(run_summary_text(rows, code, run, profile))
+    if args.profile is not None:
+        ran = {piece.record.session for piece in run.slices}
+        not_run = {r.session: r.note or r.result for r in rows if r.session not in ran}
+        _write_profile(args.profile, run, _run_title(args), not_run)
     return code
+
+
+def _run_title(args: argparse.Namespace) -> str:
+    """How the trace names the run: the command as the user would type it."""
+    words = ["noxgraph", "run", args.task]
+    if args.affected:
+        words.append("--affected")
+    if args.jobs is not None:
+        words += ["-j", str(args.jobs)]
+    return " ".join(words)
+
+
+def _check_profile_path(path: Path) -> None:
+    """Refuse a --profile FILE that could not be written, before nox runs for minutes."""
+    if path.is_dir():
+        raise UsageError(f"--profile {path}: a folder, not a file to write the timeline to")
+    if not path.parent.resolve().is_dir():
+        raise UsageError(f"--profile {path}: no folder {_from_cwd(path.parent)} to write it in")
+
+
+def _write_profile(path: Path, run: Timeline, title: str, not_run: dict[str, str]) -> None:
+    from noxgraph.sessions.timeline import write_trace
+
+    try:
+        write_trace(path, run, title, not_run)
+    except OSError as exc:
+        raise UsageError(f"--profile {path}: {exc.strerror or exc}") from None
 
 
 def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
@@ -472,7 +548,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _graph_arguments(graph: argparse.ArgumentParser) -> None:
-    _common(graph, ("text", "json", "dot", "mermaid"))
+    _common(graph, ("text", "json", "dot", "mermaid", "html"))
     graph.add_argument(
         "--kinds",
         type=_kinds,
@@ -486,6 +562,18 @@ def _graph_arguments(graph: argparse.ArgumentParser) -> None:
         dest="all_rows",
         help=f"text: every package, level and cycle (default: the first {_SUMMARY_ROWS} of each)",
     )
+    graph.add_argument(
+        "--affected",
+        action="store_true",
+        help="html: highlight the packages a change affects, each with its reason (see"
+        " `noxgraph affected`); any change option below implies it",
+    )
+    graph.add_argument(
+        "--task",
+        metavar="NAME",
+        help="html: the affected packages of this task, over its affected-kinds",
+    )
+    _change_options(graph)
     graph.set_defaults(handler=cmd_graph)
 
 
@@ -568,6 +656,13 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
         "--dry-run", action="store_true", help="print the nox command and the sessions, run nothing"
     )
     run.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="write the run's timeline to FILE in the Chrome trace event format, for Perfetto"
+        " or chrome://tracing: one slice per session on the worker that ran it",
+    )
+    run.add_argument(
         "--no-cache",
         action="store_true",
         help="run every session, even those whose inputs are unchanged since their last success",
@@ -644,7 +739,9 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
     "graph": (
         "the dependency graph, build order and levels",
         "Print the dependency graph between the workspace's packages, the build"
-        " order and the levels that can build side by side.",
+        " order and the levels that can build side by side. --format html writes one"
+        " self-contained page to explore it (> graph.html), with the affected packages"
+        " highlighted under --affected or the change options.",
         _graph_arguments,
     ),
     "show": (

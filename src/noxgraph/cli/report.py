@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from noxgraph.cli.ci import Job
     from noxgraph.cli.generate import Outcome
     from noxgraph.cli.run import ReportRow
+    from noxgraph.sessions.timeline import Timeline
     from noxgraph.workspace.config import Task
     from noxgraph.workspace.load import Workspace
     from noxgraph.workspace.pyproject import Package
@@ -737,10 +738,28 @@ def run_plan_text(
     return parts
 
 
-def run_summary_document(rows: Sequence[ReportRow], code: int) -> dict[str, Any]:
+def _timeline_document(run: Timeline, profile: str | None) -> dict[str, Any]:
+    return {
+        "wall_seconds": round(run.wall_seconds, 3),
+        "critical_path_seconds": round(run.critical_seconds, 3),
+        "critical_path": list(run.critical_path),
+        "workers": run.lanes,
+        "profile": profile,
+    }
+
+
+def run_summary_document(
+    rows: Sequence[ReportRow],
+    code: int,
+    run: Timeline | None = None,
+    profile: str | None = None,
+) -> dict[str, Any]:
+    """The sessions nox ran; with ``run``, its wall time and critical path (and
+    ``profile``, where its timeline was written)."""
     return {
         "schema": SCHEMA,
         "exit_status": code,
+        "timeline": None if run is None else _timeline_document(run, profile),
         "sessions": [
             {
                 "session": r.session,
@@ -763,7 +782,33 @@ _RESULT_STYLE = {
 }
 
 
-def run_summary_text(rows: Sequence[ReportRow], code: int) -> View:
+def _chain(names: Sequence[str]) -> str:
+    if len(names) <= 6:
+        return " -> ".join(names)
+    return " -> ".join([*names[:3], "...", *names[-2:]])
+
+
+def _timeline_line(run: Timeline, profile: str | None) -> Line:
+    """The run's wall time and, beside it, its critical path: the least time the run
+    could take with as many workers as it liked."""
+    if not run.slices:
+        return Line(f"wall time {run.wall_seconds:.1f}s", "dim")
+    sessions = _count(len(run.critical_path), "session")
+    text = (
+        f"wall time {run.wall_seconds:.1f}s; critical path {run.critical_seconds:.1f}s"
+        f" ({sessions}: {_chain(run.critical_path)}); {_count(run.lanes, 'worker')} used"
+    )
+    if profile is not None:
+        text += f"; timeline in {profile}"
+    return Line(text, "dim")
+
+
+def run_summary_text(
+    rows: Sequence[ReportRow],
+    code: int,
+    run: Timeline | None = None,
+    profile: str | None = None,
+) -> View:
     table = Table(("package", "session", "result", "time", "note"))
     for row in rows:
         table.add(
@@ -777,11 +822,14 @@ def run_summary_text(rows: Sequence[ReportRow], code: int) -> View:
     for row in rows:
         counts[row.result] = counts.get(row.result, 0) + 1
     tally = ", ".join(f"{count} {result}" for result, count in sorted(counts.items()))
-    return [
+    parts: View = [
         Line(""),
         table,
         Line(f"{tally}; nox exited with {code}", "bold green" if code == 0 else "bold red"),
     ]
+    if run is not None:
+        parts.append(_timeline_line(run, profile))
+    return parts
 
 
 # -- ci ----------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from noxgraph.sessions.declarations import (
 if TYPE_CHECKING:
     from noxgraph.sessions.selection import NoxCommand, Selection
     from noxgraph.sessions.session_cache import Entry
+    from noxgraph.sessions.timeline import Recorder, Timed
 
 __all__ = ["ENV_CHECKED", "Sessions", "register"]
 
@@ -48,6 +49,8 @@ __all__ = ["ENV_CHECKED", "Sessions", "register"]
 ENV_CHECKED = "NOXGRAPH_CHECKED"
 #: What :data:`noxgraph.sessions.selection.ENV_SELECTION` is called, without importing it at load.
 _ENV_SELECTION = "NOXGRAPH_SELECTION"
+#: What :data:`noxgraph.sessions.timeline.ENV_PROFILE` is called, without importing it at load.
+_ENV_PROFILE = "NOXGRAPH_PROFILE"
 
 _log = logging.getLogger("nox")
 
@@ -104,6 +107,8 @@ class Sessions:
         self.keys: dict[str, str] = {}
         self.cached: dict[str, Entry] = {}
         self._wheelhouse: Path | None = None  # where cached files go back, once planned
+        #: Writes the record of each session this process runs, when the run is profiled.
+        self._recorder: Recorder | None = None
 
     def task(self, name: str, *, python: Sequence[str] = ()) -> _Task:
         """The table that declares the package sessions of task ``name``, on the
@@ -125,6 +130,7 @@ class Sessions:
         if check and not os.environ.get(ENV_CHECKED):
             os.environ[ENV_CHECKED] = "1"
             self._warn_if_stale(declarations)
+        self._recorder = self._profile(declarations)
         self.selections = {s.task: s for s in self._select(declarations)}
         skips: dict[str, str] = {}
         for chosen in self.selections.values():
@@ -167,7 +173,8 @@ class Sessions:
 
         name = session_name(task, "affected")
         try:
-            options, posargs, no_cache = selection.affected_options(name, command.posargs)
+            own, _ = selection.split_profile(command.posargs, affected=True)
+            options, posargs, no_cache = selection.affected_options(name, own)
             files = options.files
             if files is not None:
                 started = selection.invoked_from(command, self.noxfile, os.environ)
@@ -210,7 +217,8 @@ class Sessions:
             if any(not s.cache or s.posargs or s.error for s in self.selections.values()):
                 return
         else:
-            posargs, no_cache = selection.without_no_cache(command.posargs)
+            own, _ = selection.split_profile(command.posargs, affected=False)
+            posargs, no_cache = selection.without_no_cache(own)
             if posargs or no_cache:
                 return
         from noxgraph.errors import NoxgraphError
@@ -268,12 +276,17 @@ class Sessions:
         session = registered.session
 
         def run(nox_session: nox.Session) -> None:
-            if skip is not None:
-                nox_session.skip(skip)
-            if cached is not None:
-                self._restore(nox_session, cached)
-                nox_session.skip(f"cached (inputs {cached.key})")
-            self._run_package(nox_session, registered)
+            with self._timed(
+                registered.name, session.task, session.package, registered.requires
+            ) as timed:
+                if skip is not None:
+                    timed.result, timed.reason = "skipped", skip
+                    nox_session.skip(skip)
+                if cached is not None:
+                    self._restore(nox_session, cached)
+                    timed.result, timed.reason = "cached", f"inputs {cached.key}"
+                    nox_session.skip(f"cached (inputs {cached.key})")
+                self._run_package(nox_session, registered)
 
         run.__doc__ = describe(session, registered.python)
         nox.session(
@@ -287,7 +300,8 @@ class Sessions:
 
     def _add_all(self, task: str, names: list[str]) -> None:
         def run(nox_session: nox.Session) -> None:
-            nox_session.log(f"{task}: every package done ({len(names)} sessions)")
+            with self._timed(session_name(task, "all"), task, None, names):
+                nox_session.log(f"{task}: every package done ({len(names)} sessions)")
 
         run.__doc__ = f"{task} every package, in dependency order"
         nox.session(
@@ -309,9 +323,10 @@ class Sessions:
                     f"{name} works out what to run while nox loads the noxfile, so it must be"
                     f" named on nox's command line: nox -s {name}"
                 )
-            if chosen.error is not None:
-                nox_session.error(chosen.error)
-            nox_session.log(chosen.summary)
+            with self._timed(name, task, None, chosen.run):
+                if chosen.error is not None:
+                    nox_session.error(chosen.error)
+                nox_session.log(chosen.summary)
 
         run.__doc__ = (
             f"{task} the packages changed since the base and their dependents"
@@ -344,15 +359,62 @@ class Sessions:
                 f" sessions ({shown}); run `noxgraph generate` to update it"
             )
 
+    def _profile(self, declarations: Declarations) -> Recorder | None:
+        """The recorder of this process's sessions when the run is profiled: a folder is
+        named already (by ``noxgraph run``, or by the nox process that started this one),
+        or ``<task>-all`` or ``<task>-affected`` was given ``--profile FILE``; then this
+        process names the folder and writes the trace from it as it exits."""
+        folder = os.environ.get(_ENV_PROFILE)
+        if not folder and not any(a.startswith("--profile") for a in sys.argv[1:]):
+            return None
+        import time
+
+        from noxgraph.sessions import selection, timeline
+
+        command = selection.read_nox_command(sys.argv[1:], os.environ)
+        if folder:
+            # A process nox started for one session: that session starts with the process.
+            started = timeline.process_started() if command.no_dependencies else None
+            return timeline.Recorder(folder, started or time.time())
+        aggregates = {session_name(t, "all"): False for t in declarations.tasks}
+        aggregates.update({session_name(t, "affected"): True for t in declarations.tasks})
+        asked = [aggregates[name] for name in command.sessions if name in aggregates]
+        if not asked or command.listing:
+            return None
+        from noxgraph.errors import UsageError
+
+        try:
+            _, target = selection.split_profile(command.posargs, affected=any(asked))
+        except UsageError as exc:
+            raise SystemExit(f"noxgraph: {exc.message}") from None
+        if target is None:
+            return None
+        import atexit
+        import tempfile
+
+        trace = Path(selection.invoked_from(command, self.noxfile, os.environ), target)
+        folder = tempfile.mkdtemp(prefix="noxgraph-profile-")
+        os.environ[_ENV_PROFILE] = folder  # for the processes nox starts under -j
+        started = timeline.process_started() or time.time()
+        title = " ".join(["nox", *sys.argv[1:]])
+        atexit.register(_write_profile, Path(folder), trace, started, title)
+        return timeline.Recorder(folder, time.time())
+
     # -- running -------------------------------------------------------------------------
+
+    def _timed(self, name: str, task: str, package: str | None, requires: Sequence[str]) -> Timed:
+        from noxgraph.sessions.timeline import Timed
+
+        return Timed(self._recorder, name, task, package, requires)
 
     def _posargs(self, nox_session: nox.Session, task: str) -> list[str]:
         chosen = self.selections.get(task)
         if chosen is not None and not chosen.error:
             return list(chosen.posargs)
-        from noxgraph.sessions.selection import without_no_cache
+        from noxgraph.sessions.selection import split_profile, without_no_cache
 
-        return without_no_cache(nox_session.posargs)[0]
+        own, _ = split_profile(nox_session.posargs, affected=False)
+        return without_no_cache(own)[0]
 
     def _restore(self, nox_session: nox.Session, entry: Entry) -> None:
         """Put a cached session's files back into the wheelhouse, and tell
@@ -411,6 +473,28 @@ class Sessions:
 
             made = outputs(wheelhouse, before, plan.package)
             record(cache_folder(self.noxfile.resolve()), session.name, key, made)
+
+
+def _write_profile(folder: Path, trace: Path, started: float, title: str) -> None:
+    """Write the trace of the run this nox process ran from its sessions' records, as
+    it exits (a failed run too: that is when a timeline is wanted most)."""
+    import shutil
+    import time
+
+    from noxgraph.sessions import timeline
+
+    try:
+        run = timeline.timeline(timeline.read_records(folder), started, time.time())
+        timeline.write_trace(trace, run, title)
+    except OSError as exc:
+        _log.error(f"noxgraph: cannot write the run's timeline to {trace}: {exc.strerror or exc}")
+    else:
+        _log.warning(
+            f"noxgraph: wrote the run's timeline to {trace}: critical path"
+            f" {run.critical_seconds:.1f}s of {run.wall_seconds:.1f}s wall time"
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def register(root: str | os.PathLike[str] | None = None) -> Sessions:

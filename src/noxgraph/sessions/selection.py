@@ -43,6 +43,7 @@ __all__ = [
     "affected_options",
     "asked_for",
     "select",
+    "split_profile",
     "undeclared",
     "without_no_cache",
 ]
@@ -145,6 +146,39 @@ def affected_options(
         ) from None
 
 
+#: The posarg of ``<task>-all`` and ``<task>-affected`` that writes the run's timeline to a file.
+PROFILE = "--profile"
+
+
+def split_profile(posargs: Sequence[str], *, affected: bool) -> tuple[list[str], str | None]:
+    """``posargs`` without ``--profile FILE``, and FILE (``None`` when not given).
+
+    It is noxgraph's where noxgraph's own options are: for ``<task>-affected``
+    anywhere before a second ``--``, for ``<task>-all`` among the leading ones
+    (``--no-cache``, ``--profile FILE``); elsewhere it belongs to the package sessions.
+    """
+    rest = list(posargs)
+    end = rest.index("--") if affected and "--" in rest else len(rest)
+    at = 0
+    while at < end:
+        arg = rest[at]
+        if arg == PROFILE or arg.startswith(PROFILE + "="):
+            value = arg[len(PROFILE) + 1 :] if "=" in arg else None
+            taken = 1
+            if value is None:
+                if at + 1 >= end:
+                    raise UsageError(f"{PROFILE} needs a FILE to write the run's timeline to")
+                value, taken = rest[at + 1], 2
+            if not value.strip():
+                raise UsageError(f"{PROFILE}: an empty path names no file")
+            del rest[at : at + taken]
+            return rest, value
+        if not affected and arg != NO_CACHE:
+            break
+        at += 1
+    return rest, None
+
+
 def without_no_cache(posargs: Sequence[str]) -> tuple[list[str], bool]:
     """The posargs of a run that names no affected session, without a leading
     ``--no-cache`` (noxgraph's, for ``nox -s build-all -- --no-cache``), and whether
@@ -221,6 +255,9 @@ class NoxCommand:
     posargs: tuple[str, ...]
     noxfile: str | None
     listing: bool = False
+    #: nox runs only the sessions named, not what they require: how it runs each
+    #: session of a ``-j`` run in a process of its own.
+    no_dependencies: bool = False
 
 
 def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxCommand:
@@ -234,11 +271,18 @@ def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxComm
     parser.add_argument("-s", "-e", "--session", "--sessions", nargs="*", action="extend")
     parser.add_argument("-f", "--noxfile")
     parser.add_argument("-l", "--list", "--list-sessions", action="store_true", dest="listing")
+    parser.add_argument("--no-dependencies", action="store_true")
     known, _ = parser.parse_known_args(args)
     sessions: list[str] = list(known.session or [])
     if known.session is None and environ.get("NOXSESSION"):
         sessions = [s for s in environ["NOXSESSION"].split(",") if s]
-    return NoxCommand(tuple(sessions), tuple(posargs), known.noxfile, bool(known.listing))
+    return NoxCommand(
+        tuple(sessions),
+        tuple(posargs),
+        known.noxfile,
+        bool(known.listing),
+        bool(known.no_dependencies),
+    )
 
 
 def asked_for(command: NoxCommand, tasks: Iterable[str]) -> list[str]:

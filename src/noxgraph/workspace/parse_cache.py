@@ -38,12 +38,14 @@ _FORMAT = 1
 
 @functools.cache
 def _versions() -> str:
-    """The parsers whose output is cached: a new version of any starts afresh."""
-    from importlib.metadata import version
+    """The parsers whose output is cached: a new version of any starts afresh. Their
+    own ``__version__``: importlib.metadata would scan every installed distribution."""
+    import packaging
+    import tomli
 
     from noxgraph import __version__
 
-    return f"noxgraph={__version__},tomli={version('tomli')},packaging={version('packaging')}"
+    return f"noxgraph={__version__},tomli={tomli.__version__},packaging={packaging.__version__}"
 
 
 def _folder() -> Path | None:
