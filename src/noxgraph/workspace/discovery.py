@@ -353,25 +353,50 @@ def absent_from_work_tree(root: Path) -> Absent | None:
             return None
         git_dir = top / text[len("gitdir:") :].strip()
     sparse = (git_dir / "info" / "sparse-checkout").is_file()
-    if not sparse and not (top / ".gitmodules").is_file():
+    modules = top / ".gitmodules"
+    has_modules = modules.is_file()
+    if not sparse and not has_modules:
         return None
-    (answer,) = Started(root, (("ls-files", "-z", "--stage", "-t"),)).result()
-    left_out: list[Skipped] = []
-    submodules: list[Skipped] = []
-    for entry in answer.stdout.decode("utf-8", "surrogateescape").split("\0"):
+    # Only what is asked is printed: the pyproject files git keeps, and the submodules'
+    # folders; not a line for every file of a large repository.
+    pyprojects = ("ls-files", "-z", "--stage", "-t", "--", ":(glob)**/pyproject.toml")
+    listed = ("config", "-z", "--file", os.fspath(modules), "--list")
+    commands = [*([pyprojects] if sparse else []), *([listed] if has_modules else [])]
+    answers = iter(Started(root, commands).result())
+    left_out = _left_out(root, next(answers).stdout) if sparse else ()
+    submodules = _uninitialised(root, top, next(answers).stdout) if has_modules else ()
+    return Absent(root, left_out, submodules)
+
+
+def _left_out(root: Path, listing: bytes) -> tuple[Skipped, ...]:
+    """The ``pyproject.toml`` files ``git ls-files -t`` tags as skip-worktree and the
+    work tree lacks: what a sparse checkout leaves out."""
+    found: list[Skipped] = []
+    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
         info, _, path = entry.partition("\t")
         if not path:
             continue
-        tag, mode, blob, *_ = info.split(" ")
-        if mode == _GITLINK and not os.path.lexists(os.path.join(root, path, ".git")):
-            submodules.append(_not_initialised(path))
-        elif (
-            tag == "S"
-            and (path == "pyproject.toml" or path.endswith("/pyproject.toml"))
-            and not os.path.lexists(os.path.join(root, path))
-        ):
-            left_out.append(_not_checked_out(path, root, blob))
-    return Absent(root, tuple(left_out), tuple(submodules))
+        tag, _mode, blob, *_ = info.split(" ")
+        if tag == "S" and not os.path.lexists(os.path.join(root, path)):
+            found.append(_not_checked_out(path, root, blob))
+    return tuple(found)
+
+
+def _uninitialised(root: Path, top: Path, config: bytes) -> tuple[Skipped, ...]:
+    """The submodules under ``root`` that ``.gitmodules`` (its ``git config --list``)
+    names and whose folders hold no checkout."""
+    found: list[Skipped] = []
+    for entry in config.decode("utf-8", "surrogateescape").split("\0"):
+        key, _, path = entry.partition("\n")
+        if not (key.startswith("submodule.") and key.endswith(".path") and path):
+            continue
+        folder = Path(os.path.normpath(os.path.join(top, path)))
+        # A folder gone (the submodule removed, or left out of a sparse checkout) is no
+        # submodule to initialise here.
+        under = folder == root or root in folder.parents
+        if under and folder.is_dir() and not os.path.lexists(folder / ".git"):
+            found.append(_not_initialised(relative(folder, root)))
+    return tuple(found)
 
 
 def _not_checked_out(path: str, repo: Path, blob: str) -> Skipped:
