@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,9 +50,20 @@ def written(root: Path, *args: str) -> dict[str, Any]:
     return document
 
 
+def step(job: dict[str, Any], name: str) -> dict[str, Any]:
+    """The job's step whose name starts with ``name``."""
+    (found,) = [s for s in job["steps"] if s.get("name", "").startswith(name)]
+    return dict(found)
+
+
+def nox_run(job: dict[str, Any]) -> str:
+    """The job's command that runs nox."""
+    return str(step(job, "nox -s ")["run"])
+
+
 def session_of(job: dict[str, Any]) -> str:
-    """The session a job runs, read from its last step's command."""
-    command = job["steps"][-1]["run"].split()
+    """The session a job runs, read from its nox command."""
+    command = nox_run(job).split()
     assert command[:3] == ["nox", "--no-dependencies", "-s"], command
     return str(command[3])
 
@@ -106,7 +118,7 @@ def test_per_level_jobs_are_the_graph_s_levels(tmp_path: Path) -> None:
     levels = json.loads(cli("graph", "--root", root, "--format", "json").out)["levels"]
     assert list(jobs) == [f"build-level-{n}" for n in range(1, len(levels) + 1)]
     for number, body in enumerate(jobs.values(), start=1):
-        command = body["steps"][-1]["run"].split()
+        command = nox_run(body).split()
         assert command[:3] == ["nox", "--no-dependencies", "-s"]
         assert sorted(command[3:]) == sorted(f"build-{p}" for p in levels[number - 1])
         assert body.get("needs", []) == ([f"build-level-{number - 1}"] if number > 1 else [])
@@ -128,7 +140,7 @@ def test_per_level_jobs_are_per_task_and_need_what_their_sessions_require(
         [*(f"build-level-{n}" for n in (1, 2, 3)), *(f"check-level-{n}" for n in (1, 2, 3))]
     )
     assert jobs["check-level-1"]["name"] == "check level 1"
-    sessions = {job: body["steps"][-1]["run"].split()[3:] for job, body in jobs.items()}
+    sessions = {job: nox_run(body).split()[3:] for job, body in jobs.items()}
     assert sorted(sessions["check-level-2"]) == ["check-plugin", "check-util"]
     assert jobs["check-level-2"]["needs"] == ["build-level-2"]
     # A failed check job skips no build: no build job waits for one.
@@ -341,7 +353,7 @@ def test_jobs_run_the_noxfile_noxgraph_wrote_beside_the_project_s_own(tmp_path: 
     assert not (root / WORKFLOW).exists()
     assert cli("generate", "--root", root, "--output", root / "noxgraph_noxfile.py").code == 0
     jobs = written(root, "--noxfile", root / "noxgraph_noxfile.py")["jobs"]
-    command = jobs["build-core"]["steps"][-1]["run"].split()
+    command = nox_run(jobs["build-core"]).split()
     assert command[:3] == ["nox", "-f", "noxgraph_noxfile.py"]
     # The job's command, run as GitHub would in the workspace root, finds its session.
     done = subprocess.run(
@@ -430,3 +442,116 @@ def test_the_jobs_install_noxgraph_as_asked_quoted_for_yaml_and_the_shell(tmp_pa
         refused = cli("ci", "github", "--root", root, "--noxgraph-requirement", bad)
         assert refused.code == 2 and refused.err.count("\n") == 1
         assert "--noxgraph-requirement" in refused.err and why in refused.err
+
+
+def carried(root: Path, paths: list[str]) -> dict[str, bytes]:
+    """What the folders a job carries hold (as ``hashFiles`` reads them: every file)."""
+    found: dict[str, bytes] = {}
+    for path in paths:
+        for file in sorted((root / path).rglob("*")):
+            if file.is_file():
+                found[file.relative_to(root).as_posix()] = file.read_bytes()
+    return found
+
+
+def test_each_job_restores_and_saves_the_session_cache_where_nox_keeps_it(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "repository"
+    workspace = root / "python"
+    init_repo(root)
+    recording_workspace(workspace, git_repo=False)
+    commit_all(root)
+    # Where GitHub looks: at the top of the repository, above the workspace.
+    assert cli("ci", "github", "--root", workspace).code == 0
+    checked = schema_check(root / WORKFLOW)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    document = YAML(typ="safe").load((root / WORKFLOW).read_text())
+    assert document["defaults"]["run"]["working-directory"] == "python"
+    assert list(document["on"]) == ["push", "pull_request", "workflow_dispatch"]
+    assert document["on"]["push"] == {"branches": ["main"]}
+    prefixes = []
+    for job_id, job in document["jobs"].items():
+        names = [s.get("name", "") for s in job["steps"]]
+        assert names[3:] == [
+            "Restore the session cache",
+            f"nox -s {session_of(job)}",
+            "Key the session cache by what it holds",
+            "Save the session cache",
+        ]
+        restore, keyed, save = (
+            step(job, "Restore"),
+            step(job, "Key the session"),
+            step(job, "Save"),
+        )
+        assert restore["uses"] == "actions/cache/restore@v4"
+        assert save["uses"] == "actions/cache/save@v4"
+        # Paths from the repository's top, where actions/cache reads them, naming the
+        # folders noxgraph keeps beside the noxfile in the workspace.
+        paths = restore["with"]["path"].split()
+        assert paths == [
+            "python/.nox/.cache/noxgraph-sessions",
+            "python/.nox/.cache/noxgraph-wheels",
+        ]
+        assert save["with"]["path"] == restore["with"]["path"]
+        assert keyed["env"]["DIGEST"] == (
+            "${{ hashFiles('python/.nox/.cache/noxgraph-sessions/**',"
+            " 'python/.nox/.cache/noxgraph-wheels/**') }}"
+        )
+        # Saved under the job's prefix and what the folders hold; restored by the prefix.
+        prefix = restore["with"]["key"]
+        assert prefix == f"noxgraph-sessions/${{{{ runner.os }}}}-${{{{ runner.arch }}}}/{job_id}/"
+        assert keyed["env"]["PREFIX"] == prefix
+        assert save["with"]["key"] == "${{ steps.session-cache-key.outputs.key }}"
+        assert save["if"] == (
+            "steps.session-cache-key.outputs.key != '' &&"
+            " steps.session-cache-key.outputs.key != steps.session-cache.outputs.cache-matched-key"
+        )
+        prefixes.append(prefix)
+    # No job restores another's cache: no prefix starts another.
+    assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
+
+
+def test_a_rerun_on_another_runner_takes_every_session_from_the_carried_cache(
+    tmp_path: Path,
+) -> None:
+    first = recording_workspace(tmp_path / "first")
+    jobs = written(first)["jobs"]
+    commit_all(first, "the workflow and the noxfile")
+    paths = step(jobs["build-core"], "Restore")["with"]["path"].split()
+
+    def run_jobs(runner: Path) -> str:
+        output = ""
+        for job in jobs.values():
+            done = subprocess.run(
+                [sys.executable, "-m", *nox_run(job).split()],
+                cwd=runner,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            output += done.stderr
+        return output
+
+    assert "cached" not in run_jobs(first)
+    saved = carried(first, paths)
+    assert saved
+    # Another runner: another clone in another folder, the carried folders restored.
+    second = tmp_path / "elsewhere" / "second"
+    second.parent.mkdir()
+    git(tmp_path, "clone", "-q", str(first), str(second))
+    for path in paths:
+        if (first / path).is_dir():
+            shutil.copytree(first / path, second / path)
+    output = run_jobs(second)
+    for session in (session_of(job) for job in jobs.values()):
+        assert f"Session {session} skipped: cached, inputs " in output
+    # Nothing changed what the folders hold: the save step has nothing to save.
+    assert carried(second, paths) == saved
+    write(second / "libs" / "util" / "src" / "util" / "__init__.py", "X = 1\n")
+    commit_all(second, "util changed")
+    changed = run_jobs(second)
+    assert "Session build-util was successful" in changed
+    assert "Session build-core skipped: cached" in changed
+    assert carried(second, paths) != saved

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, cli, cli_process, package, pyproject, write
+from tests.helpers import REPO, cli, cli_process, commit_all, init_repo, package, pyproject, write
 
 CORPUS = REPO / "tests" / "data" / "corpus"
 
@@ -380,3 +380,29 @@ def test_a_long_dry_run_is_a_summary_unless_all_is_asked(tmp_path: Path) -> None
     assert "more sessions" not in every.out
     plan = json.loads(cli("run", "build", "--root", root, "--dry-run", "--json").out)
     assert len(plan["sessions"]) == 60
+
+
+def test_a_count_of_one_is_in_the_singular(tmp_path: Path) -> None:
+    root = _many(tmp_path / "ws", 51)
+    graph = cli("graph", "--root", root)
+    assert "... and 1 more level (--all lists every one)" in graph.out
+    assert "... and 1 more package (--all lists every one)" in graph.out
+    assert cli("generate", "--root", root).code == 0
+    dry = cli("run", "build", "--root", root, "--dry-run")
+    assert "... and 1 more session (51 in all: 51 run, 0 only skip)" in dry.out
+    one = _many(tmp_path / "one", 1)
+    init_repo(one)
+    commit_all(one)
+    assert cli("generate", cwd=one).out == "wrote noxfile.py: 3 sessions for 1 package\n"
+    written = cli("ci", "github", "--root", one, "--output", tmp_path / "ci.yml", cwd=one)
+    assert written.out == "wrote ../ci.yml: 1 job for 1 session\n"
+
+
+def test_a_workspace_without_tasks_says_so(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nbase = "main"\n')
+    assert cli("generate", "--root", tmp_path).code == 0
+    run = cli("run", "build", "--root", tmp_path)
+    assert run.code == 2
+    assert run.err == "noxgraph: error: no sessions for task 'build'; no package has a task\n"
+    affected = cli("affected", "--task", "build", "--files", "x.py", cwd=tmp_path)
+    assert affected.err == "noxgraph: error: --task 'build': no package has any task\n"

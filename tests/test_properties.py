@@ -338,14 +338,6 @@ class Model:
         holding = [n for n in self.names if inside(path, self.folder_of(n))]
         return max(holding, key=lambda n: len(self.folder_of(n)), default=None)
 
-    def owners(self, path: str) -> set[str]:
-        """The packages a changed ``path`` counts for: a package's folder named as a
-        change stands for every file in it, so for the packages nested in it too."""
-        if path in self.folders:
-            return {n for n in self.names if inside(self.folder_of(n), path)}
-        owner = self.owner(path)
-        return set() if owner is None else {owner}
-
     def write(self, root: Path) -> None:
         """Write every file under ``root``, with ``file:`` URLs made absolute."""
         for relpath, text in self.files:
@@ -904,14 +896,23 @@ def changed_workspaces(draw: st.DrawFn) -> tuple[Model, list[str]]:
     return model, files
 
 
+def stands_for(model: Model, path: str) -> set[str]:
+    """The packages a changed path names: a member's folder stands for every member in it,
+    nested ones included (as ``--files FOLDER`` takes it); a file for the deepest member
+    holding it."""
+    if path in {model.folder_of(n) for n in model.names}:
+        return {n for n in model.names if inside(model.folder_of(n), path)}
+    owner = model.owner(path)
+    return set() if owner is None else {owner}
+
+
 @FUZZ
 @given(case=changed_workspaces())
 def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> None:
     """Affected = changed packages + everything that depends on them, over every kind.
 
-    A file belongs to the deepest member folder that holds it (members may be nested),
-    and a member folder named as a change to every member in it; files in no member
-    folder are reported as unowned. Each affected package that did not
+    A file belongs to the deepest member folder that holds it (members may be nested);
+    files in no member folder are reported as unowned. Each affected package that did not
     change carries a ``via`` chain that is a real, shortest path of edges down to a changed
     package, and the packages come in build order.
     """
@@ -922,8 +923,8 @@ def test_affected_is_closed_under_dependents(case: tuple[Model, list[str]]) -> N
         workspace, graph = load(root)
         affected = compute_affected(workspace, graph, changes_from_files(root, files, root))
 
-    owners = {f: model.owners(f) for f in files}
-    changed = set().union(*owners.values())
+    owners = {f: stands_for(model, f) for f in files}
+    changed = {name for found in owners.values() for name in found}
     pairs = model.pairs()
     reach = reachable(model.names, pairs)
     expected = changed | {n for n in model.names if reach[n] & changed}

@@ -13,6 +13,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,8 @@ def both(run: Run) -> str:
 
 def cached(output: str) -> list[str]:
     """The sessions nox says it took from the cache."""
-    return sorted(set(re.findall(r"Session (\S+) skipped: cached \(inputs [0-9a-f]{20}\)", output)))
+    found = re.findall(r"Session (\S+) skipped: cached, inputs [0-9a-f]{20} unchanged\.", output)
+    return sorted(set(found))
 
 
 def dist(root: Path) -> dict[str, str]:
@@ -223,7 +225,7 @@ def test_an_affected_run_takes_unchanged_sessions_from_the_cache(tmp_path: Path)
     run = nox(root, "-s", "build-affected", "--", "--files", "libs/util/pyproject.toml")
     assert run.code == 0, run.err
     # util is affected (its folder was named) but unchanged since its last success.
-    assert "build-util: skipped (cached (inputs " in run.err
+    assert "build-util: skipped (cached, inputs " in run.err
     assert "build-app: success" in run.err
     assert done_order(root) == ["app"]
 
@@ -410,3 +412,36 @@ def test_a_lock_s_content_is_in_the_key_of_a_locked_session(tmp_path: Path) -> N
     assert sorted(before) == ["build-app", "build-core", "test-app"]
     # The tests install the locked versions; a build's own isolated environment does not.
     assert {n for n in before if after[n] != before[n]} == {"test-app"}
+
+
+def test_a_dry_run_names_the_sessions_the_cache_will_skip(tmp_path: Path) -> None:
+    root = building_workspace(tmp_path)
+
+    def plan(*args: str) -> dict[str, Any]:
+        run = cli("run", "build", "--root", root, "--dry-run", "--json", *args)
+        assert run.code == 0, run.err
+        document: dict[str, Any] = json.loads(run.out)
+        return document
+
+    assert plan()["cached"] == {}
+    assert cli("run", "build", "--root", root).code == 0
+    write(root / "libs/util/src/util/__init__.py", "X = 1\n")
+    predicted = plan()
+    assert sorted(predicted["cached"]) == ["build-core", "build-lonely", "build-plugin"]
+    key = predicted["cached"]["build-core"]
+    assert predicted["skipped"]["build-core"] == f"cached, inputs {key} unchanged"
+    text = cli("run", "build", "--root", root, "--dry-run").out
+    assert f"build-core    skip: cached, inputs {key} unchanged" in text
+    assert "build-util    run" in text
+    assert plan("--no-cache")["cached"] == {}
+    # An affected run: what is not affected skips for that reason, not as cached.
+    affected = plan("--affected", "--files", str(root / "libs/util/x.py"))
+    assert affected["skipped"]["build-core"].startswith("not affected")
+    assert affected["cached"] == {}
+    # The prediction is what nox then does.
+    done = cli("run", "build", "--root", root, "--json")
+    rows = {r["session"]: r for r in json.loads(done.out)["sessions"]}
+    assert {name for name, row in rows.items() if row["result"] == "cached"} == set(
+        predicted["cached"]
+    )
+    assert rows["build-core"]["note"] == f"inputs {key}"

@@ -18,6 +18,15 @@ their ``if:`` says otherwise, so each job's condition is
 upstream jobs that succeeded or were skipped (not affected, as an affected nox
 run skips them), and never after one that failed.
 
+Each session job carries the session cache (and the sibling wheels beside it) from
+one run to the next with ``actions/cache``: it restores the latest cache its job
+saved, in its own branch's scope or else the base branch's (GitHub's cache scoping:
+a pull request reads the base branch's caches, and what it saves is scoped to its
+own merge ref, which no other branch reads), and saves a new one only when the run
+changed what the folders hold, keyed by their content. A re-run with nothing changed
+restores, skips every session as cached, and saves nothing. noxgraph verifies each
+entry before using it, wherever it came from.
+
 The workflow is data (:func:`workflow`) written by a small YAML emitter
 (:func:`to_yaml`): every string value is a JSON string (JSON's strings are
 YAML's double-quoted scalars), and the only multi-line values, the job scripts,
@@ -28,6 +37,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shlex
 from collections.abc import Collection, Mapping, Sequence
@@ -40,6 +50,7 @@ from noxgraph.cli.generate import NOX_VERSION, next_minor
 from noxgraph.errors import one_line
 from noxgraph.generated import WORKFLOW_MARKER
 from noxgraph.sessions.declarations import Declarations, NoxSession
+from noxgraph.sessions.session_cache import carried_folders
 
 __all__ = [
     "AFFECTED_JOB",
@@ -64,6 +75,11 @@ AFFECTED_JOB = "affected"
 NOX_PYTHON = "3.x"
 CHECKOUT = "actions/checkout@v5"
 SETUP_PYTHON = "actions/setup-python@v6"
+CACHE_RESTORE = "actions/cache/restore@v4"
+CACHE_SAVE = "actions/cache/save@v4"
+#: The ids of the steps that restore the session cache and key what it holds after a run.
+_RESTORED = "session-cache"
+_KEYED = "session-cache-key"
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _BLOCK_LINE = re.compile(r"[ -~]*\Z")
@@ -311,6 +327,53 @@ def _runs(job: Job, affected: bool, nox: str) -> dict[str, Any]:
     }
 
 
+def cache_paths(working_directory: str, noxfile: str | None) -> list[str]:
+    """The folders a job carries between runs, from the repository's top, where
+    ``actions/cache`` and ``hashFiles`` take paths (``working-directory`` is for ``run``
+    steps only): the session cache and the wheels beside the noxfile."""
+    located = Path(working_directory, noxfile or "noxfile.py")
+    return [posixpath.normpath(folder.as_posix()) for folder in carried_folders(located)]
+
+
+def _cache_steps(job: Job, paths: Sequence[str]) -> list[dict[str, Any]]:
+    """The steps that restore the job's session cache before its sessions run, and key
+    and save it after they succeed. Each job keeps its own caches (``<prefix><digest
+    of what they hold>``) and restores the latest by the prefix; nothing is saved when
+    the folders hold nothing or exactly what was restored, so a re-run with no change
+    saves nothing."""
+    # A job id holds no "/": one job's prefix is never the start of another's.
+    runner = "${{ runner.os }}-${{ runner.arch }}"
+    prefix = f"noxgraph-sessions/{runner}/{job.id}/"
+    folders = "\n".join(paths) + "\n"
+    digest = "hashFiles(" + ", ".join(f"'{path}/**'" for path in paths) + ")"
+    key = f"steps.{_KEYED}.outputs.key"
+    script = [
+        'if [ -n "$DIGEST" ]; then',
+        '  echo "key=$PREFIX$DIGEST" >> "$GITHUB_OUTPUT"',
+        "fi",
+    ]
+    return [
+        {
+            "name": "Restore the session cache",
+            "id": _RESTORED,
+            "uses": CACHE_RESTORE,
+            "with": {"path": folders, "key": prefix},
+        },
+        {
+            "name": "Key the session cache by what it holds",
+            "id": _KEYED,
+            "env": {"PREFIX": prefix, "DIGEST": f"${{{{ {digest} }}}}"},
+            "run": "\n".join(script) + "\n",
+        },
+        {
+            "name": "Save the session cache",
+            "if": f"{key} != '' && {key} != steps.{_RESTORED}.outputs.cache-matched-key",
+            "uses": CACHE_SAVE,
+            "with": {"path": folders, "key": f"${{{{ {key} }}}}"},
+        },
+    ]
+
+
 def _condition(job: Job) -> str:
     """Run after upstream jobs that succeeded or were skipped, never after a failure;
     a one-session job only when its session is affected (a level's script picks)."""
@@ -340,6 +403,7 @@ def workflow(
     :func:`default_requirement`."""
     affected = affected_tasks is not None
     requirement = noxgraph_requirement or default_requirement()
+    carried = cache_paths(working_directory, noxfile)
     body: dict[str, Any] = {}
     if affected_tasks is not None:
         body[AFFECTED_JOB] = _affected_job(affected_tasks, requirement)
@@ -351,9 +415,12 @@ def workflow(
         if affected:
             entry["if"] = _condition(job)
         entry["runs-on"] = "ubuntu-latest"
+        restore, *save = _cache_steps(job, carried)
         entry["steps"] = [
             *_setup(job.python_version, requirement),
+            restore,
             _runs(job, affected, nox_command(noxfile)),
+            *save,
         ]
         body[job.id] = entry
     document: dict[str, Any] = {

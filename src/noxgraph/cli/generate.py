@@ -33,6 +33,7 @@ from noxgraph._files import (
     read_regular,
     write_atomic,
 )
+from noxgraph.cli.code_style import CodeStyle, find_code_style
 from noxgraph.errors import NoxgraphError
 from noxgraph.generated import NOXFILE_BEGIN, NOXFILE_DECLARES, NOXFILE_END
 from noxgraph.sessions.declarations import Declarations, PackageSession, declare
@@ -77,19 +78,16 @@ class GenerateError(NoxgraphError):
     """The noxfile cannot be written as asked (not ours, damaged, read-only)."""
 
 
-#: The formatter's line length (ruff's and black's default).
-LINE = 88
-
-
-def literal(value: str) -> str:
+def literal(value: str, preferred: str = '"') -> str:
     """A Python string literal for ``value``, ASCII only, quoted as ruff quotes it:
-    with double quotes, unless the text holds more of them than single quotes."""
+    with the ``preferred`` quote, unless the text holds more of it than of the other."""
     shown = ascii(value)
     body = shown[1:-1]
     if shown[0] == "'":
         # ascii() quoted with ' and escaped every ' (and no "): unescape them.
         body = body.replace("\\'", "'")
-    quote = "'" if body.count('"') > body.count("'") else '"'
+    other = "'" if preferred == '"' else '"'
+    quote = other if body.count(preferred) > body.count(other) else preferred
     return quote + body.replace(quote, "\\" + quote) + quote
 
 
@@ -99,38 +97,59 @@ class _Code(str):
     __slots__ = ()
 
 
-def _value(value: Sequence[str] | str) -> str:
-    if isinstance(value, _Code):
-        return str(value)
-    return literal(value) if isinstance(value, str) else _list(value)
+class _Layout:
+    """Code laid out as the project's formatter lays it out (:class:`CodeStyle`)."""
 
+    def __init__(self, style: CodeStyle) -> None:
+        self.style = style
+        self.indent = style.indent
 
-def _list(items: Sequence[str]) -> str:
-    return "[" + ", ".join(literal(item) for item in items) + "]"
+    def fits(self, line: str) -> bool:
+        return self.style.width(line) <= self.style.line_length
 
+    def literal(self, value: str) -> str:
+        return literal(value, self.style.quote)
 
-def _call(callee: str, args: Sequence[tuple[str, Sequence[str] | str]]) -> list[str]:
-    """``callee(args)`` as ruff formats it: on one line when it fits, else the
-    arguments on one indented line, else one argument a line (and a list that
-    still does not fit, one item a line). An argument is ``(keyword, value)``
-    with ``""`` for a positional one; a value is a string or a list of strings."""
-    flat = [(f"{key}=" if key else "") + _value(value) for key, value in args]
-    line = f"{callee}({', '.join(flat)})"
-    if len(line) <= LINE:
-        return [line]
-    body = ", ".join(flat)
-    if len(args) == 1 or 4 + len(body) <= LINE:
-        return [f"{callee}(", f"    {body}", ")"]
-    lines = [f"{callee}("]
-    for (key, value), text in zip(args, flat, strict=True):
-        if 4 + len(text) + 1 <= LINE or isinstance(value, str):
-            lines.append(f"    {text},")
-            continue
-        lines.append(f"    {key}=[" if key else "    [")
-        lines.extend(f"        {literal(item)}," for item in value)
-        lines.append("    ],")
-    lines.append(")")
-    return lines
+    def value(self, value: Sequence[str] | str) -> str:
+        if isinstance(value, _Code):
+            return str(value)
+        if isinstance(value, str):
+            return self.literal(value)
+        return "[" + ", ".join(self.literal(item) for item in value) + "]"
+
+    def call(self, callee: str, args: Sequence[tuple[str, Sequence[str] | str]]) -> list[str]:
+        """``callee(args)`` as ruff formats it: on one line when it fits, else the
+        arguments on one indented line, else one argument a line (and a list that
+        still does not fit, one item a line). An argument is ``(keyword, value)``
+        with ``""`` for a positional one; a value is a string or a list of strings."""
+        flat = [(f"{key}=" if key else "") + self.value(value) for key, value in args]
+        line = f"{callee}({', '.join(flat)})"
+        if self.fits(line):
+            return [line]
+        one = self.indent
+        body = ", ".join(flat)
+        if len(args) == 1 or self.fits(one + body):
+            return [f"{callee}(", one + body, ")"]
+        lines = [f"{callee}("]
+        for (key, value), text in zip(args, flat, strict=True):
+            if self.fits(f"{one}{text},") or isinstance(value, str):
+                lines.append(f"{one}{text},")
+                continue
+            lines.append(f"{one}{key}=[" if key else f"{one}[")
+            lines.extend(f"{one}{one}{self.literal(item)}," for item in value)
+            lines.append(f"{one}],")
+        lines.append(")")
+        return lines
+
+    def mapping(self, name: str, items: Sequence[tuple[str, str]]) -> list[str]:
+        """``name = {...}``: one item a line, which a trailing comma keeps so (and a
+        merge of two branches that add packages needs); on one line when it fits
+        and the formatter does not keep a trailing comma's layout."""
+        shown = [f"{self.literal(key)}: {self.literal(value)}" for key, value in items]
+        line = f"{name} = {{{', '.join(shown)}}}"
+        if not shown or (not self.style.magic_trailing_comma and self.fits(line)):
+            return [line]
+        return [f"{name} = {{", *(f"{self.indent}{item}," for item in shown), "}"]
 
 
 def _variable(task: str) -> str:
@@ -164,22 +183,16 @@ def _usual_python(sessions: Sequence[PackageSession]) -> tuple[str, ...]:
     return max(counts, key=lambda python: counts[python]) if counts else ()
 
 
-def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
-    lines = ["# Each package and its folder, relative to the workspace root."]
-    if declarations.folders:
-        lines.append("folders = {")
-        lines.extend(
-            f"    {literal(name)}: {literal(folder)},"
-            for name, folder in sorted(declarations.folders.items())
-        )
-        lines.append("}")
-    else:
-        lines.append("folders = {}")
+def _body(declarations: Declarations, root: str, venv_backend: str, layout: _Layout) -> str:
+    lines = [
+        "# Each package and its folder, relative to the workspace root.",
+        *layout.mapping("folders", sorted(declarations.folders.items())),
+    ]
     arguments: list[tuple[str, Sequence[str] | str]] = [("", _Code("__file__")), ("root", root)]
     if venv_backend != DEFAULT_BACKEND:
         arguments.append(("venv_backend", venv_backend))
     arguments.append(("folders", _Code("folders")))
-    lines += _call("sessions = noxgraph.nox.Sessions", arguments)
+    lines += layout.call("sessions = noxgraph.nox.Sessions", arguments)
     for task, sessions in declarations.tasks.items():
         variable = _variable(task)
         python = _usual_python(sessions)
@@ -189,7 +202,7 @@ def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
         lines += [
             "",
             f"# {variable}(package, [packages whose {task} session it waits for])",
-            *_call(f"{variable} = sessions.task", table),
+            *layout.call(f"{variable} = sessions.task", table),
         ]
         for session in sessions:
             args: list[tuple[str, Sequence[str] | str]] = [("", session.package)]
@@ -199,7 +212,7 @@ def _body(declarations: Declarations, root: str, venv_backend: str) -> str:
                 args.append(("requires", session.requires))
             if session.python != python:
                 args.append(("python", session.python))
-            lines += _call(variable, args)
+            lines += layout.call(variable, args)
     lines += ["", "sessions.register()"]
     return "\n".join(lines)
 
@@ -213,7 +226,9 @@ class Rendered:
 
 
 def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> Rendered:
-    """The generated block for ``workspace``, for a noxfile written at ``output``."""
+    """The generated block for ``workspace``, for a noxfile written at ``output``, laid
+    out with the formatter settings that apply there."""
+    layout = _Layout(find_code_style(output.parent))
     declarations = declare(workspace, graph)
     tasks = list(declarations.tasks)
     first = tasks[0] if tasks else "build"
@@ -222,9 +237,10 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
         "version": __version__,
         "next_minor": next_minor(__version__),
         "nox_version": NOX_VERSION,
+        "needs_version": layout.literal(f">={NOX_VERSION}"),
         "usage": _usage(first),
         "task_list": ", ".join(tasks) or "none",
-        "body": _body(declarations, root, workspace.config.venv_backend),
+        "body": _body(declarations, root, workspace.config.venv_backend, layout),
     }
     template = files("noxgraph").joinpath("templates/noxfile.py.tmpl").read_text(encoding="utf-8")
     text = string.Template(template).substitute(values)

@@ -11,7 +11,7 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -251,7 +251,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.graph import build_graph
     from noxgraph.sessions.declarations import declare
     from noxgraph.sessions.selection import not_affected_reason, options_from, select
-    from noxgraph.sessions.session_cache import ENV_CACHED_REPORT
+    from noxgraph.sessions.session_cache import ENV_CACHED_REPORT, cached_reason
     from noxgraph.sessions.timeline import ENV_PROFILE, read_records, timeline
     from noxgraph.workspace.load import load_workspace
 
@@ -267,8 +267,9 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         graph = build_graph(workspace)
     declarations = declare(workspace, graph)
     if args.task not in declarations.tasks:
-        known = ", ".join(declarations.tasks) or "none"
-        raise UsageError(f"no sessions for task {args.task!r}; the tasks are {known}")
+        known = ", ".join(declarations.tasks)
+        tasks = f"the tasks are {known}" if known else "no package has a task"
+        raise UsageError(f"no sessions for task {args.task!r}; {tasks}")
     noxfile = _noxgraph_noxfile(args.noxfile, workspace.root)
     if _is_stale(workspace, graph, noxfile):
         # nox would run the sessions the file declares, not those the workspace gives.
@@ -312,8 +313,12 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             cache=not args.no_cache,
         )
         if args.dry_run:
+            from_cache: dict[str, str] = {}
+            if not args.no_cache:
+                from_cache = _cached(noxfile, workspace.root, declarations, planned, skipped)
+            skipped = {**skipped, **{name: cached_reason(key) for name, key in from_cache.items()}}
             if args.json:
-                out.json(run_plan_document(argv, planned, skipped))
+                out.json(run_plan_document(argv, planned, skipped, from_cache))
             else:
                 limit = None if args.all_rows else _SUMMARY_ROWS
                 out.view(run_plan_text(argv, planned, skipped, limit=limit))
@@ -340,6 +345,29 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         not_run = {r.session: r.note or r.result for r in rows if r.session not in ran}
         _write_profile(args.profile, run, _run_title(args), not_run)
     return code
+
+
+def _cached(
+    noxfile: Path,
+    root: Path,
+    declarations: Declarations,
+    planned: Sequence[str],
+    skipped: Mapping[str, str],
+) -> dict[str, str]:
+    """The sessions of ``planned`` that nox will take from the session cache, with their
+    keys, as nox's load finds them: not those that skip for another reason (``skipped``),
+    nor sessions on a named interpreter, which always run."""
+    if os.environ.get("NOXGRAPH_NO_CACHE"):
+        return {}
+    from noxgraph.sessions.session_cache import look_up
+
+    on_nox = {s.name for s in declarations.nox_sessions() if s.python is None}
+    start = [name for name in planned if name in on_nox]
+    every = {s.name: s for s in declarations.sessions()}
+    found = look_up(noxfile, root, every, start, skipped)
+    if found is None:
+        return {}
+    return {name: found.entries[name].key for name in start if name in found.entries}
 
 
 def _run_title(args: argparse.Namespace) -> str:
@@ -467,7 +495,7 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
         output, ci.to_yaml(document, WORKFLOW_HEADER), display=display, force=args.force
     )
     done = f"wrote {display}" if status == "written" else f"{display} is already up to date"
-    out.write(f"{done}: {len(job_list)} jobs for {len(sessions)} sessions\n")
+    out.write(f"{done}: {_count(len(job_list), 'job')} for {_count(len(sessions), 'session')}\n")
     return 0
 
 
@@ -509,8 +537,9 @@ def _tasks_for(workspace: Workspace, task: str | None) -> list[str]:
     if task is None:
         return every
     if task not in every:
-        known = ", ".join(every) or "none"
-        raise UsageError(f"--task {task!r}: no package has that task (tasks: {known})")
+        if not every:
+            raise UsageError(f"--task {task!r}: no package has any task")
+        raise UsageError(f"--task {task!r}: no package has that task (tasks: {', '.join(every)})")
     return [task]
 
 

@@ -135,7 +135,7 @@ def _first(rows: Sequence[T], limit: int | None) -> tuple[Sequence[T], int]:
 
 
 def _more(left_out: int, what: str) -> Line:
-    return Line(f"... and {left_out} more {what} (--all lists every one)", "dim")
+    return Line(f"... and {_count(left_out, f'more {what}')} (--all lists every one)", "dim")
 
 
 def _some(items: Sequence[str], limit: int = 3) -> str:
@@ -295,7 +295,7 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
             levels.add(str(number), ", ".join(level))
         parts += [Line(""), Line(f"Build order over {', '.join(view.order_kinds)} edges"), levels]
         if left_out:
-            parts.append(_more(left_out, "levels"))
+            parts.append(_more(left_out, "level"))
     else:
         parts += [Line(""), Line(f"No build order: {view.order_error.message}", "red")]
 
@@ -310,7 +310,7 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
             node.add(f"{edge.target}  {_kind_label(edge)}")
     parts += [Line(""), tree]
     if left_out:
-        parts.append(_more(left_out, "packages"))
+        parts.append(_more(left_out, "package"))
 
     if view.cycles:
         cycles = Table(("cycle", "kinds"))
@@ -328,7 +328,7 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
             cycles,
         ]
         if left_out:
-            parts.append(_more(left_out, "cycles"))
+            parts.append(_more(left_out, "cycle"))
     if workspace.skipped:
         skipped = Table(("skipped", "reason"))
         entries, left_out = _first(workspace.skipped, limit)
@@ -336,7 +336,7 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
             skipped.add(entry.path, entry.reason)
         parts += [Line(""), skipped]
         if left_out:
-            parts.append(_more(left_out, "skipped files"))
+            parts.append(_more(left_out, "skipped file"))
     return parts
 
 
@@ -706,9 +706,20 @@ def generate_text(outcome: Outcome, display: str, packages: int) -> str:
 
 
 def run_plan_document(
-    argv: Sequence[str], sessions: Sequence[str], skipped: Mapping[str, str]
+    argv: Sequence[str],
+    sessions: Sequence[str],
+    skipped: Mapping[str, str],
+    cached: Mapping[str, str],
 ) -> dict[str, Any]:
-    return {"schema": SCHEMA, "argv": list(argv), "sessions": list(sessions), "skipped": skipped}
+    """``skipped``: each session that will not run, and why; ``cached``: those of them
+    the session cache holds, with their keys."""
+    return {
+        "schema": SCHEMA,
+        "argv": list(argv),
+        "sessions": list(sessions),
+        "skipped": dict(skipped),
+        "cached": dict(cached),
+    }
 
 
 def run_plan_text(
@@ -730,7 +741,7 @@ def run_plan_text(
         skips = sum(1 for name in sessions if name in skipped)
         parts.append(
             Line(
-                f"... and {left_out} more sessions ({len(sessions)} in all:"
+                f"... and {_count(left_out, 'more session')} ({len(sessions)} in all:"
                 f" {len(sessions) - skips} run, {skips} only skip); --all lists every one",
                 "dim",
             )

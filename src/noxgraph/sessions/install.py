@@ -115,9 +115,10 @@ class Installer:
         """A wheel of each sibling (dependencies first), each built once for its
         content and kept in nox's shared cache folder."""
         from noxgraph.changes.content import folder_key  # only when building
+        from noxgraph.sessions.session_cache import WHEEL_CACHE
 
         built: dict[str, Path] = {}
-        cache = (self.session.cache_dir / "noxgraph-wheels").resolve()
+        cache = (self.session.cache_dir / WHEEL_CACHE).resolve()
         for sibling in siblings:
             name = sibling.name
             folder = cache / f"{name}-{folder_key(sibling.folder)}"

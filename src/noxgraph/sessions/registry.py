@@ -221,31 +221,22 @@ class Sessions:
             posargs, no_cache = selection.without_no_cache(own)
             if posargs or no_cache:
                 return
-        from noxgraph.errors import NoxgraphError
-        from noxgraph.sessions.plan_cache import planned_many
-        from noxgraph.sessions.session_cache import cache_folder, lookup
-        from noxgraph.sessions.session_keys import session_keys
+        from noxgraph.sessions.session_cache import look_up
 
         every = {s.name: s for s in declarations.sessions()}
         wanted = self._wanted(declarations, command, every)
-        try:
-            plans, wheelhouse = planned_many(self.noxfile.resolve(), self.root, wanted)
-        except NoxgraphError:
-            return  # each session says what is wrong when it runs
-        self._wheelhouse = (self.root / wheelhouse).resolve()
-        requires = {name: every[name].all_requires for name in wanted}
-        self.keys = session_keys(self.root, plans, requires, wheelhouse)
-        folder = cache_folder(self.noxfile.resolve())
-        for name, key in self.keys.items():
-            entry = None if name in skips else lookup(folder, name, key)
-            if entry is not None:
-                self.cached[name] = entry
+        found = look_up(self.noxfile, self.root, every, wanted, skips)
+        if found is None:
+            return
+        self._wheelhouse = found.wheelhouse
+        self.keys = dict(found.keys)
+        self.cached = dict(found.entries)
 
     def _wanted(
         self, declarations: Declarations, command: NoxCommand, every: Mapping[str, PackageSession]
     ) -> list[str]:
-        """The package sessions the command may start: those it names, what the
-        aggregates it names require, and what those require; all when it names none."""
+        """The package sessions the command names, and those the aggregates it names
+        require; all when it names none (the cache keys what these require too)."""
         start: list[str] = []
         for name in command.sessions:
             if name in every:
@@ -262,15 +253,7 @@ class Sessions:
                 start += [s.name for s in declarations.tasks[task]]
             elif chosen is not None:
                 start += chosen.run
-        if not command.sessions:
-            return list(every)
-        wanted: dict[str, None] = {}
-        while start:
-            name = start.pop()
-            if name not in wanted and name in every:
-                wanted[name] = None
-                start.extend(every[name].all_requires)
-        return list(wanted)
+        return start if command.sessions else list(every)
 
     def _add_package(self, registered: NoxSession, skip: str | None, cached: Entry | None) -> None:
         session = registered.session
@@ -283,9 +266,11 @@ class Sessions:
                     timed.result, timed.reason = "skipped", skip
                     nox_session.skip(skip)
                 if cached is not None:
+                    from noxgraph.sessions.session_cache import cached_reason
+
                     self._restore(nox_session, cached)
                     timed.result, timed.reason = "cached", f"inputs {cached.key}"
-                    nox_session.skip(f"cached (inputs {cached.key})")
+                    nox_session.skip(cached_reason(cached.key))
                 self._run_package(nox_session, registered)
 
         run.__doc__ = describe(session, registered.python)
@@ -301,7 +286,8 @@ class Sessions:
     def _add_all(self, task: str, names: list[str]) -> None:
         def run(nox_session: nox.Session) -> None:
             with self._timed(session_name(task, "all"), task, None, names):
-                nox_session.log(f"{task}: every package done ({len(names)} sessions)")
+                done = f"{len(names)} package session" + ("" if len(names) == 1 else "s")
+                nox_session.log(f"{task}: every package done ({done})")
 
         run.__doc__ = f"{task} every package, in dependency order"
         nox.session(

@@ -24,20 +24,28 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from noxgraph._files import write_atomic
 from noxgraph.errors import NoxgraphError
 
+if TYPE_CHECKING:
+    from noxgraph.sessions.declarations import PackageSession
+
 __all__ = [
     "ENV_CACHED_REPORT",
+    "WHEEL_CACHE",
     "Artifact",
     "CacheError",
     "Entry",
+    "Found",
     "cache_folder",
+    "cached_reason",
+    "carried_folders",
+    "look_up",
     "lookup",
     "outputs",
     "record",
@@ -51,6 +59,8 @@ ENV_CACHED_REPORT = "NOXGRAPH_CACHED_REPORT"
 
 _FORMAT = 1
 _ENTRY = "entry.json"
+#: The folder beside the session cache where sessions keep the sibling wheels they build.
+WHEEL_CACHE = "noxgraph-wheels"
 
 
 class CacheError(NoxgraphError):
@@ -79,6 +89,18 @@ def cache_folder(noxfile: Path) -> Path:
     """Beside nox's own cache (``.nox/.cache`` next to the noxfile), where the
     sibling wheels are kept too."""
     return noxfile.parent / ".nox" / ".cache" / "noxgraph-sessions"
+
+
+def carried_folders(noxfile: Path) -> tuple[Path, Path]:
+    """What CI carries from one run to the next for ``noxfile``: the session cache, and
+    the sibling wheels beside it (nox's cache folder, by default)."""
+    sessions = cache_folder(noxfile)
+    return sessions, sessions.parent / WHEEL_CACHE
+
+
+def cached_reason(key: str) -> str:
+    """Why a session skips when the cache has its last success (nox shows it)."""
+    return f"cached, inputs {key} unchanged"
 
 
 def _digest(body: Mapping[str, Any]) -> str:
@@ -147,6 +169,53 @@ def lookup(folder: Path, session: str, key: str) -> Entry | None:
         if path.is_symlink() or _sha256(path) != artifact.sha256:
             return None
     return entry
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the cache holds for a run: the key of each session it may start, the
+    entries of those whose last success had that key, and the wheelhouse."""
+
+    keys: Mapping[str, str]
+    entries: Mapping[str, Entry]
+    wheelhouse: Path
+
+
+def look_up(
+    noxfile: Path,
+    root: Path,
+    sessions: Mapping[str, PackageSession],
+    start: Iterable[str],
+    skips: Collection[str] = (),
+) -> Found | None:
+    """Key the sessions ``start`` and every session they wait for (``sessions``: each
+    package session by name), and find the entries of those whose inputs are unchanged
+    since their last success, except ``skips`` (which skip for another reason). The
+    one answer for nox's load and ``noxgraph run --dry-run``; ``None`` when the
+    sessions cannot be planned (each one says what is wrong when it runs)."""
+    from noxgraph.sessions.plan_cache import planned_many
+    from noxgraph.sessions.session_keys import session_keys
+
+    wanted: dict[str, None] = {}
+    stack = list(start)
+    while stack:
+        name = stack.pop()
+        if name not in wanted and name in sessions:
+            wanted[name] = None
+            stack.extend(sessions[name].all_requires)
+    try:
+        plans, wheelhouse = planned_many(noxfile.resolve(), root, list(wanted))
+    except NoxgraphError:
+        return None
+    requires = {name: sessions[name].all_requires for name in wanted}
+    keys = session_keys(root, plans, requires, wheelhouse)
+    folder = cache_folder(noxfile.resolve())
+    entries: dict[str, Entry] = {}
+    for name, key in keys.items():
+        entry = None if name in skips else lookup(folder, name, key)
+        if entry is not None:
+            entries[name] = entry
+    return Found(keys, entries, (root / wheelhouse).resolve())
 
 
 def restore(folder: Path, entry: Entry, wheelhouse: Path) -> list[Path]:
