@@ -73,7 +73,7 @@ KIND_WEIGHTS: tuple[tuple[str, int], ...] = (
     ("build", 5),
 )
 #: The kinds noxgraph orders sessions by, by default (``[tool.noxgraph].order-kinds``).
-ORDER_KINDS: tuple[str, ...] = ("runtime", "optional", "build")
+ORDER_KINDS: tuple[str, ...] = ("runtime", "build")
 
 #: Share of edges whose dependency is drawn from the window of nearby lower indices.
 LOCAL_SHARE = 0.85

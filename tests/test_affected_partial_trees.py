@@ -61,6 +61,103 @@ def test_a_sparse_checkout_reports_what_it_leaves_out_and_spreads_through_it(
     assert "not checked out" in cli("affected", "--root", root).out
 
 
+def _strict_findings(root: Path) -> set[tuple[str, str]]:
+    check = cli("check", "--root", root, "--strict", "--format", "json")
+    assert check.code == 1, check.out
+    findings = json.loads(check.out)["findings"]
+    return {(f["code"], f["file"]) for f in findings if f["severity"] == "warning"}
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        '[tool.uv.workspace]\nmembers = ["core", "mid", "app"]\n',
+        '[tool.uv.workspace]\nmembers = ["*"]\nexclude = ["gone"]\n',
+        '[tool.noxgraph]\nmembers = ["core", "mid", "app"]\n',
+    ],
+    ids=["uv-literal", "uv-glob", "noxgraph"],
+)
+def test_a_member_list_on_a_sparse_checkout_reports_and_spreads_as_a_scan_does(
+    tmp_path: Path, members: str
+) -> None:
+    root = init_repo(tmp_path / "repo")
+    pyproject(root, ".", members)
+    package(root, "core", "core")
+    package(root, "mid", "mid", "core")
+    package(root, "app", "app", "mid")
+    package(root, "gone", "gone", "core")
+    commit_all(root)
+    git(root, "checkout", "-q", "-b", "feature")
+    git(root, "sparse-checkout", "set", "core", "app")
+    write(root / "core/src/core.py", "X = 1\n")
+    commit_all(root, "core changes")
+
+    assert _strict_findings(root) == {("not-checked-out", "mid/pyproject.toml")}
+    document = _affected(root)
+    assert _names(document) == ["core", "mid", "app"]
+    assert document["not_checked_out"] == ["mid"]
+    generated = cli("generate", "--root", root)
+    assert generated.code == 0
+    assert "noxgraph: warning: " in generated.err and "mid/pyproject.toml" in generated.err
+
+
+def test_a_sparse_linked_worktree_reports_and_spreads_too(tmp_path: Path) -> None:
+    """git worktree add: the sparse patterns are the linked worktree's own."""
+    root = init_repo(tmp_path / "repo")
+    pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["core", "mid", "app"]\n')
+    package(root, "core", "core")
+    package(root, "mid", "mid", "core")
+    package(root, "app", "app", "mid")
+    commit_all(root)
+    worktree = tmp_path / "wt"
+    git(root, "worktree", "add", "-q", "-b", "feature", str(worktree))
+    git(worktree, "sparse-checkout", "set", "core", "app")
+    write(worktree / "core/src/core.py", "X = 1\n")
+    commit_all(worktree, "core changes")
+    assert _strict_findings(worktree) == {("not-checked-out", "mid/pyproject.toml")}
+    assert _names(_affected(worktree)) == ["core", "mid", "app"]
+    assert cli("check", "--root", root).code == 0
+
+
+def _with_submodule(tmp_path: Path) -> Path:
+    """A clone whose submodule vendor/kit (holding package kit, on which app depends)
+    was never initialised."""
+    kit = init_repo(tmp_path / "kit")
+    package(kit, "pkgs/kit", "kit")
+    commit_all(kit)
+    origin = init_repo(tmp_path / "origin")
+    package(origin, "app", "app", "kit")
+    git(origin, "submodule", "add", "-q", os.fspath(kit), "vendor/kit")
+    commit_all(origin)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", os.fspath(origin), os.fspath(clone))
+    assert not any((clone / "vendor/kit").iterdir())
+    return clone
+
+
+@pytest.mark.parametrize(
+    "members",
+    [None, '[tool.uv.workspace]\nmembers = ["app", "vendor/kit/pkgs/*"]\n'],
+    ids=["scan", "uv"],
+)
+def test_an_uninitialised_submodule_holding_members_is_reported(
+    tmp_path: Path, members: str | None
+) -> None:
+    clone = _with_submodule(tmp_path)
+    if members is not None:
+        pyproject(clone, ".", members)
+    assert _strict_findings(clone) == {("not-initialised", "vendor/kit")}
+    check = cli("check", "--root", clone)
+    assert "git submodule update --init vendor/kit" in check.out
+
+
+def test_an_uninitialised_submodule_no_member_reaches_is_no_finding(tmp_path: Path) -> None:
+    clone = _with_submodule(tmp_path)
+    pyproject(clone, ".", '[tool.uv.workspace]\nmembers = ["app"]\n')
+    check = cli("check", "--root", clone, "--strict", "--format", "json")
+    assert check.code == 0, check.out
+
+
 # -- a member reached through a linked folder --------------------------------------------
 
 

@@ -142,8 +142,28 @@ def test_graph_text_dot_and_mermaid(tmp_path: Path) -> None:
     assert "  n0 -.->|group| n2" in mermaid
 
 
-def test_prefect_optional_cycle_prints_the_graph_and_fails(tmp_path: Path) -> None:
+def test_prefect_umbrella_extras_order_out_of_the_box(tmp_path: Path) -> None:
+    """prefect[aws] requires prefect-aws, which requires prefect: optional edges do not
+    order sessions by default, so the graph has an order; asked to, they make a cycle."""
     root = _case(tmp_path, "prefect")
+    ordered = cli("graph", "--root", root, "--json")
+    assert ordered.code == 0, ordered.err
+    assert json.loads(ordered.out)["order"] == [
+        "prefect",
+        "prefect-aws",
+        "prefect-shell",
+        "prefect-dbt",
+    ]
+    assert cli("generate", "--root", root).code == 0
+    pyproject(
+        root,
+        ".",
+        (root / "pyproject.toml").read_text()
+        + """
+        [tool.noxgraph]
+        order-kinds = ["runtime", "optional", "build"]
+    """,
+    )
     run = cli("graph", "--root", root, "--json")
     assert run.code == 1
     document = json.loads(run.out)
@@ -151,23 +171,6 @@ def test_prefect_optional_cycle_prints_the_graph_and_fails(tmp_path: Path) -> No
     assert ["prefect", "prefect-aws", "prefect-dbt", "prefect-shell"] in document["cycles"]
     assert "prefect -[optional: pyproject.toml]-> prefect-aws -[runtime:" in run.err
     assert run.err.count("\n") == 1
-    pyproject(
-        root,
-        ".",
-        (root / "pyproject.toml").read_text()
-        + """
-        [tool.noxgraph]
-        order-kinds = ["runtime", "build"]
-    """,
-    )
-    ordered = cli("graph", "--root", root, "--json")
-    assert ordered.code == 0
-    assert json.loads(ordered.out)["order"] == [
-        "prefect",
-        "prefect-aws",
-        "prefect-shell",
-        "prefect-dbt",
-    ]
 
 
 def test_langgraph_broken_sources_and_duplicate_examples(tmp_path: Path) -> None:

@@ -131,13 +131,25 @@ def test_empty_order_kinds_order_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("key", ["ignore", "global-files"])
-def test_an_invalid_gitignore_pattern_is_a_config_error(tmp_path: Path, key: str) -> None:
-    pyproject(tmp_path, ".", f'[tool.noxgraph]\nmembers = ["a"]\n{key} = ["docs/**", "!"]\n')
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [("!", "Invalid git pattern"), ("[z-a]", "bad character range z-a")],
+    ids=["bare-negation", "reversed-range"],
+)
+def test_an_invalid_gitignore_pattern_is_a_config_error(
+    tmp_path: Path, key: str, pattern: str, why: str
+) -> None:
+    pyproject(
+        tmp_path, ".", f'[tool.noxgraph]\nmembers = ["a"]\n{key} = ["docs/**", "{pattern}"]\n'
+    )
     package(tmp_path, "a", "a")
     run = cli("graph", "--root", tmp_path)
     assert run.code == 2
-    assert f"pyproject.toml: [tool.noxgraph].{key}: '!' is not a valid gitignore" in run.err
-    assert "Traceback" not in run.err
+    assert run.err.count("\n") == 1
+    assert (
+        f"pyproject.toml: [tool.noxgraph].{key}: '{pattern}' is not a valid gitignore pattern:"
+        f" {why}"
+    ) in run.err
 
 
 def test_a_nul_in_a_task_command_is_a_config_error(tmp_path: Path) -> None:

@@ -257,6 +257,20 @@ def test_uv_path_source_leads_to_the_folder_whatever_it_is_called(tmp_path: Path
     assert decl.source is not None and decl.source.kind == "path"
 
 
+def test_a_uv_path_source_to_the_package_itself_says_no_edge_is_drawn(tmp_path: Path) -> None:
+    _uv_root(tmp_path)
+    package(tmp_path, "libs/e", "e")
+    package(tmp_path, "libs/d", "d", "e", extra='[tool.uv.sources]\ne = { path = "." }\n')
+    _, graph = load(tmp_path)
+    assert graph.edges == ()
+    [note] = graph.notes
+    assert (note.code, note.file) == ("path-to-itself", "libs/d/pyproject.toml")
+    assert note.message == (
+        "[project].dependencies: declares 'e' but its path '.' (tool.uv.sources.e) is this"
+        " package's own folder; no edge is drawn"
+    )
+
+
 def test_uv_sources_are_inherited_from_the_workspace_root(tmp_path: Path) -> None:
     _uv_root(
         tmp_path,

@@ -103,6 +103,52 @@ def test_a_declared_member_that_names_no_package_is_a_warning(tmp_path: Path) ->
     assert (warning["code"], warning["file"]) == ("no-package", "libs/tools/pyproject.toml")
 
 
+def test_an_unparseable_pyproject_outside_the_member_list_is_reported(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    write(tmp_path / "tools/x/pyproject.toml", "[project\nname = 'x'\n")
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert (warning["code"], warning["file"]) == ("invalid", "tools/x/pyproject.toml")
+    assert warning["message"].startswith("invalid TOML")
+    assert warning["message"].endswith("(and it is no member: pyproject.toml: [tool.uv.workspace])")
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert "tools/x/pyproject.toml" in {entry["path"] for entry in graph["skipped"]}
+
+
+@pytest.mark.parametrize("name", ["noxgraph.toml", "pyproject.toml", ".wrknv/workspace.toml"])
+def test_a_workspace_file_linked_to_nothing_is_an_error_not_a_scan(
+    tmp_path: Path, name: str
+) -> None:
+    """A shared configuration moved away: the workspace is never read without it."""
+    package(tmp_path, "a", "a")
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).symlink_to(tmp_path / "moved.toml")
+    run = cli("graph", "--root", tmp_path)
+    assert run.code == 2, run.out
+    assert run.err.count("\n") == 1
+    assert f"{name}: is a symbolic link to {tmp_path / 'moved.toml'}, which is not there" in (
+        run.err
+    )
+
+
+def test_a_project_without_a_name_is_a_warning_naming_the_likely_key(tmp_path: Path) -> None:
+    package(tmp_path, "a", "a", "b")
+    pyproject(tmp_path, "b", '[project]\nnme = "b"\nversion = "1"\n')
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert (warning["code"], warning["file"]) == ("nameless", "b/pyproject.toml")
+    assert "'nme' is likely a misspelling of 'name'" in warning["message"]
+    generated = cli("generate", "--root", tmp_path)
+    assert generated.code == 0
+    assert generated.err == (
+        f"noxgraph: warning: {tmp_path / 'b/pyproject.toml'}: [project] has no 'name' ('nme' is"
+        " likely a misspelling of 'name'): the package and its edges are left out\n"
+    )
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
 def test_a_matched_folder_that_cannot_be_entered_is_a_warning(tmp_path: Path) -> None:
     pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
@@ -132,6 +178,29 @@ def test_a_pyproject_that_is_a_fifo_is_reported_and_never_opened_for_good(
         "file": "libs/pipe/pyproject.toml",
         "message": "is not a regular file",
     }
+
+
+def test_a_dangling_pyproject_link_under_a_member_glob_is_reported(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    (tmp_path / "libs/gone").mkdir()
+    (tmp_path / "libs/gone/pyproject.toml").symlink_to("../../moved/pyproject.toml")
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert warning == {
+        "severity": "warning",
+        "code": "broken-link",
+        "file": "libs/gone/pyproject.toml",
+        "message": "is a symbolic link to ../../moved/pyproject.toml, which is not there",
+    }
+    generated = cli("generate", "--root", tmp_path)
+    assert generated.code == 0
+    assert "libs/gone/pyproject.toml: is a symbolic link" in generated.err
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/a", "libs/gone"]\n')
+    named = cli("graph", "--root", tmp_path)
+    assert named.code == 2
+    assert "member 'libs/gone': pyproject.toml is a symbolic link to" in named.err
 
 
 def test_a_tracked_pyproject_replaced_by_a_fifo_or_a_device_link_is_an_error(

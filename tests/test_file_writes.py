@@ -142,3 +142,24 @@ def test_the_parse_cache_is_written_by_the_same_writer_and_never_over_a_fifo(
     assert load_workspace(root).names == ("a",)
     assert stat.S_ISFIFO(os.lstat(path).st_mode)
     assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_a_noxfile_saved_with_a_byte_order_mark_is_regenerated_without_it(
+    tmp_path: Path,
+) -> None:
+    """nox cannot load a noxfile that starts with a UTF-8 BOM: --check says it is stale
+    and why; generate keeps the user's text and drops the mark."""
+    package(tmp_path, "a", "a")
+    assert cli("generate", "--root", tmp_path).code == 0
+    noxfile = tmp_path / "noxfile.py"
+    text = noxfile.read_text(encoding="utf-8") + "\n# the user's own line\n"
+    noxfile.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    check = cli("generate", "--root", tmp_path, "--check")
+    assert check.code == 1
+    assert check.out.startswith(
+        f"# {noxfile} starts with a UTF-8 byte order mark, which nox cannot load\n"
+    )
+    run = cli("generate", "--root", tmp_path)
+    assert run.code == 0, run.err
+    assert noxfile.read_bytes() == text.encode("utf-8")
+    assert cli("generate", "--root", tmp_path, "--check").code == 0

@@ -18,7 +18,17 @@ import pytest
 from noxgraph import _git
 from noxgraph.changes.changed_files import PendingChanges
 from noxgraph.errors import NoxgraphError
-from tests.helpers import cli, cli_process, commit_all, git, init_repo, package, pyproject, write
+from tests.helpers import (
+    cli,
+    cli_process,
+    commit_all,
+    git,
+    git_env,
+    init_repo,
+    package,
+    pyproject,
+    write,
+)
 
 
 def _affected(root: Path, *args: str) -> dict[str, Any]:
@@ -315,18 +325,62 @@ def test_head_on_an_unborn_branch_says_so(tmp_path: Path) -> None:
     assert "neither 'main' nor 'master'" not in message
 
 
+def _follow(repo: Path, message: str) -> str | None:
+    """Run the git commands ``message`` quotes in ``repo``; the base it says to pass."""
+    import re
+
+    for command in re.findall(r"'(git fetch[^']*)'", message)[:1]:
+        git(repo, *command.split()[1:])
+    base = re.search(r"pass --base (\S+?)\)", message)
+    return base.group(1) if base else None
+
+
 def test_fetch_hints_work_in_the_repository(tmp_path: Path) -> None:
     origin = _members_repo(tmp_path / "origin")
+    git(origin, "branch", "develop")
+    git(origin, "branch", "other")
     clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    git(tmp_path, "clone", "-q", "--single-branch", str(origin), str(clone))
     message = _error(clone, "--base", "develop")
-    assert "git fetch origin develop" in message and "--base origin/develop" in message
     assert "develop:develop" not in message
+    assert _follow(clone, message) == "origin/develop"
+    assert cli("affected", "--root", clone, "--base", "origin/develop").code == 0
+    checked_out = _error(clone, "--base", "origin/other")
+    assert _follow(clone, checked_out) == "origin/other"
+    assert cli("affected", "--root", clone, "--base", "origin/other").code == 0
     local = _members_repo(tmp_path / "local")
     alone = _error(local, "--base", "develop")
     assert "git fetch" not in alone and "develop:develop" not in alone
-    checked_out = _error(clone, "--base", "origin/nothing")
-    assert "git fetch origin nothing" in checked_out
+    assert "git fetch" not in _error(local, "--base", "HEAD~3")
+
+
+def _shallow_clone(tmp_path: Path) -> Path:
+    """A clone of one commit of branch feature, three commits past main."""
+    origin = _members_repo(tmp_path / "origin")
+    git(origin, "checkout", "-q", "-b", "feature")
+    for number in range(3):
+        write(origin / f"core/src/mod{number}.py", "X = 1\n")
+        commit_all(origin, f"change {number}")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "-b", "feature", f"file://{origin}", str(clone))
+    return clone
+
+
+@pytest.mark.parametrize("base", ["main", "HEAD~2", None])
+def test_shallow_clone_hints_work(tmp_path: Path, base: str | None) -> None:
+    clone = _shallow_clone(tmp_path)
+    message = _error(clone, *(["--base", base] if base else []))
+    assert "is a shallow clone" in message
+    if base == "HEAD~2":
+        assert "'git fetch --deepen=N' for N more commits" in message
+        git(clone, "fetch", "-q", "--deepen=2")
+        told = base
+    else:
+        told = _follow(clone, message)
+    assert told is not None
+    run = cli("affected", "--root", clone, "--base", told, "--format", "names")
+    assert run.code == 0, run.err
+    assert run.out.split() == ["core"]
 
 
 # -- DOT line breaks ---------------------------------------------------------------------
@@ -371,3 +425,24 @@ def test_a_package_deleted_inside_a_submodule_affects_its_dependents(tmp_path: P
     document = _affected(meta)
     assert document["deleted_packages"] == [{"name": "sub-b", "path": "deps/up/b"}]
     assert {a["name"]: a["reason"] for a in document["affected"]} == {"app": "deleted-dependency"}
+
+
+# -- a merge in progress -----------------------------------------------------------------
+
+
+def test_a_pyproject_with_merge_conflict_markers_says_so(tmp_path: Path) -> None:
+    root = _members_repo(tmp_path / "repo")
+    git(root, "checkout", "-q", "-b", "other")
+    package(root, "core", "core", "requests")
+    commit_all(root, "other")
+    git(root, "checkout", "-q", "main")
+    package(root, "core", "core", "httpx")
+    commit_all(root, "main")
+    merged = subprocess.run(
+        ["git", "merge", "other"], cwd=root, capture_output=True, check=False, env=git_env()
+    )
+    assert merged.returncode != 0, "the merge was meant to conflict"
+    message = _error(root)
+    assert "core/pyproject.toml: holds merge-conflict markers (line 4); resolve the conflict" in (
+        message
+    )

@@ -82,7 +82,7 @@ FUZZ_NOX = settings(settings.get_profile("noxgraph-fuzz"), max_examples=NOX_EXAM
 
 # -- vocabulary --------------------------------------------------------------------------
 
-ORDER_KINDS: tuple[Kind, ...] = ("runtime", "optional", "build")
+ORDER_KINDS: tuple[Kind, ...] = ("runtime", "build")
 #: Replaced by the workspace root's ``file:`` URI when the files are written.
 ROOT_URI = "{ROOT_URI}"
 
@@ -665,9 +665,9 @@ class Drawer:
 def workspaces(draw: st.DrawFn, acyclic_order: bool | None = None, max_packages: int = 10) -> Model:
     """A model workspace of 1..``max_packages`` members.
 
-    ``acyclic_order``: ``True`` keeps the edges of ``runtime``, ``optional`` and ``build``
-    acyclic (``group`` and ``dev`` edges still form cycles freely), ``False`` may add a
-    ring of them, ``None`` chooses at random.
+    ``acyclic_order``: ``True`` keeps the edges of ``runtime`` and ``build`` (the
+    default ``order-kinds``) acyclic (``optional``, ``group`` and ``dev`` edges still
+    form cycles freely), ``False`` may add a ring of them, ``None`` chooses at random.
     """
     count = draw(st.integers(1, max_packages))
     names = tuple(

@@ -30,7 +30,7 @@ import pytest
 from noxgraph.errors import NoxgraphError
 from noxgraph.graph import build_graph
 from noxgraph.workspace.load import Workspace, load_workspace
-from tests.helpers import cli, cli_process, commit_all, git, init_repo, package, write
+from tests.helpers import cli, cli_process, commit_all, git, init_repo, package, pyproject, write
 
 PREFIX = "noxgraph: error: "
 
@@ -442,6 +442,54 @@ def test_an_unreadable_pyproject_is_one_line(
     assert check.returncode in (0, 1), check.stderr
     assert "secret/pyproject.toml" in check.stdout
     assert check.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("locked", "locked cannot be entered (Permission denied)"),
+        ("locked/b/x.py", "locked/b/x.py: cannot be looked at (Permission denied)"),
+    ],
+)
+def test_files_in_a_folder_that_cannot_be_entered_is_one_line(
+    scratch: Path, unprivileged: Unprivileged, given: str, says: str
+) -> None:
+    root = unreadable_tree(scratch / "ws", in_git=False, tracked=False)
+    run = unprivileged.run("affected", "--root", root, "--files", root / given)
+    assert run.returncode == 2, run.stdout
+    assert "Traceback" not in run.stderr
+    assert _one_error_line(run.stderr), run.stderr
+    assert says in run.stderr
+
+
+@pytest.mark.parametrize("members", [None, '[tool.uv.workspace]\nmembers = ["*", "locked/*"]\n'])
+def test_generate_names_a_member_folder_it_cannot_enter(
+    scratch: Path, unprivileged: Unprivileged, members: str | None
+) -> None:
+    root = scratch / "ws"
+    if members is not None:
+        pyproject(root, ".", members)
+    unreadable_tree(root, in_git=False, tracked=False)
+    run = unprivileged.run("generate", "--root", root)
+    assert run.returncode == 0, run.stderr
+    assert "noxgraph: warning: " in run.stderr and "cannot be read: Permission denied" in run.stderr
+    assert "locked" in run.stderr
+
+
+def test_a_root_pyproject_that_cannot_be_read_is_one_line(
+    scratch: Path, unprivileged: Unprivileged
+) -> None:
+    """Not a workspace read as if the root's configuration were not there."""
+    root = scratch / "ws"
+    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["a"]\n')
+    package(root, "a", "a")
+    package(root, "b", "b")
+    _hand_over(root)
+    (root / "pyproject.toml").chmod(0)
+    run = unprivileged.run("graph", "--root", root)
+    assert run.returncode == 2, run.stdout
+    assert _one_error_line(run.stderr), run.stderr
+    assert "pyproject.toml: cannot be read: Permission denied" in run.stderr
 
 
 # -- spaces and non-ASCII characters -----------------------------------------------------

@@ -181,7 +181,9 @@ def test_pyprojects_that_name_no_package_are_skipped_with_a_reason(tmp_path: Pat
             "names no package (no [project] or [tool.poetry] name): configuration only"
         ),
         "jinja/pyproject.toml": "is a template (Jinja markup), not TOML",
-        "nameless/pyproject.toml": "has a [project] table without a name",
+        "nameless/pyproject.toml": (
+            "[project] has no 'name': the package and its edges are left out"
+        ),
         "template/pyproject.toml": (
             "[project].name '$pkg' is not a valid package name (a template?)"
         ),

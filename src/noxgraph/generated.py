@@ -8,10 +8,19 @@ counts a change to them as no change, and only they may be replaced.
 
 from __future__ import annotations
 
-__all__ = ["NOXFILE_BEGIN", "NOXFILE_END", "WORKFLOW_HEADER", "WORKFLOW_MARKER"]
+__all__ = [
+    "NOXFILE_BEGIN",
+    "NOXFILE_DECLARES",
+    "NOXFILE_END",
+    "WORKFLOW_HEADER",
+    "WORKFLOW_MARKER",
+]
 
 NOXFILE_BEGIN = "# >>> noxgraph: generated block"
 NOXFILE_END = "# <<< noxgraph: end of generated block <<<"
+#: What in a noxfile registers noxgraph's sessions: the generated block, or a call of
+#: ``register`` in a hand-written one.
+NOXFILE_DECLARES = (NOXFILE_BEGIN, "noxgraph.nox.register(", "import noxgraph.nox")
 
 #: A generated workflow's first lines; the first says noxgraph wrote it.
 WORKFLOW_HEADER = (

@@ -68,9 +68,15 @@ class Edge:
 
 
 #: The cases a :class:`Note` reports: a path that names another package than the
-#: declaration, a path to no member, a member taken from git or a URL, a
-#: ``workspace = true`` source with no member of that name.
-NoteCode = Literal["path-names-other", "path-to-no-member", "remote-source", "no-workspace-member"]
+#: declaration (or the declaring package itself), a path to no member, a member taken
+#: from git or a URL, a ``workspace = true`` source with no member of that name.
+NoteCode = Literal[
+    "path-names-other",
+    "path-to-itself",
+    "path-to-no-member",
+    "remote-source",
+    "no-workspace-member",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +152,19 @@ def _resolve(
     if source is not None and source.kind == "path" and source.path is not None:
         target = by_folder.get(source.path)
         if target is not None:
-            if decl.name and decl.name != target:
+            if decl.name and decl.name != target and target == name:
+                notes.append(
+                    Note(
+                        "warning",
+                        "path-to-itself",
+                        file,
+                        (
+                            f"{decl.where}: declares {decl.name!r} but its path {source.text!r}"
+                            f" ({source.where}) is this package's own folder; no edge is drawn"
+                        ),
+                    )
+                )
+            elif decl.name and decl.name != target:
                 notes.append(
                     Note(
                         "warning",

@@ -16,6 +16,7 @@ that explains it, found breadth first.
 from __future__ import annotations
 
 import os
+import stat
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -242,7 +243,17 @@ class _Owners:
 
             path = self.root / folder / "pyproject.toml"
             known = False
-            if path.is_file():
+            try:
+                found = stat.S_ISREG(os.stat(path).st_mode)
+            except (FileNotFoundError, NotADirectoryError):
+                found = False
+            except OSError as exc:  # a folder that cannot be entered, not a missing file
+                raise WorkspaceError(
+                    f"{relative(path.parent, self.root)} cannot be entered"
+                    f" ({exc.strerror or exc}), so which package a change in it belongs to"
+                    " cannot be told"
+                ) from None
+            if found:
                 try:
                     data = parse_toml(path.read_bytes(), folder)
                     known = isinstance(package_name(Document(path.parent, folder, data)), tuple)
@@ -550,7 +561,8 @@ def affected_in(
     if_base_missing: Literal["error", "all"] = "error",
     task: str | None = None,
 ) -> tuple[Workspace, DependencyGraph, Affected]:
-    """Read the workspace at ``root`` and answer what a change affects.
+    """Read the workspace at ``root`` (as commit ``head`` holds it, with ``head``) and
+    answer what a change affects.
 
     git is asked in the background as soon as the repositories are known, while
     the members' ``pyproject.toml`` files are read: the two take about as long.
@@ -580,7 +592,12 @@ def affected_in(
         repository_bases=found.bases,
     )
     try:
-        workspace = load_workspace(found)
+        if head is None:
+            workspace = load_workspace(found)
+        else:
+            from noxgraph.changes.at_commit import workspace_at  # only --head reads git
+
+            workspace = workspace_at(found, head)
         graph = build_graph(workspace)
     except BaseException:
         pending.close()

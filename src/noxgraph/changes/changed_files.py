@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ __all__ = [
     "PendingChanges",
     "RepositoryChanges",
     "changes_from_files",
+    "is_submodule_checkout",
+    "read_batch",
     "versions_of",
 ]
 
@@ -101,7 +104,7 @@ class Changes:
         return any(repo.missing_base for repo in self.repositories)
 
 
-def _is_submodule_checkout(folder: str) -> bool:
+def is_submodule_checkout(folder: str) -> bool:
     marker = os.path.join(folder, ".git")  # one call per folder
     try:
         with open(marker, encoding="utf-8", errors="replace") as handle:
@@ -133,7 +136,7 @@ class RepositoryFinder:
             visited.append(current)
             if os.path.lexists(os.path.join(current, ".git")):
                 answer = current
-                if self._through_superproject and _is_submodule_checkout(current):
+                if self._through_superproject and is_submodule_checkout(current):
                     parent = os.path.dirname(current)
                     outer = self.holder(parent) if parent != current else None
                     answer = outer if outer is not None else current
@@ -218,23 +221,46 @@ def _remotes(repo: Path) -> list[str]:
     return done.stdout.decode("utf-8", "replace").split() if done.returncode == 0 else []
 
 
-def _fetch_hint(repo: Path, wanted: str) -> str | None:
-    """A command that fetches ``wanted`` in ``repo``, then the base to pass: never
-    ``git fetch R b:b`` (it fails when ``b`` is the checked-out branch), and only
-    through a remote the repository has."""
+#: Characters of a revision expression (``HEAD~1``, ``X^``, ``@{u}``): no remote has a
+#: ref of that name to fetch.
+_REVISION = frozenset("~^:@{} ")
+_UNSHALLOW = "'git fetch --unshallow', or 'git fetch --deepen=N' for N more commits"
+
+
+def _is_shallow(repo: Path) -> bool:
+    done = git(repo, "rev-parse", "--is-shallow-repository", check=False)
+    return done.stdout.decode().strip() == "true"
+
+
+def _fetch_hint(repo: Path, wanted: str, shallow: bool) -> str | None:
+    """How to fetch ``wanted`` into ``repo``, and the base to pass then. A branch is
+    fetched into its remote-tracking ref by an explicit refspec, which works in a
+    single-branch clone too, and never as ``b:b`` (refused when ``b`` is checked out);
+    in a shallow clone, with its history. A revision expression (``HEAD~1``) is no name
+    a remote has: a shallow clone needs more history, else there is none."""
+    more = f"fetch more history ({_UNSHALLOW})" if shallow else None
+    if _REVISION & set(wanted):
+        return more
     remotes = _remotes(repo)
-    for remote in remotes:
-        if wanted.startswith(f"{remote}/") and len(wanted) > len(remote) + 1:
-            return f"git fetch {remote} {wanted[len(remote) + 1 :]}"
-    chosen = "origin" if "origin" in remotes else (remotes[0] if len(remotes) == 1 else None)
+    chosen, branch = next(
+        ((r, wanted[len(r) + 1 :]) for r in remotes if wanted.startswith(f"{r}/")), (None, wanted)
+    )
     if chosen is None:
-        return None
-    return f"git fetch {chosen} {wanted}, then pass --base {chosen}/{wanted}"
+        chosen = "origin" if "origin" in remotes else (remotes[0] if len(remotes) == 1 else None)
+    if chosen is None or not branch:
+        return more
+    unshallow = " --unshallow" if shallow else ""
+    return (
+        f"fetch it ('git fetch{unshallow} {chosen} {branch}:refs/remotes/{chosen}/{branch}',"
+        f" then pass --base {chosen}/{branch})"
+    )
 
 
 def _unknown_base(repo: Path, shown: str, base: str | None, configured: str | None) -> GitError:
     """Why there is no base to compare with, and how to name one."""
     wanted = base or configured
+    shallow = _is_shallow(repo)
+    clone = f"repository {shown} is a shallow clone" if shallow else f"repository {shown}"
     if wanted:
         hints: list[str] = []
         remote_copy = next(
@@ -243,24 +269,27 @@ def _unknown_base(repo: Path, shown: str, base: str | None, configured: str | No
         if remote_copy is not None:
             hints.append(f"pass --base {remote_copy}")
         else:
-            fetch = _fetch_hint(repo, wanted)
-            hints.append(
-                f"fetch it ({fetch})"
-                if fetch is not None
-                else "pass a branch, tag or commit this repository has"
-            )
+            fetch = _fetch_hint(repo, wanted, shallow)
+            hints.append(fetch or "pass a branch, tag or commit this repository has")
         where = "--base" if base else "[tool.noxgraph].base"
         hints.append("name the changed files with --files")
         return GitError(
-            f"repository {shown}: base {wanted!r} (from {where}) is not a known commit;"
-            f" {', or '.join(hints)}"
+            f"{clone}: base {wanted!r} (from {where}) is not a known commit; {', or '.join(hints)}"
         )
     remote = next(
         (f"origin/{c}" for c in ("main", "master") if _verified(repo, f"origin/{c}")), None
     )
-    hint = f"pass --base {remote}" if remote else "pass --base REF"
+    if remote:
+        hint = f"pass --base {remote}"
+    elif shallow:
+        hint = (
+            "fetch the base ('git fetch --unshallow origin main:refs/remotes/origin/main',"
+            " then pass --base origin/main)"
+        )
+    else:
+        hint = "pass --base REF"
     return GitError(
-        f"repository {shown}: neither 'main' nor 'master' exists to compare with; {hint}"
+        f"{clone}: neither 'main' nor 'master' exists to compare with; {hint}"
         " (or set [tool.noxgraph].base), or name the changed files with --files"
     )
 
@@ -271,8 +300,8 @@ def _no_merge_base(repo: Path, shown: str, base: str, head: str) -> GitError:
     if shallow.stdout.decode().strip() == "true":
         return GitError(
             f"repository {shown} is a shallow clone without the merge base of {base!r} and"
-            f" {head!r}: run 'git fetch --unshallow' (in GitHub Actions, actions/checkout with"
-            " fetch-depth: 0), or name the changed files with --files"
+            f" {head!r}: fetch its history ({_UNSHALLOW}; in GitHub Actions, actions/checkout"
+            " with fetch-depth: 0), or name the changed files with --files"
         )
     return GitError(
         f"repository {shown}: {base!r} and {head!r} have no common ancestor; pass another"
@@ -722,8 +751,18 @@ def changes_from_files(root: Path, paths: Iterable[str], cwd: Path | None = None
         if absolute != root and root not in absolute.parents:
             raise UsageError(f"--files {given}: {absolute} is outside the workspace root {root}")
         shown = relative(absolute, root)
+        try:
+            is_folder = stat.S_ISDIR(os.stat(absolute).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            is_folder = False  # a file deleted is a change too
+        except OSError as exc:
+            # Which package holds it is told by the folders above it, which must be seen.
+            raise UsageError(
+                f"--files {given}: cannot be looked at ({exc.strerror or exc}), so the package"
+                " it belongs to cannot be told"
+            ) from None
         # A folder stands for every file in it (see affected.compute_affected).
-        files[shown] = ChangedFile(shown, "folder" if absolute.is_dir() else "given", "")
+        files[shown] = ChangedFile(shown, "folder" if is_folder else "given", "")
     return Changes("files", (), tuple(files[p] for p in sorted(files)), ())
 
 
@@ -777,7 +816,7 @@ def _versions(root: Path, repo: RepositoryChanges, changed: ChangedFile) -> File
     else:
         asked.append(f"{repo.head}:{inside}")
     done = git(folder, "cat-file", "--batch", stdin="".join(f"{a}\n" for a in asked).encode())
-    found = _batch(done.stdout, len(asked))
+    found = read_batch(done.stdout, len(asked))
     before = found[0]
     if not repo.uncommitted:
         after = found[1]
@@ -788,7 +827,7 @@ def _versions(root: Path, repo: RepositoryChanges, changed: ChangedFile) -> File
     return FileVersions(changed.path, before, after)
 
 
-def _batch(output: bytes, count: int) -> list[bytes | None]:
+def read_batch(output: bytes, count: int) -> list[bytes | None]:
     """The blobs ``git cat-file --batch`` printed, in order (``None``: missing, or no
     file): each answer is ``<object> <type> <size>`` and that many bytes, or
     ``<request> missing``."""

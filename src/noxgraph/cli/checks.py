@@ -129,14 +129,9 @@ def _backend_findings(
 
 
 def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
-    """A warning where the member list promised a member and none came of it (or
-    something could not be looked at); a note where a scan passed something over."""
-    if skipped.code in ("no-match", "unreadable", "not-regular", "no-pyproject", "not-checked-out"):
-        return "warning"
-    # The root's own pyproject.toml often only configures the workspace.
-    if skipped.code == "no-package" and workspace.source != "scan":
-        return "note" if skipped.path == "pyproject.toml" else "warning"
-    return "note"
+    """A warning where packages may be missing (see :meth:`Skipped.may_hide_packages`);
+    a note where a scan passed something over."""
+    return "warning" if skipped.may_hide_packages(workspace.source) else "note"
 
 
 def run_checks(

@@ -35,7 +35,7 @@ from noxgraph._files import (
 )
 from noxgraph.cli.code_style import CodeStyle, find_code_style
 from noxgraph.errors import NoxgraphError
-from noxgraph.generated import NOXFILE_BEGIN, NOXFILE_END
+from noxgraph.generated import NOXFILE_BEGIN, NOXFILE_DECLARES, NOXFILE_END
 from noxgraph.sessions.declarations import Declarations, PackageSession, declare
 from noxgraph.workspace.config import Config
 
@@ -57,10 +57,6 @@ DEFAULT_BACKEND = Config().venv_backend
 NOX_VERSION = "2026.8.10"
 
 
-#: What in a noxfile registers noxgraph's sessions: the generated block, or a call of
-#: ``register`` in a hand-written one.
-_DECLARES = (NOXFILE_BEGIN, "noxgraph.nox.register(", "import noxgraph.nox")
-
 NoxfileState = Literal["noxgraph", "foreign", "missing"]
 
 
@@ -72,7 +68,10 @@ def noxfile_state(path: Path) -> NoxfileState:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "missing"
-    return "noxgraph" if any(marker in text for marker in _DECLARES) else "foreign"
+    return "noxgraph" if any(marker in text for marker in NOXFILE_DECLARES) else "foreign"
+
+
+_BOM = "\ufeff"
 
 
 class GenerateError(NoxgraphError):
@@ -288,7 +287,8 @@ def compose(existing: str | None, block: str, *, force: bool, display: str) -> s
     """The whole file: ``block`` in place of the old one, the user's text kept around it."""
     if existing is None:
         return block
-    lines = existing.splitlines(keepends=True)
+    # A byte order mark an editor added: nox cannot load the file with it (SyntaxError).
+    lines = existing.removeprefix(_BOM).splitlines(keepends=True)
     blocks = _blocks(lines)
     if len(blocks) > 1:
         shown = ", ".join(f"lines {b + 1}-{e + 1}" for b, e in blocks)
@@ -412,6 +412,10 @@ def generate(
                 f"{display} (generated)",
             )
         )
+        if existing.startswith(_BOM):
+            diff = (
+                f"# {display} starts with a UTF-8 byte order mark, which nox cannot load\n" + diff
+            )
         return Outcome("stale", output, rendered.sessions, diff)
 
     folder = output.parent

@@ -172,6 +172,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     workspace, graph, affected = _affected_in(args, task=args.task)
+    _warn_skipped(workspace, from_git=True)
     fmt = _format(args)
     # The tasks look into each package's folder for tests: only --task and the
     # session names need them.
@@ -224,6 +225,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
         force=args.force,
         check=args.check,
     )
+    _warn_skipped(workspace)  # only beside an answer: an error stays one line
     packages = len(workspace.packages)
     if args.json:
         out.json(generate_document(outcome, display, packages))
@@ -269,6 +271,19 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         tasks = f"the tasks are {known}" if known else "no package has a task"
         raise UsageError(f"no sessions for task {args.task!r}; {tasks}")
     noxfile = _noxgraph_noxfile(args.noxfile, workspace.root)
+    if _is_stale(workspace, graph, noxfile):
+        # nox would run the sessions the file declares, not those the workspace gives.
+        message = (
+            f"{_from_cwd(noxfile)} is stale: the workspace gives other sessions than it"
+            " declares; run `noxgraph generate` first (`noxgraph generate --check` shows how)"
+        )
+        _error(message)
+        if args.json:
+            from noxgraph.cli.report import error_document
+
+            out.json(error_document(message))
+        return 1
+    _warn_skipped(workspace)
     packages = {s.name: s.session.package for s in declarations.nox_sessions()}
     if args.affected:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
@@ -402,6 +417,22 @@ def _noxgraph_noxfile(asked: Path | None, root: Path) -> Path:
     return noxfile
 
 
+def _is_stale(workspace: Workspace, graph: DependencyGraph, noxfile: Path) -> bool:
+    """Whether ``noxfile`` holds a generated block that ``noxgraph generate`` would now
+    write otherwise (one that registers at load time is always current)."""
+    from noxgraph.cli.generate import generate
+    from noxgraph.generated import NOXFILE_BEGIN
+
+    try:
+        text = noxfile.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False  # nox says why it cannot load it
+    if NOXFILE_BEGIN not in text:
+        return False
+    outcome = generate(workspace, graph, noxfile, display=_from_cwd(noxfile), check=True)
+    return outcome.status == "stale"
+
+
 def _noxgraph_requirement(asked: str | None) -> str | None:
     """``--noxgraph-requirement``, refused unless it is a requirement naming noxgraph."""
     from noxgraph.cli.ci import requirement_problem
@@ -519,9 +550,9 @@ def _root_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root",
         type=Path,
-        default=Path(),
         metavar="DIR",
-        help="the workspace folder (default: the current directory)",
+        help="the workspace folder (default: the workspace the current folder is in: the"
+        " nearest folder at or above it that declares one, else the current folder)",
     )
 
 
@@ -818,6 +849,19 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
+def _warn_skipped(workspace: Workspace, *, from_git: bool = False) -> None:
+    """Say on stderr which files gave no member where packages may be missing (what
+    ``check --strict`` fails on), so no command leaves one out without a word.
+    ``from_git``: the answer read what a sparse checkout leaves out from git."""
+    for skipped in workspace.skipped:
+        if from_git and skipped.code == "not-checked-out":
+            continue
+        if skipped.may_hide_packages(workspace.source):
+            shown = _from_cwd(workspace.root / skipped.path)
+            sys.stderr.write(f"noxgraph: warning: {shown}: {skipped.reason}\n")
+    sys.stderr.flush()
+
+
 def _fail(message: str, as_json: bool) -> int:
     """Report bad usage or bad input: on stderr, and under ``--format json`` also as
     the one JSON document on stdout that a script reads."""
@@ -866,6 +910,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(root, Path) and not root.is_dir():
             why = "not a folder" if root.exists() else "no such folder"
             raise UsageError(f"--root {root}: {why}")
+        if hasattr(args, "root") and root is None:
+            from noxgraph.workspace.discovery import find_root
+
+            args.root = Path()  # a file named by an error on the way is shown from here
+            args.root = Path(os.path.relpath(find_root(Path.cwd())))
         return handler(args, Output())
     except PyprojectError as exc:
         return _fail(exc.shown_from(_from_cwd(getattr(args, "root", Path()) / exc.file)), as_json)

@@ -343,13 +343,17 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
 # -- show --------------------------------------------------------------------------------
 
 
-def _task_document(task: Task, session: str) -> dict[str, Any]:
+def _task_document(pkg: Package, task: Task, session: str) -> dict[str, Any]:
+    from noxgraph.sessions.plan import chosen_groups
+
+    groups, extras = chosen_groups(pkg, task) if task.package else ((), ())
     return {
         "session": session,
         "commands": [list(argv) for argv in task.commands],
         "install": list(task.install),
         "installs_package": task.package,
-        "groups": list(task.groups),
+        "groups": list(groups),
+        "extras": list(extras),
     }
 
 
@@ -395,7 +399,7 @@ def show_document(
             if d.name not in siblings and d.name != pkg.name
         ],
         "tasks": {
-            name: _task_document(task, sessions[name])
+            name: _task_document(pkg, task, sessions[name])
             for name, task in workspace.tasks_of(pkg.name).items()
         },
     }

@@ -10,7 +10,9 @@ session names the failed package it waited for.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -68,6 +70,15 @@ def nox_command(
     return argv
 
 
+def _in_the_foreground() -> bool:
+    """Whether this process is in the terminal's foreground job: Ctrl-C reaches every
+    process of its group, and a session may read the terminal (a debugger)."""
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False  # no terminal, or stdin closed or replaced
+
+
 def invoke(
     argv: Sequence[str],
     *,
@@ -75,20 +86,58 @@ def invoke(
     env: Mapping[str, str] | None = None,
 ) -> int:
     """Run nox, its output going straight to the terminal (or to stderr); its exit
-    status, 0 or 1. SIGTERM is passed on to nox, which stops the running session."""
+    status, 0 or 1.
+
+    nox stops a session on SIGINT, not on SIGTERM (which ends nox alone, the session's
+    command running on as an orphan). So SIGTERM stops nox as Ctrl-C does: SIGINT to
+    nox's process group, which holds the session's command and what it started (and
+    so does SIGHUP); then noxgraph waits for nox, and ends as the signal says. Outside a terminal's
+    foreground job, nox runs in a process group of its own, so SIGINT reaches it only
+    through noxgraph; in the foreground it stays in the job, which Ctrl-C reaches
+    whole, and the terminal stays the session's to read."""
+    foreground = _in_the_foreground()
     # fd 2, not sys.stderr: the caller may have replaced that object.
-    process = subprocess.Popen(argv, stdout=2 if stdout_to_stderr else None, env=env)
+    process = subprocess.Popen(
+        argv, stdout=2 if stdout_to_stderr else None, env=env, start_new_session=not foreground
+    )
+    received: list[int] = []
 
     def forward(signum: int, frame: FrameType | None) -> None:
-        process.send_signal(signum)
+        received.append(signum)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if not foreground:
+                os.killpg(process.pid, signal.SIGINT)
+            elif os.getpgrp() == os.getpid():
+                # The job is this command's: Ctrl-C, sent to it whole (this process
+                # included, which waits).
+                os.killpg(os.getpgrp(), signal.SIGINT)
+            else:
+                process.send_signal(signal.SIGINT)  # nox ends its session's command
 
-    previous = signal.signal(signal.SIGTERM, forward)
+    # SIGHUP (a supervisor's, or the session's end) would end noxgraph alone, nox
+    # running on unwatched: it stops nox as SIGTERM does.
+    handled = [signal.SIGTERM, signal.SIGHUP]
+    if not foreground:
+        handled.append(signal.SIGINT)
+    previous = {signum: signal.signal(signum, forward) for signum in handled}
     try:
-        code = process.wait()
-    except KeyboardInterrupt:
-        code = process.wait()
+        while True:
+            try:
+                code = process.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # nox has it too, and ends its session first
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received and not foreground:
+            # What ignored SIGINT in nox's group goes now, nox being done.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+    if received:
+        if received[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + received[0])
     return 0 if code == 0 else 1
 
 

@@ -177,10 +177,10 @@ class Installer:
                 ' nox[uv]), or set [tool.noxgraph].environment = "folders"'
             )
         args = ["uv", "sync", "--locked", "--package", lock.package, "--no-default-groups"]
-        if lock.group is not None:
-            args += ["--group", lock.group]
-        if lock.extra is not None:
-            args += ["--extra", lock.extra]
+        for group in lock.groups:
+            args += ["--group", group]
+        for extra in lock.extras:
+            args += ["--extra", extra]
         if not editable:
             args.append("--no-editable")
         # uv reuses a member's wheel until its pyproject.toml changes: rebuild the

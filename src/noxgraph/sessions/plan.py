@@ -40,6 +40,7 @@ __all__ = [
     "Lock",
     "SessionPlan",
     "Sibling",
+    "chosen_groups",
     "decode",
     "encode",
     "plan_all",
@@ -62,15 +63,15 @@ class Sibling:
 
 @dataclass(frozen=True, slots=True)
 class Lock:
-    """Install ``package`` from the ``uv.lock`` at ``root``, with a group or an extra.
+    """Install ``package`` from the ``uv.lock`` at ``root``, with its groups and extras.
 
     ``members``: the workspace members uv builds for it, so a member whose files
     changed can be rebuilt (uv's cache notices only a changed ``pyproject.toml``)."""
 
     root: Path
     package: str
-    group: str | None = None
-    extra: str | None = None
+    groups: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()
     members: tuple[Sibling, ...] = ()
 
 
@@ -157,6 +158,24 @@ def requirement_text(
     return f"{text} ; {marker}" if marker else text
 
 
+def chosen_groups(pkg: Package, task: Task) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The dependency groups and the extras a session of ``task`` installs with ``pkg``.
+
+    A task's own ``groups`` names them (each one the package has, as a group, else as
+    an extra); :data:`~noxgraph.workspace.config.DEFAULT_GROUPS` takes what ``uv run
+    --package`` gives: the member's default groups, plus its test groups (or extras)."""
+    from noxgraph.workspace.config import DEFAULT_GROUPS, TEST_GROUPS
+
+    groups = list(pkg.default_groups) if task.groups == DEFAULT_GROUPS else []
+    extras: list[str] = []
+    for wanted in TEST_GROUPS if task.groups == DEFAULT_GROUPS else task.groups:
+        if wanted in pkg.groups:
+            groups.append(wanted)
+        elif wanted in pkg.extras:
+            extras.append(wanted)
+    return tuple(dict.fromkeys(groups)), tuple(dict.fromkeys(extras))
+
+
 class _Planner:
     def __init__(self, workspace: Workspace, graph: DependencyGraph) -> None:
         self.workspace = workspace
@@ -171,33 +190,23 @@ class _Planner:
                 (edge.target, edge.kind, edge.declarations, edge.marker, edge.extras)
             )
 
-    def group(self, pkg: Package, task: Task) -> tuple[str | None, str | None]:
-        """The first of ``task.groups`` the package has: (dependency group, extra)."""
-        for wanted in task.groups:
-            if wanted in pkg.groups:
-                return wanted, None
-            if wanted in pkg.extras:
-                return None, wanted
-        return None, None
-
     def closure(
-        self, pkg: Package, group: str | None, extra: str | None
+        self, pkg: Package, groups: tuple[str, ...], extras: tuple[str, ...]
     ) -> tuple[list[Sibling], list[Declaration]]:
-        """The package and every sibling it needs at run time (with its group or
-        extra), and the declarations of the group that name no sibling."""
-        wanted: dict[str, set[str]] = {pkg.name: {extra} if extra else set()}
+        """The package and every sibling it needs at run time (with its groups and
+        extras), and the declarations of the groups that name no sibling."""
+        wanted: dict[str, set[str]] = {pkg.name: set(extras)}
         markers: dict[str, set[str | None]] = {pkg.name: {None}}
         others: list[Declaration] = []
-        if group is not None:
-            for decl in pkg.declarations:
-                if decl.group != group or decl.kind not in ("group", "dev"):
-                    continue
-                target = self._sibling_of(pkg.name, decl)
-                if target is None:
-                    others.append(decl)
-                    continue
-                wanted.setdefault(target, set()).update(decl.extras)
-                markers.setdefault(target, set()).add(decl.marker)
+        for decl in pkg.declarations:
+            if decl.group not in groups or decl.kind not in ("group", "dev"):
+                continue
+            target = self._sibling_of(pkg.name, decl)
+            if target is None:
+                others.append(decl)
+                continue
+            wanted.setdefault(target, set()).update(decl.extras)
+            markers.setdefault(target, set()).add(decl.marker)
         queue = list(wanted)
         while queue:
             current = queue.pop()
@@ -206,13 +215,13 @@ class _Planner:
                     chosen = [d for d in decls if d.group in wanted[current]]
                     if not chosen:
                         continue
-                    extras = {e for d in chosen for e in d.extras}
+                    extras_of = {e for d in chosen for e in d.extras}
                 elif kind == "runtime":
-                    extras = set(edge_extras)
+                    extras_of = set(edge_extras)
                 else:
                     continue
-                grows = target not in wanted or not extras <= wanted[target]
-                wanted.setdefault(target, set()).update(extras)
+                grows = target not in wanted or not extras_of <= wanted[target]
+                wanted.setdefault(target, set()).update(extras_of)
                 markers.setdefault(target, set()).add(marker)
                 if grows:
                     queue.append(target)
@@ -357,8 +366,8 @@ def plan_session(
             wheels=planner.in_order(build_needs),
             build_needs=tuple(sorted(build_needs)),
         )
-    group, extra = planner.group(pkg, task)
-    siblings, others = planner.closure(pkg, group, extra)
+    groups, extras = chosen_groups(pkg, task)
+    siblings, others = planner.closure(pkg, groups, extras)
     if environment == "lock" and lock_root is not None:
         members = tuple(s for s in siblings if workspace.lock_roots.get(s.name) == lock_root)
         return SessionPlan(
@@ -368,7 +377,7 @@ def plan_session(
             task.commands,
             "lock",
             tuple(install),
-            lock=Lock(lock_root, package, group, extra, members),
+            lock=Lock(lock_root, package, groups, extras, members),
             editable=config.editable,
         )
     indexes: list[str] = []
@@ -404,6 +413,12 @@ def _sibling_from(value: Any) -> Sibling:
     return Sibling(str(name), Path(folder), tuple(map(str, extras)), marker, tuple(map(str, needs)))
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError("expected a list of names")  # a plan kept by an older noxgraph
+    return tuple(map(str, value))
+
+
 def encode(plan: SessionPlan) -> dict[str, Any]:
     """A JSON-ready form of ``plan``, for the plan cache."""
     lock = plan.lock
@@ -421,8 +436,8 @@ def encode(plan: SessionPlan) -> dict[str, Any]:
         else [
             os.fspath(lock.root),
             lock.package,
-            lock.group,
-            lock.extra,
+            list(lock.groups),
+            list(lock.extras),
             [_sibling_json(s) for s in lock.members],
         ],
         "editable": plan.editable,
@@ -451,7 +466,11 @@ def decode(value: Mapping[str, Any]) -> SessionPlan:
         lock=None
         if lock is None
         else Lock(
-            Path(lock[0]), str(lock[1]), lock[2], lock[3], tuple(map(_sibling_from, lock[4]))
+            Path(lock[0]),
+            str(lock[1]),
+            _names(lock[2]),
+            _names(lock[3]),
+            tuple(map(_sibling_from, lock[4])),
         ),
         editable=bool(value["editable"]),
         index_urls=tuple(map(str, value["index_urls"])),

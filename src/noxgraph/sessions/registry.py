@@ -182,7 +182,7 @@ class Sessions:
             if files is not None:
                 started = selection.invoked_from(command, self.noxfile, os.environ)
                 files = tuple(os.path.join(started, f) for f in files)
-            _, _, affected = affected_in(
+            workspace, _, affected = affected_in(
                 self.root,
                 base=options.base,
                 head=options.head,
@@ -193,6 +193,13 @@ class Sessions:
             )
         except NoxgraphError as exc:
             return selection.Selection(task, error=exc.message)
+        missing = selection.undeclared(declarations, workspace, task, affected.names)
+        if missing:
+            return selection.Selection(
+                task,
+                error=f"{task}: the change affects {', '.join(missing)}, for which"
+                f" {self.noxfile.name} declares no session: it is stale; run `noxgraph generate`",
+            )
         reason = selection.not_affected_reason(r.base for r in affected.changes.repositories)
         return selection.select(
             declarations, task, affected.names, reason, posargs, cache=not no_cache

@@ -33,6 +33,7 @@ from noxgraph.errors import UsageError
 
 if TYPE_CHECKING:
     from noxgraph.sessions.declarations import Declarations
+    from noxgraph.workspace.load import Workspace
 
 __all__ = [
     "ENV_SELECTION",
@@ -43,6 +44,7 @@ __all__ = [
     "asked_for",
     "select",
     "split_profile",
+    "undeclared",
     "without_no_cache",
 ]
 
@@ -362,6 +364,15 @@ def select(
         if skip:
             summary += f", {_count(len(skip), 'upstream session')} queued only to skip ({reason})"
     return Selection(task, run, skip, tuple(posargs), summary, cache=cache)
+
+
+def undeclared(
+    declarations: Declarations, workspace: Workspace, task: str, affected: Iterable[str]
+) -> list[str]:
+    """The ``affected`` packages the workspace gives a ``task`` session that
+    ``declarations`` (a noxfile's) lack: the noxfile is stale, and they would not run."""
+    declared = {s.session.package for s in declarations.nox_sessions(task)}
+    return [name for name in affected if name not in declared and task in workspace.tasks_of(name)]
 
 
 def _count(number: int, noun: str) -> str:

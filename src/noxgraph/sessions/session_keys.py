@@ -99,8 +99,8 @@ class _Material:
             else [
                 relative(lock.root, self.root),
                 lock.package,
-                lock.group,
-                lock.extra,
+                list(lock.groups),
+                list(lock.extras),
                 file_digest(lock.root / "uv.lock"),
             ],
             "editable": plan.editable,

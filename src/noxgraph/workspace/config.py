@@ -21,9 +21,11 @@ from noxgraph.workspace.pyproject import normalize_group
 from noxgraph.workspace.toml import Table, describe
 
 __all__ = [
+    "DEFAULT_GROUPS",
     "DEFAULT_TASKS",
     "FROM_REQUIRES_PYTHON",
     "PLACEHOLDERS",
+    "TEST_GROUPS",
     "Config",
     "Environment",
     "Task",
@@ -42,7 +44,12 @@ _TASK_NAME = r"[a-z][a-z0-9_]*\Z"
 _PYTHON = r"[0-9]+\.[0-9]+\Z"
 #: A task's ``python`` that takes each package's range from its ``requires-python``.
 FROM_REQUIRES_PYTHON: Literal["requires-python"] = "requires-python"
-_TEST_GROUPS = ("test", "tests", "testing", "dev")
+#: A task's ``groups`` when it installs what ``uv run --package P`` gives a developer:
+#: the member's default groups (``[tool.uv] default-groups``, uv's default ``dev``),
+#: plus its ``test``, ``tests`` and ``testing`` groups (or extras).
+DEFAULT_GROUPS: Literal["default"] = "default"
+#: The groups (or extras) a test session adds to the member's default groups.
+TEST_GROUPS = ("test", "tests", "testing")
 #: What a wheel is made of: the edges whose change changes a package's build.
 _BUILD_KINDS: tuple[Kind, ...] = ("runtime", "optional", "build")
 
@@ -54,8 +61,8 @@ class Task:
     """One task: the commands a ``<task>-<package>`` session runs, and what it installs.
 
     ``package``: install the package and its workspace dependencies from their
-    folders first. ``groups``: dependency groups or extras to install with it,
-    in order of preference (the first the package has is used).
+    folders first. ``groups``: the dependency groups or extras to install with it
+    (each one the package has), or :data:`DEFAULT_GROUPS`.
     ``needs_tests``: only packages that have tests get this task.
     ``needs``: the sessions a session of this task waits for, as Turborepo's
     ``dependsOn`` says them: ``"^T"`` is task T of each dependency (over
@@ -72,7 +79,7 @@ class Task:
     commands: tuple[tuple[str, ...], ...]
     install: tuple[str, ...] = ()
     package: bool = True
-    groups: tuple[str, ...] = ()
+    groups: tuple[str, ...] | Literal["default"] = ()
     needs_tests: bool = False
     needs: tuple[str, ...] = ()
     affected_kinds: tuple[Kind, ...] | None = None
@@ -93,7 +100,7 @@ DEFAULT_TASKS: Mapping[str, Task] = {
         commands=(("pytest", "{posargs}"),),
         install=("pytest",),
         package=True,
-        groups=_TEST_GROUPS,
+        groups=DEFAULT_GROUPS,
         needs_tests=True,
     ),
 }
@@ -110,7 +117,10 @@ class Config:
     bases: tuple[tuple[str, str], ...] = ()
     global_files: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    order_kinds: tuple[Kind, ...] = ("runtime", "optional", "build")
+    # Optional edges do not order sessions: umbrella extras (``pkg[aws]`` requires
+    # ``pkg-aws``, which requires ``pkg``) would make a cycle, and building a wheel
+    # never needs an optional sibling. They still spread affected and are installed.
+    order_kinds: tuple[Kind, ...] = ("runtime", "build")
     affected_kinds: tuple[Kind, ...] = KINDS
     venv_backend: str = "uv|virtualenv"
     wheelhouse: str = "dist"
@@ -300,6 +310,10 @@ def _patterns(table: Table, key: str) -> tuple[str, ...]:
         for value in values:
             try:
                 pathspec.GitIgnoreSpec.from_lines([value])
+            except re.error as exc:  # the regular expression pathspec makes of it
+                raise table.error(
+                    key, f"{value!r} is not a valid gitignore pattern: {exc.msg}"
+                ) from None
             except ValueError as exc:
                 raise table.error(
                     key, f"{value!r} is not a valid gitignore pattern: {exc}"

@@ -42,12 +42,15 @@ from noxgraph.workspace.pyproject import (
 from noxgraph.workspace.toml import Table, parse_toml, read_toml
 
 __all__ = [
+    "Absent",
     "Discovery",
     "MemberSource",
     "Reader",
     "Scan",
     "Skipped",
+    "absent_from_work_tree",
     "discover",
+    "find_root",
     "resolve_root",
     "scan",
 ]
@@ -63,13 +66,33 @@ SkipCode = Literal[
     "unreadable",  # a folder or file that cannot be read
     "not-regular",  # a pyproject.toml that is a FIFO, a device, a folder
     "symlink",  # a link the scan does not follow
+    "broken-link",  # a link to nothing
     "template",  # a project template, not a project
     "no-pyproject",  # a listed folder without a pyproject.toml
     "no-package",  # a pyproject.toml that names no valid package
+    "nameless",  # a [project] table without a name: most likely a mistake
     "no-match",  # a member pattern that matches no folder with a pyproject.toml
     "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
+    "not-initialised",  # a git submodule never initialised: its members are not there
     "not-a-member",  # a package under the root that the member list leaves out
+    "invalid",  # a pyproject.toml under the root, no member, that cannot be parsed
 ]
+
+
+#: The skips that may hide packages whatever the member list.
+_HIDING: frozenset[SkipCode] = frozenset(
+    {
+        "no-match",
+        "unreadable",
+        "not-regular",
+        "broken-link",
+        "no-pyproject",
+        "not-checked-out",
+        "not-initialised",
+        "nameless",
+        "invalid",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,24 @@ class Skipped:
     code: SkipCode
     #: For ``not-checked-out``: the repository and the object git keeps the file as.
     blob: tuple[Path, str] | None = None
+
+    def may_hide_packages(self, source: MemberSource) -> bool:
+        """Whether packages may be missing because of it: a member list promised a
+        member and none came of it, something could not be looked at, a partial work
+        tree or a nameless project left one out. What a scan passes over (a config-only
+        file, a template), and a uv workspace's virtual root, hide none."""
+        if self.code in _HIDING:
+            return True
+        # The root's own pyproject.toml often only configures the workspace.
+        return self.code == "no-package" and source != "scan" and self.path != "pyproject.toml"
+
+    @property
+    def folder(self) -> str:
+        """The folder the skipped file is in (POSIX, relative to the root); for
+        ``not-initialised``, the submodule's own folder."""
+        if self.code == "not-initialised":
+            return self.path
+        return os.path.dirname(self.path) or "."
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -94,7 +135,7 @@ def _read_config(root: Path, root_doc: Document | None) -> tuple[Config, Table |
         tool = root_doc.table.table("tool")
         tool_table = tool.table("noxgraph") if tool is not None else None
     standalone = root / "noxgraph.toml"
-    if standalone.is_file():
+    if _present(root, "noxgraph.toml"):
         if tool_table is not None:
             raise WorkspaceError(
                 "configuration is in both noxgraph.toml and [tool.noxgraph] of pyproject.toml;"
@@ -136,14 +177,16 @@ def _expand(
     key: str,
     skipped: list[Skipped],
     fingerprints: dict[str, Fingerprint] | None = None,
+    absent: Absent | None = None,
 ) -> list[Path]:
     """Folders under ``root`` matched by glob ``patterns`` that hold a ``pyproject.toml``.
 
     A pattern without wildcards names one folder, which must hold one. A pattern
     that matches no such folder, and a matched folder that cannot be read, are
-    reported in ``skipped``. ``fingerprints`` receives each found ``pyproject.toml``'s
-    fingerprint: the one ``stat`` that tells it is a file also tells the parse cache
-    whether it changed.
+    reported in ``skipped``; so are the folders a pattern matches that the work tree
+    lacks (``absent``: a sparse checkout, a submodule never initialised).
+    ``fingerprints`` receives each found ``pyproject.toml``'s fingerprint: the one
+    ``stat`` that tells it is a file also tells the parse cache whether it changed.
     """
     found: list[Path] = []
     base = os.fspath(root)
@@ -152,12 +195,14 @@ def _expand(
         if Path(clean).is_absolute() or ".." in Path(clean).parts:
             raise _error(table, key, f"member pattern {pattern!r} leads outside {root}")
         matches = _glob(root, clean, table, key)
+        left_out = absent.matched(clean) if absent is not None else []
         # os.path, not pathlib: it answers False for a name the file system rejects.
         literal = os.path.join(base, clean, "pyproject.toml")
-        if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal):
+        if not _GLOB_CHARS & set(clean) and not os.path.isfile(literal) and not left_out:
             problem = _not_a_pyproject(literal)
             reason = f"pyproject.toml {problem[1]}" if problem else "has no pyproject.toml"
             raise _error(table, key, f"member {pattern!r}: {reason}")
+        skipped.extend(item for item in left_out if item not in skipped)
         before = len(found)
         # Plain strings, not Path objects: this runs once per member of the workspace.
         for match in matches:
@@ -170,7 +215,7 @@ def _expand(
                     fingerprints[pyproject] = info
             elif os.path.isdir(folder) and (problem := _not_a_pyproject(pyproject)):
                 skipped.append(Skipped(relative(Path(pyproject), root), problem[1], problem[0]))
-        if len(found) == before:
+        if len(found) == before and not left_out:
             where = table.location(key) if table is not None else key
             file = table.file if table is not None else "configuration"
             skipped.append(
@@ -185,16 +230,32 @@ def _expand(
 
 def _not_a_pyproject(path: str) -> tuple[SkipCode, str] | None:
     """Why ``path``, which is no regular file, is worth a word: it cannot be looked
-    at, or it is something else than a file (``None`` when it simply is not there)."""
+    at, it is something else than a file, or a link to nothing (``None`` when it
+    simply is not there)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
+        if os.path.islink(path):
+            return "broken-link", f"is a symbolic link to {os.readlink(path)}, which is not there"
         return None
     except OSError as exc:
         return "unreadable", f"cannot be read: {exc.strerror or exc}"
     if stat.S_ISDIR(info.st_mode):
         return "not-regular", "is a folder, not a file"
     return "not-regular", "is not a regular file"
+
+
+def _present(root: Path, name: str) -> bool:
+    """Whether the file ``name`` that declares the workspace is there. A link to nothing
+    (a shared configuration moved away), or something else than a file, is an error:
+    the workspace is never read as if the file were not there."""
+    path = os.path.join(root, name)
+    if os.path.isfile(path):
+        return True
+    problem = _not_a_pyproject(path)
+    if problem is None:
+        return False
+    raise PyprojectError(name, problem[1])
 
 
 def _error(table: Table | None, key: str, message: str) -> NoxgraphError:
@@ -210,11 +271,19 @@ def members_from_globs(
     exclude: Iterable[str],
     skipped: list[Skipped],
     fingerprints: dict[str, Fingerprint] | None = None,
+    absent: Absent | None = None,
 ) -> list[Path]:
     """The folders ``members`` match and ``exclude`` does not, in the order matched
-    (``fingerprints``: see :func:`_expand`)."""
-    included = _expand(root, members, table, "members", skipped, fingerprints)
+    (``fingerprints``, ``absent``: see :func:`_expand`)."""
+    exclude = list(exclude)
+    reported: list[Skipped] = []
+    included = _expand(root, members, table, "members", reported, fingerprints, absent)
     excluded = _excluded(root, exclude, table)
+    skipped.extend(
+        found
+        for found in reported
+        if found.code not in _ABSENT or not any(_matches(p, found.folder) for p in exclude)
+    )
     return [folder for folder in dict.fromkeys(included) if folder not in excluded]
 
 
@@ -225,6 +294,128 @@ def _excluded(root: Path, patterns: Iterable[str], table: Table | None) -> set[P
         for pattern in patterns
         for m in _glob(root, pattern, table, "exclude")
     }
+
+
+#: The codes of what a partial work tree leaves out.
+_ABSENT: frozenset[SkipCode] = frozenset({"not-checked-out", "not-initialised"})
+
+
+def _matches(pattern: str, folder: str, *, below: bool = False) -> bool:
+    """Whether glob ``pattern`` (``*``, ``?``, ``[...]`` within a name, ``**`` for any
+    folders) matches ``folder`` (POSIX, relative), as ``glob`` matches folders that
+    exist; ``below``: or matches a folder inside it."""
+    import fnmatch
+
+    def match(parts: list[str], names: list[str]) -> bool:
+        if not names:
+            return not parts or below or all(part == "**" for part in parts)
+        if not parts:
+            return False
+        if parts[0] == "**":
+            return match(parts[1:], names) or match(parts, names[1:])
+        return fnmatch.fnmatchcase(names[0], parts[0]) and match(parts[1:], names[1:])
+
+    clean = pattern.rstrip("/") or "."
+    wanted = [] if clean == "." else [p for p in clean.split("/") if p not in ("", ".")]
+    names = [] if folder == "." else folder.split("/")
+    return match(wanted, names)
+
+
+@dataclass(frozen=True)
+class Absent:
+    """What git tracks under the root that the work tree lacks: ``pyproject.toml``
+    files a sparse checkout leaves out, and submodules never initialised."""
+
+    root: Path
+    sparse: tuple[Skipped, ...] = ()
+    submodules: tuple[Skipped, ...] = ()
+
+    def matched(self, pattern: str) -> list[Skipped]:
+        """The left-out members ``pattern`` matches, and the uninitialised submodules it
+        may reach into."""
+        return [s for s in self.sparse if _matches(pattern, s.folder)] + [
+            s for s in self.submodules if _matches(pattern, s.folder, below=True)
+        ]
+
+
+def absent_from_work_tree(root: Path) -> Absent | None:
+    """What the repository holding ``root`` tracks under it that its work tree lacks,
+    asked of git only where a work tree can lack something: a sparse checkout, or
+    submodules (``None`` when neither, or outside git)."""
+    top = next((up for up in (root, *root.parents) if os.path.lexists(up / ".git")), None)
+    if top is None or not git_available():
+        return None
+    marker = top / ".git"
+    git_dir = marker
+    if marker.is_file():
+        text = marker.read_text(encoding="utf-8", errors="replace").strip()
+        if not text.startswith("gitdir:"):
+            return None
+        git_dir = top / text[len("gitdir:") :].strip()
+    sparse = (git_dir / "info" / "sparse-checkout").is_file()
+    modules = top / ".gitmodules"
+    has_modules = modules.is_file()
+    if not sparse and not has_modules:
+        return None
+    # Only what is asked is printed: the pyproject files git keeps, and the submodules'
+    # folders; not a line for every file of a large repository.
+    pyprojects = ("ls-files", "-z", "--stage", "-t", "--", ":(glob)**/pyproject.toml")
+    listed = ("config", "-z", "--file", os.fspath(modules), "--list")
+    commands = [*([pyprojects] if sparse else []), *([listed] if has_modules else [])]
+    answers = iter(Started(root, commands).result())
+    left_out = _left_out(root, next(answers).stdout) if sparse else ()
+    submodules = _uninitialised(root, top, next(answers).stdout) if has_modules else ()
+    return Absent(root, left_out, submodules)
+
+
+def _left_out(root: Path, listing: bytes) -> tuple[Skipped, ...]:
+    """The ``pyproject.toml`` files ``git ls-files -t`` tags as skip-worktree and the
+    work tree lacks: what a sparse checkout leaves out."""
+    found: list[Skipped] = []
+    for entry in listing.decode("utf-8", "surrogateescape").split("\0"):
+        info, _, path = entry.partition("\t")
+        if not path:
+            continue
+        tag, _mode, blob, *_ = info.split(" ")
+        if tag == "S" and not os.path.lexists(os.path.join(root, path)):
+            found.append(_not_checked_out(path, root, blob))
+    return tuple(found)
+
+
+def _uninitialised(root: Path, top: Path, config: bytes) -> tuple[Skipped, ...]:
+    """The submodules under ``root`` that ``.gitmodules`` (its ``git config --list``)
+    names and whose folders hold no checkout."""
+    found: list[Skipped] = []
+    for entry in config.decode("utf-8", "surrogateescape").split("\0"):
+        key, _, path = entry.partition("\n")
+        if not (key.startswith("submodule.") and key.endswith(".path") and path):
+            continue
+        folder = Path(os.path.normpath(os.path.join(top, path)))
+        # A folder gone (the submodule removed, or left out of a sparse checkout) is no
+        # submodule to initialise here.
+        under = folder == root or root in folder.parents
+        if under and folder.is_dir() and not os.path.lexists(folder / ".git"):
+            found.append(_not_initialised(relative(folder, root)))
+    return tuple(found)
+
+
+def _not_checked_out(path: str, repo: Path, blob: str) -> Skipped:
+    return Skipped(
+        path,
+        "is tracked by git but not checked out (sparse checkout); its package is left out"
+        " here and read from git for affected",
+        "not-checked-out",
+        (repo, blob),
+    )
+
+
+def _not_initialised(path: str) -> Skipped:
+    return Skipped(
+        path,
+        "is a git submodule that is not initialised; the packages in it are left out (run"
+        f" 'git submodule update --init {path}')",
+        "not-initialised",
+    )
 
 
 def _wrknv_members(
@@ -431,8 +622,12 @@ class Scan:
             if line.endswith("/") or mode == _GITLINK:
                 nested = os.path.normpath(os.path.join(base, line))
                 marker = os.path.join(nested, ".git")
-                if os.path.lexists(marker) and not self._inside_skipped(nested, base):
+                if self._inside_skipped(nested, base):
+                    continue
+                if os.path.lexists(marker):
                     self._ask(Path(nested))
+                elif mode == _GITLINK:
+                    self.skipped.append(_not_initialised(relative(nested, self.root)))
                 continue
             if mode in (_SYMLINK, None):
                 # git lists a link, never what it points to; the scan follows no links.
@@ -448,13 +643,7 @@ class Scan:
                     continue
                 if line in sparse and not os.path.lexists(path):
                     self.skipped.append(
-                        Skipped(
-                            relative(path, self.root),
-                            "is tracked by git but not checked out (sparse checkout);"
-                            " its package is left out here",
-                            "not-checked-out",
-                            (repo, sparse[line]),
-                        )
+                        _not_checked_out(relative(path, self.root), repo, sparse[line])
                     )
                     continue
                 self.found.append(Path(folder))
@@ -578,6 +767,85 @@ class Discovery:
     cache: ParseCache | None = field(default=None, compare=False, repr=False)
 
 
+#: How a folder declares a workspace: for certain (its own configuration, a uv workspace
+#: that lists the folder asked about, a ``.wrknv`` list, a noxgraph noxfile), or maybe
+#: (a ``[tool.noxgraph]`` with only ``tasks``, which a member's own overrides are too).
+_Declares = Literal["workspace", "maybe", None]
+
+
+def find_root(start: Path) -> Path:
+    """The workspace the folder ``start`` is in, as uv finds its workspace from a member:
+    the nearest folder at or above it that declares a workspace (``noxgraph.toml``, a
+    ``[tool.noxgraph]`` table, a ``[tool.uv.workspace]`` whose members hold ``start``,
+    ``.wrknv/workspace.toml``, or a noxfile that declares noxgraph's sessions); else the
+    outermost folder with ``[tool.noxgraph]`` tasks alone; else ``start`` itself."""
+    maybe: Path | None = None
+    for folder in (start, *start.parents):
+        declares = _declares(folder, start)
+        if declares == "workspace":
+            return folder
+        if declares == "maybe":
+            maybe = folder
+    return maybe or start
+
+
+#: A ``[tool.uv.workspace]`` table header, found without parsing the file (and so
+#: without importing the TOML parser) where that alone decides: in the folder asked about.
+_UV_WORKSPACE = rb"(?m)^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*uv[ \t]*\.[ \t]*workspace[ \t]*\]"
+
+
+def _declares(folder: Path, start: Path) -> _Declares:
+    from noxgraph.generated import NOXFILE_DECLARES  # only when no --root is given
+
+    base = os.fspath(folder)
+    if os.path.isfile(os.path.join(base, "noxgraph.toml")) or os.path.isfile(
+        os.path.join(base, ".wrknv", "workspace.toml")
+    ):
+        return "workspace"
+    try:
+        with open(os.path.join(base, "noxfile.py"), "rb") as handle:
+            noxfile = handle.read().decode("utf-8", "replace")
+    except OSError:
+        noxfile = ""
+    if any(marker in noxfile for marker in NOXFILE_DECLARES):
+        return "workspace"
+    pyproject = os.path.join(base, "pyproject.toml")
+    try:
+        data = read_regular(pyproject)
+    except OSError:
+        return None
+    if folder == start and re.search(_UV_WORKSPACE, data):
+        return "workspace"
+    # Only a file that could declare one is parsed: most folders on the way up hold
+    # a package's pyproject.toml, or none.
+    if b"noxgraph" not in data and b"workspace" not in data:
+        return None
+    tool = Table(parse_toml(data, pyproject), pyproject).table("tool")
+    own = tool.table("noxgraph") if tool is not None else None
+    uv = tool.table("uv") if tool is not None else None
+    workspace = uv.table("workspace") if uv is not None else None
+    if own is not None and set(own.data) - {"tasks"}:
+        return "workspace"
+    if workspace is not None and _lists(folder, workspace, start):
+        return "workspace"
+    return "maybe" if own is not None else None
+
+
+def _lists(folder: Path, workspace: Table, start: Path) -> bool:
+    """Whether the uv workspace at ``folder`` has ``start`` (or a folder holding it) as
+    a member, or is ``start`` itself."""
+    if folder == start:
+        return True
+    members = members_from_globs(
+        folder,
+        workspace,
+        workspace.strings("members") or (),
+        workspace.strings("exclude") or (),
+        [],
+    )
+    return any(member == start or member in start.parents for member in members)
+
+
 def resolve_root(root: Path | str) -> Path:
     """``root`` made absolute; it must be a folder."""
     root_path = Path(root)
@@ -598,7 +866,7 @@ def scan(root: Path) -> tuple[list[Path], list[Skipped]]:
 def discover_with(root: Path, loader: Reader) -> Discovery:
     """Discovery at ``root`` (already resolved), reading documents with ``loader``."""
     root_doc: Document | None = None
-    if (root / "pyproject.toml").is_file():
+    if _present(root, "pyproject.toml"):
         root_doc = loader.document(root)
         if root_doc is None and loader.problems:
             raise loader.problems[0]
@@ -612,9 +880,10 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         uv = tool.table("uv") if tool is not None else None
         uv_table = uv.table("workspace") if uv is not None else None
     bases: dict[Path, str] = {folder: ref for folder, ref in config.bases_in(root).items()}
+    absent = absent_from_work_tree(root) if config.members is not None or uv_table else None
     if config.members is not None:
         folders = members_from_globs(
-            root, config_table, config.members, (), skipped, loader.fingerprints
+            root, config_table, config.members, (), skipped, loader.fingerprints, absent
         )
         table_name = "members" if config.file == "noxgraph.toml" else "[tool.noxgraph].members"
         label = f"{config.file}: {table_name}"
@@ -627,10 +896,11 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
             uv_table.strings("exclude") or (),
             skipped,
             loader.fingerprints,
+            absent,
         )
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
-    elif (root / ".wrknv" / "workspace.toml").is_file():
+    elif _present(root, ".wrknv/workspace.toml"):
         folders, label = _wrknv_members(root, skipped, bases)
         inputs.append(label)
         source = "wrknv"

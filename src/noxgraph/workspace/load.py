@@ -9,7 +9,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from noxgraph._files import relative
-from noxgraph.errors import DuplicateNameError, NoxgraphError
+from noxgraph.errors import DuplicateNameError, NoxgraphError, PyprojectError
 from noxgraph.workspace.config import Config, Task, parse_package_tasks
 from noxgraph.workspace.discovery import (
     Discovery,
@@ -25,6 +25,7 @@ from noxgraph.workspace.discovery import (
 from noxgraph.workspace.parse_cache import ParseCache
 from noxgraph.workspace.pyproject import (
     Document,
+    NoPackage,
     Package,
     Source,
     package_name,
@@ -166,8 +167,8 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
     for folder, doc in docs.items():
         try:
             names = package_name(doc)
-            if isinstance(names, str):
-                loader.skipped.append(Skipped(doc.display, names, "no-package"))
+            if isinstance(names, NoPackage):
+                loader.skipped.append(Skipped(doc.display, names.reason, names.code))
                 continue
             inherited: dict[str, Source] = {}
             for uv_root, members, sources in uv_roots:
@@ -243,7 +244,7 @@ def unlisted_projects(
     known = {skipped.path for skipped in workspace.skipped}
     where = workspace.discovery
     found: list[Skipped] = []
-    # Tolerant: a file that cannot be read or parsed is no package to report here.
+    # Tolerant: a file that cannot be read or parsed is reported, as a scan would.
     reader = Reader(workspace.root, tolerant=True, cache=cache or ParseCache(None))
     for folder in scan(workspace.root)[0] if scanned is None else scanned:
         if folder in members:
@@ -251,8 +252,14 @@ def unlisted_projects(
         display = relative(folder / "pyproject.toml", workspace.root)
         if display in known:
             continue
+        problems = len(reader.problems)
         document = reader.document(folder)
         if document is None:
+            for problem in reader.problems[problems:]:
+                detail = problem.detail if isinstance(problem, PyprojectError) else problem.message
+                found.append(
+                    Skipped(display, f"{detail} (and it is no member: {where})", "invalid")
+                )
             continue
         names = package_name(document)
         if isinstance(names, tuple):

@@ -30,6 +30,7 @@ __all__ = [
     "Declaration",
     "Document",
     "InvalidRequirementError",
+    "NoPackage",
     "Package",
     "ParsedRequirement",
     "Source",
@@ -126,6 +127,9 @@ class Package:
     version_from: str | None = None
     #: ``[project].requires-python``, as written.
     requires_python: str | None = None
+    #: The groups uv installs for this member by default (``[tool.uv] default-groups``;
+    #: uv's own default is ``dev``), normalized; only those the package has.
+    default_groups: tuple[str, ...] = ()
 
     @functools.cached_property
     def has_tests(self) -> bool:
@@ -160,7 +164,17 @@ def looks_like_template(data: bytes) -> bool:
     return b"{%" in data
 
 
-def package_name(doc: Document) -> tuple[str, str] | str:
+@dataclass(frozen=True, slots=True)
+class NoPackage:
+    """Why a ``pyproject.toml`` names no package; ``code`` says which case it is:
+    ``nameless`` is a ``[project]`` table without a name (most likely a mistake),
+    ``no-package`` anything else (configuration only, a template, never built)."""
+
+    reason: str
+    code: Literal["no-package", "nameless"]
+
+
+def package_name(doc: Document) -> tuple[str, str] | NoPackage:
     """``(canonical, as written)`` for the package ``doc`` names, or why it names none.
 
     The name comes from ``[project].name``, else ``[tool.poetry].name``. A name
@@ -182,17 +196,33 @@ def package_name(doc: Document) -> tuple[str, str] | str:
             where = "[tool.poetry].name"
     if written is None:
         if project is not None:
-            return "has a [project] table without a name"
-        return "names no package (no [project] or [tool.poetry] name): configuration only"
+            return NoPackage(_nameless(project), "nameless")
+        return NoPackage(
+            "names no package (no [project] or [tool.poetry] name): configuration only",
+            "no-package",
+        )
     try:
         canonical = canonicalize_name(written, validate=True)
     except InvalidName:
-        return f"{where} {written!r} is not a valid package name (a template?)"
+        return NoPackage(
+            f"{where} {written!r} is not a valid package name (a template?)", "no-package"
+        )
     tool = top.table("tool")
     uv = tool.table("uv") if tool is not None else None
     if uv is not None and uv.boolean("package") is False:
-        return f"{where} {written!r} is never built ([tool.uv] package = false)"
+        return NoPackage(
+            f"{where} {written!r} is never built ([tool.uv] package = false)", "no-package"
+        )
     return canonical, written
+
+
+def _nameless(project: Table) -> str:
+    """Why a ``[project]`` table names no package, with the key that was likely meant."""
+    import difflib  # only for a nameless project
+
+    close = difflib.get_close_matches("name", [str(key) for key in project.data], n=1)
+    meant = f" ({close[0]!r} is likely a misspelling of 'name')" if close else ""
+    return f"[project] has no 'name'{meant}: the package and its edges are left out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -788,6 +818,7 @@ def read_package(
         own = tool.table("noxgraph")
         tool_config = own.data if own is not None else None
 
+    groups = tuple(dict.fromkeys(reader.groups))
     relpath = relative(doc.folder, root)
     return Package(
         name=canonical,
@@ -799,8 +830,19 @@ def read_package(
         dynamic=dynamic,
         declarations=tuple(reader.declarations),
         extras=tuple(dict.fromkeys(reader.extras)),
-        groups=tuple(dict.fromkeys(reader.groups)),
+        groups=groups,
         tool_config=tool_config,
         version_from=version_from,
         requires_python=requires_python,
+        default_groups=_default_groups(uv, groups),
     )
+
+
+def _default_groups(uv: Table | None, groups: tuple[str, ...]) -> tuple[str, ...]:
+    """``[tool.uv] default-groups`` (a list of groups, or ``"all"``; uv's default is
+    ``dev``), limited to the groups the package has."""
+    if uv is not None and uv.raw("default-groups") == "all":
+        return groups
+    listed = uv.strings("default-groups") if uv is not None else None
+    wanted = ("dev",) if listed is None else tuple(normalize_group(name) for name in listed)
+    return tuple(name for name in dict.fromkeys(wanted) if name in groups)

@@ -59,10 +59,26 @@ def parse_toml(data: bytes, display: str) -> dict[str, Any]:
     try:
         document: dict[str, Any] = tomli.loads(text)
     except tomli.TOMLDecodeError as exc:
+        conflict = _conflict_line(text)
+        if conflict is not None:
+            raise PyprojectError(
+                display,
+                f"holds merge-conflict markers (line {conflict}); resolve the conflict",
+            ) from None
         raise PyprojectError(display, f"invalid TOML: {exc}") from None
     except RecursionError:
         raise PyprojectError(display, "invalid TOML: values are nested too deeply") from None
     return document
+
+
+def _conflict_line(text: str) -> int | None:
+    """The line of git's first merge-conflict marker in ``text``, if it has one (whole,
+    from ``<<<<<<<`` through ``=======`` to ``>>>>>>>``)."""
+    lines = text.splitlines()
+    start = next((n for n, line in enumerate(lines) if line.startswith("<<<<<<< ")), None)
+    if start is None or not any(line.startswith(">>>>>>> ") for line in lines[start:]):
+        return None
+    return start + 1 if any(line == "=======" for line in lines[start:]) else None
 
 
 def read_toml(path: Path, display: str) -> dict[str, Any]:

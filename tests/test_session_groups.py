@@ -1,0 +1,121 @@
+"""Which dependency groups a package session installs: what ``uv run --package`` gives a
+developer (the member's default groups, uv's default ``dev``), plus its test groups;
+a task's ``groups`` replaces that choice."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from noxgraph.sessions.plan import SessionPlan, plan_session
+from tests.helpers import cli, commit_all, init_repo, load, package, pyproject, write
+from tests.test_noxfile import nox
+
+HATCH = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+
+
+def _plan(root: Path, task: str = "test", name: str = "app") -> SessionPlan:
+    workspace, graph = load(root)
+    return plan_session(workspace, graph, task, name)
+
+
+def _workspace(root: Path, groups: str, config: str = "") -> Path:
+    """app, whose dev group holds the sibling helper and pycryptodome, and whose test
+    group holds pytest; app has tests."""
+    pyproject(root, ".", f'[tool.noxgraph]\nmembers = ["libs/*"]\n{config}')
+    package(root, "libs/helper", "helper")
+    package(root, "libs/app", "app", extra=groups)
+    write(root / "libs/app/tests/test_app.py", "def test():\n    pass\n")
+    return root
+
+
+DEV_AND_TEST = """
+[dependency-groups]
+dev = ["helper", "pycryptodome"]
+test = ["pytest>=8"]
+"""
+
+
+def test_a_test_session_installs_the_dev_group_beside_the_test_group(tmp_path: Path) -> None:
+    plan = _plan(_workspace(tmp_path, DEV_AND_TEST))
+    assert [s.name for s in plan.siblings] == ["app", "helper"]
+    assert "pycryptodome" in plan.install
+    assert "pytest>=8" in plan.install
+
+
+def test_uv_default_groups_replace_dev(tmp_path: Path) -> None:
+    text = DEV_AND_TEST.replace('test = ["pytest>=8"]', 'test = ["pytest>=8"]\nlint = ["ruff"]')
+    text += '\n[tool.uv]\ndefault-groups = ["Lint"]\n'
+    plan = _plan(_workspace(tmp_path, text))
+    assert [s.name for s in plan.siblings] == ["app"]
+    assert "pycryptodome" not in plan.install
+    assert {"ruff", "pytest>=8"} <= set(plan.install)
+
+
+def test_uv_default_groups_all_installs_every_group(tmp_path: Path) -> None:
+    text = DEV_AND_TEST + 'docs = ["sphinx"]\n\n[tool.uv]\ndefault-groups = "all"\n'
+    plan = _plan(_workspace(tmp_path, text))
+    assert {"sphinx", "pycryptodome", "pytest>=8"} <= set(plan.install)
+
+
+def test_a_test_extra_is_installed_where_no_test_group_exists(tmp_path: Path) -> None:
+    text = '[project.optional-dependencies]\ntests = ["helper", "hypothesis"]\n'
+    plan = _plan(_workspace(tmp_path, text))
+    assert plan.siblings[0].extras == ("tests",)
+    assert [s.name for s in plan.siblings] == ["app", "helper"]
+
+
+def test_a_task_s_groups_replace_the_default_choice(tmp_path: Path) -> None:
+    config = '[tool.noxgraph.tasks.test]\ngroups = ["docs"]\n'
+    plan = _plan(_workspace(tmp_path, DEV_AND_TEST + 'docs = ["sphinx"]\n', config))
+    assert [s.name for s in plan.siblings] == ["app"]
+    assert plan.install == ("pytest", "sphinx")
+
+
+def test_a_non_list_default_groups_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    _workspace(tmp_path, DEV_AND_TEST + "\n[tool.uv]\ndefault-groups = 3\n")
+    run = cli("graph", "--root", tmp_path)
+    assert run.code == 2
+    assert run.err.count("\n") == 1
+    assert "libs/app/pyproject.toml: [tool.uv].default-groups: expected an array" in run.err
+
+
+def test_a_locked_session_syncs_the_default_and_test_groups(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    write(tmp_path / "uv.lock", "version = 1\n")
+    package(tmp_path, "libs/helper", "helper")
+    package(tmp_path, "libs/app", "app", extra=DEV_AND_TEST)
+    write(tmp_path / "libs/app/tests/test_app.py", "def test():\n    pass\n")
+    lock = _plan(tmp_path).lock
+    assert lock is not None
+    assert (lock.groups, lock.extras) == (("dev", "test"), ())
+
+
+@pytest.mark.slow
+def test_a_test_dependency_only_in_dev_is_there_when_the_tests_run(tmp_path: Path) -> None:
+    """A real nox session: the package's tests import a sibling its dev group names."""
+    if shutil.which("uv", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("uv is not installed beside this Python")
+    root = init_repo(tmp_path)
+    write(root / ".gitignore", ".nox/\n")
+    pyproject(
+        root,
+        ".",
+        '[tool.noxgraph]\nmembers = ["libs/*"]\n\n[tool.noxgraph.tasks]\n'
+        'test = ["python -c \\"import helper; print(\'helper is here\')\\""]\n',
+    )
+    package(root, "libs/helper", "helper", extra=HATCH)
+    write(root / "libs/helper/src/helper/__init__.py", "")
+    package(
+        root, "libs/app", "app", extra=HATCH + '[dependency-groups]\ndev = ["helper"]\ntest = []\n'
+    )
+    write(root / "libs/app/src/app/__init__.py", "")
+    write(root / "libs/app/tests/test_app.py", "def test():\n    pass\n")
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root)
+    run = nox(root, "-s", "test-app", timeout=600)
+    assert run.code == 0, run.out + run.err
+    assert "helper is here" in run.out + run.err

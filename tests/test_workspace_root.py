@@ -1,0 +1,77 @@
+"""Run from any folder inside a workspace, noxgraph answers for that workspace, as uv
+finds its workspace root from a member; ``--root`` still wins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import cli, commit_all, git, init_repo, package, pyproject, write
+
+
+def _uv_workspace(root: Path) -> Path:
+    """a <- b <- c in a uv workspace, committed on main, with a change to a on a branch."""
+    init_repo(root)
+    pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["tools/*"]\n')
+    package(root, "packages/a", "a")
+    package(root, "packages/b", "b", "a")
+    package(
+        root, "packages/c", "c", "b", extra='[tool.noxgraph.tasks.test]\ncommands = ["pytest"]\n'
+    )
+    package(root, "tools/x", "x")
+    commit_all(root)
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root / "packages/a/src/a.py", "X = 1\n")
+    commit_all(root, "a changes")
+    return root
+
+
+def test_affected_from_a_member_s_subfolder_answers_for_the_workspace(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path / "repo")
+    (root / "packages/c/src").mkdir()
+    run = cli("affected", "--format", "names", cwd=root / "packages/c/src")
+    assert run.code == 0, run.err
+    assert run.out.split() == ["a", "b", "c"]
+
+
+def test_generate_from_a_member_writes_the_workspace_s_noxfile(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path / "repo")
+    run = cli("generate", cwd=root / "packages/c")
+    assert run.code == 0, run.err
+    assert (root / "noxfile.py").is_file()
+    assert not (root / "packages/c/noxfile.py").exists()
+    assert run.out.startswith(f"wrote {root / 'noxfile.py'}: ")
+
+
+def test_a_noxgraph_noxfile_marks_the_root_of_a_scanned_workspace(tmp_path: Path) -> None:
+    package(tmp_path, "libs/a", "a")
+    package(tmp_path, "libs/b", "b", "a")
+    assert cli("generate", "--root", tmp_path).code == 0
+    run = cli("graph", "--json", cwd=tmp_path / "libs/b")
+    assert run.code == 0, run.err
+    document = json.loads(run.out)
+    assert document["root"] == "../.."
+    assert [p["name"] for p in document["packages"]] == ["a", "b"]
+
+
+def test_a_folder_the_uv_workspace_leaves_out_is_a_workspace_of_its_own(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path / "repo")
+    run = cli("graph", "--json", cwd=root / "tools/x")
+    assert run.code == 0, run.err
+    assert [p["name"] for p in json.loads(run.out)["packages"]] == ["x"]
+
+
+def test_root_still_wins(tmp_path: Path) -> None:
+    root = _uv_workspace(tmp_path / "repo")
+    run = cli("graph", "--json", "--root", ".", cwd=root / "packages/c")
+    assert run.code == 0, run.err
+    assert [p["name"] for p in json.loads(run.out)["packages"]] == ["c"]
+
+
+def test_a_broken_workspace_file_above_is_one_line_naming_it(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.noxgraph\nmembers = []\n")
+    package(tmp_path, "libs/a", "a")
+    run = cli("graph", cwd=tmp_path / "libs/a")
+    assert run.code == 2
+    assert run.err.count("\n") == 1
+    assert f"{tmp_path / 'pyproject.toml'}: invalid TOML" in run.err
