@@ -30,13 +30,7 @@ from noxgraph.changes.changed_files import (
     PendingChanges,
     changes_from_files,
 )
-from noxgraph.changes.lock_changes import (
-    ChangedLock,
-    LockDiff,
-    lock_diffs,
-    lock_format,
-    members_covered,
-)
+from noxgraph.changes.lock_files import lock_format
 from noxgraph.errors import WorkspaceError
 from noxgraph.generated import NOXFILE_BEGIN, WORKFLOW_MARKER
 from noxgraph.graph import DependencyGraph, build_graph
@@ -44,7 +38,7 @@ from noxgraph.workspace.discovery import discover
 from noxgraph.workspace.load import Workspace, load_workspace
 
 if TYPE_CHECKING:
-    from noxgraph.changes.lock_changes import LockedHit
+    from noxgraph.changes.lock_changes import ChangedLock, LockDiff, LockedHit
     from noxgraph.kinds import Kind
 
 __all__ = [
@@ -412,7 +406,11 @@ def compute_affected(
         # A lock counts for the members it covers, not for the package owning its folder;
         # one that covers no member (a test fixture, say) is a file like any other.
         format = lock_format(change.path)
-        covers = () if format is None else members_covered(workspace, change.path, format)
+        covers: tuple[str, ...] = ()
+        if format is not None:
+            from noxgraph.changes.lock_changes import ChangedLock, members_covered
+
+            covers = members_covered(workspace, change.path, format)
         if format is not None and covers:
             files.append(FileOwner(change.path, change.status, None, "lock"))
             locks.append(ChangedLock(change, format, covers))
@@ -445,7 +443,11 @@ def compute_affected(
     for name in sorted(changed):
         reasons[name] = AffectedPackage(name, paths[name], "changed", tuple(changed[name]))
     # Read only when a lock changed: most changes touch none, and pay nothing for it.
-    diffs = lock_diffs(workspace, changes, locks, kinds) if locks else ()
+    diffs: tuple[LockDiff, ...] = ()
+    if locks:
+        from noxgraph.changes.lock_changes import lock_diffs
+
+        diffs = lock_diffs(workspace, changes, locks, kinds)
     locked = _locked(diffs, paths)
     for name in sorted(locked):
         reasons.setdefault(name, locked[name])

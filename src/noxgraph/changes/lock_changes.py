@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from noxgraph.changes.changed_files import ChangedFile, Changes, FileVersions, versions_of
+from noxgraph.changes.lock_files import LockFormat
 from noxgraph.changes.locks import (
-    LOCK_FILES,
     Lock,
     LockedChange,
     LockError,
-    LockFormat,
     Reach,
     diff_locks,
     parse_lock,
@@ -38,7 +37,6 @@ __all__ = [
     "LockDiff",
     "LockedHit",
     "lock_diffs",
-    "lock_format",
     "members_covered",
 ]
 
@@ -85,11 +83,6 @@ class LockDiff:
 
 def _unreadable(path: str, format: LockFormat, covers: tuple[str, ...], why: str) -> LockDiff:
     return LockDiff(path, format, covers, affects={name: () for name in covers}, problem=why)
-
-
-def lock_format(path: str) -> LockFormat | None:
-    """The format of a lock file, by its name; ``None`` for any other file."""
-    return LOCK_FILES.get(path.rsplit("/", 1)[-1])
 
 
 def members_covered(workspace: Workspace, path: str, format: LockFormat) -> tuple[str, ...]:

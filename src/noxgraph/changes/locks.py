@@ -37,11 +37,11 @@ from typing import Any, Literal
 
 from packaging.utils import canonicalize_name
 
+from noxgraph.changes.lock_files import LockFormat
 from noxgraph.errors import NoxgraphError
 from noxgraph.workspace.toml import parse_toml
 
 __all__ = [
-    "LOCK_FILES",
     "Lock",
     "LockError",
     "LockedChange",
@@ -51,9 +51,6 @@ __all__ = [
     "parse_lock",
 ]
 
-LockFormat = Literal["uv", "poetry", "pdm"]
-#: The lock files noxgraph reads, by file name.
-LOCK_FILES: Mapping[str, LockFormat] = {"uv.lock": "uv", "poetry.lock": "poetry", "pdm.lock": "pdm"}
 
 #: What changed about a locked package between two locks.
 ChangeKind = Literal["added", "removed", "version", "source", "dependencies"]

@@ -241,6 +241,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     import tempfile
     import time
 
+    from noxgraph.changes.options import options_from
     from noxgraph.cli.report import (
         run_plan_document,
         run_plan_text,
@@ -250,7 +251,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.cli.run import cached_sessions, invoke, nox_command, read_report
     from noxgraph.graph import build_graph
     from noxgraph.sessions.declarations import declare
-    from noxgraph.sessions.selection import not_affected_reason, options_from, select
+    from noxgraph.sessions.selection import not_affected_reason, select
     from noxgraph.sessions.session_cache import ENV_CACHED_REPORT, cached_reason
     from noxgraph.sessions.timeline import ENV_PROFILE, read_records, timeline
     from noxgraph.workspace.load import load_workspace
@@ -517,7 +518,7 @@ def _affected_in(
 ) -> tuple[Workspace, DependencyGraph, Affected]:
     """The workspace, its graph and what the change affects, as the options ask."""
     from noxgraph.changes.affected import affected_in
-    from noxgraph.sessions.selection import options_from
+    from noxgraph.changes.options import options_from
 
     options = options_from(args)
     return affected_in(
@@ -571,7 +572,7 @@ def _common(parser: argparse.ArgumentParser, formats: Sequence[str]) -> None:
 def _change_options(parser: argparse.ArgumentParser) -> None:
     """The options that say what changed, shared by ``affected``, ``run --affected``
     and the ``<task>-affected`` sessions."""
-    from noxgraph.sessions.selection import add_change_options
+    from noxgraph.changes.options import add_change_options
 
     add_change_options(parser)
 

@@ -22,15 +22,16 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from noxgraph.changes.options import ChangeOptions
 from noxgraph.sessions.declarations import session_name
-from noxgraph.sessions.selection import NO_CACHE, AffectedOptions
+from noxgraph.sessions.selection import NO_CACHE
 
 __all__ = ["ReportRow", "cached_sessions", "invoke", "nox_command", "read_report"]
 
 _PREREQUISITE = ("Prerequisite session ", " was not successful")
 
 
-def _change_posargs(options: AffectedOptions) -> list[str]:
+def _change_posargs(options: ChangeOptions) -> list[str]:
     args: list[str] = []
     if options.base is not None:
         args += ["--base", options.base]
@@ -51,7 +52,7 @@ def nox_command(
     noxfile: Path,
     report: Path,
     jobs: int | None = None,
-    affected: AffectedOptions | None = None,
+    affected: ChangeOptions | None = None,
     nox_args: Sequence[str] = (),
     cache: bool = True,
 ) -> list[str]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from noxgraph.changes.options import ChangeOptions, add_change_options, options_from
 from noxgraph.errors import UsageError
 
 if TYPE_CHECKING:
@@ -37,9 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENV_SELECTION",
-    "AffectedOptions",
     "Selection",
-    "add_change_options",
     "affected_options",
     "asked_for",
     "select",
@@ -50,65 +49,6 @@ __all__ = [
 
 #: JSON of the :class:`Selection` of the running nox command, for its worker processes.
 ENV_SELECTION = "NOXGRAPH_SELECTION"
-
-
-@dataclass(frozen=True)
-class AffectedOptions:
-    """The options of ``noxgraph affected`` that say what changed."""
-
-    base: str | None = None
-    head: str | None = None
-    files: tuple[str, ...] | None = None
-    uncommitted: bool | None = None
-    if_base_missing: str = "error"
-
-
-def add_change_options(parser: argparse.ArgumentParser) -> None:
-    """Declare the options that say what changed, for the command line and the sessions."""
-    parser.add_argument(
-        "--base",
-        metavar="REF",
-        help="compare with this ref (default: [tool.noxgraph].base, else main, else master)",
-    )
-    parser.add_argument(
-        "--head",
-        metavar="REF",
-        help="the changes up to this ref (default: HEAD and the working tree)",
-    )
-    parser.add_argument(
-        "--files",
-        nargs="+",
-        action="extend",
-        metavar="PATH",
-        help="the changed files (a folder: every package in it), relative to the current"
-        " directory; git is not asked",
-    )
-    parser.add_argument(
-        "--uncommitted",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="count uncommitted and untracked files (default: yes without --head)",
-    )
-    parser.add_argument(
-        "--if-base-missing",
-        choices=("error", "all"),
-        default="error",
-        help="when a base cannot be found: fail (default), or treat every package as affected",
-    )
-
-
-def options_from(namespace: argparse.Namespace) -> AffectedOptions:
-    """The change options of a parsed command line; ``--files`` excludes the others."""
-    files = tuple(namespace.files) if namespace.files is not None else None
-    if files is not None and (
-        namespace.base or namespace.head or namespace.uncommitted is not None
-    ):
-        raise UsageError("--files names the changes itself; drop --base, --head, --uncommitted")
-    if files is not None and any(not f.strip() for f in files):
-        raise UsageError("--files: an empty path names no file")
-    return AffectedOptions(
-        namespace.base, namespace.head, files, namespace.uncommitted, namespace.if_base_missing
-    )
 
 
 class _Refused(Exception):
@@ -124,9 +64,7 @@ class _Parser(argparse.ArgumentParser):
 NO_CACHE = "--no-cache"
 
 
-def affected_options(
-    session: str, posargs: Sequence[str]
-) -> tuple[AffectedOptions, list[str], bool]:
+def affected_options(session: str, posargs: Sequence[str]) -> tuple[ChangeOptions, list[str], bool]:
     """Split an affected session's posargs into its options, the posargs for the
     package sessions (after a second ``--``), and whether ``--no-cache`` was given."""
     mine, rest = list(posargs), []
