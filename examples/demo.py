@@ -81,9 +81,10 @@ def main() -> None:
 
         step("build exactly what the change affects, in dependency order, two at a time")
         run("nox", "-s", "build-affected", "-j", "2", cwd=workspace, env=env)
-        print("  virtualenvs made:", ", ".join(
-            sorted(p.name for p in (workspace / ".nox").iterdir() if not p.name.startswith(
-                (".", "CACHEDIR")))))
+        made = sorted(p.name for p in (workspace / ".nox").iterdir()
+                      if not p.name.startswith((".", "CACHEDIR")))
+        print("  virtualenvs made:", ", ".join(made) or "none (uv builds in its own cached"
+              " build environments)")
 
         step("one package's tests, with pytest's own arguments")
         run("nox", "-s", "test-ex-text", "--", "-q", cwd=workspace, env=env)
