@@ -2,7 +2,8 @@
 
 nox -s tests            the whole test suite on each Python the project supports
                         that is installed here (tests-3.12: on one; -- ARGS: pytest's)
-nox -s lint             ruff check, ruff format --check and mypy --strict on src/
+nox -s lint             ruff check, ruff format --check, mypy --strict on src/, and the
+                        documentation site built with mkdocs --strict
 nox -s fuzz             the property-based tests with a long budget (by hand)
 """
 
@@ -18,6 +19,8 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 #: Every Python the classifiers name; one missing here is skipped (an error under CI=true,
 #: unless --no-error-on-missing-interpreters).
 PYTHONS = nox.project.python_versions(PYPROJECT)
+#: mkdocs-material announces MkDocs 2 at every build unless told not to.
+_QUIET_MKDOCS = {"NO_MKDOCS_2_WARNING": "1"}
 
 
 @nox.session(python=PYTHONS)
@@ -29,11 +32,15 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check, ruff format --check, and mypy --strict on src/."""
-    session.install(".", *nox.project.dependency_groups(PYPROJECT, "lint"))
+    """ruff check, ruff format --check, mypy --strict on src/, and mkdocs build --strict."""
+    session.install(".", *nox.project.dependency_groups(PYPROJECT, "lint", "docs"))
     session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
     session.run("mypy", "--strict", "src")
+    # A broken link or a page missing from the navigation fails the build.
+    session.run(
+        "mkdocs", "build", "--strict", "--site-dir", session.create_tmp(), env=_QUIET_MKDOCS
+    )
 
 
 @nox.session(default=False)

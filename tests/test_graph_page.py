@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -28,8 +29,11 @@ from tests.helpers import REPO, cli, commit_all, init_repo, package, pyproject
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synth
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+#: Debian's Chromium here; GitHub's runners carry Google Chrome and its driver instead.
+CHROMIUM = shutil.which("chromium") or shutil.which("google-chrome") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or os.path.join(
+    os.environ.get("CHROMEWEBDRIVER", "/usr/bin"), "chromedriver"
+)
 
 #: What a test may wait for the page, in seconds; the 1,000-package page is ready in
 #: about 0.3 s on a CI machine.
