@@ -21,6 +21,7 @@ before the session's function runs, so those decisions cannot wait.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -50,6 +51,9 @@ __all__ = ["ENV_CHECKED", "Sessions", "register"]
 ENV_CHECKED = "NOXGRAPH_CHECKED"
 #: What :data:`noxgraph.sessions.selection.ENV_SELECTION` is called, without importing it at load.
 _ENV_SELECTION = "NOXGRAPH_SELECTION"
+#: What the first nox process of a run planned (:meth:`Sessions._keep_plan`), for the
+#: processes it starts under ``-j``.
+_ENV_PLANNED = "NOXGRAPH_PLANNED"
 #: What :data:`noxgraph.sessions.timeline.ENV_PROFILE` is called, without importing it at load.
 _ENV_PROFILE = "NOXGRAPH_PROFILE"
 
@@ -138,7 +142,9 @@ class Sessions:
         skips: dict[str, str] = {}
         for chosen in self.selections.values():
             skips.update(chosen.skip)
-        self._plan(declarations, skips)
+        if not self._planned_by_the_first_process():
+            self._plan(declarations, skips)
+            self._keep_plan()
         for task in declarations.tasks:
             registered = declarations.nox_sessions(task)
             for session in registered:
@@ -204,6 +210,49 @@ class Sessions:
         return selection.select(
             declarations, task, affected.names, reason, posargs, cache=not no_cache
         )
+
+    def _planned_by_the_first_process(self) -> bool:
+        """Take what the first nox process of this run planned for this noxfile (under
+        ``-j`` nox runs each session in a process of its own, which would plan again)."""
+        raw = os.environ.get(_ENV_PLANNED)
+        if not raw:
+            return False
+        from noxgraph.sessions.session_cache import Artifact, Entry
+
+        try:
+            kept = json.loads(raw)
+            if kept["noxfile"] != os.fspath(self.noxfile.resolve()):
+                return False  # another workspace's run, whose sessions run this one
+            bare = {str(name) for name in kept["bare"]}
+            keys = {str(name): str(key) for name, key in kept["keys"].items()}
+            cached = {
+                str(name): Entry(
+                    str(name),
+                    str(key),
+                    tuple(Artifact(str(f), str(s), int(n)) for f, s, n in files),
+                )
+                for name, (key, files) in kept["cached"].items()
+            }
+            wheelhouse = None if kept["wheelhouse"] is None else Path(kept["wheelhouse"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return False
+        self.bare, self.keys, self.cached, self._wheelhouse = bare, keys, cached, wheelhouse
+        return True
+
+    def _keep_plan(self) -> None:
+        """Keep what this process planned for the processes nox starts under ``-j``."""
+        cached = {
+            name: [entry.key, [[f.name, f.sha256, f.size] for f in entry.files]]
+            for name, entry in self.cached.items()
+        }
+        kept = {
+            "noxfile": os.fspath(self.noxfile.resolve()),
+            "bare": sorted(self.bare),
+            "keys": self.keys,
+            "cached": cached,
+            "wheelhouse": None if self._wheelhouse is None else os.fspath(self._wheelhouse),
+        }
+        os.environ[_ENV_PLANNED] = json.dumps(kept, separators=(",", ":"))
 
     def _plan(self, declarations: Declarations, skips: Mapping[str, str]) -> None:
         """Plan the package sessions this nox run may start: those that install
