@@ -89,13 +89,21 @@ class Installer:
     """Carries out a session's plan with uv, or the nox session's own installers.
 
     ``root``: the workspace root, whose sibling wheels the cache keeps; ``python``: the
-    interpreter a session without a virtualenv builds with (nox's own when ``None``).
+    interpreter a session without a virtualenv builds with (nox's own when ``None``);
+    ``contents``: the content keys of the package folders this nox process has keyed
+    already, shared by its sessions (a run builds each sibling from one content).
     """
 
     def __init__(
-        self, session: nox.Session, root: Path, wheelhouse: Path, python: str | None = None
+        self,
+        session: nox.Session,
+        root: Path,
+        wheelhouse: Path,
+        python: str | None = None,
+        contents: dict[Path, str] | None = None,
     ) -> None:
         self.session = session
+        self.contents = {} if contents is None else contents
         self.root = root
         self.wheelhouse = wheelhouse
         self.sandboxed = session.virtualenv.is_sandboxed
@@ -218,7 +226,10 @@ class Installer:
             return {}
         from noxgraph.changes.content import content_keys  # only when building
 
-        contents = content_keys(sibling.folder for sibling in siblings)
+        missing = [s.folder for s in siblings if s.folder not in self.contents]
+        if missing:
+            self.contents.update(content_keys(missing))
+        contents = self.contents
         keys: dict[str, str] = {}
         built: dict[str, Path] = {}
         cache = self._kept("wheels", "noxgraph-wheels")

@@ -113,6 +113,8 @@ class Sessions:
         self.cached: dict[str, Entry] = {}
         #: The package sessions this run may start that install nothing: no virtualenv.
         self.bare: set[str] = set()
+        #: The content keys of the package folders this process's sessions built from.
+        self._contents: dict[Path, str] = {}
         self._wheelhouse: Path | None = None  # where cached files go back, once planned
         #: Writes the record of each session this process runs, when the run is profiled.
         self._recorder: Recorder | None = None
@@ -501,7 +503,7 @@ class Sessions:
         if plan.conflict is not None:
             nox_session.error(plan.conflict)
         wheelhouse = (self.root / wheelhouse_name).resolve()
-        installer = Installer(nox_session, self.root, wheelhouse, registered.python)
+        installer = Installer(nox_session, self.root, wheelhouse, registered.python, self._contents)
         installer.install(plan)
         values = {
             "package": str(plan.folder),
