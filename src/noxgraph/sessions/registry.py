@@ -111,7 +111,9 @@ class Sessions:
         #: cache entries of those whose key is the key of their last success.
         self.keys: dict[str, str] = {}
         self.cached: dict[str, Entry] = {}
-        #: The package sessions this run may start that install nothing: no virtualenv.
+        #: The package sessions this run may start that install nothing. Those declared
+        #: on no interpreter get no virtualenv; one declared on an interpreter keeps its
+        #: virtualenv, so its commands' ``python`` is that interpreter.
         self.bare: set[str] = set()
         #: The content keys of the package folders this process's sessions built from.
         self._contents: dict[Path, str] = {}
@@ -339,7 +341,8 @@ class Sessions:
                 self._run_package(nox_session, registered)
 
         run.__doc__ = describe(session, registered.python)
-        bare = skip is not None or cached is not None or session.name in self.bare
+        installs_nothing = session.name in self.bare and registered.python is None
+        bare = skip is not None or cached is not None or installs_nothing
         nox.session(
             name=registered.name,
             python=registered.python,
