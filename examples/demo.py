@@ -3,8 +3,8 @@
 In a temporary folder: a virtualenv with noxgraph installed from this checkout,
 a git copy of the example workspace, ``noxgraph generate``, ``nox -l``, a change
 to one package, ``noxgraph affected --explain``, ``nox -s build-affected -j 2``
-(exactly the affected packages, in order, in real virtualenvs, into the
-workspace's wheelhouse), and one package's ``test-`` session. Only the standard
+(exactly the affected packages, in order, built by uv, into the workspace's
+wheelhouse), and one package's ``test-`` session. Only the standard
 library is needed to start.
 """
 
