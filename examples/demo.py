@@ -2,7 +2,7 @@
 
 In a temporary folder: a virtualenv with noxgraph installed from this checkout,
 a git copy of the example workspace, ``noxgraph generate``, ``nox -l``, a change
-to one package, ``noxgraph affected --explain``, ``nox -s build-affected -j 2``
+to one package, ``noxgraph affected --explain --task build``, ``nox -s build-affected -j 2``
 (exactly the affected packages, in order, built by uv, into the workspace's
 wheelhouse), and one package's ``test-`` session. Only the standard
 library is needed to start.
@@ -77,7 +77,7 @@ def main() -> None:
         color.write_text(color.read_text() + '\nBRIGHT = "\\033[1m"\n')
         run(*GIT, "commit", "--quiet", "--all", "--message", "brighter colours", cwd=workspace,
             env=env)
-        run("noxgraph", "affected", "--explain", cwd=workspace, env=env)
+        run("noxgraph", "affected", "--explain", "--task", "build", cwd=workspace, env=env)
 
         step("build exactly what the change affects, in dependency order, two at a time")
         run("nox", "-s", "build-affected", "-j", "2", cwd=workspace, env=env)

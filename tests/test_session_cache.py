@@ -175,8 +175,9 @@ def test_a_damaged_entry_is_ignored_and_the_session_runs(
     damage(entry)
     run = nox(root, "-s", "build-all")
     assert run.code == 0, run.err
-    assert done_order(root) == ["util"]
-    assert cached(both(run)) == ["build-app", "build-core", "build-lonely", "build-plugin"]
+    output = both(run)
+    assert done_order(root) == ["util"], output
+    assert cached(output) == ["build-app", "build-core", "build-lonely", "build-plugin"], output
     assert dist(root)["util-1.0.0-py3-none-any.whl"] == "wheel of util\n"
     # The run recorded a good entry again.
     (root / "log.txt").unlink()

@@ -54,6 +54,28 @@ def test_a_noxgraph_noxfile_marks_the_root_of_a_scanned_workspace(tmp_path: Path
     assert [p["name"] for p in document["packages"]] == ["a", "b"]
 
 
+def test_a_folder_in_the_root_package_s_own_tree_answers_for_the_workspace(
+    tmp_path: Path,
+) -> None:
+    """The root is a package too (``src/`` beside its pyproject.toml), as uv sees it."""
+    root = tmp_path / "repo"
+    init_repo(root)
+    pyproject(
+        root,
+        ".",
+        '[project]\nname = "top"\nversion = "1"\n[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+    )
+    package(root, "packages/a", "a", "top")
+    write(root / "src/top/__init__.py", "")
+    commit_all(root)
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root / "src/top/__init__.py", "X = 1\n")
+    commit_all(root, "top changes")
+    run = cli("affected", "--format", "names", cwd=root / "src/top")
+    assert run.code == 0, run.err
+    assert run.out.split() == ["top", "a"]
+
+
 def test_a_folder_the_uv_workspace_leaves_out_is_a_workspace_of_its_own(tmp_path: Path) -> None:
     root = _uv_workspace(tmp_path / "repo")
     run = cli("graph", "--json", cwd=root / "tools/x")

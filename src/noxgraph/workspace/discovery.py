@@ -778,10 +778,16 @@ def find_root(start: Path) -> Path:
     the nearest folder at or above it that declares a workspace (``noxgraph.toml``, a
     ``[tool.noxgraph]`` table, a ``[tool.uv.workspace]`` whose members hold ``start``,
     ``.wrknv/workspace.toml``, or a noxfile that declares noxgraph's sessions); else the
-    outermost folder with ``[tool.noxgraph]`` tasks alone; else ``start`` itself."""
+    outermost folder with ``[tool.noxgraph]`` tasks alone; else ``start`` itself.
+
+    As for uv, a folder in the root package's own tree (``src/`` beside the root's
+    ``pyproject.toml``, no other ``pyproject.toml`` between) is in the workspace."""
     maybe: Path | None = None
+    project: Path | None = None  # the nearest folder at or above start with a pyproject.toml
     for folder in (start, *start.parents):
-        declares = _declares(folder, start)
+        if project is None and os.path.isfile(os.path.join(folder, "pyproject.toml")):
+            project = folder
+        declares = _declares(folder, start, project)
         if declares == "workspace":
             return folder
         if declares == "maybe":
@@ -790,11 +796,11 @@ def find_root(start: Path) -> Path:
 
 
 #: A ``[tool.uv.workspace]`` table header, found without parsing the file (and so
-#: without importing the TOML parser) where that alone decides: in the folder asked about.
+#: without importing the TOML parser) where that alone decides: in the nearest project.
 _UV_WORKSPACE = rb"(?m)^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*uv[ \t]*\.[ \t]*workspace[ \t]*\]"
 
 
-def _declares(folder: Path, start: Path) -> _Declares:
+def _declares(folder: Path, start: Path, project: Path | None) -> _Declares:
     from noxgraph.generated import NOXFILE_DECLARES  # only when no --root is given
 
     base = os.fspath(folder)
@@ -814,7 +820,7 @@ def _declares(folder: Path, start: Path) -> _Declares:
         data = read_regular(pyproject)
     except OSError:
         return None
-    if folder == start and re.search(_UV_WORKSPACE, data):
+    if folder == project and re.search(_UV_WORKSPACE, data):
         return "workspace"
     # Only a file that could declare one is parsed: most folders on the way up hold
     # a package's pyproject.toml, or none.
@@ -826,16 +832,14 @@ def _declares(folder: Path, start: Path) -> _Declares:
     workspace = uv.table("workspace") if uv is not None else None
     if own is not None and set(own.data) - {"tasks"}:
         return "workspace"
-    if workspace is not None and _lists(folder, workspace, start):
+    if workspace is not None and (folder == project or _lists(folder, workspace, start)):
         return "workspace"
     return "maybe" if own is not None else None
 
 
 def _lists(folder: Path, workspace: Table, start: Path) -> bool:
     """Whether the uv workspace at ``folder`` has ``start`` (or a folder holding it) as
-    a member, or is ``start`` itself."""
-    if folder == start:
-        return True
+    a member."""
     members = members_from_globs(
         folder,
         workspace,
