@@ -26,7 +26,8 @@ def test_a_worker_takes_what_the_first_process_planned(
     entry = Entry("build-core", "0" * 20, (Artifact("core-1.0.tar.gz", "a" * 64, 10),))
     first.cached = {"build-core": entry}
     first._wheelhouse = tmp_path / "dist"
-    monkeypatch.delenv("NOXGRAPH_PLANNED", raising=False)
+    # Set, so that the plan _keep_plan puts in os.environ is taken away after the test.
+    monkeypatch.setenv("NOXGRAPH_PLANNED", "")
     first._keep_plan()
     worker = _sessions(tmp_path)
     assert worker._planned_by_the_first_process()
@@ -37,7 +38,7 @@ def test_a_worker_takes_what_the_first_process_planned(
 def test_another_workspace_s_plan_is_not_taken(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("NOXGRAPH_PLANNED", raising=False)
+    monkeypatch.setenv("NOXGRAPH_PLANNED", "")
     (tmp_path / "other").mkdir()
     other = _sessions(tmp_path / "other")
     other.bare = {"build-core"}
