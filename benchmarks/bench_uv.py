@@ -234,7 +234,11 @@ def test(work: Path, repeat: int, locked: bool) -> None:
         sync: list[str] = []
         if plan.lock is not None:
             sync = ["uv", "sync", "--locked", "--package", name, "--no-default-groups"]
-            sync += ["--no-editable", "--group", plan.lock.group or "test"]
+            sync.append("--no-editable")
+            for group in plan.lock.groups:
+                sync += ["--group", group]
+            for extra in plan.lock.extras:
+                sync += ["--extra", extra]
         for sibling in plan.siblings:
             # The wheel noxgraph's run just built or reused: the newest of the package.
             wheel = max(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from noxgraph.sessions.declarations import declare, start_order
 from tests.helpers import edges, load, package, pyproject, write
 
 
@@ -363,3 +364,22 @@ def test_non_sibling_path_sources_draw_no_edge_and_are_reported(tmp_path: Path) 
     messages = sorted(note.message for note in graph.notes)
     assert "leads outside the workspace" in messages[0] + messages[1]
     assert any("leads to a folder that is no member" in m for m in messages)
+
+
+def test_start_order_keeps_requires_and_puts_the_longest_chain_first(tmp_path: Path) -> None:
+    _uv_root(tmp_path)
+    for name, deps in {"a1": (), "w": (), "x": ("w",), "y": ("x",), "b": ("a1",)}.items():
+        package(tmp_path, f"libs/{name}", name, *deps)
+    sessions = declare(*load(tmp_path)).nox_sessions()
+    names = [s.name for s in sessions if s.session.task == "build"]
+    assert names[:2] == ["build-a1", "build-w"]
+    # w, on which two sessions wait, first; then a1 and x (one each), in the given order.
+    assert start_order(sessions, names) == [
+        "build-w",
+        "build-a1",
+        "build-x",
+        "build-b",
+        "build-y",
+    ]
+    # A part of them: only those.
+    assert start_order(sessions, ["build-y", "build-a1"]) == ["build-y", "build-a1"]

@@ -505,3 +505,20 @@ def test_the_default_build_without_uv_says_so_in_one_line(tmp_path: Path) -> Non
     assert run.code == 1
     assert "build-core runs uv, which nox cannot find: install uv (or nox[uv])" in run.err
     assert not (root / ".nox" / "build-core").exists()
+
+
+LONG_CHAIN = {"a1": (), "a2": (), "w": (), "x": ("w",), "y": ("x",), "z": ("y",)}
+
+
+@pytest.mark.parametrize("session", ["build-all", "build-affected"])
+def test_under_j_the_longest_chain_starts_before_sessions_nothing_waits_on(
+    tmp_path: Path, session: str
+) -> None:
+    """nox starts ready sessions in the order of the aggregate's requires=: w, on which
+    three sessions wait, starts at once, not after a1 and a2 (declared before it)."""
+    root = recording_workspace(tmp_path, graph=LONG_CHAIN)
+    args = ["--", "--files", "."] if session == "build-affected" else []
+    run = nox(root, "-s", session, "-j", "2", *args, env={"RECORD_SLEEP": "0.5"})
+    assert run.code == 0, run.err + run.out
+    started = [line.split()[1] for line in log(root) if line.startswith("start")]
+    assert sorted(started[:2]) == ["a1", "w"]

@@ -38,6 +38,7 @@ from noxgraph.sessions.declarations import (
     PackageSession,
     describe,
     session_name,
+    start_order,
 )
 
 if TYPE_CHECKING:
@@ -149,13 +150,14 @@ class Sessions:
         if not self._planned_by_the_first_process():
             self._plan(declarations, skips)
             self._keep_plan()
+        every = declarations.nox_sessions()
         for task in declarations.tasks:
-            registered = declarations.nox_sessions(task)
+            registered = [s for s in every if s.session.task == task]
             for session in registered:
                 # Only nox's own interpreter is in a key: a session on another one runs.
                 cached = self.cached.get(session.name) if session.python is None else None
                 self._add_package(session, skips.get(session.name), cached)
-            self._add_all(task, [s.name for s in registered])
+            self._add_all(task, start_order(every, [s.name for s in registered]))
             self._add_affected(task)
 
     def _select(self, declarations: Declarations) -> list[Selection]:

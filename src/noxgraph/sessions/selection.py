@@ -284,6 +284,8 @@ def select(
     Sessions of affected packages run; the upstream sessions ``requires=`` pulls in
     for them whose packages are not affected skip with ``reason``.
     """
+    from noxgraph.sessions.declarations import start_order
+
     every = declarations.nox_sessions()
     sessions = {s.name: s for s in every}
     chosen = set(affected)
@@ -294,7 +296,11 @@ def select(
         if name not in needed and name in sessions:
             needed.add(name)
             stack.extend(sessions[name].requires)
-    run = tuple(s.name for s in every if s.name in needed and s.session.package in chosen)
+    run = tuple(
+        start_order(
+            every, [s.name for s in every if s.name in needed and s.session.package in chosen]
+        )
+    )
     skip = {s.name: reason for s in every if s.name in needed and s.session.package not in chosen}
     summary = f"{task}: no package is affected; nothing to do"
     if run:
