@@ -61,6 +61,14 @@ _ENV_PROFILE = "NOXGRAPH_PROFILE"
 _log = logging.getLogger("nox")
 
 
+def _all_asked() -> bool:
+    """Whether nox may be asked for a ``<task>-all`` session, whose ``requires=`` order
+    ``-j`` follows. A listing or a ``-j`` child (``--no-dependencies``: one session)
+    that names none does not pay for ordering thousands of sessions."""
+    args = [*sys.argv[1:], os.environ.get("NOXSESSION", "")]
+    return "--no-dependencies" not in args and any("-all" in arg for arg in args)
+
+
 class _Task:
     """The package sessions of one task, as a generated noxfile declares them;
     ``python``: the interpreters a package runs on unless it says otherwise."""
@@ -151,13 +159,15 @@ class Sessions:
             self._plan(declarations, skips)
             self._keep_plan()
         every = declarations.nox_sessions()
+        ordered = _all_asked()
         for task in declarations.tasks:
             registered = [s for s in every if s.session.task == task]
             for session in registered:
                 # Only nox's own interpreter is in a key: a session on another one runs.
                 cached = self.cached.get(session.name) if session.python is None else None
                 self._add_package(session, skips.get(session.name), cached)
-            self._add_all(task, start_order(every, [s.name for s in registered]))
+            names = [s.name for s in registered]
+            self._add_all(task, start_order(every, names) if ordered else names)
             self._add_affected(task)
 
     def _select(self, declarations: Declarations) -> list[Selection]:
