@@ -53,6 +53,7 @@ def test_the_layout_has_every_stage_and_no_loose_modules() -> None:
         "__main__.py",
         "_files.py",
         "_git.py",
+        "_names.py",
         "errors.py",
         "generated.py",
         "graph.py",

@@ -35,8 +35,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from packaging.utils import canonicalize_name
-
+from noxgraph._names import canonicalize_name
 from noxgraph.changes.lock_files import LockFormat
 from noxgraph.errors import NoxgraphError
 from noxgraph.workspace.toml import parse_toml

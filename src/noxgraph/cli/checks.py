@@ -78,7 +78,8 @@ def _backend_findings(
     # Only --metadata reads requirement strings here: packaging.requirements brings
     # packaging.markers and packaging.tags (platform, sysconfig, logging) with it.
     from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
+
+    from noxgraph._names import canonicalize_name
 
     findings: list[Finding] = []
     files = {pkg.name: pkg.pyproject for pkg in workspace.packages}

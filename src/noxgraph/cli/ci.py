@@ -222,7 +222,8 @@ def requirement_problem(text: str) -> str | None:
     """What is wrong with ``text`` as the requirement the jobs install noxgraph with
     (a PEP 508 requirement naming noxgraph), or ``None``."""
     from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
+
+    from noxgraph._names import canonicalize_name
 
     try:
         name = Requirement(text).name

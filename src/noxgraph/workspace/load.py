@@ -6,9 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from noxgraph._files import relative
+from noxgraph._names import canonicalize_name
 from noxgraph.errors import DuplicateNameError, NoxgraphError, PyprojectError
 from noxgraph.workspace.config import Config, Task, parse_package_tasks
 from noxgraph.workspace.discovery import (

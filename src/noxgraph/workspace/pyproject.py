@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from packaging.utils import InvalidName, canonicalize_name
-
 from noxgraph._files import relative
+from noxgraph._names import InvalidName, canonicalize_name
 from noxgraph.kinds import Kind
 from noxgraph.workspace.toml import Table, describe
 
