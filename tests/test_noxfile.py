@@ -522,3 +522,20 @@ def test_under_j_the_longest_chain_starts_before_sessions_nothing_waits_on(
     assert run.code == 0, run.err + run.out
     started = [line.split()[1] for line in log(root) if line.startswith("start")]
     assert sorted(started[:2]) == ["a1", "w"]
+
+
+def test_a_listing_imports_nothing_an_affected_run_needs(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['nox', '-l']\n"
+        "runpy.run_path('noxfile.py')\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    imported = set(done.stdout.split())
+    assert "noxgraph.sessions.nox_command" in imported
+    assert not imported & {"noxgraph.sessions.selection", "noxgraph.changes.options"}

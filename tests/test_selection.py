@@ -7,12 +7,12 @@ import pytest
 
 from noxgraph.errors import UsageError
 from noxgraph.sessions.declarations import Declarations, PackageSession
+from noxgraph.sessions.nox_command import read_nox_command
 from noxgraph.sessions.selection import (
     ENV_SELECTION,
     Selection,
     affected_options,
     not_affected_reason,
-    read_nox_command,
     save,
     saved,
     select,

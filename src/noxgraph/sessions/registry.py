@@ -42,7 +42,8 @@ from noxgraph.sessions.declarations import (
 )
 
 if TYPE_CHECKING:
-    from noxgraph.sessions.selection import NoxCommand, Selection
+    from noxgraph.sessions.nox_command import NoxCommand
+    from noxgraph.sessions.selection import Selection
     from noxgraph.sessions.session_cache import Entry
     from noxgraph.sessions.timeline import Recorder, Timed
 
@@ -179,11 +180,12 @@ class Sessions:
         if not asked:
             return []
         from noxgraph.sessions import selection  # only when an affected run may be asked
+        from noxgraph.sessions.nox_command import read_nox_command
 
         kept = selection.saved(os.environ)
         if kept is not None:
             return kept
-        command = selection.read_nox_command(sys.argv[1:], os.environ)
+        command = read_nox_command(sys.argv[1:], os.environ)
         tasks = selection.asked_for(command, declarations.tasks)
         if not tasks:
             return []
@@ -274,12 +276,13 @@ class Sessions:
         """Plan the package sessions this nox run may start: those that install
         nothing register without a virtualenv. Then key them, and find those whose
         last success had the same inputs: they register without a virtualenv and skip."""
-        from noxgraph.sessions import selection  # only when sessions may run
+        from noxgraph.sessions.nox_command import read_nox_command
 
-        command = selection.read_nox_command(sys.argv[1:], os.environ)
+        command = read_nox_command(sys.argv[1:], os.environ)
         if command.listing:
             return
         from noxgraph.errors import NoxgraphError
+        from noxgraph.sessions import selection  # only when sessions may run
         from noxgraph.sessions.plan_cache import planned_many
         from noxgraph.sessions.session_cache import with_requires
 
@@ -437,8 +440,9 @@ class Sessions:
         import time
 
         from noxgraph.sessions import selection, timeline
+        from noxgraph.sessions.nox_command import read_nox_command
 
-        command = selection.read_nox_command(sys.argv[1:], os.environ)
+        command = read_nox_command(sys.argv[1:], os.environ)
         if folder:
             # A process nox started for one session: that session starts with the process.
             started = timeline.process_started() if command.no_dependencies else None

@@ -34,6 +34,7 @@ from noxgraph.errors import UsageError
 
 if TYPE_CHECKING:
     from noxgraph.sessions.declarations import Declarations
+    from noxgraph.sessions.nox_command import NoxCommand
     from noxgraph.workspace.load import Workspace
 
 __all__ = [
@@ -183,44 +184,6 @@ def saved(environ: Mapping[str, str]) -> list[Selection] | None:
         return [Selection.decode(item) for item in json.loads(raw)]
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-
-
-@dataclass(frozen=True)
-class NoxCommand:
-    """What nox was asked, as far as a noxfile needs to know."""
-
-    sessions: tuple[str, ...]
-    posargs: tuple[str, ...]
-    noxfile: str | None
-    listing: bool = False
-    #: nox runs only the sessions named, not what they require: how it runs each
-    #: session of a ``-j`` run in a process of its own.
-    no_dependencies: bool = False
-
-
-def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxCommand:
-    """The sessions, posargs and noxfile of nox's command line ``argv`` (without argv[0])."""
-    args = list(argv)
-    posargs: list[str] = []
-    if "--" in args:
-        cut = args.index("--")
-        args, posargs = args[:cut], args[cut + 1 :]
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    parser.add_argument("-s", "-e", "--session", "--sessions", nargs="*", action="extend")
-    parser.add_argument("-f", "--noxfile")
-    parser.add_argument("-l", "--list", "--list-sessions", action="store_true", dest="listing")
-    parser.add_argument("--no-dependencies", action="store_true")
-    known, _ = parser.parse_known_args(args)
-    sessions: list[str] = list(known.session or [])
-    if known.session is None and environ.get("NOXSESSION"):
-        sessions = [s for s in environ["NOXSESSION"].split(",") if s]
-    return NoxCommand(
-        tuple(sessions),
-        tuple(posargs),
-        known.noxfile,
-        bool(known.listing),
-        bool(known.no_dependencies),
-    )
 
 
 def asked_for(command: NoxCommand, tasks: Iterable[str]) -> list[str]:
