@@ -72,6 +72,16 @@ def test_a_new_task_table_takes_each_key() -> None:
         ({"python": ["3"]}, "is not a version such as"),
         ({"tasks": {"Build": ["x"]}}, "must be lower case letters"),
         ({"tasks": {"lint": {"needs": ["lint"]}}}, "task 'lint' cannot need itself"),
+        (
+            {
+                "tasks": {
+                    "build": {"needs": ["lint"]},
+                    "lint": {"needs": ["test"]},
+                    "test": {"needs": ["build"]},
+                }
+            },
+            ".needs: the tasks need each other in a cycle (",
+        ),
         ({"tasks": {"lint": ["echo {pkg}"]}}, "uses {pkg}; the placeholders are"),
         ({"tasks": {"lint": ["echo x{posargs}"]}}, "{posargs} must be a whole argument"),
         ({"tasks": {"lint": ["echo 'open"]}}, "cannot be split"),
@@ -85,6 +95,20 @@ def test_a_value_that_cannot_work_names_the_file_the_table_and_the_value(
         _config(data)
     assert raised.value.message.startswith("pyproject.toml: [tool.noxgraph")
     assert message in raised.value.message
+
+
+def test_a_member_s_task_that_closes_a_cycle_is_named() -> None:
+    tasks = parse_package_tasks(
+        {"tasks": {"lint": {"needs": ["build"]}}}, "libs/a/pyproject.toml", DEFAULT_TASKS
+    )
+    assert tasks["lint"].needs == ("build",)
+    workspace = _config({"tasks": {"build": {"needs": ["lint"]}, "lint": ["ruff check"]}})
+    with pytest.raises(PyprojectError) as raised:
+        parse_package_tasks(
+            {"tasks": {"lint": {"needs": ["build"]}}}, "libs/a/pyproject.toml", workspace.tasks
+        )
+    assert raised.value.message.startswith("libs/a/pyproject.toml: [tool.noxgraph.tasks.lint]")
+    assert "(lint -> build -> lint)" in raised.value.message
 
 
 def test_a_member_may_only_override_tasks() -> None:

@@ -383,15 +383,3 @@ def test_start_order_keeps_requires_and_puts_the_longest_chain_first(tmp_path: P
     ]
     # A part of them: only those.
     assert start_order(sessions, ["build-y", "build-a1"]) == ["build-y", "build-a1"]
-
-
-def test_start_order_leaves_a_cycle_of_tasks_as_given(tmp_path: Path) -> None:
-    """build needs lint and lint needs build: nox, not a traceback, says it is a cycle."""
-    _uv_root(
-        tmp_path,
-        extra='[tool.noxgraph.tasks.build]\nneeds = ["lint"]\n'
-        '[tool.noxgraph.tasks.lint]\ncommands = ["ruff check"]\nneeds = ["build"]\n',
-    )
-    package(tmp_path, "libs/a", "a")
-    sessions = declare(*load(tmp_path)).nox_sessions()
-    assert start_order(sessions, ["build-a", "lint-a"]) == ["build-a", "lint-a"]

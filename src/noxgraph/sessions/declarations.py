@@ -156,10 +156,7 @@ def start_order(sessions: Iterable[NoxSession], names: Iterable[str]) -> list[st
     for name, deps in closure.items():
         for dep in deps:
             waiting[dep].append(name)
-    try:
-        order = list(graphlib.TopologicalSorter(closure).static_order())
-    except graphlib.CycleError:
-        return wanted  # tasks that need each other: nox names the cycle when it resolves them
+    order = list(graphlib.TopologicalSorter(closure).static_order())
     chain: dict[str, int] = {}
     for name in reversed(order):
         chain[name] = 1 + max((chain[w] for w in waiting[name]), default=0)

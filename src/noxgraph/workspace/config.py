@@ -375,7 +375,35 @@ def _tasks(table: Table, base: Mapping[str, Task]) -> dict[str, Task]:
         return result
     for name, value in tasks_table.items():
         result[name] = _task(name, value, tasks_table, base.get(name))
+    _check_needs_cycle(tasks_table, result)
     return result
+
+
+def _check_needs_cycle(tasks_table: Table, tasks: Mapping[str, Task]) -> None:
+    """Tasks that need each other in the same package (``build`` needs ``lint``, ``lint``
+    needs ``build``) would give sessions that wait for each other: an error here, naming
+    the ``needs`` that closes the cycle, not a cycle nox finds when it runs them."""
+    import graphlib  # only when some task needs another
+
+    same_package = {
+        name: [need for need in task.needs if need in tasks] for name, task in tasks.items()
+    }
+    if not any(same_package.values()):
+        return
+    try:
+        graphlib.TopologicalSorter(same_package).prepare()
+    except graphlib.CycleError as exc:
+        # graphlib lists each task before the one that needs it, the first one again at
+        # the end: reversed, each needs the next.
+        needing = list(reversed(exc.args[1]))[:-1]
+        here = next((t for t in needing if isinstance(tasks_table.raw(t), dict)), needing[0])
+        start = needing.index(here)
+        shown = " -> ".join([*needing[start:], *needing[:start], here])
+        table = tasks_table.table(here) if isinstance(tasks_table.raw(here), dict) else None
+        raise (table or tasks_table).error(
+            "needs" if table is not None else None,
+            f"the tasks need each other in a cycle ({shown}): no session of one could start",
+        ) from None
 
 
 def parse_config(table: Table, file: str) -> Config:
