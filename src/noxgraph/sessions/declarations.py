@@ -160,16 +160,14 @@ def start_order(sessions: Iterable[NoxSession], names: Iterable[str]) -> list[st
     chain: dict[str, int] = {}
     for name in reversed(order):
         chain[name] = 1 + max((chain[w] for w in waiting[name]), default=0)
-    rank: dict[str, int] = {}
-    for place, name in enumerate([*wanted, *order]):
-        rank.setdefault(name, place)
+    rank = {name: place for place, name in enumerate(wanted)}
     sorter = graphlib.TopologicalSorter(closure)
     sorter.prepare()
     ready: list[tuple[int, int, str]] = []
     out: list[str] = []
     while sorter.is_active():
         for name in sorter.get_ready():
-            heapq.heappush(ready, (-chain[name], rank[name], name))
+            heapq.heappush(ready, (-chain[name], rank.get(name, len(wanted)), name))
         _, _, name = heapq.heappop(ready)
         out.append(name)
         sorter.done(name)
