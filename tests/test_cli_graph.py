@@ -364,6 +364,20 @@ def test_every_command_is_listed_in_help_and_parses_its_own_options() -> None:
     assert cli("affected", "--kinds", "runtime").code == 2
 
 
+def test_a_command_named_on_the_line_gets_its_options_and_the_others_only_a_summary() -> None:
+    from noxgraph.cli.main import build_parser
+
+    words = ["graph", "--root", "run", "--all"]
+    parser = build_parser(set(words))
+    assert parser.parse_args(words).all_rows is True
+    # "run" is there as a value, and parses as a command with its own options too.
+    assert parser.parse_args(["run", "build", "--dry-run"]).dry_run is True
+    summary = cli("--help")
+    assert summary.code == 0
+    assert "a CI workflow whose jobs mirror the sessions" in summary.out
+    assert "--dry-run" in cli("run", "--help").out
+
+
 def test_a_long_dry_run_is_a_summary_unless_all_is_asked(tmp_path: Path) -> None:
     root = _many(tmp_path / "ws", 60)
     assert cli("generate", "--root", root).code == 0

@@ -11,7 +11,7 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -816,8 +816,10 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every command."""
+def build_parser(named: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``named`` (the words of the command line),
+    only the commands among them get their options, and the others only their
+    summary: adding every option of every command costs more than parsing."""
     parser = argparse.ArgumentParser(
         prog="noxgraph",
         description=(
@@ -828,7 +830,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (summary, description, add_arguments) in _COMMANDS.items():
-        add_arguments(commands.add_parser(name, help=summary, description=description))
+        command = commands.add_parser(name, help=summary, description=description)
+        if named is None or name in named:
+            add_arguments(command)
     return parser
 
 
@@ -885,7 +889,8 @@ def _terminated(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(set(words)).parse_args(words)
     handler: Handler = args.handler
     for stream in (sys.stdout, sys.stderr):
         # A folder name that is not UTF-8 must print as escapes, never stop the command.
