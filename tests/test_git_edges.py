@@ -179,6 +179,37 @@ def test_a_package_renamed_in_place_affects_those_that_declare_its_old_name(
     assert document["deleted_packages"] == [{"name": "core", "path": "libs/core"}]
 
 
+# -- a history with two merge bases -------------------------------------------------------
+
+
+@pytest.mark.parametrize("head", [None, "feature"])
+def test_a_branch_with_two_merge_bases_with_the_base_still_gets_its_changes(
+    tmp_path: Path, head: str | None
+) -> None:
+    # A criss-cross merge: main and feature each merged the other's first commit, so
+    # they have two merge bases; git's diff --merge-base refuses such a pair.
+    root = _members_repo(tmp_path / "repo")
+    package(root, "app", "app", "core")
+    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["core", "app"]\n')
+    write(root / "core/src/core/extra.py", "X = 1\n")
+    commit_all(root)
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root / "notes/feature.md", "feature\n")
+    on_feature = commit_all(root)
+    git(root, "checkout", "-q", "main")
+    write(root / "notes/main.md", "main\n")
+    on_main = commit_all(root)
+    git(root, "merge", "-q", "--no-edit", on_feature)
+    git(root, "checkout", "-q", "feature")
+    git(root, "merge", "-q", "--no-edit", on_main)
+    assert len(git(root, "merge-base", "--all", "main", "feature").split()) == 2
+    write(root / "core/src/core/extra.py", "X = 2\n")
+    if head is not None:
+        commit_all(root)
+    args = ("--base", "main") if head is None else ("--base", "main", "--head", head)
+    assert _names(_affected(root, *args)) == ["core", "app"]
+
+
 # -- refs that look like options ---------------------------------------------------------
 
 

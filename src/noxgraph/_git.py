@@ -128,9 +128,9 @@ class Started:
             self.close()
             self._error = GitError(f"cannot run git in {repo}: {exc}")
 
-    def result(self) -> list[subprocess.CompletedProcess[bytes]]:
-        """Each command's answer, in order; a failure raises :class:`GitError` as
-        :func:`git` does."""
+    def result(self, *, check: bool = True) -> list[subprocess.CompletedProcess[bytes]]:
+        """Each command's answer, in order; with ``check``, a failure raises
+        :class:`GitError` as :func:`git` does."""
         if self._error is not None:
             raise self._error
         answers = []
@@ -141,7 +141,7 @@ class Started:
             )
         self._processes = []
         for args, done in zip(self.commands, answers, strict=True):
-            if done.returncode != 0:
+            if check and done.returncode != 0:
                 raise GitError(f"git {' '.join(args)} failed in {self.repo}: {first_line(done)}")
         return answers
 

@@ -143,7 +143,7 @@ def _safe(path: str) -> bool:
 def _blobs(repository: Path, objects: Sequence[str]) -> list[bytes | None]:
     if not objects:
         return []
-    from noxgraph.changes.changed_files import read_batch
+    from noxgraph.changes.file_versions import read_batch
 
     done = git(
         repository, "cat-file", "--batch", stdin="".join(f"{obj}\n" for obj in objects).encode()

@@ -21,10 +21,9 @@ import functools
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from noxgraph._files import relative
 from noxgraph._git import Started, first_line, git
@@ -33,17 +32,17 @@ from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError
 from noxgraph.workspace.pyproject import Document, package_name
 from noxgraph.workspace.toml import parse_toml
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
 __all__ = [
     "ChangedFile",
     "Changes",
-    "FileVersions",
     "FormerPackage",
     "PendingChanges",
     "RepositoryChanges",
     "changes_from_files",
     "is_submodule_checkout",
-    "read_batch",
-    "versions_of",
 ]
 
 _STATUS = {
@@ -382,14 +381,14 @@ class _Scope:
     pathspecs: tuple[str, ...] = ()
 
 
-@dataclass
 class _Listing:
     """What the scopes of one repository answered, shown relative to the root."""
 
-    root: Path
-    repository: str
-    files: list[ChangedFile]
-    former: list[FormerPackage]
+    def __init__(self, root: Path, repository: str) -> None:
+        self.root = root
+        self.repository = repository
+        self.files: list[ChangedFile] = []
+        self.former: list[FormerPackage] = []
 
     def shown(self, scope: _Scope, path: str) -> str:
         return relative(os.path.join(scope.folder, path), self.root)
@@ -446,7 +445,7 @@ def _submodule(
     folder = scope.folder / path
     if not os.path.lexists(os.path.join(folder, ".git")):
         return False  # uninitialised: git -C would answer for the superproject
-    inner = _Listing(listing.root, listing.repository, [], [])
+    inner = _Listing(listing.root, listing.repository)
     try:
         _list(inner, _Scope(folder, old or _EMPTY_TREE, new))
     except GitError:
@@ -468,13 +467,8 @@ def _untracked(pathspecs: Sequence[str]) -> tuple[str, ...]:
     )
 
 
-def _list(listing: _Listing, scope: _Scope, untracked: Started | None = None) -> None:
-    """Add the changes of ``scope`` to ``listing``; a submodule whose pointer or working
-    tree changed is asked itself, so its files count, each for its own package.
-    ``untracked``: git listing the untracked files of ``scope``, started already."""
-    target = [scope.old] if scope.new is None else [scope.old, scope.new]
-    raw = git(
-        scope.folder,
+def _diff(pathspecs: Sequence[str], target: Sequence[str], *options: str) -> tuple[str, ...]:
+    return (
         "--literal-pathspecs",
         "diff",
         "--raw",
@@ -484,11 +478,24 @@ def _list(listing: _Listing, scope: _Scope, untracked: Started | None = None) ->
         "--no-color",
         "--no-ext-diff",
         "--ignore-submodules=none",
+        *options,
         "--end-of-options",
         *target,
         "--",
-        *scope.pathspecs,
-    ).stdout
+        *pathspecs,
+    )
+
+
+def _list(
+    listing: _Listing, scope: _Scope, raw: bytes | None = None, untracked: bytes | None = None
+) -> None:
+    """Add the changes of ``scope`` to ``listing``; a submodule whose pointer or working
+    tree changed is asked itself, so its files count, each for its own package.
+    ``raw`` and ``untracked``: git's answers for ``scope`` (its diff, its untracked
+    files), when they were asked already."""
+    if raw is None:
+        target = [scope.old] if scope.new is None else [scope.old, scope.new]
+        raw = git(scope.folder, *_diff(scope.pathspecs, target)).stdout
     asked: set[str] = set()
     for entry in _parse_raw(raw):
         status = _STATUS.get(entry.letter, "modified")
@@ -510,9 +517,9 @@ def _list(listing: _Listing, scope: _Scope, untracked: Started | None = None) ->
             listing.former.append(former)
     if scope.new is not None:
         return
-    started = untracked or Started(scope.folder, [_untracked(scope.pathspecs)])
-    others = started.result()[0].stdout
-    for path in others.decode("utf-8", "surrogateescape").split("\0"):
+    if untracked is None:
+        untracked = git(scope.folder, *_untracked(scope.pathspecs)).stdout
+    for path in untracked.decode("utf-8", "surrogateescape").split("\0"):
         # What a build leaves is no change: the rule the session cache keys by too.
         if path and not path.endswith("/") and is_content(path):
             listing.files.append(
@@ -547,6 +554,24 @@ def _limits(repo: Path, root: Path, folders: Iterable[Path]) -> tuple[str, ...]:
     return tuple(sorted(specs))
 
 
+def _likely_base(base: str | None, configured: str | None) -> str:
+    """The base :func:`_base_and_merge_base` tries first, and most often uses."""
+    return base or configured or "main"
+
+
+def _ask(repo: Path, pathspecs: Sequence[str], base: str, head: str, uncommitted: bool) -> Started:
+    """git's questions for one repository, started together: the merge base of ``base``
+    and ``head``, the diff from it (``--merge-base``: it need not wait for the merge
+    base), and with ``uncommitted`` the untracked files (a walk of the work tree)."""
+    questions = [
+        ("merge-base", "--end-of-options", base, head),
+        _diff(pathspecs, [base] if uncommitted else [base, head], "--merge-base"),
+    ]
+    if uncommitted:
+        questions.append(_untracked(pathspecs))
+    return Started(repo, questions)
+
+
 def _repository(
     root: Path,
     repo: Path,
@@ -556,21 +581,32 @@ def _repository(
     configured_base: str | None,
     head: str | None,
     uncommitted: bool,
+    asked: Started | None = None,
 ) -> RepositoryChanges:
+    """What changed in ``repo``; ``asked``: its questions (:func:`_ask`), started already."""
     shown = _shown(repo, root)
     head_ref = head or "HEAD"
     pathspecs = _limits(repo, root, folders)
-    # Listing the untracked files walks the whole work tree, the longest git takes here:
-    # it starts first, and walks while the base is found and diffed.
-    untracked = Started(repo, [_untracked(pathspecs)]) if uncommitted else None
+    likely = _likely_base(base, configured_base)
+    asked = asked or _ask(repo, pathspecs, likely, head_ref, uncommitted)
     try:
-        chosen, merge_base = _base_and_merge_base(repo, shown, base, configured_base, head_ref)
-        listing = _Listing(root, shown, [], [])
-        scope = _Scope(repo, merge_base, None if uncommitted else head_ref, pathspecs)
-        _list(listing, scope, untracked)
+        merge_base_done, diff_done, *untracked_done = asked.result(check=False)
     finally:
-        if untracked is not None:
-            untracked.close()
+        asked.close()
+    raw = None
+    if merge_base_done.returncode == 0:
+        chosen, merge_base = likely, merge_base_done.stdout.decode().strip()
+        if diff_done.returncode == 0:
+            raw = diff_done.stdout
+    else:
+        # Asked again, so the error can say why, or another base serves.
+        chosen, merge_base = _base_and_merge_base(repo, shown, base, configured_base, head_ref)
+    untracked = None
+    if untracked_done and untracked_done[0].returncode == 0:
+        untracked = untracked_done[0].stdout
+    listing = _Listing(root, shown)
+    scope = _Scope(repo, merge_base, None if uncommitted else head_ref, pathspecs)
+    _list(listing, scope, raw, untracked)
     return RepositoryChanges(
         path=shown,
         base=chosen,
@@ -641,8 +677,25 @@ class PendingChanges:
             holder = self._finder.holder(os.fspath(folder))
             self.bases[Path(holder) if holder is not None else folder] = ref
         repositories, _ = self._finder.repositories(root, candidate_folders)
+        # One repository (a monorepo) is asked by git processes alone, started here;
+        # several are asked by a pool of threads, a repository each.
+        self._asked: dict[Path, Started] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: dict[Path, Future[RepositoryChanges]] = {}
+        if len(repositories) == 1:
+            ((repo, folders),) = repositories.items()
+            self._asked[repo] = _ask(
+                repo,
+                _limits(repo, root, folders),
+                _likely_base(base, self.bases.get(repo, configured_base)),
+                head or "HEAD",
+                self.with_worktree,
+            )
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(8, len(repositories))))
-        self._futures: dict[Path, Future[RepositoryChanges]] = {
+        self._futures = {
             repo: self._pool.submit(
                 functools.partial(
                     _repository,
@@ -690,7 +743,11 @@ class PendingChanges:
 
     def close(self) -> None:
         """Stop what has not started; what runs finishes on its own (git is quick)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        for asked in self._asked.values():
+            asked.close()
+        self._asked = {}
 
     def _unheld(self, folders: Sequence[Path]) -> list[RepositoryChanges]:
         """Members in no repository: git cannot list their changes, which is an error
@@ -722,6 +779,7 @@ class PendingChanges:
                     configured_base=self.bases.get(repo, self.configured_base),
                     head=self.head,
                     uncommitted=self.with_worktree,
+                    asked=self._asked.pop(repo, None),
                 )
             return future.result()
         except GitError as exc:
@@ -764,83 +822,3 @@ def changes_from_files(root: Path, paths: Iterable[str], cwd: Path | None = None
         # A folder stands for every file in it (see affected.compute_affected).
         files[shown] = ChangedFile(shown, "folder" if is_folder else "given", "")
     return Changes("files", (), tuple(files[p] for p in sorted(files)), ())
-
-
-@dataclass(frozen=True, slots=True)
-class FileVersions:
-    """A changed file's content at the base and at head (``None``: not there), or
-    ``problem``: why git cannot say."""
-
-    path: str
-    before: bytes | None = None
-    after: bytes | None = None
-    problem: str | None = None
-
-
-#: Where each status lets a changed file be absent (a rename lists both of its paths).
-_ABSENT_BEFORE = frozenset({"added", "untracked", "renamed", "copied"})
-_ABSENT_AFTER = frozenset({"deleted", "renamed"})
-
-
-def versions_of(root: Path, changes: Changes, files: Sequence[ChangedFile]) -> list[FileVersions]:
-    """The content of each of ``files`` at its repository's merge base and at head
-    (the working tree when uncommitted files count): one ``git cat-file --batch``
-    per file, so only these files cost anything."""
-    repositories = {repo.path: repo for repo in changes.repositories}
-    answers: list[FileVersions] = []
-    for changed in files:
-        repo = repositories.get(changed.repository)
-        if repo is None:
-            answers.append(
-                FileVersions(changed.path, problem="named with --files, so there is no base")
-            )
-        elif repo.merge_base is None:
-            answers.append(FileVersions(changed.path, problem=f"no base ({repo.missing_base})"))
-        else:
-            answers.append(_versions(root, repo, changed))
-    return answers
-
-
-def _versions(root: Path, repo: RepositoryChanges, changed: ChangedFile) -> FileVersions:
-    folder = Path(root, repo.path)
-    inside = Path(os.path.relpath(root / changed.path, folder)).as_posix()
-    asked = [f"{repo.merge_base}:{inside}"]
-    after: bytes | None = None
-    if repo.uncommitted:
-        try:
-            after = (root / changed.path).read_bytes()
-        except FileNotFoundError:
-            after = None
-        except OSError as exc:
-            return FileVersions(changed.path, problem=f"cannot be read: {exc.strerror or exc}")
-    else:
-        asked.append(f"{repo.head}:{inside}")
-    done = git(folder, "cat-file", "--batch", stdin="".join(f"{a}\n" for a in asked).encode())
-    found = read_batch(done.stdout, len(asked))
-    before = found[0]
-    if not repo.uncommitted:
-        after = found[1]
-    if before is None and changed.status not in _ABSENT_BEFORE:
-        return FileVersions(changed.path, problem=f"git has no copy at the base {repo.base}")
-    if after is None and not repo.uncommitted and changed.status not in _ABSENT_AFTER:
-        return FileVersions(changed.path, problem=f"git has no copy at {repo.head}")
-    return FileVersions(changed.path, before, after)
-
-
-def read_batch(output: bytes, count: int) -> list[bytes | None]:
-    """The blobs ``git cat-file --batch`` printed, in order (``None``: missing, or no
-    file): each answer is ``<object> <type> <size>`` and that many bytes, or
-    ``<request> missing``."""
-    found: list[bytes | None] = []
-    at = 0
-    for _ in range(count):
-        end = output.index(b"\n", at)
-        header = output[at:end].split(b" ")
-        at = end + 1
-        if len(header) == 3 and header[2].isdigit():
-            size = int(header[2])
-            found.append(output[at : at + size] if header[1] == b"blob" else None)
-            at += size + 1
-        else:
-            found.append(None)
-    return found

@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from noxgraph.changes.changed_files import ChangedFile, Changes, FileVersions, versions_of
+from noxgraph.changes.changed_files import ChangedFile, Changes
+from noxgraph.changes.file_versions import FileVersions, versions_of
 from noxgraph.changes.lock_files import LockFormat
 from noxgraph.changes.locks import (
     Lock,

@@ -668,17 +668,22 @@ class Scan:
 # -- reading members -------------------------------------------------------------------
 
 
-@dataclass
 class Reader:
-    root: Path
-    tolerant: bool
-    cache: ParseCache = field(default_factory=lambda: ParseCache(None))
-    scanned: bool = False
-    problems: list[NoxgraphError] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    #: The fingerprints of the pyproject files discovery has looked at already, by path.
-    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
-    _parsed: dict[str, ParsedRequirement] = field(default_factory=dict, init=False, repr=False)
+    """Reads the members' ``pyproject.toml`` files for one run, through the parse
+    cache; keeps what it skipped, and when ``tolerant`` the problems it met, where an
+    intolerant reader raises the first."""
+
+    def __init__(self, root: Path, tolerant: bool, cache: ParseCache | None = None) -> None:
+        self.root = root
+        self.tolerant = tolerant
+        self.cache = ParseCache(None) if cache is None else cache
+        #: Whether the members were found by a scan, which only guesses at them.
+        self.scanned = False
+        self.problems: list[NoxgraphError] = []
+        self.skipped: list[Skipped] = []
+        #: The fingerprints of the pyproject files discovery has looked at already, by path.
+        self.fingerprints: dict[str, Fingerprint] = {}
+        self._parsed: dict[str, ParsedRequirement] = {}
 
     def requirement(self, text: str) -> ParsedRequirement:
         # Each text is looked up once a run: workspaces repeat the same requirements
