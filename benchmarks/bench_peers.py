@@ -283,33 +283,50 @@ def floor_of(argv: list[str], cwd: Path, env: dict[str, str]) -> list[str]:
     in the order the run finished importing them. noxgraph's time above this floor is
     what its own code spends."""
     script = Path(argv[0])
-    python = script.parent / "python"
+    python = str(script.parent / "python")
+    modules = [
+        name
+        for _, name in imports_of(python, [str(script), *argv[1:]], cwd, env)
+        if not name.startswith(("noxgraph", "__main__"))
+    ]
+    return importing(python, list(dict.fromkeys(modules)))
+
+
+def imports_of(
+    python: str, args: list[str], cwd: Path, env: dict[str, str]
+) -> list[tuple[int, str]]:
+    """Each module ``python -X importtime ARGS`` imports, in the order its import ended,
+    with its depth (how many imports it ran inside)."""
     done = subprocess.run(
-        [str(python), "-X", "importtime", str(script), *argv[1:]],
+        [python, "-X", "importtime", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    modules = []
+    lines = []
     for line in done.stderr.splitlines():
-        if not line.startswith("import time:") or "|" not in line:
-            continue
-        name = line.rsplit("|", 1)[1].strip()
-        if name == "imported package" or name.startswith(("noxgraph", "__main__")):
-            continue
-        modules.append(name)
-    # Modules a library only tries (``nt`` on POSIX, optional accelerators) fail here too.
-    script_text = (
+        if line.startswith("import time:") and "|" in line:
+            field = line.rsplit("|", 1)[1]
+            name = field.strip()
+            if name != "imported package":
+                lines.append(((len(field) - len(field.lstrip())) // 2, name))
+    return lines
+
+
+def importing(python: str, modules: list[str]) -> list[str]:
+    """A ``python -c`` importing ``modules`` in order; those a library only tries (``nt``
+    on POSIX, optional accelerators) fail here too, and are passed over."""
+    script = (
         "import importlib\n"
-        f"for name in {list(dict.fromkeys(modules))!r}:\n"
+        f"for name in {modules!r}:\n"
         "    try:\n"
         "        importlib.import_module(name)\n"
         "    except ImportError:\n"
         "        pass\n"
     )
-    return [str(python), "-c", script_text]
+    return [python, "-c", script]
 
 
 def _degrees(packages: int, deps: int, seed: int) -> str:

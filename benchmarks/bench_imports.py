@@ -1,0 +1,188 @@
+"""Where a short noxgraph command's time goes: CPython, each library, noxgraph, the work.
+
+On the workspaces of ``bench_peers.py`` (a uv workspace of ``synth.py``, its ``ignore``
+pattern, requirements with markers, extras and ``~=``, a branch changing three packages),
+it reads which modules ``noxgraph affected --base main --format names`` (or the command
+given after ``--``) imports, with ``python -X importtime``, and times side by side,
+interleaved, as fresh processes:
+
+* ``python -c pass``: CPython's start-up;
+* the floor: importing every module the command imports but noxgraph's own;
+* the floor without each library in turn (a library: a module imported by noxgraph, with
+  every module first imported under it), so each library's own cost is the difference;
+* the floor and noxgraph's own modules;
+* the whole command.
+
+It also runs the command once with ``dataclasses`` timed, to tell how much of importing
+noxgraph is making the methods of its value types. The parse cache is warm.
+
+    python benchmarks/bench_imports.py [--size 100] [--repeat 31] [-- affected ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import bench_peers  # noqa: E402
+
+#: Run in a child: the command, with the time ``dataclasses`` spends on noxgraph's classes.
+_TIMED_DATACLASSES = """
+import dataclasses, json, runpy, sys, time
+spent, made = 0.0, []
+process = dataclasses._process_class
+def timed(cls, *args, **kwargs):
+    global spent
+    start = time.perf_counter()
+    try:
+        return process(cls, *args, **kwargs)
+    finally:
+        if cls.__module__.startswith("noxgraph"):
+            spent += time.perf_counter() - start
+            made.append(cls.__qualname__)
+dataclasses._process_class = timed
+sys.argv = ["noxgraph", *sys.argv[1:]]
+try:
+    runpy.run_module("noxgraph", run_name="__main__")
+except SystemExit:
+    pass
+sys.stderr.write(json.dumps({"spent": spent, "classes": made}) + "\\n")
+"""
+
+
+def imported(python: str, argv: list[str], cwd: Path, env: dict[str, str]) -> list[tuple[str, str]]:
+    """Each module ``argv`` imports, in the order its import ended, with its library:
+    the outermost module above it that is not noxgraph's (itself if none is)."""
+    lines = bench_peers.imports_of(python, ["-m", "noxgraph", *argv], cwd, env)
+    # importtime prints a module after the modules it imported, one level deeper.
+    parent: dict[int, int] = {}
+    for index, (depth, _) in enumerate(lines):
+        later = next((i for i in range(index + 1, len(lines)) if lines[i][0] < depth), None)
+        if later is not None:
+            parent[index] = later
+    owners: list[tuple[str, str]] = []
+    for index, (_, name) in enumerate(lines):
+        at = index
+        while at in parent and not lines[parent[at]][1].startswith("noxgraph"):
+            at = parent[at]
+        library = "noxgraph" if name.startswith("noxgraph") else lines[at][1]
+        owners.append((name, library))
+    return owners
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100, help="packages (default: 100)")
+    parser.add_argument("--repeat", type=int, default=31, help="timed runs of each (>= 9)")
+    parser.add_argument("command", nargs="*", help="the noxgraph command (after --)")
+    args = parser.parse_args()
+    if args.repeat < 9:
+        parser.error("--repeat must be at least 9")
+    argv = args.command or ["affected", "--base", bench_peers.BASE, "--format", "names"]
+    if bench_peers.find_tool("noxgraph") is None:
+        print("noxgraph is not installed beside this interpreter (pip install .)")
+        return 2
+    python = sys.executable
+    space = bench_peers.prepare(args.size, 4, 1, bench_peers.find_tool("uv"))
+    env = bench_peers._environment(cache=True)
+    subprocess.run(
+        [python, "-m", "noxgraph", *argv],
+        cwd=space.root,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    started = subprocess.run(
+        [python, "-c", "import sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    # What CPython loads to start (and runpy, for -m) is start-up, not a library.
+    owners = [
+        (module, library)
+        for module, library in imported(python, argv, space.root, env)
+        if library not in started and library != "runpy"
+    ]
+    libraries = [m for m, library in owners if library != "noxgraph"]
+    own = [m for m, library in owners if library == "noxgraph"]
+    by_library: dict[str, list[str]] = {}
+    for module, library in owners:
+        if library != "noxgraph":
+            by_library.setdefault(library, []).append(module)
+
+    runs: dict[str, list[str]] = {
+        "python -c pass": [python, "-c", "pass"],
+        "floor": bench_peers.importing(python, libraries),
+        "floor + noxgraph's modules": bench_peers.importing(python, libraries + own),
+        "the command": [python, "-m", "noxgraph", *argv],
+    }
+    for library, modules in by_library.items():
+        left = [m for m in libraries if m not in modules]
+        runs[f"floor without {library}"] = bench_peers.importing(python, left)
+
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(args.repeat):
+        for name, command in runs.items():
+            start = time.perf_counter()
+            subprocess.run(command, cwd=space.root, env=env, stdout=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - start)
+    median = {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+    timed = subprocess.run(
+        [python, "-c", _TIMED_DATACLASSES, *argv],
+        cwd=space.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    made = json.loads(timed.stderr.strip().splitlines()[-1])
+
+    print(f"{args.size} packages: noxgraph {' '.join(argv)}")
+    print(f"python {sys.version.split()[0]}, {args.repeat} interleaved runs of each, medians\n")
+    rows = [
+        ("CPython's start-up (python -c pass)", median["python -c pass"]),
+        (
+            "the libraries (the floor less start-up; each: the floor without it)",
+            median["floor"] - median["python -c pass"],
+        ),
+        *sorted(
+            (
+                (
+                    f"  of which {library}",
+                    median["floor"] - median[f"floor without {library}"],
+                )
+                for library in by_library
+            ),
+            key=lambda row: -row[1],
+        ),
+        ("noxgraph's own modules", median["floor + noxgraph's modules"] - median["floor"]),
+        (
+            f"  of which dataclasses making {len(made['classes'])} classes (timed once)",
+            made["spent"] * 1000,
+        ),
+        ("the work", median["the command"] - median["floor + noxgraph's modules"]),
+        ("the whole command", median["the command"]),
+    ]
+    floor = sorted(times["floor"])
+    spread = (floor[len(floor) * 3 // 4] - floor[len(floor) // 4]) * 1000
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label:<{width}}  {value:6.1f} ms")
+    print(f"\nrun to run, the floor's interquartile range is {spread:.1f} ms: smaller differences")
+    print("are noise. A library's part is what it alone needs: modules it shares are the others'")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
