@@ -830,9 +830,10 @@ def build_parser(named: Collection[str] | None = None) -> argparse.ArgumentParse
     parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (summary, description, add_arguments) in _COMMANDS.items():
-        command = commands.add_parser(name, help=summary, description=description)
         if named is None or name in named:
-            add_arguments(command)
+            add_arguments(commands.add_parser(name, help=summary, description=description))
+        else:
+            commands.add_parser(name, help=summary, add_help=False)
     return parser
 
 
