@@ -266,6 +266,33 @@ def test_a_member_outside_the_root_is_asked_in_its_own_repository(tmp_path: Path
     assert sorted(r["path"] for r in document["repositories"]) == sorted(["app", str(other)])
 
 
+@pytest.mark.parametrize("branch", ["main", "master"])
+def test_a_folder_outside_the_root_that_is_no_member_is_limited_alike_whichever_base_serves(
+    tmp_path: Path, branch: str
+) -> None:
+    # "master" alone: the base noxgraph tries first ("main") is missing, and the
+    # changes are worked out the slow way, which must list the same files.
+    repo = init_repo(tmp_path / "repo", branch=branch)
+    root = repo / "ws"
+    package(root, "core", "core")
+    pyproject(repo, "skipped", "[tool.other]\nx = 1\n")
+    write(repo / "skipped/x.py", "X = 1\n")
+    write(
+        root / ".wrknv/workspace.toml", '[[repos]]\npath = "core"\n[[repos]]\npath = "../skipped"\n'
+    )
+    commit_all(repo)
+    git(repo, "checkout", "-q", "-b", "feature")
+    write(repo / "skipped/x.py", "X = 2\n")
+    write(repo / "skipped/z.py", "Z = 1\n")
+    write(root / "core/src/core/extra.py", "E = 1\n")
+    document = _affected(root)
+    assert [(f["path"], f["status"]) for f in document["changed_files"]] == [
+        ("../skipped/x.py", "modified"),
+        ("../skipped/z.py", "untracked"),
+        ("core/src/core/extra.py", "untracked"),
+    ]
+
+
 def test_an_uninitialised_submodule_is_reported_not_a_usage_text(tmp_path: Path) -> None:
     meta, _ = _meta_with_submodule(tmp_path)
     clone = tmp_path / "clone"

@@ -637,7 +637,8 @@ class PendingChanges:
     The repositories are those of the candidate folders discovery found; once the
     members are known, :meth:`result` keeps only the repositories that hold a
     member (or the root), so a repository holding nothing but a skipped
-    ``pyproject.toml`` never turns into an error.
+    ``pyproject.toml`` never turns into an error. git runs from the moment it is
+    made: call :meth:`result` or :meth:`close`, which reap it.
     """
 
     def __init__(
@@ -679,18 +680,19 @@ class PendingChanges:
         repositories, _ = self._finder.repositories(root, candidate_folders)
         # One repository (a monorepo) is asked by git processes alone, started here;
         # several are asked by a pool of threads, a repository each.
-        self._asked: dict[Path, Started] = {}
+        self._asked: dict[Path, tuple[Started, Sequence[Path]]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._futures: dict[Path, Future[RepositoryChanges]] = {}
         if len(repositories) == 1:
             ((repo, folders),) = repositories.items()
-            self._asked[repo] = _ask(
+            started = _ask(
                 repo,
                 _limits(repo, root, folders),
                 _likely_base(base, self.bases.get(repo, configured_base)),
                 head or "HEAD",
                 self.with_worktree,
             )
+            self._asked[repo] = (started, folders)
             return
         from concurrent.futures import ThreadPoolExecutor
 
@@ -745,8 +747,8 @@ class PendingChanges:
         """Stop what has not started; what runs finishes on its own (git is quick)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        for asked in self._asked.values():
-            asked.close()
+        for started, _ in self._asked.values():
+            started.close()
         self._asked = {}
 
     def _unheld(self, folders: Sequence[Path]) -> list[RepositoryChanges]:
@@ -771,6 +773,11 @@ class PendingChanges:
         future = self._futures.get(repo)
         try:
             if future is None:
+                # A repository asked already is answered for the folders it was asked for,
+                # as the pool's are: every git question about it has the same limits.
+                asked: Started | None = None
+                if repo in self._asked:
+                    asked, folders = self._asked.pop(repo)
                 return _repository(
                     self.root,
                     repo,
@@ -779,7 +786,7 @@ class PendingChanges:
                     configured_base=self.bases.get(repo, self.configured_base),
                     head=self.head,
                     uncommitted=self.with_worktree,
-                    asked=self._asked.pop(repo, None),
+                    asked=asked,
                 )
             return future.result()
         except GitError as exc:
