@@ -33,6 +33,7 @@ from noxgraph.workspace.pyproject import Document, package_name
 from noxgraph.workspace.toml import parse_toml
 
 if TYPE_CHECKING:
+    import subprocess
     from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = [
@@ -308,17 +309,32 @@ def _no_merge_base(repo: Path, shown: str, base: str, head: str) -> GitError:
     )
 
 
-def _base_and_merge_base(
-    repo: Path, shown: str, base: str | None, configured: str | None, head: str
-) -> tuple[str, str]:
-    """The base to use and its merge base with ``head``.
-
-    The common case costs one git call; only when ``merge-base`` fails is git
-    asked why, so the error can say how to fix it.
-    """
+def _candidates(base: str | None, configured: str | None) -> list[str]:
+    """The bases to try, in order: the one asked for, else ``main``, else ``master``."""
     wanted = base or configured
-    for number, candidate in enumerate([wanted] if wanted else ["main", "master"]):
-        done = git(repo, "merge-base", "--end-of-options", candidate, head, check=False)
+    return [wanted] if wanted else ["main", "master"]
+
+
+def _merge_base(base: str, head: str) -> tuple[str, ...]:
+    return ("merge-base", "--end-of-options", base, head)
+
+
+def _base_and_merge_base(
+    repo: Path,
+    shown: str,
+    base: str | None,
+    configured: str | None,
+    head: str,
+    first: subprocess.CompletedProcess[bytes],
+) -> tuple[str, str]:
+    """The base to use and its merge base with ``head``; ``first``: git's answer for
+    the first candidate, asked already.
+
+    Only when that merge base fails is git asked why, so the error can say how to
+    fix it, or asked for the next candidate.
+    """
+    for number, candidate in enumerate(_candidates(base, configured)):
+        done = first if number == 0 else git(repo, *_merge_base(candidate, head), check=False)
         if done.returncode == 0:
             return candidate, done.stdout.decode().strip()
         why = (_refusal(repo, shown) or _unborn(repo, shown, head)) if number == 0 else None
@@ -332,7 +348,7 @@ def _base_and_merge_base(
         # used as origin has it; the base the answer names says so.
         remote = f"origin/{candidate}"
         if not candidate.startswith("origin/") and _verified(repo, remote):
-            done = git(repo, "merge-base", "--end-of-options", remote, head, check=False)
+            done = git(repo, *_merge_base(remote, head), check=False)
             if done.returncode == 0:
                 return remote, done.stdout.decode().strip()
             raise _no_merge_base(repo, shown, remote, head)
@@ -554,18 +570,24 @@ def _limits(repo: Path, root: Path, folders: Iterable[Path]) -> tuple[str, ...]:
     return tuple(sorted(specs))
 
 
-def _likely_base(base: str | None, configured: str | None) -> str:
-    """The base :func:`_base_and_merge_base` tries first, and most often uses."""
-    return base or configured or "main"
-
-
-def _ask(repo: Path, pathspecs: Sequence[str], base: str, head: str, uncommitted: bool) -> Started:
-    """git's questions for one repository, started together: the merge base of ``base``
-    and ``head``, the diff from it (``--merge-base``: it need not wait for the merge
-    base), and with ``uncommitted`` the untracked files (a walk of the work tree)."""
+def _ask(
+    root: Path,
+    repo: Path,
+    folders: Sequence[Path],
+    base: str | None,
+    configured: str | None,
+    head: str | None,
+    uncommitted: bool,
+) -> Started:
+    """git's questions for ``repo``, started together: the merge base of the first
+    candidate base and the head, the diff from it (``--merge-base``: it need not wait
+    for the merge base), and with ``uncommitted`` the untracked files (a walk of the
+    work tree). :func:`_repository` reads the answers."""
+    pathspecs = _limits(repo, root, folders)
+    likely, head_ref = _candidates(base, configured)[0], head or "HEAD"
     questions = [
-        ("merge-base", "--end-of-options", base, head),
-        _diff(pathspecs, [base] if uncommitted else [base, head], "--merge-base"),
+        _merge_base(likely, head_ref),
+        _diff(pathspecs, [likely] if uncommitted else [likely, head_ref], "--merge-base"),
     ]
     if uncommitted:
         questions.append(_untracked(pathspecs))
@@ -587,20 +609,16 @@ def _repository(
     shown = _shown(repo, root)
     head_ref = head or "HEAD"
     pathspecs = _limits(repo, root, folders)
-    likely = _likely_base(base, configured_base)
-    asked = asked or _ask(repo, pathspecs, likely, head_ref, uncommitted)
+    asked = asked or _ask(root, repo, folders, base, configured_base, head, uncommitted)
     try:
         merge_base_done, diff_done, *untracked_done = asked.result(check=False)
     finally:
         asked.close()
-    raw = None
-    if merge_base_done.returncode == 0:
-        chosen, merge_base = likely, merge_base_done.stdout.decode().strip()
-        if diff_done.returncode == 0:
-            raw = diff_done.stdout
-    else:
-        # Asked again, so the error can say why, or another base serves.
-        chosen, merge_base = _base_and_merge_base(repo, shown, base, configured_base, head_ref)
+    chosen, merge_base = _base_and_merge_base(
+        repo, shown, base, configured_base, head_ref, merge_base_done
+    )
+    # The diff asked with the first candidate serves when that candidate was the base.
+    raw = diff_done.stdout if merge_base_done.returncode == diff_done.returncode == 0 else None
     untracked = None
     if untracked_done and untracked_done[0].returncode == 0:
         untracked = untracked_done[0].stdout
@@ -685,13 +703,8 @@ class PendingChanges:
         self._futures: dict[Path, Future[RepositoryChanges]] = {}
         if len(repositories) == 1:
             ((repo, folders),) = repositories.items()
-            started = _ask(
-                repo,
-                _limits(repo, root, folders),
-                _likely_base(base, self.bases.get(repo, configured_base)),
-                head or "HEAD",
-                self.with_worktree,
-            )
+            configured_here = self.bases.get(repo, configured_base)
+            started = _ask(root, repo, folders, base, configured_here, head, self.with_worktree)
             self._asked[repo] = (started, folders)
             return
         from concurrent.futures import ThreadPoolExecutor
