@@ -103,8 +103,6 @@ def test_an_uninitialised_submodule_is_still_reported_with_head(tmp_path: Path) 
     commit_all(origin)
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
-    run = cli("affected", "--root", clone, "--base", "HEAD", "--head", "HEAD")
+    run = cli("affected", "--root", clone, "--base", "HEAD", "--head", "HEAD", cwd=clone)
     assert run.code == 0, run.err
-    assert f"noxgraph: warning: {clone / 'kit'}: is a git submodule that is not initialised" in (
-        run.err
-    )
+    assert "noxgraph: warning: kit: is a git submodule that is not initialised" in run.err

@@ -154,10 +154,10 @@ def test_a_noxfile_saved_with_a_byte_order_mark_is_regenerated_without_it(
     noxfile = tmp_path / "noxfile.py"
     text = noxfile.read_text(encoding="utf-8") + "\n# the user's own line\n"
     noxfile.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    check = cli("generate", "--root", tmp_path, "--check")
+    check = cli("generate", "--root", tmp_path, "--check", cwd=tmp_path)
     assert check.code == 1
     assert check.out.startswith(
-        f"# {noxfile} starts with a UTF-8 byte order mark, which nox cannot load\n"
+        "# noxfile.py starts with a UTF-8 byte order mark, which nox cannot load\n"
     )
     run = cli("generate", "--root", tmp_path)
     assert run.code == 0, run.err
