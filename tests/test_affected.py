@@ -208,6 +208,20 @@ def test_global_files_affect_everything_and_ignored_files_nothing(tmp_path: Path
     assert reasons["core"] == ("global", [".github/workflows/ci.yml"], [])
 
 
+def test_the_noxfile_noxgraph_wrote_is_no_change_and_explain_names_it(tmp_path: Path) -> None:
+    root = _monorepo(tmp_path)
+    assert cli("generate", "--root", root).code == 0
+    write(root / "libs/text/src/mod.py", "NAME = 'changed'\n")
+    document = _affected(root)
+    assert [f["path"] for f in document["changed_files"]] == ["libs/text/src/mod.py", "noxfile.py"]
+    assert document["generated_files"] == ["noxfile.py"]
+    assert document["unowned_files"] == []
+    assert [a["name"] for a in document["affected"]] == ["text", "app", "cli"]
+    explained = cli("affected", "--root", root, "--explain")
+    assert explained.code == 0, explained.err
+    assert "files noxgraph generated (no change): noxfile.py" in explained.out
+
+
 def test_sibling_repositories_are_asked_each_with_its_own_base(tmp_path: Path) -> None:
     foundation = init_repo(tmp_path / "foundation")
     package(foundation, ".", "foundation")

@@ -132,6 +132,11 @@ class Affected:
         return self._with_role("global")
 
     @property
+    def generated_files(self) -> tuple[str, ...]:
+        """Changed files noxgraph wrote (the noxfile, the CI workflow): no change."""
+        return tuple(f.path for f in self.files if f.role in ("noxfile", "workflow"))
+
+    @property
     def names(self) -> tuple[str, ...]:
         return tuple(pkg.name for pkg in self.packages)
 

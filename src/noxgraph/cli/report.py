@@ -554,6 +554,7 @@ def affected_document(affected: Affected) -> dict[str, Any]:
         "non_member_files": list(affected.non_member_files),
         "ignored_files": list(affected.ignored_files),
         "global_files": list(affected.global_files),
+        "generated_files": list(affected.generated_files),
         "deleted_packages": [{"name": gone.name, "path": gone.folder} for gone in affected.deleted],
         "not_checked_out": list(affected.not_checked_out),
     }
@@ -665,6 +666,7 @@ def affected_text(affected: Affected, *, explain: bool) -> View:
             ("unowned files (in no package)", affected.unowned_files),
             ("files of projects that are no member", affected.non_member_files),
             ("ignored files", affected.ignored_files),
+            ("files noxgraph generated (no change)", affected.generated_files),
         ):
             if files:
                 parts.append(Line(f"{title}: {', '.join(files)}", "dim"))
