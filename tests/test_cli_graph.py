@@ -281,6 +281,34 @@ def test_check_strict_fails_on_warnings_such_as_dynamic_dependencies(tmp_path: P
     assert finding["code"] == "dynamic" and finding["file"] == "a/pyproject.toml"
 
 
+def test_graph_affected_and_show_warn_that_dynamic_dependencies_are_not_in_the_graph(
+    tmp_path: Path,
+) -> None:
+    # A graph or an affected set that lacks the edges a build backend adds must not look
+    # whole: each answer says which members leave their dependencies to it.
+    pyproject(tmp_path, "core", '[project]\nname = "core"\nversion = "1"\n')
+    for name in ("a", "b", "c", "d"):
+        pyproject(
+            tmp_path,
+            name,
+            f'[project]\nname = "{name}"\nversion = "1"\ndynamic = ["dependencies"]\n',
+        )
+    warning = (
+        "noxgraph: warning: the build backend decides the dependencies of 4 packages"
+        " ([project].dynamic): a/pyproject.toml, b/pyproject.toml, c/pyproject.toml and 1 more;"
+        " the edges it adds are not in the graph (noxgraph check --metadata asks it)\n"
+    )
+    graph = cli("graph", "--root", tmp_path, "--format", "json", cwd=tmp_path)
+    assert graph.code == 0 and graph.err == warning
+    assert json.loads(graph.out)["schema"] == 1
+    affected = cli("affected", "--root", tmp_path, "--files", "core/x.py", cwd=tmp_path)
+    assert affected.code == 0 and affected.err == warning
+    shown = cli("show", "d", "--root", tmp_path, cwd=tmp_path)
+    assert shown.code == 0
+    assert "dependencies of 1 package ([project].dynamic): d/pyproject.toml;" in shown.err
+    assert cli("show", "core", "--root", tmp_path, cwd=tmp_path).err == ""
+
+
 def test_check_lists_every_unreadable_file_at_once(tmp_path: Path) -> None:
     write(tmp_path / "a" / "pyproject.toml", "[project\n")
     write(tmp_path / "b" / "pyproject.toml", '[project]\nname = "b"\ndependencies = ["x>>"]\n')

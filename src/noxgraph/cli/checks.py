@@ -181,7 +181,7 @@ def run_checks(
                     ),
                 )
             )
-        dynamic = [f for f in pkg.dynamic if f in ("dependencies", "optional-dependencies")]
+        dynamic = pkg.dynamic_dependencies
         if dynamic:
             findings.append(
                 Finding(

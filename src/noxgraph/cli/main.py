@@ -11,7 +11,7 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from noxgraph.sessions.timeline import Timeline
     from noxgraph.workspace.load import Workspace
     from noxgraph.workspace.metadata import BackendMetadata
+    from noxgraph.workspace.pyproject import Package
 
 
 __all__ = ["main"]
@@ -88,6 +89,7 @@ def cmd_graph(args: argparse.Namespace, out: Output) -> int:
         workspace = load_with_unlisted(args.root)
         graph = build_graph(workspace)
     view = graph_view(graph, args.kinds)
+    _warn_dynamic(workspace.packages)
     if fmt == "json":
         out.json(graph_document(workspace, view, args.root.as_posix()))
     elif fmt == "html":
@@ -139,6 +141,7 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
     graph = build_graph(workspace)
     sessions = {task: session_name(task, pkg.name) for task in workspace.tasks_of(pkg.name)}
     document = show_document(workspace, graph, pkg, sessions)
+    _warn_dynamic([pkg])
     if _format(args) == "json":
         out.json(document)
     else:
@@ -173,6 +176,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
 def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     workspace, graph, affected = _affected_in(args, task=args.task)
     _warn_skipped(workspace, from_git=True)
+    _warn_dynamic(workspace.packages)
     fmt = _format(args)
     # The tasks look into each package's folder for tests: only --task and the
     # session names need them.
@@ -226,6 +230,7 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
         check=args.check,
     )
     _warn_skipped(workspace)  # only beside an answer: an error stays one line
+    _warn_dynamic(workspace.packages)
     packages = len(workspace.packages)
     if args.json:
         out.json(generate_document(outcome, display, packages))
@@ -865,6 +870,21 @@ def _warn_skipped(workspace: Workspace, *, from_git: bool = False) -> None:
         if skipped.may_hide_packages(workspace.source):
             shown = _from_cwd(workspace.root / skipped.path)
             sys.stderr.write(f"noxgraph: warning: {shown}: {skipped.reason}\n")
+    sys.stderr.flush()
+
+
+def _warn_dynamic(packages: Iterable[Package]) -> None:
+    """Say on stderr which members leave their dependencies to the build backend, so
+    a graph or an affected set that may lack their edges never looks whole."""
+    files = [_from_cwd(pkg.path / "pyproject.toml") for pkg in packages if pkg.dynamic_dependencies]
+    if not files:
+        return
+    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    sys.stderr.write(
+        "noxgraph: warning: the build backend decides the dependencies of"
+        f" {_count(len(files), 'package')} ([project].dynamic): {shown}; the edges it adds"
+        " are not in the graph (noxgraph check --metadata asks it)\n"
+    )
     sys.stderr.flush()
 
 

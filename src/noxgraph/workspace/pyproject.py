@@ -135,6 +135,12 @@ class Package:
         """Whether the package has tests; looked up on first use (a folder listing)."""
         return has_tests(self.path)
 
+    @property
+    def dynamic_dependencies(self) -> tuple[str, ...]:
+        """The dependency fields ``[project].dynamic`` leaves to the build backend: the
+        edges it adds are in no file, so not in the graph."""
+        return tuple(f for f in self.dynamic if f in ("dependencies", "optional-dependencies"))
+
 
 def any_marker(markers: Iterable[str]) -> str:
     """The marker true when any of ``markers`` is, in packaging's normal form (so the
