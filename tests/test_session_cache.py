@@ -21,7 +21,18 @@ from noxgraph.changes.content import content_keys, folder_key
 from noxgraph.sessions.declarations import declare
 from noxgraph.sessions.plan import plan_all
 from noxgraph.sessions.session_keys import session_keys
-from tests.helpers import EXAMPLE, Run, cli, commit_all, git, init_repo, load, package, write
+from tests.helpers import (
+    EXAMPLE,
+    Run,
+    cli,
+    commit_all,
+    git,
+    init_repo,
+    load,
+    package,
+    pyproject,
+    write,
+)
 from tests.test_noxfile import GRAPH, done_order, log, nox, recording_workspace
 
 #: The build writes a wheel and an sdist of its package into the wheelhouse, as a
@@ -378,6 +389,29 @@ def test_real_builds_of_the_example_are_cached_rebuilt_on_change_and_on_damage(
     [rebuilt] = (root / "dist").glob("ex_hook-*.whl")
     assert rebuilt.read_bytes()[:2] == b"PK"
     assert cached(both(nox(root, "-s", "build-all", timeout=900))) == every
+
+
+def test_a_version_made_from_git_puts_the_commit_in_the_keys_that_build_or_install_it(
+    tmp_path: Path,
+) -> None:
+    # A wheel restored from an older commit would carry that commit's version, and pin
+    # its siblings to versions nothing builds now.
+    root = recording_workspace(tmp_path)
+    pyproject(
+        root,
+        "libs/util",
+        '[project]\nname = "util"\ndynamic = ["version"]\ndependencies = ["core"]\n'
+        '[tool.hatch.version]\nsource = "vcs"\n',
+    )
+    commit_all(root, "util's version comes from git")
+    before = sessions_keys(root)
+    write(root / "notes.txt", "nothing any package holds\n")
+    commit_all(root, "a commit outside every package")
+    after = sessions_keys(root)
+    assert {n for n in before if before[n] != after[n]} == {"build-util", "build-app"}
+    git(root, "tag", "v2.0.0")
+    tagged = sessions_keys(root)
+    assert {n for n in after if after[n] != tagged[n]} == {"build-util", "build-app"}
 
 
 def test_the_interpreter_and_noxgraph_s_version_are_in_every_key(

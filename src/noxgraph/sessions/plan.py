@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -88,7 +88,9 @@ class SessionPlan:
     pin that another installed sibling's version does not satisfy, said naming both
     files (the installer would only say it cannot resolve). ``build_needs``: the
     siblings a build in this session needs at build time, which come from their
-    wheels, never from their folders.
+    wheels, never from their folders. ``versions_from_backend``: the packages it
+    builds or installs, its own among them, whose version only their build backend
+    knows (:attr:`~noxgraph.workspace.pyproject.Package.version_from_backend`).
     """
 
     task: str
@@ -104,6 +106,7 @@ class SessionPlan:
     index_urls: tuple[str, ...] = ()
     conflict: str | None = None
     build_needs: tuple[str, ...] = ()
+    versions_from_backend: tuple[str, ...] = ()
 
     @property
     def needs_environment(self) -> bool:
@@ -339,6 +342,24 @@ def plan_session(
     planner: _Planner | None = None,
 ) -> SessionPlan:
     """The plan of ``<task>-<package>``; the package must have the task."""
+    plan = _plan(workspace, graph, task_name, package, planner)
+    members = plan.lock.members if plan.lock is not None else ()
+    names = dict.fromkeys([package, *(s.name for s in (*plan.siblings, *plan.wheels, *members))])
+    dynamic = tuple(
+        name
+        for name in names
+        if (pkg := workspace.get(name)) is not None and pkg.version_from_backend
+    )
+    return replace(plan, versions_from_backend=dynamic) if dynamic else plan
+
+
+def _plan(
+    workspace: Workspace,
+    graph: DependencyGraph,
+    task_name: str,
+    package: str,
+    planner: _Planner | None,
+) -> SessionPlan:
     pkg = workspace.get(package)
     task = workspace.tasks_of(package).get(task_name) if pkg is not None else None
     if pkg is None or task is None:
@@ -444,6 +465,7 @@ def encode(plan: SessionPlan) -> dict[str, Any]:
         "index_urls": list(plan.index_urls),
         "conflict": plan.conflict,
         "build_needs": list(plan.build_needs),
+        "versions_from_backend": list(plan.versions_from_backend),
     }
 
 
@@ -476,4 +498,5 @@ def decode(value: Mapping[str, Any]) -> SessionPlan:
         index_urls=tuple(map(str, value["index_urls"])),
         conflict=None if value["conflict"] is None else str(value["conflict"]),
         build_needs=tuple(map(str, value["build_needs"])),
+        versions_from_backend=_names(value["versions_from_backend"]),
     )

@@ -11,7 +11,11 @@ A package session's key is a hash of everything that decides what it does:
 - the keys of the sessions it ``requires=``, so a change to a dependency changes
   the key of everything after it;
 - the interpreter nox gives the session (the one running nox: implementation,
-  version, platform) and noxgraph's version.
+  version, platform) and noxgraph's version;
+- for a package whose version only its build backend knows (setuptools-scm,
+  hatch-vcs and their kind make it from git), what ``git describe`` says of the
+  commit its repository has checked out: a new commit is a new version, and a wheel
+  restored from an older one would pin its siblings to a version that is not built.
 
 Paths count relative to the workspace root, so a checkout elsewhere (another CI
 runner) has the same keys.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import sys
 from collections.abc import Iterable, Mapping
@@ -29,7 +34,10 @@ from typing import TYPE_CHECKING, Any
 
 from noxgraph import __version__
 from noxgraph._files import relative
+from noxgraph._git import git
+from noxgraph.changes.changed_files import RepositoryFinder
 from noxgraph.changes.content import content_keys, file_digest
+from noxgraph.errors import GitError
 
 if TYPE_CHECKING:
     from noxgraph.sessions.plan import SessionPlan, Sibling
@@ -72,8 +80,13 @@ class _Material:
                     if sibling.name not in folders:
                         folders[sibling.name] = sibling.folder
         contents = content_keys(folders.values())
+        dynamic = {name for plan in plans.values() for name in plan.versions_from_backend}
+        described = _described({folders[name] for name in dynamic if name in folders})
         self.named = {
-            name: json.dumps([name, relative(folder, root), contents[folder]])
+            name: json.dumps(
+                [name, relative(folder, root), contents[folder]]
+                + ([described[folder]] if name in dynamic else [])
+            )
             for name, folder in folders.items()
         }
 
@@ -115,6 +128,37 @@ class _Material:
                 self.siblings(_members(plan)),
             ]
         )
+
+
+def _described(folders: Iterable[Path]) -> dict[Path, str | None]:
+    """``git describe`` of the commit each folder's own repository has checked out:
+    the nearest tag, the commits since it and the commit, from which a version is made
+    from git; ``None`` outside git. One git process per repository."""
+    finder = RepositoryFinder(through_superproject=False)
+    by_repository: dict[str, str | None] = {}
+    described: dict[Path, str | None] = {}
+    for folder in folders:
+        repository = finder.holder(os.fspath(folder))
+        if repository is not None and repository not in by_repository:
+            try:
+                done = git(
+                    Path(repository),
+                    "describe",
+                    "--tags",
+                    "--long",
+                    "--always",
+                    "--abbrev=40",
+                    check=False,
+                )
+            except GitError:
+                done = None
+            by_repository[repository] = (
+                done.stdout.decode("utf-8", "replace").strip()
+                if done is not None and done.returncode == 0
+                else None
+            )
+        described[folder] = None if repository is None else by_repository[repository]
+    return described
 
 
 def session_keys(

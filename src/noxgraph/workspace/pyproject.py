@@ -136,6 +136,13 @@ class Package:
         return has_tests(self.path)
 
     @property
+    def version_from_backend(self) -> bool:
+        """Whether only the build backend knows the version (``[project].dynamic``, not
+        read from a file here): setuptools-scm, hatch-vcs and their kind make it from
+        git, so it changes with every commit."""
+        return self.version is None and "version" in self.dynamic
+
+    @property
     def dynamic_dependencies(self) -> tuple[str, ...]:
         """The dependency fields ``[project].dynamic`` leaves to the build backend: the
         edges it adds are in no file, so not in the graph."""
