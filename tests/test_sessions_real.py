@@ -409,3 +409,54 @@ def test_each_backend_builds_through_uv_and_leaves_nothing_behind(tmp_path: Path
     assert git(root, "status", "--porcelain") == ""
     affected = cli("affected", "--root", root, "--format", "names")
     assert affected.code == 0 and affected.out == ""
+
+
+@pytest.mark.slow
+def test_a_version_made_from_git_is_built_again_after_a_commit_not_restored(
+    tmp_path: Path,
+) -> None:
+    """hatch-vcs makes core's version from git: after a commit elsewhere, its build and
+    the wheel a test session installs are made again, named after the new commit,
+    rather than restored from the caches that key a package by its files."""
+    if shutil.which("uv", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("uv is not installed beside this Python")
+    root = init_repo(tmp_path)
+    write(root / ".gitignore", ".nox/\ndist/\n")
+    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    pyproject(
+        root,
+        "libs/core",
+        '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
+        '\n[project]\nname = "core"\ndynamic = ["version"]\n'
+        '\n[tool.hatch.version]\nsource = "vcs"\nraw-options = { root = "../.." }\n',
+    )
+    write(root / "libs/core/src/core/__init__.py", "VALUE = 1\n")
+    package(root, "libs/app", "app", "core", extra='[dependency-groups]\ntest = ["pytest"]\n')
+    write(root / "libs/app/src/app/__init__.py", "")
+    write(
+        root / "libs/app/tests/test_app.py", "import core\n\n\ndef test():\n    assert core.VALUE\n"
+    )
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, "core's version comes from git")
+    git(root, "tag", "v1.0.0")
+
+    def built() -> str:
+        run = nox(root, "-s", "build-core", timeout=900)
+        assert run.code == 0, run.out + run.err
+        assert "cached" not in run.err
+        [wheel] = (root / "dist").glob("core-*.whl")
+        shutil.rmtree(root / "dist")
+        return wheel.name
+
+    def tested() -> str:
+        run = nox(root, "-s", "test-app", timeout=900)
+        assert run.code == 0, run.out + run.err
+        return run.err
+
+    assert built().startswith("core-1.0.0-py")
+    assert "building a wheel of core" in tested()
+    write(root / "notes.txt", "in no package\n")
+    commit_all(root, "a commit outside every package")
+    assert built().startswith("core-1.0.1.dev1+g")
+    assert "building a wheel of core" in tested()
+    assert "skipped: cached" in tested()  # the same commit: nothing to do again

@@ -25,10 +25,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from noxgraph._files import SKIP_DIRS, is_build_output, relative
-from noxgraph._git import Started
+from noxgraph._git import Started, git
 from noxgraph.errors import GitError
 
-__all__ = ["content_keys", "file_digest", "folder_key", "is_content"]
+__all__ = ["content_keys", "described_commits", "file_digest", "folder_key", "is_content"]
 
 #: More folders than this in one repository: list the whole repository once
 #: rather than pass one pathspec per folder (git matches every file against each).
@@ -148,6 +148,35 @@ def content_keys(folders: Iterable[Path]) -> dict[Path, str]:
             found = {m: _walked_key(Path(m)) for m in members}
         keys.update(found)
     return {folder: keys[os.fspath(folder)] for folder in wanted}
+
+
+def described_commits(folders: Iterable[Path]) -> dict[Path, str | None]:
+    """``git describe`` of the commit each folder's own repository has checked out: the
+    nearest tag, the commits since it and the commit, from which setuptools-scm,
+    hatch-vcs and their kind make a version; ``None`` outside git. What decides the
+    build of a package whose version its backend makes from git, beside its content.
+    One git process per repository."""
+    from noxgraph.changes.changed_files import RepositoryFinder  # only when keys are made
+
+    finder = RepositoryFinder(through_superproject=False)
+    by_repository: dict[str, str | None] = {}
+    described: dict[Path, str | None] = {}
+    for folder in folders:
+        repository = finder.holder(os.fspath(folder))
+        if repository is not None and repository not in by_repository:
+            try:
+                done = git(
+                    Path(repository),
+                    *("describe", "--tags", "--long", "--always", "--abbrev=40"),
+                    check=False,
+                )
+            except GitError:  # no git: the content alone keys it, as without a repository
+                by_repository[repository] = None
+            else:
+                ok = done.returncode == 0  # an unborn branch has no commit to describe
+                by_repository[repository] = done.stdout.decode().strip() if ok else None
+        described[folder] = None if repository is None else by_repository[repository]
+    return described
 
 
 def folder_key(folder: Path) -> str:

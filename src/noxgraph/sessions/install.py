@@ -128,7 +128,7 @@ class Installer:
         if not self.sandboxed and plan.needs_environment:
             self.session.log("venv-backend is none: using this environment as it is")
             return
-        built = self._wheels(plan.wheels)
+        built = self._wheels(plan.wheels, plan.versions_from_backend)
         links = [*dict.fromkeys(path.parent for path in built.values()), self.wheelhouse]
         self._set_links(links)
         self._from_wheels(plan.build_needs)
@@ -218,24 +218,29 @@ class Installer:
         kept = cache_folder(kind, self.root)
         return kept if kept is not None else (self.session.cache_dir / otherwise).resolve()
 
-    def _wheels(self, siblings: Sequence[Sibling]) -> dict[str, Path]:
+    def _wheels(self, siblings: Sequence[Sibling], from_git: Sequence[str]) -> dict[str, Path]:
         """A wheel of each sibling (dependencies first), each built once for its
         content and kept in the wheel cache. A wheel is kept by its content and by the
-        wheels its build took: a build hook that changed makes another wheel."""
+        wheels its build took: a build hook that changed makes another wheel. One of
+        ``from_git`` (a version its backend makes from git) is kept by its commit too."""
         if not siblings:
             return {}
-        from noxgraph.changes.content import content_keys  # only when building
+        from noxgraph.changes.content import content_keys, described_commits  # when building
 
         missing = [s.folder for s in siblings if s.folder not in self.contents]
         if missing:
             self.contents.update(content_keys(missing))
         contents = self.contents
+        described = described_commits(s.folder for s in siblings if s.name in from_git)
         keys: dict[str, str] = {}
         built: dict[str, Path] = {}
         cache = self._kept("wheels", "noxgraph-wheels")
         for sibling in siblings:
             name = sibling.name
-            keys[name] = _wheel_key(contents[sibling.folder], [keys[n] for n in sibling.needs])
+            took = [keys[n] for n in sibling.needs]
+            if sibling.folder in described:
+                took.append(str(described[sibling.folder]))
+            keys[name] = _wheel_key(contents[sibling.folder], took)
             folder = cache / f"{name}-{keys[name]}"
             with _exclusive(cache / f"{folder.name}.lock"):
                 found = sorted(folder.glob("*.whl"))
@@ -304,7 +309,8 @@ class Installer:
 
 def _wheel_key(content: str, needs: Sequence[str]) -> str:
     """The key of a wheel: its folder's content, and the keys of the wheels its build
-    took, in the content key's form (20 hex digits)."""
+    took (and its commit, for a version made from git), in the content key's form (20
+    hex digits)."""
     if not needs:
         return content
     text = "\0".join([content, *needs])

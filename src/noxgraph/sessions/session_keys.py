@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import sys
 from collections.abc import Iterable, Mapping
@@ -34,10 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from noxgraph import __version__
 from noxgraph._files import relative
-from noxgraph._git import git
-from noxgraph.changes.changed_files import RepositoryFinder
-from noxgraph.changes.content import content_keys, file_digest
-from noxgraph.errors import GitError
+from noxgraph.changes.content import content_keys, described_commits, file_digest
 
 if TYPE_CHECKING:
     from noxgraph.sessions.plan import SessionPlan, Sibling
@@ -81,7 +77,7 @@ class _Material:
                         folders[sibling.name] = sibling.folder
         contents = content_keys(folders.values())
         dynamic = {name for plan in plans.values() for name in plan.versions_from_backend}
-        described = _described({folders[name] for name in dynamic if name in folders})
+        described = described_commits(folders[name] for name in dynamic if name in folders)
         self.named = {
             name: json.dumps(
                 [name, relative(folder, root), contents[folder]]
@@ -128,37 +124,6 @@ class _Material:
                 self.siblings(_members(plan)),
             ]
         )
-
-
-def _described(folders: Iterable[Path]) -> dict[Path, str | None]:
-    """``git describe`` of the commit each folder's own repository has checked out:
-    the nearest tag, the commits since it and the commit, from which a version is made
-    from git; ``None`` outside git. One git process per repository."""
-    finder = RepositoryFinder(through_superproject=False)
-    by_repository: dict[str, str | None] = {}
-    described: dict[Path, str | None] = {}
-    for folder in folders:
-        repository = finder.holder(os.fspath(folder))
-        if repository is not None and repository not in by_repository:
-            try:
-                done = git(
-                    Path(repository),
-                    "describe",
-                    "--tags",
-                    "--long",
-                    "--always",
-                    "--abbrev=40",
-                    check=False,
-                )
-            except GitError:
-                done = None
-            by_repository[repository] = (
-                done.stdout.decode("utf-8", "replace").strip()
-                if done is not None and done.returncode == 0
-                else None
-            )
-        described[folder] = None if repository is None else by_repository[repository]
-    return described
 
 
 def session_keys(
