@@ -39,6 +39,7 @@ from noxgraph._names import canonicalize_name
 from noxgraph.changes.lock_files import LockFormat
 from noxgraph.errors import NoxgraphError
 from noxgraph.workspace.toml import parse_toml
+from noxgraph.workspace.uv_lock import Edge, uv_edges
 
 __all__ = [
     "Lock",
@@ -53,9 +54,6 @@ __all__ = [
 
 #: What changed about a locked package between two locks.
 ChangeKind = Literal["added", "removed", "version", "source", "dependencies"]
-
-#: Edges of a locked package: (name, extras it asks for).
-_Edge = tuple[str, tuple[str, ...]]
 
 
 class LockError(NoxgraphError):
@@ -76,9 +74,9 @@ class LockedPackage:
     version: str | None
     source: Any
     decided: Mapping[str, Any]
-    dependencies: tuple[_Edge, ...]
-    extras: Mapping[str, tuple[_Edge, ...]]
-    groups: Mapping[str, tuple[_Edge, ...]]
+    dependencies: tuple[Edge, ...]
+    extras: Mapping[str, tuple[Edge, ...]]
+    groups: Mapping[str, tuple[Edge, ...]]
 
 
 @dataclass(frozen=True)
@@ -111,20 +109,14 @@ def _canonical(name: str) -> str:
 # -- uv.lock -----------------------------------------------------------------------------
 
 
-def _uv_edges(entries: Any, display: str) -> tuple[_Edge, ...]:
-    if entries is None:
-        return ()
+def _uv_edges(entries: Any, display: str) -> tuple[Edge, ...]:
     try:
-        # uv writes names normalized already; a lock written by hand may not.
-        return tuple(
-            (_canonical(entry["name"]), tuple(map(str, entry.get("extra", ()))))
-            for entry in entries
-        )
-    except (TypeError, KeyError, AttributeError):
-        raise LockError(f"{display}: a dependency is not a table with a 'name'") from None
+        return uv_edges(entries, _canonical)
+    except ValueError as exc:
+        raise LockError(f"{display}: {exc}") from None
 
 
-def _uv_tables(value: Any, display: str) -> dict[str, tuple[_Edge, ...]]:
+def _uv_tables(value: Any, display: str) -> dict[str, tuple[Edge, ...]]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -203,7 +195,7 @@ def _uv(document: Mapping[str, Any], display: str) -> list[LockedPackage]:
 # -- poetry.lock and pdm.lock ------------------------------------------------------------
 
 
-def _requirement_edge(text: str, display: str) -> _Edge:
+def _requirement_edge(text: str, display: str) -> Edge:
     """The name and extras of a pdm dependency (``-e`` marks an editable one)."""
     from packaging.requirements import InvalidRequirement, Requirement  # pdm locks only
 
@@ -373,14 +365,14 @@ class Reach:
         self._rank: dict[_Node, int] = {}
         self._chains: dict[tuple[_Node, str], tuple[_Node, ...]] = {}
 
-    def of(self, edges: Iterable[_Edge]) -> set[str]:
+    def of(self, edges: Iterable[Edge]) -> set[str]:
         """The changed packages these edges (a project's own dependencies) lead to."""
         found: set[str] = set()
         for node in self._starts(edges):
             found |= self._reach(node)
         return found
 
-    def via(self, edges: Iterable[_Edge]) -> dict[str, tuple[_Node, ...]]:
+    def via(self, edges: Iterable[Edge]) -> dict[str, tuple[_Node, ...]]:
         """For each changed package these edges lead to, the entries of ``hubs`` (the
         projects the lock covers) passed on one way there, nearest first:
         ``(name, extra)``, the extra ``None`` for a plain entry."""
@@ -417,7 +409,7 @@ class Reach:
         rank = self._rank
         return next((s for s in leads if rank[s] < rank[node]), leads[0])
 
-    def _starts(self, edges: Iterable[_Edge]) -> Iterator[_Node]:
+    def _starts(self, edges: Iterable[Edge]) -> Iterator[_Node]:
         for name, extras in edges:
             if name in self._lock.packages:
                 yield from _nodes(name, extras)

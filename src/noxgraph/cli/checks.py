@@ -182,7 +182,19 @@ def run_checks(
                 )
             )
         dynamic = pkg.dynamic_dependencies
-        if dynamic:
+        if dynamic and pkg.dependencies_from is not None:
+            findings.append(
+                Finding(
+                    "note",
+                    "dynamic",
+                    pkg.pyproject,
+                    (
+                        f"[project].dynamic lists {', '.join(dynamic)}: the edges to siblings"
+                        f" are read from {pkg.dependencies_from}, as it was last locked"
+                    ),
+                )
+            )
+        elif dynamic:
             findings.append(
                 Finding(
                     "warning",

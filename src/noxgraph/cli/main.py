@@ -876,7 +876,11 @@ def _warn_skipped(workspace: Workspace, *, from_git: bool = False) -> None:
 def _warn_dynamic(packages: Iterable[Package]) -> None:
     """Say on stderr which members leave their dependencies to the build backend, so
     a graph or an affected set that may lack their edges never looks whole."""
-    files = [_from_cwd(pkg.path / "pyproject.toml") for pkg in packages if pkg.dynamic_dependencies]
+    files = [
+        _from_cwd(pkg.path / "pyproject.toml")
+        for pkg in packages
+        if pkg.dynamic_dependencies and pkg.dependencies_from is None
+    ]
     if not files:
         return
     shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from noxgraph._files import (
     SKIP_DIRS,
@@ -704,6 +704,23 @@ class Reader:
             raise error
         self.problems.append(error)
 
+    def lock(self, path: Path) -> dict[str, Any] | None:
+        """The parsed ``uv.lock`` at ``path``, through the parse cache; ``None`` when it
+        cannot be read or parsed (the edges it would give are then reported missing)."""
+        text = os.fspath(path)
+        remembered = self.cache.known(text)
+        if remembered is not None:
+            return remembered
+        seen = fingerprint(text, regular=True)
+        try:
+            data = read_regular(text)
+            display = relative(text, self.root)
+            return self.cache.document(
+                data, lambda: parse_toml(data, display), path=text, seen=seen
+            )
+        except (OSError, PyprojectError):
+            return None
+
     def document(self, folder: Path) -> Document | None:
         """Parse ``folder/pyproject.toml``; templates are skipped, bad TOML is an error."""
         # A string, not a Path: this runs once per member.
@@ -909,6 +926,8 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         )
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
+        if _present(root, "uv.lock"):
+            inputs.append("uv.lock")  # members' dynamic dependencies are read from it
     elif _present(root, ".wrknv/workspace.toml"):
         folders, label = _wrknv_members(root, skipped, bases)
         inputs.append(label)

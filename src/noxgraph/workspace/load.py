@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from noxgraph._files import relative
 from noxgraph._names import canonicalize_name
@@ -191,7 +192,7 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
         except NoxgraphError as exc:
             loader.fail(exc)
 
-    packages = _unique(packages, loader)
+    packages = _with_locked(_unique(packages, loader), lock_roots, root_path, loader)
     tasks = _package_tasks(packages, found.config, root_path, loader)
     loader.cache.save()
     return Workspace(
@@ -271,6 +272,33 @@ def unlisted_projects(
             )
     reader.cache.save()
     return found
+
+
+def _with_locked(
+    packages: list[Package], lock_roots: Mapping[str, Path], root: Path, loader: Reader
+) -> list[Package]:
+    """Members whose ``[project].dynamic`` leaves their dependencies to the build
+    backend take their edges to siblings from their uv workspace's ``uv.lock``
+    (:mod:`noxgraph.workspace.uv_lock`); the others are as read."""
+    if not any(pkg.dynamic_dependencies and pkg.name in lock_roots for pkg in packages):
+        return packages
+    from noxgraph.workspace.uv_lock import with_locked_dependencies  # dynamic members only
+
+    members = frozenset(pkg.name for pkg in packages)
+    documents: dict[Path, dict[str, Any] | None] = {}
+    result: list[Package] = []
+    for pkg in packages:
+        lock_root = lock_roots.get(pkg.name)
+        locked = None
+        if pkg.dynamic_dependencies and lock_root is not None:
+            if lock_root not in documents:
+                documents[lock_root] = loader.lock(lock_root / "uv.lock")
+            document = documents[lock_root]
+            display = relative(lock_root / "uv.lock", root)
+            if document is not None:
+                locked = with_locked_dependencies(pkg, document, display, members)
+        result.append(locked or pkg)
+    return result
 
 
 def _unique(packages: list[Package], loader: Reader) -> list[Package]:

@@ -129,6 +129,9 @@ class Package:
     #: The groups uv installs for this member by default (``[tool.uv] default-groups``;
     #: uv's own default is ``dev``), normalized; only those the package has.
     default_groups: tuple[str, ...] = ()
+    #: The lock the edges of the dependencies ``[project].dynamic`` leaves to the build
+    #: backend were read from (:mod:`noxgraph.workspace.uv_lock`), else ``None``.
+    dependencies_from: str | None = None
 
     @functools.cached_property
     def has_tests(self) -> bool:

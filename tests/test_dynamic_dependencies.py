@@ -1,0 +1,175 @@
+"""Members whose ``[project].dynamic`` leaves their dependencies to the build backend:
+their edges to siblings come from the ``uv.lock`` uv wrote after running that backend
+(the shape of pydantic-ai, whose members declare siblings in a hatch metadata hook)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import cli, commit_all, edges, init_repo, load, pyproject, write
+
+DYNAMIC = '[project]\nname = "{name}"\nversion = "1.0"\ndynamic = [{fields}]\n'
+
+#: What uv writes for the three members: slim needs graph, and evals through its extra
+#: ``evals``; evals needs slim; graph needs nothing but a third-party package.
+LOCK = """\
+version = 1
+revision = 3
+requires-python = ">=3.10"
+
+[manifest]
+members = ["evals", "graph", "slim"]
+
+[[package]]
+name = "anyio"
+version = "4.7.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "evals"
+version = "1.0"
+source = { editable = "evals" }
+dependencies = [
+    { name = "slim" },
+]
+
+[package.metadata]
+requires-dist = [{ name = "slim", editable = "slim" }]
+
+[[package]]
+name = "graph"
+version = "1.0"
+source = { editable = "graph" }
+dependencies = [
+    { name = "anyio" },
+]
+
+[[package]]
+name = "slim"
+version = "1.0"
+source = { editable = "slim" }
+dependencies = [
+    { name = "anyio" },
+    { name = "graph" },
+]
+
+[package.optional-dependencies]
+evals = [
+    { name = "evals" },
+]
+
+[package.metadata]
+requires-dist = [
+    { name = "anyio", specifier = ">=4.7" },
+    { name = "evals", marker = "extra == 'evals'", editable = "evals" },
+    { name = "graph", editable = "graph" },
+]
+provides-extras = ["evals", "web"]
+"""
+
+
+def _workspace(root: Path, lock: str = LOCK) -> Path:
+    init_repo(root)
+    pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["graph", "slim", "evals"]\n')
+    pyproject(
+        root, "graph", '[project]\nname = "graph"\nversion = "1.0"\ndependencies = ["anyio"]\n'
+    )
+    fields = '"dependencies", "optional-dependencies"'
+    pyproject(root, "slim", DYNAMIC.format(name="slim", fields=fields))
+    pyproject(root, "evals", DYNAMIC.format(name="evals", fields='"dependencies"'))
+    write(root / "uv.lock", lock)
+    commit_all(root, "a uv workspace whose members leave their dependencies to the backend")
+    return root
+
+
+def test_dynamic_dependencies_take_their_edges_to_siblings_from_the_uv_lock(
+    tmp_path: Path,
+) -> None:
+    root = _workspace(tmp_path)
+    assert edges(root) == {
+        ("slim", "graph", "runtime"),
+        ("slim", "evals", "optional"),
+        ("evals", "slim", "runtime"),
+    }
+    graph = cli("graph", "--root", root, cwd=root)
+    assert graph.code == 0 and graph.err == ""
+    slim = load(root)[0].get("slim")
+    assert slim is not None and slim.extras == ("evals", "web")
+    check = cli("check", "--root", root, "--json")
+    notes = {(f["file"], f["severity"], f["message"]) for f in json.loads(check.out)["findings"]}
+    assert (
+        "slim/pyproject.toml",
+        "note",
+        "[project].dynamic lists dependencies, optional-dependencies: the edges to siblings are"
+        " read from uv.lock, as it was last locked",
+    ) in notes
+    changed = cli("affected", "--files", "graph/src/graph.py", "--format", "names", cwd=root)
+    assert changed.out.split() == ["graph", "slim", "evals"]
+
+
+def test_a_relock_that_changes_an_edge_changes_the_graph(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    assert ("slim", "graph", "runtime") in edges(root)
+    write(root / "uv.lock", LOCK.replace('    { name = "graph" },\n', ""))
+    assert ("slim", "graph", "runtime") not in edges(root)
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [
+        LOCK.replace('name = "evals"\nversion', 'name = "other"\nversion'),
+        "not toml [",
+        LOCK.replace('dependencies = [\n    { name = "slim" },\n]', 'dependencies = ["slim"]'),
+    ],
+    ids=["no-entry", "invalid-toml", "entry-not-a-table"],
+)
+def test_a_member_the_lock_does_not_answer_for_keeps_the_warning(tmp_path: Path, lock: str) -> None:
+    root = _workspace(tmp_path, lock)
+    assert ("evals", "slim", "runtime") not in edges(root)
+    graph = cli("graph", "--root", root, cwd=root)
+    assert graph.code == 0
+    assert "([project].dynamic): evals/pyproject.toml" in graph.err
+    assert "the edges it adds are not in the graph" in graph.err
+
+
+@pytest.mark.slow
+def test_uv_lock_of_setuptools_file_dependencies_gives_the_edges(tmp_path: Path) -> None:
+    """Real uv locks a member whose dependencies setuptools reads from a requirements
+    file; noxgraph finds the edge uv found."""
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is None:
+        pytest.skip("uv is not installed beside this Python")
+    root = init_repo(tmp_path)
+    pyproject(
+        root,
+        ".",
+        '[tool.uv.workspace]\nmembers = ["core", "app"]\n\n[tool.uv.sources]\n'
+        "core = { workspace = true }\n",
+    )
+    pyproject(
+        root,
+        "core",
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        '[project]\nname = "core"\nversion = "1.0"\n',
+    )
+    write(root / "core/src/core/__init__.py", "")
+    pyproject(
+        root,
+        "app",
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '\n[project]\nname = "app"\nversion = "1.0"\ndynamic = ["dependencies"]\n'
+        '\n[tool.setuptools.dynamic]\ndependencies = { file = ["requirements.txt"] }\n',
+    )
+    write(root / "app/requirements.txt", "core\n")
+    write(root / "app/src/app/__init__.py", "")
+    locked = subprocess.run(
+        [uv, "lock"], cwd=root, capture_output=True, text=True, check=False, timeout=600
+    )
+    assert locked.returncode == 0, locked.stderr
+    assert edges(root) == {("app", "core", "runtime")}
