@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import cli, commit_all, edges, init_repo, load, pyproject, write
+from tests.helpers import cli, commit_all, edges, git, init_repo, load, pyproject, write
 
 DYNAMIC = '[project]\nname = "{name}"\nversion = "1.0"\ndynamic = [{fields}]\n'
 
@@ -111,6 +111,18 @@ def test_dynamic_dependencies_take_their_edges_to_siblings_from_the_uv_lock(
     ) in notes
     changed = cli("affected", "--files", "graph/src/graph.py", "--format", "names", cwd=root)
     assert changed.out.split() == ["graph", "slim", "evals"]
+
+
+def test_the_edges_from_the_lock_hold_at_a_head_read_from_git(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    git(root, "checkout", "-q", "-b", "feature")
+    write(root / "graph/src/graph.py", "X = 1\n")
+    commit_all(root, "change graph")
+    git(root, "checkout", "-q", "main")
+    at_head = cli("affected", "--base", "main", "--head", "feature", "--format", "names", cwd=root)
+    assert at_head.code == 0, at_head.err
+    assert at_head.out.split() == ["graph", "slim", "evals"]
+    assert at_head.err == ""
 
 
 def test_a_relock_that_changes_an_edge_changes_the_graph(tmp_path: Path) -> None:

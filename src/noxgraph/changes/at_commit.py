@@ -1,7 +1,7 @@
 """The workspace as a commit holds it, for ``--head REF``: its packages read from git.
 
 The files that decide the workspace (every ``pyproject.toml``, ``noxgraph.toml``,
-``.wrknv/workspace.toml``, each ``uv.lock``'s presence, and the links among them) are
+``.wrknv/workspace.toml``, each ``uv.lock``, and the links among them) are
 written as they are at the commit into a scratch folder; discovery and loading read
 that folder exactly as they read a work tree; and the workspace is then moved back to
 the real root, so its folders are those the changed files are found in. Each
@@ -110,13 +110,12 @@ def _write_tree(repository: Path, ref: str, into: Path, *, shown: str) -> None:
             links.append((path, obj))
         elif name in _ANYWHERE or (root_files and path in _AT_ROOT):
             files.append((path, obj))
-    wanted = [obj for path, obj in files if not path.endswith("uv.lock")]
-    contents = iter(_blobs(repository, [*wanted, *(obj for _, obj in links)]))
+    # A uv.lock holds the edges of members whose dependencies are dynamic.
+    contents = iter(_blobs(repository, [*(obj for _, obj in files), *(obj for _, obj in links)]))
     for path, _obj in files:
         target = into / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Only whether a uv.lock is there counts here; a changed one is read from git.
-        data = b"" if path.endswith("uv.lock") else next(contents)
+        data = next(contents)
         if data is None:
             raise GitError(
                 f"repository {shown}: git has no copy of {path} at {ref!r} (a partial"
