@@ -128,26 +128,73 @@ def test_the_edges_from_the_lock_hold_at_a_head_read_from_git(tmp_path: Path) ->
 def test_a_relock_that_changes_an_edge_changes_the_graph(tmp_path: Path) -> None:
     root = _workspace(tmp_path)
     assert ("slim", "graph", "runtime") in edges(root)
-    write(root / "uv.lock", LOCK.replace('    { name = "graph" },\n', ""))
+    write(root / "uv.lock", LOCK.replace('    { name = "graph", editable = "graph" },\n', ""))
     assert ("slim", "graph", "runtime") not in edges(root)
 
 
-@pytest.mark.parametrize(
-    "lock",
-    [
-        LOCK.replace('name = "evals"\nversion', 'name = "other"\nversion'),
-        "not toml [",
-        LOCK.replace('dependencies = [\n    { name = "slim" },\n]', 'dependencies = ["slim"]'),
-    ],
-    ids=["no-entry", "invalid-toml", "entry-not-a-table"],
-)
-def test_a_member_the_lock_does_not_answer_for_keeps_the_warning(tmp_path: Path, lock: str) -> None:
-    root = _workspace(tmp_path, lock)
+def test_a_member_the_lock_holds_no_entry_for_keeps_the_warning(tmp_path: Path) -> None:
+    root = _workspace(tmp_path, LOCK.replace('name = "evals"\nversion', 'name = "other"\nversion'))
     assert ("evals", "slim", "runtime") not in edges(root)
     graph = cli("graph", "--root", root, cwd=root)
     assert graph.code == 0
-    assert "([project].dynamic): evals/pyproject.toml" in graph.err
-    assert "the edges it adds are not in the graph" in graph.err
+    assert "([project].dynamic): evals/pyproject.toml;" in graph.err
+
+
+@pytest.mark.parametrize(
+    ("lock", "message"),
+    [
+        ("not toml [", "uv.lock: invalid TOML"),
+        (
+            LOCK.replace(
+                'requires-dist = [{ name = "slim", editable = "slim" }]', 'requires-dist = ["slim"]'
+            ),
+            "uv.lock: requires-dist of evals is not a list of tables",
+        ),
+        (
+            LOCK.replace(
+                '{ name = "slim", editable = "slim" }', '{ name = "slim", extras = "fast" }'
+            ),
+            "uv.lock: the extras of 'slim' in evals's entry is not a list of strings",
+        ),
+    ],
+    ids=["invalid-toml", "requires-dist-not-tables", "extras-a-string"],
+)
+def test_a_lock_the_dynamic_members_need_that_cannot_be_read_is_an_error_naming_it(
+    tmp_path: Path, lock: str, message: str
+) -> None:
+    root = _workspace(tmp_path, lock)
+    graph = cli("graph", "--root", root, cwd=root)
+    assert graph.code == 2
+    assert graph.err.startswith(f"noxgraph: error: {message}")
+    assert graph.err.count("\n") == 1
+
+
+def test_markers_and_specifiers_of_the_lock_are_the_edges_own(tmp_path: Path) -> None:
+    # An edge for another platform keeps its marker; one whose marker cannot hold here
+    # is placed by the extra uv resolved it under.
+    lock = LOCK.replace(
+        '{ name = "graph", editable = "graph" }',
+        '{ name = "graph", specifier = ">=1.0", marker = "sys_platform == \'win32\'" }',
+    ).replace(
+        "marker = \"extra == 'evals'\"",
+        "marker = \"python_full_version < '3.0' and extra == 'evals'\"",
+    )
+    root = _workspace(tmp_path, lock)
+    slim = load(root)[0].get("slim")
+    assert slim is not None
+    found = {(d.name, d.kind, d.specifier, d.marker, d.group) for d in slim.declarations}
+    assert found == {
+        ("graph", "runtime", ">=1.0", "sys_platform == 'win32'", None),
+        ("evals", "optional", "", "python_full_version < '3.0' and extra == 'evals'", "evals"),
+    }
+
+
+def test_a_uv_lock_no_member_needs_is_not_read(tmp_path: Path) -> None:
+    root = init_repo(tmp_path)
+    pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["a"]\n')
+    pyproject(root, "a", '[project]\nname = "a"\nversion = "1"\n')
+    (root / "uv.lock").mkdir()
+    assert cli("graph", "--root", root).code == 0
 
 
 @pytest.mark.slow

@@ -412,6 +412,9 @@ def test_a_version_made_from_git_puts_the_commit_in_the_keys_that_build_or_insta
     git(root, "tag", "v2.0.0")
     tagged = sessions_keys(root)
     assert {n for n in after if after[n] != tagged[n]} == {"build-util", "build-app"}
+    write(root / "notes.txt", "changed, not committed: the version says so\n")
+    dirty = sessions_keys(root)
+    assert {n for n in tagged if tagged[n] != dirty[n]} == {"build-util", "build-app"}
 
 
 def test_the_interpreter_and_noxgraph_s_version_are_in_every_key(

@@ -158,3 +158,28 @@ def test_a_scan_in_git_hears_of_a_package_that_an_ignore_file_lets_in(
     assert changes_since(root, declared, root / "noxfile.py") == [
         "new package extra (ignored/extra)"
     ]
+
+
+def test_a_relock_of_a_nested_uv_workspace_is_heard_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Members whose dependencies are dynamic take their edges from the uv.lock of their
+    # own uv workspace, however the members were found.
+    monkeypatch.setattr(_files, "RACY_NS", 0)
+    root = init_repo(tmp_path)
+    pyproject(root, "w1", '[tool.uv.workspace]\nmembers = ["core", "app"]\n')
+    package(root, "w1/core", "core")
+    package(root, "w1/other", "other")
+    pyproject(
+        root, "w1/app", '[project]\nname = "app"\nversion = "1"\ndynamic = ["dependencies"]\n'
+    )
+    entry = '[[package]]\nname = "{name}"\nversion = "1"\nsource = {{ editable = "{name}" }}\n'
+    lock = "version = 1\n" + "".join(entry.format(name=n) for n in ("core", "other"))
+    lock += entry.format(name="app") + "\n[package.metadata]\n"
+    write(root / "w1/uv.lock", lock + 'requires-dist = [{ name = "core" }]\n')
+    declared = _declared(root)
+    assert changes_since(root, declared, root / "noxfile.py") == []
+    write(root / "w1/uv.lock", lock + 'requires-dist = [{ name = "other" }]\n')
+    assert changes_since(root, declared, root / "noxfile.py") == [
+        "build-app now after build-other; no longer after build-core"
+    ]

@@ -151,10 +151,10 @@ def content_keys(folders: Iterable[Path]) -> dict[Path, str]:
 
 
 def described_commits(folders: Iterable[Path]) -> dict[Path, str | None]:
-    """``git describe`` of the commit each folder's own repository has checked out: the
-    nearest tag, the commits since it and the commit, from which setuptools-scm,
-    hatch-vcs and their kind make a version; ``None`` outside git. What decides the
-    build of a package whose version its backend makes from git, beside its content.
+    """``git describe --dirty`` of the commit each folder's own repository has checked
+    out: the nearest tag, the commits since it, the commit and whether the work tree
+    differs, from which setuptools-scm, hatch-vcs and their kind make a version (with
+    today's date when it differs, so the dates are said too); ``None`` outside git.
     One git process per repository."""
     from noxgraph.changes.changed_files import RepositoryFinder  # only when keys are made
 
@@ -164,19 +164,26 @@ def described_commits(folders: Iterable[Path]) -> dict[Path, str | None]:
     for folder in folders:
         repository = finder.holder(os.fspath(folder))
         if repository is not None and repository not in by_repository:
-            try:
-                done = git(
-                    Path(repository),
-                    *("describe", "--tags", "--long", "--always", "--abbrev=40"),
-                    check=False,
-                )
-            except GitError:  # no git: the content alone keys it, as without a repository
-                by_repository[repository] = None
-            else:
-                ok = done.returncode == 0  # an unborn branch has no commit to describe
-                by_repository[repository] = done.stdout.decode().strip() if ok else None
+            by_repository[repository] = _described(Path(repository))
         described[folder] = None if repository is None else by_repository[repository]
     return described
+
+
+def _described(repository: Path) -> str | None:
+    args = ("describe", "--tags", "--long", "--always", "--abbrev=40", "--dirty")
+    try:
+        done = git(repository, *args, check=False)
+    except GitError:  # no git: the content alone keys it, as without a repository
+        return None
+    if done.returncode != 0:  # an unborn branch has no commit to describe
+        return None
+    text = done.stdout.decode().strip()
+    if text.endswith("-dirty"):
+        import datetime
+
+        local, utc = datetime.date.today(), datetime.datetime.now(datetime.timezone.utc).date()
+        text += f" {local.isoformat()} {utc.isoformat()}"
+    return text
 
 
 def folder_key(folder: Path) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -218,11 +219,13 @@ class Installer:
         kept = cache_folder(kind, self.root)
         return kept if kept is not None else (self.session.cache_dir / otherwise).resolve()
 
-    def _wheels(self, siblings: Sequence[Sibling], from_git: Sequence[str]) -> dict[str, Path]:
+    def _wheels(
+        self, siblings: Sequence[Sibling], versions_from_backend: Sequence[str]
+    ) -> dict[str, Path]:
         """A wheel of each sibling (dependencies first), each built once for its
         content and kept in the wheel cache. A wheel is kept by its content and by the
         wheels its build took: a build hook that changed makes another wheel. One of
-        ``from_git`` (a version its backend makes from git) is kept by its commit too."""
+        ``versions_from_backend`` (often made from git) is kept by its commit too."""
         if not siblings:
             return {}
         from noxgraph.changes.content import content_keys, described_commits  # when building
@@ -231,16 +234,17 @@ class Installer:
         if missing:
             self.contents.update(content_keys(missing))
         contents = self.contents
-        described = described_commits(s.folder for s in siblings if s.name in from_git)
+        dynamic = [s.folder for s in siblings if s.name in versions_from_backend]
+        described = described_commits(dynamic) if dynamic else {}
         keys: dict[str, str] = {}
         built: dict[str, Path] = {}
         cache = self._kept("wheels", "noxgraph-wheels")
         for sibling in siblings:
             name = sibling.name
-            took = [keys[n] for n in sibling.needs]
-            if sibling.folder in described:
-                took.append(str(described[sibling.folder]))
-            keys[name] = _wheel_key(contents[sibling.folder], took)
+            commit = [json.dumps(described[sibling.folder])] if sibling.folder in described else []
+            keys[name] = _wheel_key(
+                contents[sibling.folder], [keys[n] for n in sibling.needs] + commit
+            )
             folder = cache / f"{name}-{keys[name]}"
             with _exclusive(cache / f"{folder.name}.lock"):
                 found = sorted(folder.glob("*.whl"))
@@ -307,13 +311,14 @@ class Installer:
         )
 
 
-def _wheel_key(content: str, needs: Sequence[str]) -> str:
-    """The key of a wheel: its folder's content, and the keys of the wheels its build
-    took (and its commit, for a version made from git), in the content key's form (20
-    hex digits)."""
-    if not needs:
+def _wheel_key(content: str, inputs: Sequence[str]) -> str:
+    """The key of a wheel: its folder's content and its other ``inputs`` (the keys of
+    the wheels its build took; for a version only its backend knows, what
+    :func:`~noxgraph.changes.content.described_commits` says, as JSON), in the content
+    key's form (20 hex digits)."""
+    if not inputs:
         return content
-    text = "\0".join([content, *needs])
+    text = "\0".join([content, *inputs])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 

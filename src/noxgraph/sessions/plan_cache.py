@@ -47,12 +47,11 @@ def _fresh(noxfile: Path, root: Path) -> tuple[dict[str, Any], str]:
     """Plan every session now, and keep the plans for the sessions that follow."""
     from noxgraph.graph import build_graph
     from noxgraph.sessions.plan import encode, plan_all
-    from noxgraph.workspace.discovery import discover
+    from noxgraph.workspace.discovery import discover, lock_files
     from noxgraph.workspace.load import load_workspace
 
     discovery = discover(root)
-    locks = [f"{folder}/uv.lock" for folder in sorted(_lock_folders(root, discovery.folders))]
-    watched = watched_for([*discovery.inputs, *locks])
+    watched = watched_for([*discovery.inputs, *lock_files(root, discovery.folders)])
     seen = fingerprints(root, watched)
     workspace = load_workspace(discovery)
     plans = plan_all(workspace, build_graph(workspace))
@@ -104,20 +103,3 @@ def planned(noxfile: Path, root: Path, name: str) -> tuple[SessionPlan, str]:
 
         raise WorkspaceError(f"the workspace has no session {name} now; run `noxgraph generate`")
     return plans[name], wheelhouse
-
-
-def _lock_folders(root: Path, folders: tuple[Path, ...]) -> set[str]:
-    """The folders under ``root`` holding a member or above one that have a ``uv.lock``
-    (relative, POSIX): a lock's content decides what a session installs."""
-    from noxgraph._files import relative
-
-    found: set[str] = set()
-    seen: set[Path] = set()
-    for folder in folders:
-        for candidate in (folder, *folder.parents):
-            if candidate in seen or (candidate != root and root not in candidate.parents):
-                break
-            seen.add(candidate)
-            if (candidate / "uv.lock").is_file():
-                found.add(relative(candidate, root))
-    return found

@@ -76,12 +76,16 @@ class _Material:
                     if sibling.name not in folders:
                         folders[sibling.name] = sibling.folder
         contents = content_keys(folders.values())
-        dynamic = {name for plan in plans.values() for name in plan.versions_from_backend}
-        described = described_commits(folders[name] for name in dynamic if name in folders)
+        from_backend = {n for plan in plans.values() for n in plan.versions_from_backend}
+        described = (
+            described_commits(folders[n] for n in from_backend if n in folders)
+            if from_backend
+            else {}
+        )
         self.named = {
             name: json.dumps(
                 [name, relative(folder, root), contents[folder]]
-                + ([described[folder]] if name in dynamic else [])
+                + ([described[folder]] if name in from_backend else [])
             )
             for name, folder in folders.items()
         }

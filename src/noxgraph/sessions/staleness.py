@@ -101,12 +101,16 @@ def _scanned(root: Path) -> tuple[list[str], list[str]]:
 def _watched(root: Path, found: Discovery) -> tuple[list[str], list[str]]:
     """The files and the folders an answer for ``found`` stands on (see the module
     docstring), relative to ``root``."""
+    from noxgraph.workspace.discovery import lock_files
+
+    # A uv.lock holds the edges of members whose dependencies are dynamic.
+    locks = lock_files(root, found.folders)
     if found.source != "scan":
-        inputs = watched_for(list(found.inputs))
-        files = list(found.inputs)
+        files = sorted({*found.inputs, *locks})
+        inputs = watched_for(files)
         return files, inputs[len(files) :]
     folders, ignores = _scanned(root)
-    return sorted({*found.inputs, *ignores}), sorted(folders)
+    return sorted({*found.inputs, *locks, *ignores}), sorted(folders)
 
 
 def _still(root: Path, remembered: dict[str, Any]) -> dict[str, Any] | None:

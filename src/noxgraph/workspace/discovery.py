@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -665,6 +665,22 @@ class Scan:
         return False
 
 
+def lock_files(root: Path, folders: Iterable[Path]) -> list[str]:
+    """The ``uv.lock`` files in ``folders`` or above them, up to ``root`` (relative,
+    POSIX): what a session installs, and the edges of members whose dependencies are
+    dynamic, are read from them."""
+    found: set[str] = set()
+    seen: set[Path] = set()
+    for folder in folders:
+        for candidate in (folder, *folder.parents):
+            if candidate in seen or (candidate != root and root not in candidate.parents):
+                break
+            seen.add(candidate)
+            if (candidate / "uv.lock").is_file():
+                found.add(relative(candidate / "uv.lock", root))
+    return sorted(found)
+
+
 # -- reading members -------------------------------------------------------------------
 
 
@@ -704,22 +720,28 @@ class Reader:
             raise error
         self.problems.append(error)
 
-    def lock(self, path: Path) -> dict[str, Any] | None:
-        """The parsed ``uv.lock`` at ``path``, through the parse cache; ``None`` when it
-        cannot be read or parsed (the edges it would give are then reported missing)."""
+    def lock(
+        self, path: Path, keep: Callable[[Mapping[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """What ``keep`` keeps of the parsed ``uv.lock`` at ``path``, through the parse
+        cache (a lock is large; the cache holds only that). One that cannot be read or
+        parsed fails: it holds edges of the members whose dependencies are dynamic."""
         text = os.fspath(path)
         remembered = self.cache.known(text)
         if remembered is not None:
             return remembered
+        display = relative(text, self.root)
         seen = fingerprint(text, regular=True)
         try:
             data = read_regular(text)
-            display = relative(text, self.root)
             return self.cache.document(
-                data, lambda: parse_toml(data, display), path=text, seen=seen
+                data, lambda: keep(parse_toml(data, display)), path=text, seen=seen, kind="lock:"
             )
-        except (OSError, PyprojectError):
-            return None
+        except OSError as exc:
+            self.fail(PyprojectError(display, f"cannot be read: {exc.strerror or exc}"))
+        except PyprojectError as exc:
+            self.fail(exc)
+        return None
 
     def document(self, folder: Path) -> Document | None:
         """Parse ``folder/pyproject.toml``; templates are skipped, bad TOML is an error."""
@@ -926,8 +948,6 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         )
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
-        if _present(root, "uv.lock"):
-            inputs.append("uv.lock")  # members' dynamic dependencies are read from it
     elif _present(root, ".wrknv/workspace.toml"):
         folders, label = _wrknv_members(root, skipped, bases)
         inputs.append(label)

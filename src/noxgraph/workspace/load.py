@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from noxgraph._files import relative
 from noxgraph._names import canonicalize_name
@@ -282,22 +281,25 @@ def _with_locked(
     (:mod:`noxgraph.workspace.uv_lock`); the others are as read."""
     if not any(pkg.dynamic_dependencies and pkg.name in lock_roots for pkg in packages):
         return packages
-    from noxgraph.workspace.uv_lock import with_locked_dependencies  # dynamic members only
+    from noxgraph.workspace.uv_lock import LockedMembers, member_entries  # dynamic only
 
     members = frozenset(pkg.name for pkg in packages)
-    documents: dict[Path, dict[str, Any] | None] = {}
+    locks: dict[Path, LockedMembers | None] = {}
     result: list[Package] = []
     for pkg in packages:
         lock_root = lock_roots.get(pkg.name)
-        locked = None
+        completed = None
         if pkg.dynamic_dependencies and lock_root is not None:
-            if lock_root not in documents:
-                documents[lock_root] = loader.lock(lock_root / "uv.lock")
-            document = documents[lock_root]
-            display = relative(lock_root / "uv.lock", root)
-            if document is not None:
-                locked = with_locked_dependencies(pkg, document, display, members)
-        result.append(locked or pkg)
+            if lock_root not in locks:
+                document = loader.lock(lock_root / "uv.lock", member_entries)
+                display = relative(lock_root / "uv.lock", root)
+                locks[lock_root] = None if document is None else LockedMembers(document, display)
+            locked = locks[lock_root]
+            try:
+                completed = None if locked is None else locked.complete(pkg, members)
+            except ValueError as exc:
+                loader.fail(PyprojectError(locked.display if locked else "uv.lock", str(exc)))
+        result.append(completed or pkg)
     return result
 
 

@@ -164,14 +164,16 @@ class ParseCache:
         *,
         path: str | None = None,
         seen: Fingerprint | None = None,
+        kind: str = "",
     ) -> dict[str, Any]:
         """The parsed TOML of ``content``: from the cache, or ``parse()`` and remember it.
 
         ``seen`` is the fingerprint of ``path`` taken before ``content`` was read: a
-        file that changed in between has another by the next run, so it is read again."""
+        file that changed in between has another by the next run, so it is read again.
+        ``kind`` tells apart what different ``parse`` functions keep of the same bytes."""
         if self.path is None:
             return parse()  # nothing is kept, so the bytes need no key
-        key = hashlib.sha1(content, usedforsecurity=False).hexdigest()
+        key = kind + hashlib.sha1(content, usedforsecurity=False).hexdigest()
         found = self._documents.get(key)
         if isinstance(found, dict):
             self._used_documents[key] = found
