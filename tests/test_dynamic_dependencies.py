@@ -154,7 +154,7 @@ def test_a_member_the_lock_holds_no_entry_for_keeps_the_warning(tmp_path: Path) 
             LOCK.replace(
                 '{ name = "slim", editable = "slim" }', '{ name = "slim", extras = "fast" }'
             ),
-            "uv.lock: the extras of 'slim' in evals's entry is not a list of strings",
+            "uv.lock: the extras of 'slim' in requires-dist of evals is not a list of strings",
         ),
     ],
     ids=["invalid-toml", "requires-dist-not-tables", "extras-a-string"],
@@ -170,11 +170,13 @@ def test_a_lock_the_dynamic_members_need_that_cannot_be_read_is_an_error_naming_
 
 
 def test_markers_and_specifiers_of_the_lock_are_the_edges_own(tmp_path: Path) -> None:
-    # An edge for another platform keeps its marker; one whose marker cannot hold here
-    # is placed by the extra uv resolved it under.
+    # An edge for another platform keeps its marker; an extra's edge is that extra's
+    # whatever else its marker says, and keeps the rest of it; a requirement asking two
+    # extras at once is no edge.
     lock = LOCK.replace(
         '{ name = "graph", editable = "graph" }',
-        '{ name = "graph", specifier = ">=1.0", marker = "sys_platform == \'win32\'" }',
+        '{ name = "graph", specifier = ">=1.0", marker = "sys_platform == \'win32\'" },\n'
+        "    { name = \"graph\", marker = \"extra == 'web' and extra == 'evals'\" }",
     ).replace(
         "marker = \"extra == 'evals'\"",
         "marker = \"python_full_version < '3.0' and extra == 'evals'\"",
@@ -184,9 +186,35 @@ def test_markers_and_specifiers_of_the_lock_are_the_edges_own(tmp_path: Path) ->
     assert slim is not None
     found = {(d.name, d.kind, d.specifier, d.marker, d.group) for d in slim.declarations}
     assert found == {
-        ("graph", "runtime", ">=1.0", "sys_platform == 'win32'", None),
-        ("evals", "optional", "", "python_full_version < '3.0' and extra == 'evals'", "evals"),
+        ("graph", "runtime", ">=1.0", 'sys_platform == "win32"', None),
+        ("evals", "optional", "", 'python_full_version < "3.0"', "evals"),
     }
+
+
+@pytest.mark.parametrize(
+    ("lock", "message"),
+    [
+        ("", "uv.lock: holds no [[package]] entries"),
+        (
+            LOCK.replace(
+                '{ name = "graph", editable = "graph" }', '{ name = "graph", specifier = ">=>1" }'
+            ),
+            "uv.lock: requires-dist of slim: 'graph' is invalid: ",
+        ),
+    ],
+    ids=["empty", "bad-specifier"],
+)
+def test_more_locks_that_cannot_be_read_are_errors_naming_them(
+    tmp_path: Path, lock: str, message: str
+) -> None:
+    root = _workspace(tmp_path, lock)
+    for args in (["graph"], ["affected", "--files", "graph/x.py"]):
+        run = cli(*args, "--root", root, cwd=root)
+        assert run.code == 2 and run.err.startswith(f"noxgraph: error: {message}"), run.err
+    check = cli("check", "--root", root, "--json", cwd=root)
+    assert check.code == 1
+    errors = [f for f in json.loads(check.out)["findings"] if f["severity"] == "error"]
+    assert [(f["file"], f["message"][:30]) for f in errors] == [("uv.lock", message[9:][:30])]
 
 
 def test_a_uv_lock_no_member_needs_is_not_read(tmp_path: Path) -> None:

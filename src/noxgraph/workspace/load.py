@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from noxgraph._files import relative
 from noxgraph._names import canonicalize_name
@@ -31,6 +32,9 @@ from noxgraph.workspace.pyproject import (
     read_package,
     uv_sources,
 )
+
+if TYPE_CHECKING:
+    from noxgraph.workspace.uv_lock import LockedMembers
 
 __all__ = ["Workspace", "load_with_unlisted", "load_workspace", "unlisted_projects"]
 
@@ -281,7 +285,6 @@ def _with_locked(
     (:mod:`noxgraph.workspace.uv_lock`); the others are as read."""
     if not any(pkg.dynamic_dependencies and pkg.name in lock_roots for pkg in packages):
         return packages
-    from noxgraph.workspace.uv_lock import LockedMembers, member_entries  # dynamic only
 
     members = frozenset(pkg.name for pkg in packages)
     locks: dict[Path, LockedMembers | None] = {}
@@ -291,16 +294,31 @@ def _with_locked(
         completed = None
         if pkg.dynamic_dependencies and lock_root is not None:
             if lock_root not in locks:
-                document = loader.lock(lock_root / "uv.lock", member_entries)
-                display = relative(lock_root / "uv.lock", root)
-                locks[lock_root] = None if document is None else LockedMembers(document, display)
+                locks[lock_root] = _locked_members(lock_root / "uv.lock", root, loader)
             locked = locks[lock_root]
-            try:
-                completed = None if locked is None else locked.complete(pkg, members)
-            except ValueError as exc:
-                loader.fail(PyprojectError(locked.display if locked else "uv.lock", str(exc)))
+            if locked is not None:
+                try:
+                    completed = locked.complete(pkg, members, loader.requirement)
+                except ValueError as exc:
+                    loader.fail(PyprojectError(locked.display, str(exc)))
         result.append(completed or pkg)
     return result
+
+
+def _locked_members(path: Path, root: Path, loader: Reader) -> LockedMembers | None:
+    """The member entries of the ``uv.lock`` at ``path``; ``None`` (and the loader told)
+    when it cannot be read."""
+    from noxgraph.workspace.uv_lock import LockedMembers, member_entries
+
+    display = relative(path, root)
+    document = loader.lock(path, member_entries)
+    if document is None:
+        return None
+    try:
+        return LockedMembers(document, display)
+    except ValueError as exc:
+        loader.fail(PyprojectError(display, str(exc)))
+        return None
 
 
 def _unique(packages: list[Package], loader: Reader) -> list[Package]:

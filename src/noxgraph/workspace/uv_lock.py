@@ -12,16 +12,19 @@ as of the last ``uv lock``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from noxgraph._names import canonicalize_name
 from noxgraph.kinds import Kind
-from noxgraph.workspace.pyproject import Declaration, Package, normalize_group
-
-if TYPE_CHECKING:
-    from packaging.markers import Marker
+from noxgraph.workspace.pyproject import (
+    Declaration,
+    InvalidRequirementError,
+    Package,
+    RequirementParser,
+    normalize_group,
+)
 
 __all__ = ["Edge", "LockedMembers", "member_entries", "uv_edges"]
 
@@ -60,12 +63,14 @@ def uv_edges(entries: Any, canonical: Callable[[str], str] = canonicalize_name) 
 def member_entries(document: Mapping[str, Any]) -> dict[str, Any]:
     """What :class:`LockedMembers` reads of a parsed ``uv.lock``: its member entries,
     and of each what tells its dependencies (the parse cache keeps only this)."""
-    kept = ("name", "source", "dependencies", "optional-dependencies", "metadata")
+    kept = ("name", "source", "metadata")
     entries = document.get("package")
+    if not isinstance(entries, list):
+        return {}
     return {
         "package": [
             {key: entry[key] for key in kept if key in entry}
-            for entry in (entries if isinstance(entries, list) else ())
+            for entry in entries
             if isinstance(entry, dict) and _is_member(entry)
         ]
     }
@@ -80,16 +85,22 @@ class LockedMembers:
     """The member entries of one parsed ``uv.lock`` (``display`` names it), by name."""
 
     def __init__(self, document: Mapping[str, Any], display: str) -> None:
+        """``ValueError`` when ``document`` has no list of ``[[package]]`` entries."""
+        if not isinstance(document.get("package"), list):
+            raise ValueError("holds no [[package]] entries")
         self.display = display
         self._entries: dict[str, Mapping[str, Any]] = {}
         for entry in member_entries(document)["package"]:
             if isinstance(entry.get("name"), str):
                 self._entries.setdefault(canonicalize_name(entry["name"]), entry)
 
-    def complete(self, pkg: Package, members: frozenset[str]) -> Package | None:
+    def complete(
+        self, pkg: Package, members: frozenset[str], parse: RequirementParser
+    ) -> Package | None:
         """``pkg`` with its edges to ``members`` (the workspace's names) that the fields
-        its ``[project].dynamic`` lists hold; ``None`` when the lock holds no entry for
-        it. ``ValueError`` names what in the entry cannot be read."""
+        its ``[project].dynamic`` lists hold, each requirement parsed by ``parse``;
+        ``None`` when the lock holds no entry for it. ``ValueError`` names what in the
+        entry cannot be read."""
         entry = self._entries.get(pkg.name)
         if entry is None:
             return None
@@ -97,7 +108,6 @@ class LockedMembers:
         if not isinstance(metadata, dict):
             raise ValueError(f"the entry of {pkg.name} has no [package.metadata] table")
         provides = _strings(metadata.get("provides-extras"), f"provides-extras of {pkg.name}")
-        provided = tuple(normalize_group(extra) for extra in provides)
         requires = metadata.get("requires-dist") or []
         if not isinstance(requires, list) or not all(isinstance(r, dict) for r in requires):
             raise ValueError(f"requires-dist of {pkg.name} is not a list of tables")
@@ -106,13 +116,13 @@ class LockedMembers:
             for kind, field in (("runtime", "dependencies"), ("optional", "optional-dependencies"))
             if field in pkg.dynamic_dependencies
         }
-        declarations = [
-            found
-            for item in requires
-            for found in self._declarations(pkg.name, item, provided, members, entry)
-            if found.kind in wanted
-        ]
-        named = provided if "optional" in wanted else ()
+        where = f"{self.display}: requires-dist of {pkg.name}"
+        declarations = []
+        for item in requires:
+            found = _declaration(pkg.name, item, members, parse, where)
+            if found is not None and found.kind in wanted:
+                declarations.append(found)
+        named = tuple(normalize_group(e) for e in provides) if "optional" in wanted else ()
         return replace(
             pkg,
             declarations=(*pkg.declarations, *declarations),
@@ -120,87 +130,74 @@ class LockedMembers:
             dependencies_from=self.display,
         )
 
-    def _declarations(
-        self,
-        owner: str,
-        item: Mapping[str, Any],
-        provided: Sequence[str],
-        members: frozenset[str],
-        entry: Mapping[str, Any],
-    ) -> list[Declaration]:
-        """One requirement of ``owner``'s requires-dist, when it names a sibling: a
-        declaration for each extra it belongs to (or one runtime declaration)."""
-        name = item.get("name")
-        if not isinstance(name, str):
-            raise ValueError(f"requires-dist of {owner}: an entry has no 'name'")
-        canonical = canonicalize_name(name)
-        if canonical not in members or canonical == owner:
-            return []
-        extras = _strings(item.get("extras"), f"the extras of {name!r} in {owner}'s entry")
-        specifier, marker = item.get("specifier") or "", item.get("marker")
-        if not isinstance(specifier, str) or not isinstance(marker, (str, type(None))):
-            raise ValueError(
-                f"requires-dist of {owner}: {name!r} has a non-string specifier or marker"
-            )
-        text = name + (f"[{','.join(extras)}]" if extras else "") + specifier
-        where = f"{self.display}: requires-dist of {owner}"
-        found = []
-        for extra in _extras_of(marker, provided, lambda: _resolved(entry, canonical)):
-            own = None if extra is not None and _only_the_extra(marker, extra) else marker
-            kind: Kind = "runtime" if extra is None else "optional"
-            requirement = text + (f"; {own}" if own else "")
-            found.append(
-                Declaration(canonical, kind, where, requirement, specifier, extras, own, extra)
-            )
-        return found
 
-
-def _resolved(entry: Mapping[str, Any], name: str) -> tuple[bool, tuple[str, ...]]:
-    """Whether the entry's resolved ``dependencies`` name ``name``, and the extras whose
-    resolved ``optional-dependencies`` do: what uv made of requirements whose markers
-    this interpreter cannot tell."""
-    runtime = any(n == name for n, _ in uv_edges(entry.get("dependencies")))
-    optional = entry.get("optional-dependencies") or {}
-    if not isinstance(optional, dict):
-        raise ValueError("optional-dependencies is not a table")
-    extras = tuple(
-        normalize_group(str(extra))
-        for extra, edges in optional.items()
-        if any(n == name for n, _ in uv_edges(edges))
-    )
-    return runtime, extras
-
-
-def _extras_of(
-    marker: str | None,
-    provided: Sequence[str],
-    resolved: Callable[[], tuple[bool, tuple[str, ...]]],
-) -> tuple[str | None, ...]:
-    """The extras a requirement of requires-dist belongs to (``None``: no extra, so a
-    runtime dependency): those for which its marker holds here and does not without
-    an extra; where it holds for none here (another platform's), the extras uv
-    resolved it under."""
-    if marker is None:
-        return (None,)
-    parsed = _marker(marker)
-    if parsed.evaluate({"extra": ""}):
-        return (None,)
-    holding = tuple(e for e in provided if parsed.evaluate({"extra": e}))
-    if holding:
-        return holding
-    runtime, extras = resolved()
-    return extras if extras and not runtime else (None,)
-
-
-def _only_the_extra(marker: str | None, extra: str) -> bool:
-    """Whether ``marker`` says no more than ``extra == '<extra>'``."""
-    return marker is not None and str(_marker(marker)) == str(_marker(f"extra == '{extra}'"))
-
-
-def _marker(text: str) -> Marker:
-    from packaging.markers import InvalidMarker, Marker
-
+def _declaration(
+    owner: str,
+    item: Mapping[str, Any],
+    members: frozenset[str],
+    parse: RequirementParser,
+    where: str,
+) -> Declaration | None:
+    """One requirement of ``owner``'s requires-dist as a declaration, when it names a
+    sibling: optional for the extra its marker's own ``extra == '...'`` names (uv joins
+    that to the requirement's marker with ``and``), else runtime."""
+    name = item.get("name")
+    if not isinstance(name, str):
+        raise ValueError(f"requires-dist of {owner}: an entry has no 'name'")
+    extras = _strings(item.get("extras"), f"the extras of {name!r} in requires-dist of {owner}")
+    specifier, marker = item.get("specifier") or "", item.get("marker")
+    if not isinstance(specifier, str) or not isinstance(marker, (str, type(None))):
+        raise ValueError(f"requires-dist of {owner}: {name!r} has a non-string specifier or marker")
+    text = name + (f"[{','.join(extras)}]" if extras else "") + specifier
     try:
-        return Marker(text)
-    except InvalidMarker as exc:
-        raise ValueError(f"marker {text!r} is invalid: {exc}") from None
+        req = parse(text + (f"; {marker}" if marker else ""))
+    except InvalidRequirementError as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else "invalid"
+        raise ValueError(f"requires-dist of {owner}: {name!r} is invalid: {detail}") from None
+    if req.name not in members or req.name == owner:
+        return None
+    extra, own = _split_extra(req.marker)
+    if extra == "":
+        return None  # asks two extras at once, which no install does
+    requirement = text + (f"; {own}" if own else "")
+    kind: Kind = "runtime" if extra is None else "optional"
+    return Declaration(req.name, kind, where, requirement, req.specifier, req.extras, own, extra)
+
+
+def _split_extra(marker: str | None) -> tuple[str | None, str | None]:
+    """The extra that a top-level ``extra == "..."`` conjunct of ``marker`` (packaging's
+    normal form) names, and the marker without it: ``(None, marker)`` without one, and
+    ``("", None)`` with two that differ."""
+    if marker is None:
+        return None, None
+    parts = _conjuncts(marker)
+    named = {
+        normalize_group(part[len('extra == "') : -1])
+        for part in parts
+        if part.startswith('extra == "') and part.endswith('"') and part.count('"') == 2
+    }
+    if not named:
+        return None, marker
+    if len(named) > 1:
+        return "", None
+    rest = [part for part in parts if not part.startswith('extra == "')]
+    return named.pop(), " and ".join(rest) or None
+
+
+def _conjuncts(marker: str) -> list[str]:
+    """The parts of ``marker`` joined by ``and`` outside parentheses and quotes."""
+    parts: list[str] = []
+    depth, quoted, start, index = 0, False, 0, 0
+    while index < len(marker):
+        char = marker[index]
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        elif not quoted and depth == 0 and marker.startswith(" and ", index):
+            parts.append(marker[start:index])
+            start = index = index + len(" and ")
+            continue
+        index += 1
+    parts.append(marker[start:])
+    return parts
