@@ -409,9 +409,12 @@ def test_a_version_made_from_git_puts_the_commit_in_the_keys_that_build_or_insta
     commit_all(root, "a commit outside every package")
     after = sessions_keys(root)
     assert {n for n in before if before[n] != after[n]} == {"build-util", "build-app"}
-    git(root, "tag", "v2.0.0")
+    git(root, "tag", "-a", "v2.0.0", "-m", "2.0.0")
     tagged = sessions_keys(root)
     assert {n for n in after if after[n] != tagged[n]} == {"build-util", "build-app"}
+    git(root, "tag", "util-v3.0.0")  # a second tag on that commit: a tag pattern may pick it
+    assert sessions_keys(root) != tagged
+    git(root, "tag", "-d", "util-v3.0.0")
     write(root / "notes.txt", "changed, not committed: the version says so\n")
     dirty = sessions_keys(root)
     assert {n for n in tagged if tagged[n] != dirty[n]} == {"build-util", "build-app"}

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from noxgraph._files import SKIP_DIRS, is_build_output, relative
-from noxgraph._git import Started, git
+from noxgraph._git import Started
 from noxgraph.errors import GitError
 
 __all__ = ["content_keys", "described_commits", "file_digest", "folder_key", "is_content"]
@@ -151,11 +151,11 @@ def content_keys(folders: Iterable[Path]) -> dict[Path, str]:
 
 
 def described_commits(folders: Iterable[Path]) -> dict[Path, str | None]:
-    """``git describe --dirty`` of the commit each folder's own repository has checked
-    out: the nearest tag, the commits since it, the commit and whether the work tree
-    differs, from which setuptools-scm, hatch-vcs and their kind make a version (with
-    today's date when it differs, so the dates are said too); ``None`` outside git.
-    One git process per repository."""
+    """What a version made from git is made of, for the repository each folder is
+    checked out in: the commit, whether the work tree differs from it (with today's
+    date then, which setuptools-scm and hatch-vcs put in such a version), and every
+    tag with its commit (a tag pattern may pick any of them); ``None`` outside git.
+    Two git processes per repository."""
     from noxgraph.changes.changed_files import RepositoryFinder  # only when keys are made
 
     finder = RepositoryFinder(through_superproject=False)
@@ -170,20 +170,21 @@ def described_commits(folders: Iterable[Path]) -> dict[Path, str | None]:
 
 
 def _described(repository: Path) -> str | None:
-    args = ("describe", "--tags", "--long", "--always", "--abbrev=40", "--dirty")
+    commit = ("describe", "--always", "--abbrev=40", "--dirty", "--exclude=*")
+    tags = ("for-each-ref", "--format=%(objectname) %(refname)", "refs/tags")
     try:
-        done = git(repository, *args, check=False)
+        head, tagged = Started(repository, [commit, tags]).result(check=False)
     except GitError:  # no git: the content alone keys it, as without a repository
         return None
-    if done.returncode != 0:  # an unborn branch has no commit to describe
+    if head.returncode != 0 or tagged.returncode != 0:  # an unborn branch has no commit
         return None
-    text = done.stdout.decode().strip()
+    text = head.stdout.decode().strip()
     if text.endswith("-dirty"):
         import datetime
 
         local, utc = datetime.date.today(), datetime.datetime.now(datetime.timezone.utc).date()
         text += f" {local.isoformat()} {utc.isoformat()}"
-    return text
+    return f"{text} tags {hashlib.sha256(tagged.stdout).hexdigest()[:20]}"
 
 
 def folder_key(folder: Path) -> str:

@@ -13,9 +13,10 @@ A package session's key is a hash of everything that decides what it does:
 - the interpreter nox gives the session (the one running nox: implementation,
   version, platform) and noxgraph's version;
 - for a package whose version only its build backend knows (setuptools-scm,
-  hatch-vcs and their kind make it from git), what ``git describe`` says of the
-  commit its repository has checked out: a new commit is a new version, and a wheel
-  restored from an older one would pin its siblings to a version that is not built.
+  hatch-vcs and their kind make it from git), what its version is made of
+  (:func:`~noxgraph.changes.content.described_commits`): a new commit or tag is a new
+  version, and a wheel restored from an older one would pin its siblings to a version
+  that is not built.
 
 Paths count relative to the workspace root, so a checkout elsewhere (another CI
 runner) has the same keys.
