@@ -39,7 +39,6 @@ from noxgraph._names import canonicalize_name
 from noxgraph.changes.lock_files import LockFormat
 from noxgraph.errors import NoxgraphError
 from noxgraph.workspace.toml import parse_toml
-from noxgraph.workspace.uv_lock import Edge, uv_edges
 
 __all__ = [
     "Lock",
@@ -54,6 +53,9 @@ __all__ = [
 
 #: What changed about a locked package between two locks.
 ChangeKind = Literal["added", "removed", "version", "source", "dependencies"]
+
+#: Edges of a locked package: (name, extras it asks for).
+Edge = tuple[str, tuple[str, ...]]
 
 
 class LockError(NoxgraphError):
@@ -110,10 +112,20 @@ def _canonical(name: str) -> str:
 
 
 def _uv_edges(entries: Any, display: str) -> tuple[Edge, ...]:
-    try:
-        return uv_edges(entries, _canonical)
-    except ValueError as exc:
-        raise LockError(f"{display}: {exc}") from None
+    if entries is None:
+        return ()
+    if not isinstance(entries, list):
+        raise LockError(f"{display}: dependencies are not a list")
+    edges: list[Edge] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise LockError(f"{display}: a dependency is not a table with a 'name'")
+        extras = entry.get("extra", [])
+        if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
+            raise LockError(f"{display}: 'extra' is not a list of strings")
+        # uv writes names normalized already; a lock written by hand may not.
+        edges.append((_canonical(entry["name"]), tuple(extras)))
+    return tuple(edges)
 
 
 def _uv_tables(value: Any, display: str) -> dict[str, tuple[Edge, ...]]:

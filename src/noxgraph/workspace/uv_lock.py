@@ -12,7 +12,7 @@ as of the last ``uv lock``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -26,13 +26,10 @@ from noxgraph.workspace.pyproject import (
     normalize_group,
 )
 
-__all__ = ["Edge", "LockedMembers", "member_entries", "uv_edges"]
+__all__ = ["LockedMembers", "member_entries"]
 
 #: The sources of a uv.lock entry that is a workspace member (or a path sibling).
 _MEMBER_SOURCES = frozenset({"editable", "virtual", "directory"})
-
-#: What a lock entry asks of a package: its name, and the extras it asks for.
-Edge = tuple[str, tuple[str, ...]]
 
 
 def _strings(value: Any, what: str) -> tuple[str, ...]:
@@ -41,23 +38,6 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError(f"{what} is not a list of strings")
     return tuple(value)
-
-
-def uv_edges(entries: Any, canonical: Callable[[str], str] = canonicalize_name) -> tuple[Edge, ...]:
-    """The ``(name, extras)`` of each of a lock entry's dependencies (names made
-    canonical by ``canonical``); ``ValueError`` when one is not a table with a ``name``
-    and a list of extras."""
-    if entries is None:
-        return ()
-    if not isinstance(entries, list):
-        raise ValueError("dependencies are not a list")
-    edges: list[Edge] = []
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise ValueError("a dependency is not a table with a 'name'")
-        # uv writes names normalized already; a lock written by hand may not.
-        edges.append((canonical(entry["name"]), _strings(entry.get("extra"), "'extra'")))
-    return tuple(edges)
 
 
 def member_entries(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,15 +62,16 @@ def _is_member(entry: Mapping[str, Any]) -> bool:
 
 
 class LockedMembers:
-    """The member entries of one parsed ``uv.lock`` (``display`` names it), by name."""
+    """The member entries of one ``uv.lock`` (``display`` names it), by name."""
 
-    def __init__(self, document: Mapping[str, Any], display: str) -> None:
-        """``ValueError`` when ``document`` has no list of ``[[package]]`` entries."""
-        if not isinstance(document.get("package"), list):
+    def __init__(self, entries: Mapping[str, Any], display: str) -> None:
+        """``entries``: what :func:`member_entries` keeps of the lock; ``ValueError``
+        when the lock had no list of ``[[package]]`` entries."""
+        if not isinstance(entries.get("package"), list):
             raise ValueError("holds no [[package]] entries")
         self.display = display
         self._entries: dict[str, Mapping[str, Any]] = {}
-        for entry in member_entries(document)["package"]:
+        for entry in entries["package"]:
             if isinstance(entry.get("name"), str):
                 self._entries.setdefault(canonicalize_name(entry["name"]), entry)
 
