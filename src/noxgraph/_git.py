@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from functools import cache
 from typing import TYPE_CHECKING
@@ -47,16 +46,22 @@ _LOCATING = (
 )
 
 
-@cache
-def _executable() -> str | None:
-    return shutil.which("git")
-
-
 _NOT_INSTALLED = "git is not installed (or not on PATH); install git, or pass --files"
 
 
+@cache
 def git_available() -> bool:
-    return _executable() is not None
+    """Whether git is on PATH, for a caller that must know before it asks git anything;
+    running git needs no such check: the process's own start fails."""
+    import shutil
+
+    return shutil.which("git") is not None
+
+
+def _cannot_run(repo: Path, exc: OSError) -> GitError:
+    if isinstance(exc, FileNotFoundError):  # nothing is passed as a path but git itself
+        return GitError(_NOT_INSTALLED, git_missing=True)
+    return GitError(f"cannot run git in {repo}: {exc}")
 
 
 def _environment() -> dict[str, str]:
@@ -82,19 +87,16 @@ def git(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git -C repo ARGS`` (``stdin`` as its input); with ``check``, a failure
     raises :class:`GitError`."""
-    executable = _executable()
-    if executable is None:
-        raise GitError(_NOT_INSTALLED)
     try:
         done = subprocess.run(
-            [executable, "-C", str(repo), *args],
+            ["git", "-C", str(repo), *args],
             capture_output=True,
             input=stdin,
             env=_environment(),
             check=False,
         )
     except OSError as exc:
-        raise GitError(f"cannot run git in {repo}: {exc}") from None
+        raise _cannot_run(repo, exc) from None
     if check and done.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed in {repo}: {first_line(done)}")
     return done
@@ -110,15 +112,11 @@ class Started:
         self.commands = commands
         self._processes: list[subprocess.Popen[bytes]] = []
         self._error: GitError | None = None
-        executable = _executable()
-        if executable is None:
-            self._error = GitError(_NOT_INSTALLED)
-            return
         try:
             for args in commands:
                 self._processes.append(
                     subprocess.Popen(
-                        [executable, "-C", str(repo), *args],
+                        ["git", "-C", str(repo), *args],
                         stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE,
                         env=_environment(),
@@ -126,7 +124,7 @@ class Started:
                 )
         except OSError as exc:
             self.close()
-            self._error = GitError(f"cannot run git in {repo}: {exc}")
+            self._error = _cannot_run(repo, exc)
 
     def result(self, *, check: bool = True) -> list[subprocess.CompletedProcess[bytes]]:
         """Each command's answer, in order; with ``check``, a failure raises
@@ -156,9 +154,10 @@ class Started:
 
 def git_lines(repo: Path, *args: str) -> list[str] | None:
     """NUL-separated output of a git command, or ``None`` when git cannot answer."""
-    if _executable() is None:
+    try:
+        done = git(repo, *args, check=False)
+    except GitError:
         return None
-    done = git(repo, *args, check=False)
     if done.returncode != 0:
         return None
     return [item for item in done.stdout.decode("utf-8", "surrogateescape").split("\0") if item]

@@ -81,4 +81,9 @@ class CycleError(NoxgraphError):
 
 
 class GitError(NoxgraphError):
-    """git cannot answer: no repository, a missing base, a shallow clone."""
+    """git cannot answer: no repository, a missing base, a shallow clone;
+    ``git_missing`` when git itself is not installed."""
+
+    def __init__(self, message: str, *, git_missing: bool = False) -> None:
+        self.git_missing = git_missing
+        super().__init__(message)

@@ -343,7 +343,7 @@ def absent_from_work_tree(root: Path) -> Absent | None:
     asked of git only where a work tree can lack something: a sparse checkout, or
     submodules (``None`` when neither, or outside git)."""
     top = next((up for up in (root, *root.parents) if os.path.lexists(up / ".git")), None)
-    if top is None or not git_available():
+    if top is None:
         return None
     marker = top / ".git"
     git_dir = marker
@@ -355,7 +355,7 @@ def absent_from_work_tree(root: Path) -> Absent | None:
     sparse = (git_dir / "info" / "sparse-checkout").is_file()
     modules = top / ".gitmodules"
     has_modules = modules.is_file()
-    if not sparse and not has_modules:
+    if (not sparse and not has_modules) or not git_available():
         return None
     # Only what is asked is printed: the pyproject files git keeps, and the submodules'
     # folders; not a line for every file of a large repository.
@@ -477,11 +477,15 @@ class _RepositoryListing:
         )
 
     def result(self) -> _Listing:
-        if not git_available():
+        try:
+            (answer,) = self._started.result()
+        except GitError as exc:
+            if not exc.git_missing:
+                raise
             raise GitError(
-                f"{self.repo} is a git repository, but git is not installed (or not on PATH)"
-            )
-        (answer,) = self._started.result()
+                f"{self.repo} is a git repository, but git is not installed (or not on PATH)",
+                git_missing=True,
+            ) from None
         tracked: list[tuple[str, str | None]] = []
         untracked: list[tuple[str, str | None]] = []
         sparse: dict[str, str] = {}
