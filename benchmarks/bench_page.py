@@ -22,8 +22,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+import chromium  # noqa: E402
 from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from synth import ensure  # noqa: E402
 
@@ -39,25 +39,6 @@ def _page(root: Path) -> Path:
             check=True,
         )
     return page
-
-
-def _driver(profile: str) -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--window-size=1400,900",
-    ):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
 def _time_to_interactive(driver: webdriver.Chrome, page: Path) -> float:
@@ -82,7 +63,7 @@ def main() -> int:
         pages[size] = _page(workspace.root)
     print(f"{'packages':>8}  {'edges':>6}  {'page':>8}  time to interactive ({args.runs} runs)")
     with tempfile.TemporaryDirectory(prefix="bench-page-") as profile:
-        driver = _driver(profile)
+        driver = chromium.start(profile)
         try:
             for size, page in pages.items():
                 times = [_time_to_interactive(driver, page) for _ in range(args.runs)]

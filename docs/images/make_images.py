@@ -18,32 +18,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent / "benchmarks"))
+import chromium  # noqa: E402
+
 _COLOURS = {"success": "#2da44e", "cached": "#54aeff", "skipped": "#afb8c1", "failed": "#cf222e"}
-
-
-def _driver(profile: str, width: int, height: int) -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        f"--window-size={width},{height}",
-    ):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
 def timeline_page(trace: dict[str, Any]) -> str:
@@ -109,7 +91,7 @@ orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#6e7781"/></marker></defs>
 def main() -> int:
     page, selected, trace = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     with tempfile.TemporaryDirectory(prefix="docs-images-") as folder:
-        driver = _driver(folder, 1280, 620)
+        driver = chromium.start(folder, window=(1280, 620))
         try:
             driver.get(page.resolve().as_uri())
             WebDriverWait(driver, 30).until(
