@@ -7,13 +7,13 @@ warnings make it fail with ``--strict``; notes never do.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError
+from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError, PyprojectError
 from noxgraph.graph import DependencyGraph
 from noxgraph.sessions.declarations import reserved_names, task_names
 from noxgraph.workspace.discovery import Skipped, excluded_folders
@@ -42,12 +42,10 @@ class Finding:
 
 
 def _problem(error: NoxgraphError) -> Finding:
-    file = getattr(error, "file", "") or ""
-    message = error.message
-    if file and message.startswith(f"{file}: "):
-        message = message[len(file) + 2 :]
+    if isinstance(error, PyprojectError):
+        return Finding("error", "invalid", error.file, error.detail)
     code = "duplicate-name" if isinstance(error, DuplicateNameError) else "invalid"
-    return Finding("error", code, file, message)
+    return Finding("error", code, "", error.message)
 
 
 def _versions(workspace: Workspace, told: Mapping[str, str]) -> dict[str, Version | str | None]:
@@ -142,7 +140,7 @@ def run_checks(
     backends said (``check --metadata``)."""
     findings = [_problem(error) for error in workspace.problems]
     for error in reserved_names(workspace, task_names(workspace)):
-        findings.append(replace(_problem(error), code="reserved-name"))
+        findings.append(Finding("error", "reserved-name", error.file, error.detail))
 
     try:
         graph.levels()

@@ -190,9 +190,10 @@ def describe(session: PackageSession, python: str | None = None) -> str:
 class ReservedNameError(WorkspaceError):
     """A package whose sessions would take the name of a session every task adds."""
 
-    def __init__(self, message: str, file: str) -> None:
+    def __init__(self, file: str, detail: str) -> None:
         self.file = file
-        super().__init__(message)
+        self.detail = detail
+        super().__init__(f"{file}: {detail}")
 
 
 def reserved_names(workspace: Workspace, tasks: Iterable[str]) -> list[ReservedNameError]:
@@ -206,10 +207,10 @@ def reserved_names(workspace: Workspace, tasks: Iterable[str]) -> list[ReservedN
             examples = ", ".join(session_name(t, name) for t in tasks)
             errors.append(
                 ReservedNameError(
-                    f"{where}: package {name!r} would have sessions named {examples}, which"
-                    f" noxgraph keeps for every task ('<task>-{name}'); rename the package"
-                    " or leave it out with [tool.noxgraph].exclude",
                     where,
+                    f"package {name!r} would have sessions named {examples}, which noxgraph"
+                    f" keeps for every task ('<task>-{name}'); rename the package or leave it"
+                    " out with [tool.noxgraph].exclude",
                 )
             )
     return errors
