@@ -94,6 +94,98 @@ def test_a_locked_session_syncs_the_default_and_test_groups(tmp_path: Path) -> N
     assert (lock.groups, lock.extras) == (("dev", "test"), ())
 
 
+#: A uv.lock as uv writes it: one version of pytest and of ruff from the index, two of
+#: numpy (a fork by Python version), and the members from their folders.
+LOCK = """version = 1
+revision = 3
+requires-python = ">=3.10"
+
+[manifest]
+members = ["app", "helper"]
+
+[[package]]
+name = "app"
+version = "0.1.0"
+source = { editable = "libs/app" }
+
+[[package]]
+name = "helper"
+version = "0.1.0"
+source = { editable = "libs/helper" }
+
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version < '3.11'"]
+
+[[package]]
+name = "numpy"
+version = "2.2.0"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version >= '3.11'"]
+
+[[package]]
+name = "pytest"
+version = "8.3.4"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "ruff"
+version = "0.4.8"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+
+def _locked_workspace(root: Path, config: str = "") -> Path:
+    pyproject(root, ".", f'[tool.uv.workspace]\nmembers = ["libs/*"]\n{config}')
+    write(root / "uv.lock", LOCK)
+    package(root, "libs/helper", "helper")
+    package(root, "libs/app", "app", extra=DEV_AND_TEST)
+    write(root / "libs/app/tests/test_app.py", "def test():\n    pass\n")
+    return root
+
+
+def test_a_locked_session_installs_its_tools_at_the_locked_versions(tmp_path: Path) -> None:
+    config = (
+        "[tool.noxgraph.tasks.tools]\n"
+        'install = ["PyTest", "ruff>=0.5", "ruff[x]<1; python_version > \'3\'", "numpy",'
+        ' "helper", "black", "pytest @ https://example.invalid/pytest.whl"]\n'
+        'commands = ["pytest"]\n'
+    )
+    root = _locked_workspace(tmp_path, config)
+    assert _plan(root).install == ("pytest==8.3.4",)
+    assert _plan(root, "tools").install == (
+        "PyTest==8.3.4",
+        "ruff>=0.5",  # the lock's 0.4.8 is not allowed: the task's own choice stands
+        'ruff[x]==0.4.8; python_version > "3"',
+        "numpy",  # two locked versions: uv picks by the interpreter, noxgraph cannot
+        "helper",  # a member, from its folder, never pinned to an index
+        "black",  # not in the lock
+        "pytest @ https://example.invalid/pytest.whl",
+    )
+
+
+def test_a_task_that_installs_no_package_takes_its_tools_from_the_lock_too(
+    tmp_path: Path,
+) -> None:
+    config = '[tool.noxgraph.tasks.lint]\ninstall = ["ruff"]\ncommands = ["ruff check"]\n'
+    config += "package = false\n"
+    assert _plan(_locked_workspace(tmp_path, config), "lint").install == ("ruff==0.4.8",)
+
+
+def test_tools_are_not_pinned_where_sessions_install_from_folders(tmp_path: Path) -> None:
+    root = _locked_workspace(tmp_path, '[tool.noxgraph]\nenvironment = "folders"\n')
+    assert "pytest>=8" in _plan(root).install
+    assert "pytest" in _plan(root).install
+
+
+def test_a_lock_that_cannot_be_read_pins_no_tool(tmp_path: Path) -> None:
+    root = _locked_workspace(tmp_path)
+    write(root / "uv.lock", "version = [\n")
+    assert _plan(root).install == ("pytest",)
+
+
 @pytest.mark.slow
 def test_a_test_dependency_only_in_dev_is_there_when_the_tests_run(tmp_path: Path) -> None:
     """A real nox session: the package's tests import a sibling its dev group names."""
