@@ -120,6 +120,8 @@ def test_graph_kinds_filter_edges_order_and_cycles(tmp_path: Path) -> None:
     run = cli("graph", "--root", root, "--json", "--kinds", "build")
     assert json.loads(run.out)["edges"] == []
     assert json.loads(run.out)["levels"] == [["app", "core", "testkit"]]
+    header = cli("graph", "--root", root, "--kinds", "runtime,group,build").out.splitlines()[0]
+    assert header.startswith("3 packages, 3 edges (2 runtime, 1 group); members from ")
     bad = cli("graph", "--root", root, "--kinds", "sideways")
     assert bad.code == 2 and "unknown kind 'sideways'" in bad.err
 
@@ -128,7 +130,7 @@ def test_graph_text_dot_and_mermaid(tmp_path: Path) -> None:
     root = _small(tmp_path)
     text = cli("graph", "--root", root)
     assert text.code == 0
-    assert "3 packages, 4 edges" in text.out
+    assert "3 packages, 4 edges (2 runtime, 1 optional, 1 group); members from" in text.out
     assert "0      core" in text.out
     assert "1      app, testkit" in text.out
     assert 'core  runtime >=1 ; python_version >= "3.10"' in text.out

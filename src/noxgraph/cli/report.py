@@ -9,6 +9,7 @@ with rich on a terminal, as plain text when piped). JSON documents carry
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -281,10 +282,12 @@ def _kind_label(edge: Edge) -> str:
 def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = None) -> View:
     """Levels as a table, dependencies as a tree, then cycles and skipped files; each
     cut to its first ``limit`` rows (``None``: every row)."""
+    by_kind = Counter(edge.kind for edge in view.edges)
+    counted = ", ".join(f"{by_kind[kind]} {kind}" for kind in view.kinds if by_kind[kind])
     parts: View = [
         Line(
             f"{_count(len(workspace.packages), 'package')}, {_count(len(view.edges), 'edge')}"
-            f" ({', '.join(view.kinds)}); members from {workspace.discovery}",
+            f"{f' ({counted})' if counted else ''}; members from {workspace.discovery}",
             "bold",
         )
     ]
