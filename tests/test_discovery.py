@@ -103,6 +103,34 @@ def test_a_declared_member_that_names_no_package_is_a_warning(tmp_path: Path) ->
     assert (warning["code"], warning["file"]) == ("no-package", "libs/tools/pyproject.toml")
 
 
+def test_a_scan_from_above_a_uv_workspace_says_where_to_read_it_as_one(tmp_path: Path) -> None:
+    """A repository whose uv workspace sits in a subfolder (``python/``), run from the
+    top: the scan still finds the members, and the workspace's root says to run there."""
+    pyproject(tmp_path, "python", '[tool.uv.workspace]\nmembers = ["packages/*"]\n')
+    package(tmp_path, "python/packages/a", "a")
+    checked = json.loads(cli("check", "--root", tmp_path, "--json").out)
+    [found] = [f for f in checked["findings"] if f["file"] == "python/pyproject.toml"]
+    assert (found["severity"], found["code"]) == ("note", "uv-workspace")
+    assert found["message"] == (
+        "declares a uv workspace ([tool.uv.workspace]) and no package; to read its members as"
+        " that workspace, run noxgraph in python (or pass --root python)"
+    )
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert [p["name"] for p in graph["packages"]] == ["a"]
+    inside = json.loads(cli("check", "--root", tmp_path / "python", "--json").out)
+    assert [f["code"] for f in inside["findings"]] == ["no-package"]
+
+
+def test_a_member_pattern_that_matches_a_nested_uv_workspace_is_a_warning(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    pyproject(tmp_path, "libs/inner", '[tool.uv.workspace]\nmembers = ["*"]\n')
+    strict = cli("check", "--root", tmp_path, "--strict", "--json")
+    assert strict.code == 1
+    [warning] = [f for f in json.loads(strict.out)["findings"] if f["severity"] == "warning"]
+    assert (warning["code"], warning["file"]) == ("uv-workspace", "libs/inner/pyproject.toml")
+
+
 def test_an_unparseable_pyproject_outside_the_member_list_is_reported(tmp_path: Path) -> None:
     pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
     package(tmp_path, "libs/a", "a")

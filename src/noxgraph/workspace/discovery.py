@@ -70,6 +70,7 @@ SkipCode = Literal[
     "template",  # a project template, not a project
     "no-pyproject",  # a listed folder without a pyproject.toml
     "no-package",  # a pyproject.toml that names no valid package
+    "uv-workspace",  # below the root, a uv workspace's root that names no package
     "nameless",  # a [project] table without a name: most likely a mistake
     "no-match",  # a member pattern that matches no folder with a pyproject.toml
     "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
@@ -113,7 +114,8 @@ class Skipped:
         if self.code in _HIDING:
             return True
         # The root's own pyproject.toml often only configures the workspace.
-        return self.code == "no-package" and source != "scan" and self.path != "pyproject.toml"
+        named_none = self.code in ("no-package", "uv-workspace")
+        return named_none and source != "scan" and self.path != "pyproject.toml"
 
     @property
     def folder(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -133,6 +134,23 @@ def _uv_roots(
     return roots
 
 
+def _no_package(doc: Document, why: NoPackage, folder: Path, root: Path) -> Skipped:
+    """Why ``doc`` gave no member; below the root, a uv workspace's own root says where
+    its members are read as that workspace (a scan from above reads them as it finds
+    them, without the workspace's sources and lock)."""
+    tool = doc.table.raw("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    if why.code == "no-package" and folder != root and isinstance(uv, dict) and "workspace" in uv:
+        where = os.path.dirname(doc.display) or "."
+        return Skipped(
+            doc.display,
+            f"declares a uv workspace ([tool.uv.workspace]) and no package; to read its"
+            f" members as that workspace, run noxgraph in {where} (or pass --root {where})",
+            "uv-workspace",
+        )
+    return Skipped(doc.display, why.reason, why.code)
+
+
 def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> Workspace:
     """Find and read every member under ``root`` (or of a :func:`discover` result).
 
@@ -171,7 +189,7 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
         try:
             names = package_name(doc)
             if isinstance(names, NoPackage):
-                loader.skipped.append(Skipped(doc.display, names.reason, names.code))
+                loader.skipped.append(_no_package(doc, names, folder, root_path))
                 continue
             inherited: dict[str, Source] = {}
             for uv_root, members, sources in uv_roots:
