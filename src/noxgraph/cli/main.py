@@ -11,7 +11,7 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -821,10 +821,11 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
 }
 
 
-def build_parser(named: Collection[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(named: Set[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every command; with ``named`` (the words of the command line),
-    only the commands among them get their options, and the others only their
-    summary: adding every option of every command costs more than parsing."""
+    only the commands among them, with their options: each parser argparse makes costs
+    more than parsing. The others are listed, by their summary, only where they may be
+    shown: for help, or when the words name no command."""
     parser = argparse.ArgumentParser(
         prog="noxgraph",
         description=(
@@ -834,10 +835,11 @@ def build_parser(named: Collection[str] | None = None) -> argparse.ArgumentParse
     )
     parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    listed = named is None or not named.isdisjoint(("-h", "--help")) or named.isdisjoint(_COMMANDS)
     for name, (summary, description, add_arguments) in _COMMANDS.items():
         if named is None or name in named:
             add_arguments(commands.add_parser(name, help=summary, description=description))
-        else:
+        elif listed:
             commands.add_parser(name, help=summary, add_help=False)
     return parser
 
