@@ -188,7 +188,6 @@ class _Planner:
         self._outgoing: dict[
             str, list[tuple[str, str, tuple[Declaration, ...], str | None, tuple[str, ...]]]
         ] = {}
-        self._locked: dict[Path, Mapping[str, frozenset[str]]] = {}
         for edge in graph.edges:
             self._outgoing.setdefault(edge.source, []).append(
                 (edge.target, edge.kind, edge.declarations, edge.marker, edge.extras)
@@ -246,16 +245,6 @@ class _Planner:
         if None not in seen:
             marker = any_marker(sorted(m for m in seen if m is not None))
         return Sibling(name, self._folders[name], tuple(sorted(wanted.get(name, ()))), marker)
-
-    def pinned(self, requirements: Iterable[str], lock_root: Path) -> tuple[str, ...]:
-        """``requirements`` (a task's ``install``) with each that the ``uv.lock`` at
-        ``lock_root`` holds at one version from an index, and that allows it, pinned to
-        it: a locked session's tools are the lock's too. A lock that cannot be read pins
-        nothing; ``uv sync --locked`` then says what is wrong with it."""
-        versions = self._locked.get(lock_root)
-        if versions is None:
-            versions = self._locked[lock_root] = _index_versions(lock_root / "uv.lock")
-        return tuple(_pinned(text, versions) for text in requirements)
 
     def build_needs(self, names: Iterable[str]) -> set[str]:
         """Siblings whose wheels building ``names`` needs first: their build
@@ -335,38 +324,6 @@ class _Planner:
         return out
 
 
-def _index_versions(lock_file: Path) -> Mapping[str, frozenset[str]]:
-    from noxgraph._files import read_regular
-    from noxgraph.errors import PyprojectError
-    from noxgraph.workspace.toml import parse_toml
-    from noxgraph.workspace.uv_lock import index_versions
-
-    try:
-        return index_versions(parse_toml(read_regular(lock_file), os.fspath(lock_file)))
-    except (OSError, PyprojectError):
-        return {}
-
-
-def _pinned(text: str, versions: Mapping[str, frozenset[str]]) -> str:
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.specifiers import SpecifierSet
-
-    from noxgraph._names import canonicalize_name
-
-    try:
-        requirement = Requirement(text)
-    except InvalidRequirement:
-        return text
-    locked = versions.get(canonicalize_name(requirement.name), frozenset())
-    if requirement.url is not None or len(locked) != 1:
-        return text
-    (version,) = locked
-    if not requirement.specifier.contains(version, prereleases=True):
-        return text
-    requirement.specifier = SpecifierSet(f"=={version}")
-    return str(requirement)
-
-
 def plan_all(workspace: Workspace, graph: DependencyGraph) -> dict[str, SessionPlan]:
     """The plan of every package session, by session name."""
     planner = _Planner(workspace, graph)
@@ -418,8 +375,6 @@ def _plan(
     if config.environment == "lock" and lock_root is None:
         environment = "folders"
     install: list[str] = list(task.install)
-    if environment == "lock" and lock_root is not None:
-        install = list(planner.pinned(install, lock_root))
     if not task.package:
         build_needs = planner.build_needs([package])
         return SessionPlan(

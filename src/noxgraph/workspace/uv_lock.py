@@ -26,7 +26,7 @@ from noxgraph.workspace.pyproject import (
     normalize_group,
 )
 
-__all__ = ["LockedMembers", "index_versions", "member_entries"]
+__all__ = ["LockedMembers", "member_entries"]
 
 #: The sources of a uv.lock entry that is a workspace member (or a path sibling).
 _MEMBER_SOURCES = frozenset({"editable", "virtual", "directory"})
@@ -54,21 +54,6 @@ def member_entries(document: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(entry, dict) and _is_member(entry)
         ]
     }
-
-
-def index_versions(document: Mapping[str, Any]) -> dict[str, frozenset[str]]:
-    """The versions a parsed ``uv.lock`` holds of each package that comes from an index
-    (its ``source`` a ``registry``), by canonical name."""
-    found: dict[str, set[str]] = {}
-    entries = document.get("package")
-    for entry in entries if isinstance(entries, list) else ():
-        if not isinstance(entry, dict):
-            continue
-        name, version, source = entry.get("name"), entry.get("version"), entry.get("source")
-        from_index = isinstance(source, dict) and "registry" in source
-        if isinstance(name, str) and isinstance(version, str) and from_index:
-            found.setdefault(canonicalize_name(name), set()).add(version)
-    return {name: frozenset(versions) for name, versions in found.items()}
 
 
 def _is_member(entry: Mapping[str, Any]) -> bool:
