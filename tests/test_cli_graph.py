@@ -328,7 +328,8 @@ def test_check_lists_every_unreadable_file_at_once(tmp_path: Path) -> None:
     ("args", "needle"),
     [
         (("graph", "--root", "{tmp}/missing"), "--root {tmp}/missing: no such folder"),
-        (("show", "x", "--root", "{tmp}/empty"), "no package named 'x'"),
+        (("show", "x", "--root", "{tmp}/one"), "no package named 'x'"),
+        (("graph", "--root", "{tmp}/empty"), "no package under {tmp}/empty: no pyproject.toml"),
         (("graph", "--root", "{tmp}/bad"), "bad/a/pyproject.toml: invalid TOML"),
     ],
 )
@@ -336,6 +337,7 @@ def test_errors_are_one_line_exit_2_and_no_traceback(
     tmp_path: Path, args: tuple[str, ...], needle: str
 ) -> None:
     write(tmp_path / "bad" / "a" / "pyproject.toml", "[project\n")
+    write(tmp_path / "one" / "a" / "pyproject.toml", '[project]\nname = "a"\n')
     (tmp_path / "empty").mkdir()
     run = cli_process(*(a.replace("{tmp}", str(tmp_path)) for a in args), cwd=tmp_path)
     assert run.code == 2

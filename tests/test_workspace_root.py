@@ -97,3 +97,34 @@ def test_a_broken_workspace_file_above_is_one_line_naming_it(tmp_path: Path) -> 
     assert run.code == 2
     assert run.err.count("\n") == 1
     assert f"{tmp_path / 'pyproject.toml'}: invalid TOML" in run.err
+
+
+def test_a_folder_that_is_no_workspace_and_holds_no_package_is_an_error_not_an_answer(
+    tmp_path: Path,
+) -> None:
+    """A repository of packages with no workspace declared anywhere, run from a
+    package's ``src/`` before any noxfile marks the root: no empty graph, no "ok"."""
+    root = init_repo(tmp_path / "repo")
+    package(root, "client", "client")
+    package(root, "common", "common", "client")
+    (root / "client/src").mkdir()
+    for command in (("graph",), ("generate",), ("affected", "--files", "x.py")):
+        run = cli(*command, cwd=root / "client/src")
+        assert run.code == 2, command
+        assert run.out == ""
+        assert run.err == (
+            f"noxgraph: error: no package under {root / 'client/src'}: no pyproject.toml there"
+            " names one, and nothing declares it a workspace ([tool.noxgraph],"
+            " [tool.uv.workspace], noxgraph.toml, the noxfile noxgraph generated); run noxgraph"
+            " in the workspace's root, or pass --root\n"
+        )
+    assert not (root / "client/src/noxfile.py").exists()
+    checked = cli("check", "--json", cwd=root / "client/src")
+    assert checked.code == 1
+    [finding] = json.loads(checked.out)["findings"]
+    assert finding["severity"] == "error"
+    assert finding["message"].startswith("no package under ")
+    assert cli("graph", cwd=root).code == 0
+    assert cli("generate", cwd=root).code == 0
+    # The noxfile marks the root: from the same folder, the workspace answers.
+    assert cli("graph", cwd=root / "client/src").code == 0

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from noxgraph._files import relative
 from noxgraph._names import canonicalize_name
-from noxgraph.errors import DuplicateNameError, NoxgraphError, PyprojectError
+from noxgraph.errors import DuplicateNameError, NoxgraphError, PyprojectError, WorkspaceError
 from noxgraph.workspace.config import Config, Task, parse_package_tasks
 from noxgraph.workspace.discovery import (
     Discovery,
@@ -151,6 +151,23 @@ def _no_package(doc: Document, why: NoPackage, folder: Path, root: Path) -> Skip
     return Skipped(doc.display, why.reason, why.code)
 
 
+def _declared(found: Discovery, skipped: Iterable[Skipped]) -> bool:
+    """Whether the root says it is a workspace, or a member list may have hidden
+    packages (both leave an empty workspace an answer, not a wrong folder)."""
+    if found.source != "scan" or found.config.file is not None:
+        return True
+    if any(one.may_hide_packages(found.source) for one in skipped):
+        return True
+    from noxgraph.generated import NOXFILE_DECLARES
+
+    try:
+        with open(found.root / "noxfile.py", "rb") as handle:
+            noxfile = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return any(marker in noxfile for marker in NOXFILE_DECLARES)
+
+
 def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> Workspace:
     """Find and read every member under ``root`` (or of a :func:`discover` result).
 
@@ -214,6 +231,17 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
             loader.fail(exc)
 
     packages = _with_locked(_unique(packages, loader), lock_roots, root_path, loader)
+    if not packages and not loader.problems and not _declared(found, loader.skipped):
+        # An empty answer from a folder that is no workspace is a wrong folder, not a
+        # workspace without packages.
+        loader.fail(
+            WorkspaceError(
+                f"no package under {root_path}: no pyproject.toml there names one, and nothing"
+                " declares it a workspace ([tool.noxgraph], [tool.uv.workspace], noxgraph.toml,"
+                " the noxfile noxgraph generated); run noxgraph in the workspace's root, or"
+                " pass --root"
+            )
+        )
     tasks = _package_tasks(packages, found.config, root_path, loader)
     loader.cache.save()
     return Workspace(
