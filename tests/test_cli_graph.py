@@ -396,23 +396,24 @@ def test_every_command_is_listed_in_help_and_parses_its_own_options() -> None:
     assert cli("affected", "--kinds", "runtime").code == 2
 
 
-def test_only_the_commands_named_on_the_line_are_built_unless_all_may_be_shown() -> None:
+def test_a_line_that_starts_with_its_command_builds_that_one_and_others_list_all() -> None:
     from noxgraph.cli.main import build_parser
 
     words = ["graph", "--root", "run", "--all"]
-    parser = build_parser(set(words))
+    parser = build_parser("graph")
     assert parser.parse_args(words).all_rows is True
-    # "run" is there as a value, and parses as a command with its own options too.
-    assert parser.parse_args(["run", "build", "--dry-run"]).dry_run is True
     with pytest.raises(SystemExit):
-        parser.parse_args(["check"])
+        parser.parse_args(["run", "build"])
     summary = cli("--help")
     assert summary.code == 0
     assert "a CI workflow whose jobs mirror the sessions" in summary.out
     assert "--dry-run" in cli("run", "--help").out
-    misspelt = cli("afected", "--base", "main")
-    assert misspelt.code == 2
-    assert "invalid choice: 'afected' (choose from 'graph', 'show', 'check'," in misspelt.err
+    every = "(choose from 'graph', 'show', 'check', 'affected', 'generate', 'run', 'ci')"
+    for line in (("afected", "--base", "main"), ("sho", "graph"), ("--", "graph")):
+        misspelt = cli(*line)
+        assert misspelt.code == 2
+        assert f"invalid choice: '{line[0]}' {every}" in misspelt.err
+    assert "a CI workflow whose jobs mirror the sessions" in cli("--hel", "graph").out
 
 
 def test_a_long_dry_run_is_a_summary_unless_all_is_asked(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -821,11 +821,10 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
 }
 
 
-def build_parser(named: Set[str] | None = None) -> argparse.ArgumentParser:
-    """The parser of every command; with ``named`` (the words of the command line),
-    only the commands among them, with their options: each parser argparse makes costs
-    more than parsing. The others are listed, by their summary, only where they may be
-    shown: for help, or when the words name no command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or with ``command`` of that one alone: each parser
+    argparse makes costs more than parsing, and a line that starts with its command
+    needs no other."""
     parser = argparse.ArgumentParser(
         prog="noxgraph",
         description=(
@@ -835,12 +834,9 @@ def build_parser(named: Set[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"noxgraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    listed = named is None or not named.isdisjoint(("-h", "--help")) or named.isdisjoint(_COMMANDS)
     for name, (summary, description, add_arguments) in _COMMANDS.items():
-        if named is None or name in named:
+        if command is None or name == command:
             add_arguments(commands.add_parser(name, help=summary, description=description))
-        elif listed:
-            commands.add_parser(name, help=summary, add_help=False)
     return parser
 
 
@@ -917,7 +913,8 @@ def _terminated(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(set(words)).parse_args(words)
+    first = words[0] if words else None
+    args = build_parser(first if first in _COMMANDS else None).parse_args(words)
     handler: Handler = args.handler
     for stream in (sys.stdout, sys.stderr):
         # A folder name that is not UTF-8 must print as escapes, never stop the command.
