@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from functools import cache
 from typing import TYPE_CHECKING
 
 from noxgraph.errors import GitError, one_line
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-__all__ = ["Started", "first_line", "git", "git_available", "git_lines"]
+__all__ = ["Started", "first_line", "git"]
 
 #: Variables that tell git which repository, index or objects to use, or how to find
 #: them (``git help git``, "The Git Repository"), and how to read pathspecs. noxgraph
@@ -47,15 +46,6 @@ _LOCATING = (
 
 
 _NOT_INSTALLED = "git is not installed (or not on PATH); install git, or pass --files"
-
-
-@cache
-def git_available() -> bool:
-    """Whether git is on PATH, for a caller that must know before it asks git anything;
-    running git needs no such check: the process's own start fails."""
-    import shutil
-
-    return shutil.which("git") is not None
 
 
 def _cannot_run(repo: Path, exc: OSError) -> GitError:
@@ -150,14 +140,3 @@ class Started:
             process.kill()
             process.communicate()
         self._processes = []
-
-
-def git_lines(repo: Path, *args: str) -> list[str] | None:
-    """NUL-separated output of a git command, or ``None`` when git cannot answer."""
-    try:
-        done = git(repo, *args, check=False)
-    except GitError:
-        return None
-    if done.returncode != 0:
-        return None
-    return [item for item in done.stdout.decode("utf-8", "surrogateescape").split("\0") if item]

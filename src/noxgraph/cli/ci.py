@@ -446,13 +446,16 @@ def workflow(
 def default_output(root: Path) -> Path:
     """Where GitHub looks for the workflow: ``.github/workflows`` at the top of the git
     repository holding ``root`` (a workspace may sit below it), else in ``root``."""
-    from noxgraph._git import git, git_available
+    from noxgraph._git import git
+    from noxgraph.errors import GitError
 
     top = root
-    if git_available():
+    try:
         done = git(root, "rev-parse", "--show-toplevel", check=False)
-        if done.returncode == 0:
-            top = Path(done.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
+    except GitError:  # no git to ask: the workspace's root is as good a guess as any
+        done = None
+    if done is not None and done.returncode == 0:
+        top = Path(done.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
     return top / ".github" / "workflows" / "noxgraph.yml"
 
 

@@ -28,7 +28,7 @@ from noxgraph._files import (
     read_regular,
     relative,
 )
-from noxgraph._git import Started, git_available
+from noxgraph._git import Started
 from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError, WorkspaceError
 from noxgraph.workspace.config import Config, parse_config
 from noxgraph.workspace.parse_cache import ParseCache
@@ -357,14 +357,19 @@ def absent_from_work_tree(root: Path) -> Absent | None:
     sparse = (git_dir / "info" / "sparse-checkout").is_file()
     modules = top / ".gitmodules"
     has_modules = modules.is_file()
-    if (not sparse and not has_modules) or not git_available():
+    if not sparse and not has_modules:
         return None
     # Only what is asked is printed: the pyproject files git keeps, and the submodules'
     # folders; not a line for every file of a large repository.
     pyprojects = ("ls-files", "-z", "--stage", "-t", "--", ":(glob)**/pyproject.toml")
     listed = ("config", "-z", "--file", os.fspath(modules), "--list")
     commands = [*([pyprojects] if sparse else []), *([listed] if has_modules else [])]
-    answers = iter(Started(root, commands).result())
+    try:
+        answers = iter(Started(root, commands).result())
+    except GitError as exc:
+        if exc.git_missing:  # nothing to ask, as outside a repository
+            return None
+        raise
     left_out = _left_out(root, next(answers).stdout) if sparse else ()
     submodules = _uninitialised(root, top, next(answers).stdout) if has_modules else ()
     return Absent(root, left_out, submodules)
