@@ -1,4 +1,5 @@
-"""Headless Chromium for the graph page, started one way for its test and its benchmark.
+"""Headless Chromium, started one way for the graph page's test, its benchmark and the
+documentation's pictures.
 
 Debian's ``chromium`` and ``chromium-driver`` here; GitHub's runners carry Google Chrome
 and its driver instead.

@@ -106,19 +106,27 @@ def test_a_declared_member_that_names_no_package_is_a_warning(tmp_path: Path) ->
 def test_a_scan_from_above_a_uv_workspace_says_where_to_read_it_as_one(tmp_path: Path) -> None:
     """A repository whose uv workspace sits in a subfolder (``python/``), run from the
     top: the scan still finds the members, and the workspace's root says to run there."""
-    pyproject(tmp_path, "python", '[tool.uv.workspace]\nmembers = ["packages/*"]\n')
+    pyproject(
+        tmp_path,
+        "python",
+        '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/sample"]\n',
+    )
     package(tmp_path, "python/packages/a", "a")
+    package(tmp_path, "python/packages/sample", "sample")
     checked = json.loads(cli("check", "--root", tmp_path, "--json").out)
     [found] = [f for f in checked["findings"] if f["file"] == "python/pyproject.toml"]
     assert (found["severity"], found["code"]) == ("note", "uv-workspace")
     assert found["message"] == (
-        "declares a uv workspace ([tool.uv.workspace]) and no package; to read its members as"
-        " that workspace, run noxgraph in python (or pass --root python)"
+        "declares a uv workspace ([tool.uv.workspace]) and no package; this run reads its"
+        " projects without its member list and its [tool.noxgraph]: run noxgraph in its folder"
+        " to read them as that workspace"
     )
     graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
-    assert [p["name"] for p in graph["packages"]] == ["a"]
+    assert [p["name"] for p in graph["packages"]] == ["a", "sample"]
+    inside = json.loads(cli("graph", "--root", tmp_path / "python", "--json").out)
+    assert [p["name"] for p in inside["packages"]] == ["a"]
     inside = json.loads(cli("check", "--root", tmp_path / "python", "--json").out)
-    assert [f["code"] for f in inside["findings"]] == ["no-package"]
+    assert [f["code"] for f in inside["findings"]] == ["not-a-member", "no-package"]
 
 
 def test_a_member_pattern_that_matches_a_nested_uv_workspace_is_a_warning(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Draw the documentation's two pictures in headless Chromium (Debian's package).
+"""Draw the documentation's two pictures in headless Chromium (``benchmarks/chromium.py``).
 
     python docs/images/make_images.py GRAPH_PAGE.html SELECTED TRACE.json
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -136,16 +135,16 @@ def _uv_roots(
 
 def _no_package(doc: Document, why: NoPackage, folder: Path, root: Path) -> Skipped:
     """Why ``doc`` gave no member; below the root, a uv workspace's own root says where
-    its members are read as that workspace (a scan from above reads them as it finds
-    them, without the workspace's sources and lock)."""
+    its members are read as that workspace: a scan from above finds every project under
+    it, those its ``exclude`` leaves out among them, and not its configuration."""
     tool = doc.table.raw("tool")
     uv = tool.get("uv") if isinstance(tool, dict) else None
     if why.code == "no-package" and folder != root and isinstance(uv, dict) and "workspace" in uv:
-        where = os.path.dirname(doc.display) or "."
         return Skipped(
             doc.display,
-            f"declares a uv workspace ([tool.uv.workspace]) and no package; to read its"
-            f" members as that workspace, run noxgraph in {where} (or pass --root {where})",
+            "declares a uv workspace ([tool.uv.workspace]) and no package; this run reads its"
+            " projects without its member list and its [tool.noxgraph]: run noxgraph in its"
+            " folder to read them as that workspace",
             "uv-workspace",
         )
     return Skipped(doc.display, why.reason, why.code)
