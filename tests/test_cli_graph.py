@@ -122,6 +122,9 @@ def test_graph_kinds_filter_edges_order_and_cycles(tmp_path: Path) -> None:
     assert json.loads(run.out)["levels"] == [["app", "core", "testkit"]]
     header = cli("graph", "--root", root, "--kinds", "runtime,group,build").out.splitlines()[0]
     assert header.startswith("3 packages, 3 edges (2 runtime, 1 group); members from ")
+    unordered = cli("graph", "--root", root, "--kinds", "group").out.splitlines()
+    assert unordered[0].startswith("3 packages, 1 edge (1 group); members from ")
+    assert unordered[2] == "Build order: no edge of the kinds shown orders sessions"
     bad = cli("graph", "--root", root, "--kinds", "sideways")
     assert bad.code == 2 and "unknown kind 'sideways'" in bad.err
 

@@ -296,7 +296,12 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
         shown, left_out = _first(view.levels, limit)
         for number, level in enumerate(shown):
             levels.add(str(number), ", ".join(level))
-        parts += [Line(""), Line(f"Build order over {', '.join(view.order_kinds)} edges"), levels]
+        over = (
+            f"Build order over {', '.join(view.order_kinds)} edges"
+            if view.order_kinds
+            else "Build order: no edge of the kinds shown orders sessions"
+        )
+        parts += [Line(""), Line(over), levels]
         if left_out:
             parts.append(_more(left_out, "level"))
     else:
