@@ -34,16 +34,35 @@ def _modules() -> dict[str, ast.Module]:
     return {_module(path): ast.parse(path.read_text()) for path in SOURCE.rglob("*.py")}
 
 
+def _imported(node: ast.AST) -> list[str]:
+    """The noxgraph modules an import statement names (``from noxgraph.x import y``,
+    ``import noxgraph.x``)."""
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module is not None:
+        names = [node.module]
+    elif isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    else:
+        return []
+    return [name for name in names if name == "noxgraph" or name.startswith("noxgraph.")]
+
+
 def test_imports_run_one_way_through_the_stages() -> None:
     upward = []
     for module, tree in _modules().items():
         own = STAGES.index(_stage(module))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("noxgraph"):
-                assert node.module is not None
-                if STAGES.index(_stage(node.module)) > own:
-                    upward.append(f"{module} imports {node.module}")
+            for imported in _imported(node):
+                if STAGES.index(_stage(imported)) > own:
+                    upward.append(f"{module} imports {imported}")
     assert upward == []
+
+
+def test_an_import_of_either_form_is_held_to_the_stages() -> None:
+    both = ast.parse("import noxgraph.cli.main\nfrom noxgraph.sessions import plan\n")
+    assert [name for node in ast.walk(both) for name in _imported(node)] == [
+        "noxgraph.cli.main",
+        "noxgraph.sessions",
+    ]
 
 
 def test_the_layout_has_every_stage_and_no_loose_modules() -> None:
