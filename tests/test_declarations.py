@@ -267,7 +267,7 @@ def test_a_uv_path_source_to_the_package_itself_says_no_edge_is_drawn(tmp_path: 
     [note] = graph.notes
     assert (note.code, note.file) == ("path-to-itself", "libs/d/pyproject.toml")
     assert note.message == (
-        "[project].dependencies: declares 'e' but its path '.' (tool.uv.sources.e) is this"
+        "[project].dependencies: declares 'e' but its path '.' ([tool.uv.sources].e) is this"
         " package's own folder; no edge is drawn"
     )
 
@@ -287,7 +287,7 @@ def test_uv_sources_are_inherited_from_the_workspace_root(tmp_path: Path) -> Non
     a = workspace.get("a")
     assert a is not None
     [decl] = a.declarations
-    assert decl.source is not None and decl.source.where == "tool.uv.sources.core"
+    assert decl.source is not None and decl.source.where == "[tool.uv.sources].core"
     assert {(e.source, e.target) for e in graph.edges} == {("a", "core")}
 
 
@@ -363,7 +363,25 @@ def test_non_sibling_path_sources_draw_no_edge_and_are_reported(tmp_path: Path) 
     assert graph.edges == ()
     messages = sorted(note.message for note in graph.notes)
     assert "leads outside the workspace" in messages[0] + messages[1]
-    assert any("leads to a folder that is no member" in m for m in messages)
+    assert (
+        "[project].dependencies: path '../not-a-member' for 'lost' ([tool.uv.sources].lost)"
+        " leads to a folder that is no member (not-a-member); no edge is drawn" in messages
+    )
+
+
+def test_a_path_given_in_its_declaration_is_not_named_twice(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        "a",
+        '[tool.poetry]\nname = "a"\nversion = "1"\n\n'
+        '[tool.poetry.group.ci.dependencies]\nlost = { path = "../not-a-member" }\n',
+    )
+    (tmp_path / "not-a-member").mkdir()
+    [note] = load(tmp_path)[1].notes
+    assert note.message == (
+        "[tool.poetry.group.ci.dependencies].lost: path '../not-a-member' for 'lost' leads to a"
+        " folder that is no member (not-a-member); no edge is drawn"
+    )
 
 
 def test_start_order_keeps_requires_and_puts_the_longest_chain_first(tmp_path: Path) -> None:

@@ -150,6 +150,8 @@ def _resolve(
     label = decl.name or decl.requirement
     by_name = decl.name if decl.name in names else None
     if source is not None and source.kind == "path" and source.path is not None:
+        # Where the path is given, when not in the declaration itself ([tool.uv.sources]).
+        given_in = f" ({source.where})" if source.where != decl.where else ""
         target = by_folder.get(source.path)
         if target is not None:
             if decl.name and decl.name != target and target == name:
@@ -160,7 +162,7 @@ def _resolve(
                         file,
                         (
                             f"{decl.where}: declares {decl.name!r} but its path {source.text!r}"
-                            f" ({source.where}) is this package's own folder; no edge is drawn"
+                            f"{given_in} is this package's own folder; no edge is drawn"
                         ),
                     )
                 )
@@ -172,7 +174,7 @@ def _resolve(
                         file,
                         (
                             f"{decl.where}: declares {decl.name!r} but its path {source.text!r}"
-                            f" ({source.where}) is package {target!r}; the edge goes to {target!r}"
+                            f"{given_in} is package {target!r}; the edge goes to {target!r}"
                         ),
                     )
                 )
@@ -189,7 +191,7 @@ def _resolve(
                 "path-to-no-member",
                 file,
                 (
-                    f"{decl.where}: path {source.text!r} for {label!r} ({source.where})"
+                    f"{decl.where}: path {source.text!r} for {label!r}{given_in}"
                     f" leads {where}"
                     f" ({shown}); {outcome}"
                 ),

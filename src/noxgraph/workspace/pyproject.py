@@ -383,7 +383,7 @@ def _sources_in(uv: Table | None, folder: Path) -> dict[str, Source]:
         return {}
     result: dict[str, Source] = {}
     for key, entry in sources.items():
-        where = f"tool.uv.sources.{key}"
+        where = sources.location(key)
         if isinstance(entry, list):
             if not entry:
                 raise sources.error(key, "expected at least one source")
