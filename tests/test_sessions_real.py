@@ -412,6 +412,45 @@ def test_each_backend_builds_through_uv_and_leaves_nothing_behind(tmp_path: Path
 
 
 @pytest.mark.slow
+def test_a_project_installed_from_its_path_is_left_as_it_was(tmp_path: Path) -> None:
+    """A member takes a project that is no member from its folder ([tool.uv.sources]
+    path): setuptools writes build/ and *.egg-info there as it builds, and the session
+    removes them, as it does in a member's folder."""
+    if shutil.which("uv", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("uv is not installed beside this Python")
+    root = init_repo(tmp_path)
+    write(root / ".gitignore", ".nox/\ndist/\n")
+    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    requires, api = BACKENDS["setuptools"]
+    pyproject(
+        root,
+        "tools/helper",
+        f'[build-system]\n{requires}\nbuild-backend = "{api}"\n\n'
+        '[project]\nname = "helper"\nversion = "1.0.0"\n',
+    )
+    write(root / "tools/helper/src/helper/__init__.py", "VALUE = 1\n")
+    requires, api = BACKENDS["hatchling"]
+    pyproject(
+        root,
+        "libs/app",
+        f'[build-system]\n{requires}\nbuild-backend = "{api}"\n\n'
+        '[project]\nname = "app"\nversion = "1.0.0"\ndependencies = ["helper"]\n\n'
+        '[tool.uv.sources]\nhelper = { path = "../../tools/helper" }\n\n'
+        '[dependency-groups]\ntest = ["pytest"]\n',
+    )
+    write(root / "libs/app/src/app/__init__.py", "")
+    write(root / "libs/app/tests/test_app.py", "import helper\n\n\ndef test():\n    pass\n")
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root, "app and its helper")
+    before = _files_of(root)
+    tested = nox(root, "-s", "test-app", timeout=900)
+    assert tested.code == 0, tested.out + tested.err
+    assert "helper @ file://" in tested.err
+    assert _files_of(root) == before
+    assert git(root, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
 def test_a_version_made_from_git_is_built_again_after_a_commit_not_restored(
     tmp_path: Path,
 ) -> None:

@@ -155,7 +155,7 @@ class Installer:
             requirements += ["--extra-index-url", url]
         if requirements:
             editable = [s.folder for s in plan.siblings] if plan.editable else []
-            with self.leaves_nothing(editable):
+            with self.leaves_nothing([*editable, *plan.source_folders]):
                 self.session.install(*requirements)
 
     @contextlib.contextmanager

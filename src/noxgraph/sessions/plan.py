@@ -84,7 +84,9 @@ class SessionPlan:
     ``siblings``: what is installed from those wheels (or, with ``editable``,
     from the folders), the session's own package first. ``install``: other
     requirements, from the index or the sources that name them; ``index_urls``:
-    extra indexes that ``[tool.uv.sources]`` entries name. ``conflict``: a sibling's
+    extra indexes that ``[tool.uv.sources]`` entries name; ``source_folders``: the
+    folders of projects that are no member, installed from their paths, where a build
+    must leave nothing behind as in a member's. ``conflict``: a sibling's
     pin that another installed sibling's version does not satisfy, said naming both
     files (the installer would only say it cannot resolve). ``build_needs``: the
     siblings a build in this session needs at build time, which come from their
@@ -104,6 +106,7 @@ class SessionPlan:
     lock: Lock | None = None
     editable: bool = False
     index_urls: tuple[str, ...] = ()
+    source_folders: tuple[Path, ...] = ()
     conflict: str | None = None
     build_needs: tuple[str, ...] = ()
     versions_from_backend: tuple[str, ...] = ()
@@ -269,17 +272,21 @@ class _Planner:
         )
 
     def installable(
-        self, decls: Iterable[Declaration], folder: Path, indexes: list[str]
+        self, decls: Iterable[Declaration], folder: Path, indexes: list[str], paths: list[Path]
     ) -> list[str]:
         """Declarations of non-members as pip requirements, through their sources;
-        the indexes that sources name are added to ``indexes``."""
-        return [self._installable(decl, folder, indexes) for decl in decls]
+        the indexes that sources name are added to ``indexes``, the folders to
+        ``paths``."""
+        return [self._installable(decl, folder, indexes, paths) for decl in decls]
 
-    def _installable(self, decl: Declaration, folder: Path, indexes: list[str]) -> str:
+    def _installable(
+        self, decl: Declaration, folder: Path, indexes: list[str], paths: list[Path]
+    ) -> str:
         source = decl.source
         if source is None or not decl.name:
             return decl.requirement
         if source.kind == "path" and source.path is not None:
+            paths.append(source.path)
             return requirement_text(decl.name, decl.extras, decl.marker, source.path.as_uri())
         if source.kind in ("git", "url") and source.url:
             return requirement_text(decl.name, decl.extras, decl.marker, source.url)
@@ -306,7 +313,9 @@ class _Planner:
                     return url if isinstance(url, str) else None
         return None
 
-    def sourced(self, siblings: Iterable[Sibling], indexes: list[str]) -> list[str]:
+    def sourced(
+        self, siblings: Iterable[Sibling], indexes: list[str], paths: list[Path]
+    ) -> list[str]:
         """Run-time requirements of the installed siblings that a ``[tool.uv.sources]``
         entry takes from git, a URL, a path or an index instead of the index: pip
         reads only the wheels' metadata, which names them without their sources."""
@@ -320,7 +329,7 @@ class _Planner:
                 if decl.kind != "runtime" or decl.source is None or decl.name in names:
                     continue
                 if decl.source.kind in ("path", "git", "url", "index") and decl.name:
-                    out.append(self._installable(decl, pkg.path, indexes))
+                    out.append(self._installable(decl, pkg.path, indexes, paths))
         return out
 
 
@@ -402,8 +411,9 @@ def _plan(
             editable=config.editable,
         )
     indexes: list[str] = []
-    install += planner.installable(others, pkg.path, indexes)
-    install += planner.sourced(siblings, indexes)
+    paths: list[Path] = []
+    install += planner.installable(others, pkg.path, indexes, paths)
+    install += planner.sourced(siblings, indexes, paths)
     names = [s.name for s in siblings]
     needed = planner.build_needs(names)
     if not config.editable:
@@ -419,6 +429,7 @@ def _plan(
         planner.in_order(needed),
         editable=config.editable,
         index_urls=tuple(dict.fromkeys(indexes)),
+        source_folders=tuple(dict.fromkeys(paths)),
         conflict=_conflict(workspace, siblings),
         build_needs=tuple(sorted(planner.build_needs(names))),
     )
@@ -463,6 +474,7 @@ def encode(plan: SessionPlan) -> dict[str, Any]:
         ],
         "editable": plan.editable,
         "index_urls": list(plan.index_urls),
+        "source_folders": [os.fspath(folder) for folder in plan.source_folders],
         "conflict": plan.conflict,
         "build_needs": list(plan.build_needs),
         "versions_from_backend": list(plan.versions_from_backend),
@@ -496,6 +508,7 @@ def decode(value: Mapping[str, Any]) -> SessionPlan:
         ),
         editable=bool(value["editable"]),
         index_urls=tuple(map(str, value["index_urls"])),
+        source_folders=tuple(Path(folder) for folder in value["source_folders"]),
         conflict=None if value["conflict"] is None else str(value["conflict"]),
         build_needs=tuple(map(str, value["build_needs"])),
         versions_from_backend=_names(value["versions_from_backend"]),
