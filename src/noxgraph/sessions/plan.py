@@ -297,7 +297,8 @@ class _Planner:
         return decl.requirement
 
     def _index_url(self, name: str, folder: Path) -> str | None:
-        """The URL of the ``[[tool.uv.index]]`` called ``name``, from the package or the root."""
+        """The URL of the index called ``name`` (a ``[[tool.uv.index]]``, or poetry's
+        ``[[tool.poetry.source]]``), from the package or the root."""
         from noxgraph.errors import NoxgraphError
         from noxgraph.workspace.toml import read_toml  # only for index sources
 
@@ -306,11 +307,14 @@ class _Planner:
                 data = read_toml(candidate / "pyproject.toml", "pyproject.toml")
             except NoxgraphError:
                 continue
-            indexes = data.get("tool", {}).get("uv", {}).get("index", [])
-            for index in indexes if isinstance(indexes, list) else []:
-                if isinstance(index, dict) and index.get("name") == name:
-                    url = index.get("url")
-                    return url if isinstance(url, str) else None
+            tool = data.get("tool")
+            for table, key in (("uv", "index"), ("poetry", "source")):
+                found = tool.get(table) if isinstance(tool, dict) else None
+                indexes = found.get(key) if isinstance(found, dict) else None
+                for index in indexes if isinstance(indexes, list) else []:
+                    if isinstance(index, dict) and index.get("name") == name:
+                        url = index.get("url")
+                        return url if isinstance(url, str) else None
         return None
 
     def sourced(

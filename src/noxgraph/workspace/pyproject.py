@@ -599,6 +599,8 @@ class _Reader:
                 source = Source("git", git, where, url=_git_url(entry, git))
             elif (url := entry_table.string("url")) is not None:
                 source = Source("url", url, where, url=url)
+            elif (index := entry_table.string("source")) is not None:
+                source = Source("index", index, where, index=index)
             if entry_table.boolean("optional") and kind == "runtime":
                 entry_kind = "optional"
                 entry_group = ",".join(extras_of.get(name, [])) or None

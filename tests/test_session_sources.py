@@ -1,0 +1,74 @@
+"""Where a session takes a requirement that is no member from: the index a source names
+(uv's ``[[tool.uv.index]]``, poetry's ``[[tool.poetry.source]]``), a path, git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from noxgraph.sessions.plan import SessionPlan, plan_session
+from tests.helpers import load, package, pyproject, write
+
+CORP = "https://corp.example.invalid/simple"
+
+
+def _plan(root: Path, name: str = "app") -> SessionPlan:
+    workspace, graph = load(root)
+    return plan_session(workspace, graph, "test", name)
+
+
+def _tested(root: Path, folder: str) -> None:
+    write(root / folder / "tests/test_it.py", "def test():\n    pass\n")
+
+
+def test_a_uv_index_source_adds_its_index(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(
+        tmp_path,
+        "libs/app",
+        "app",
+        "checker==0.3.1",
+        extra=(
+            '[tool.uv.sources]\nchecker = { index = "corp" }\n\n'
+            f'[[tool.uv.index]]\nname = "corp"\nurl = "{CORP}"\nexplicit = true\n'
+        ),
+    )
+    _tested(tmp_path, "libs/app")
+    plan = _plan(tmp_path)
+    assert plan.index_urls == (CORP,)
+    assert "checker==0.3.1" in plan.install
+
+
+def test_a_poetry_source_adds_its_index_from_the_package_or_the_root(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        ".",
+        '[tool.noxgraph]\nmembers = ["libs/*"]\n\n'
+        f'[[tool.poetry.source]]\nname = "corp"\nurl = "{CORP}"\npriority = "supplemental"\n',
+    )
+    pyproject(
+        tmp_path,
+        "libs/app",
+        '[tool.poetry]\nname = "app"\nversion = "1"\n\n'
+        "[tool.poetry.group.dev.dependencies]\n"
+        'checker = { version = "0.3.1", source = "corp" }\n'
+        'other = { version = "^1", source = "elsewhere" }\n\n'
+        '[[tool.poetry.source]]\nname = "elsewhere"\nurl = "https://elsewhere.invalid/simple"\n',
+    )
+    _tested(tmp_path, "libs/app")
+    plan = _plan(tmp_path)
+    assert plan.index_urls == (CORP, "https://elsewhere.invalid/simple")
+    assert {"checker==0.3.1", "other<2,>=1"} <= set(plan.install)
+
+
+def test_a_source_no_index_table_names_adds_no_index(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    pyproject(
+        tmp_path,
+        "libs/app",
+        '[tool.poetry]\nname = "app"\nversion = "1"\n\n'
+        '[tool.poetry.group.dev.dependencies]\nchecker = { version = "0.3.1", source = "gone" }\n',
+    )
+    _tested(tmp_path, "libs/app")
+    plan = _plan(tmp_path)
+    assert plan.index_urls == ()
+    assert "checker==0.3.1" in plan.install
