@@ -4,6 +4,7 @@ a task's ``groups`` replaces that choice."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -119,3 +120,46 @@ def test_a_test_dependency_only_in_dev_is_there_when_the_tests_run(tmp_path: Pat
     run = nox(root, "-s", "test-app", timeout=600)
     assert run.code == 0, run.out + run.err
     assert "helper is here" in run.out + run.err
+
+
+def _notes(root: Path, code: str) -> list[dict[str, str]]:
+    run = cli("check", "--root", root, "--json")
+    return [f for f in json.loads(run.out)["findings"] if f["code"] == code]
+
+
+def test_check_names_test_requirements_kept_where_no_session_reads_them(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/plain", "plain", extra="[tool.hatch.envs.test]\ndependencies = []\n")
+    write(tmp_path / "libs/plain/test-requirements.txt", "pytest-asyncio\n")
+    write(tmp_path / "libs/plain/tests/test_it.py", "def test():\n    pass\n")
+    package(tmp_path, "libs/grouped", "grouped", extra='[dependency-groups]\ntest = ["pytest"]\n')
+    write(tmp_path / "libs/grouped/tox.ini", "[testenv]\ndeps = pytest\n")
+    write(tmp_path / "libs/grouped/tests/test_it.py", "def test():\n    pass\n")
+    package(tmp_path, "libs/untested", "untested")
+    write(tmp_path / "libs/untested/requirements-dev.txt", "pytest\n")
+    [note] = _notes(tmp_path, "test-requirements")
+    assert (note["severity"], note["file"]) == ("note", "libs/plain/pyproject.toml")
+    assert note["message"] == (
+        "test-plain installs no dependency group or extra of plain, and its test requirements"
+        " may be in test-requirements.txt, [tool.hatch.envs], which noxgraph does not read:"
+        " name them in a `test` dependency group, or in the test task's install"
+    )
+
+
+def test_check_says_a_uv_root_s_groups_reach_no_member_s_session(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        ".",
+        '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n'
+        '[dependency-groups]\ndev = ["pytest-asyncio"]\nlint = ["ruff"]\n',
+    )
+    package(tmp_path, "libs/app", "app", extra='[dependency-groups]\ntest = ["pytest"]\n')
+    write(tmp_path / "libs/app/tests/test_it.py", "def test():\n    pass\n")
+    [note] = _notes(tmp_path, "root-groups")
+    assert (note["severity"], note["file"]) == ("note", "pyproject.toml")
+    assert note["message"].startswith(
+        "[dependency-groups] dev, lint: the workspace root's groups are installed in no member's"
+        " session"
+    )
+    plan = _plan(tmp_path)
+    assert "pytest-asyncio" not in plan.install

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -124,6 +125,92 @@ def _backend_findings(
                         f" {name} {version} ({files[name]}) does not satisfy",
                     )
                 )
+    return findings
+
+
+#: Where repositories keep test requirements that no dependency group holds: files
+#: for pip and tox, and hatch's and tox's tables in pyproject.toml.
+_TEST_REQUIREMENT_FILES = (
+    "test-requirements.txt",
+    "test_requirements.txt",
+    "requirements-test.txt",
+    "requirements-tests.txt",
+    "requirements_test.txt",
+    "requirements-dev.txt",
+    "dev-requirements.txt",
+    "requirements/test.txt",
+    "requirements/tests.txt",
+    "requirements/dev.txt",
+    "tox.ini",
+)
+
+
+def _tool_tables(path: Path) -> Mapping[str, Any]:
+    from noxgraph.workspace.toml import read_toml
+
+    try:
+        tool = read_toml(path, path.name).get("tool")
+    except NoxgraphError:
+        return {}
+    return tool if isinstance(tool, dict) else {}
+
+
+def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
+    """A note for each package whose test session installs no group or extra of its
+    own while the package keeps files or tables that look like test requirements, and
+    for a uv workspace root's own groups: a test session installs neither, and a first
+    run's tests fail on a missing module."""
+    from noxgraph.sessions.plan import chosen_groups
+
+    findings: list[Finding] = []
+    tested = False
+    for pkg in workspace.packages:
+        task = workspace.tasks_of(pkg.name).get("test")
+        if task is None:
+            continue
+        tested = True
+        if any(chosen_groups(pkg, task)):
+            continue
+        found = [name for name in _TEST_REQUIREMENT_FILES if (pkg.path / name).is_file()]
+        tool = _tool_tables(pkg.path / "pyproject.toml")
+        hatch = tool.get("hatch")
+        if isinstance(hatch, dict) and isinstance(hatch.get("envs"), dict):
+            found.append("[tool.hatch.envs]")
+        if "tox" in tool:
+            found.append("[tool.tox]")
+        if found:
+            findings.append(
+                Finding(
+                    "note",
+                    "test-requirements",
+                    pkg.pyproject,
+                    f"test-{pkg.name} installs no dependency group or extra of {pkg.name}, and"
+                    f" its test requirements may be in {', '.join(found)}, which noxgraph does"
+                    " not read: name them in a `test` dependency group, or in the test task's"
+                    " install",
+                )
+            )
+    root = workspace.root / "pyproject.toml"
+    virtual = all(pkg.path != workspace.root for pkg in workspace.packages)
+    if tested and workspace.source == "uv" and virtual:
+        from noxgraph.workspace.toml import read_toml
+
+        try:
+            groups = read_toml(root, "pyproject.toml").get("dependency-groups")
+        except NoxgraphError:
+            groups = None
+        if isinstance(groups, dict) and groups:
+            findings.append(
+                Finding(
+                    "note",
+                    "root-groups",
+                    "pyproject.toml",
+                    f"[dependency-groups] {', '.join(groups)}: the workspace root's groups are"
+                    " installed in no member's session, as `uv run --package` does not install"
+                    " them; a member whose tests need them needs them in its own `test` group,"
+                    " or in the test task's install",
+                )
+            )
     return findings
 
 
@@ -250,6 +337,7 @@ def run_checks(
                     )
                 )
 
+    findings += _test_requirements_elsewhere(workspace)
     for note in graph.notes:
         severity: Severity = "warning" if note.severity == "warning" else "note"
         findings.append(Finding(severity, note.code, note.file, note.message))
