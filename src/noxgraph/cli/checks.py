@@ -6,6 +6,7 @@ warnings make it fail with ``--strict``; notes never do.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +172,8 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
         tested = True
         if any(chosen_groups(pkg, task)):
             continue
-        found = [name for name in _TEST_REQUIREMENT_FILES if (pkg.path / name).is_file()]
+        # os.path.isfile: a folder that cannot be entered holds none, not a traceback.
+        found = [name for name in _TEST_REQUIREMENT_FILES if os.path.isfile(pkg.path / name)]
         tool = _tool_tables(pkg.path / "pyproject.toml")
         hatch = tool.get("hatch")
         if isinstance(hatch, dict) and isinstance(hatch.get("envs"), dict):
