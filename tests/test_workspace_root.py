@@ -128,3 +128,18 @@ def test_a_folder_that_is_no_workspace_and_holds_no_package_is_an_error_not_an_a
     assert cli("generate", cwd=root).code == 0
     # The noxfile marks the root: from the same folder, the workspace answers.
     assert cli("graph", cwd=root / "client/src").code == 0
+
+
+def test_a_head_that_holds_no_package_is_an_answer_in_an_undeclared_repository(
+    tmp_path: Path,
+) -> None:
+    root = init_repo(tmp_path / "repo")
+    package(root, "a", "a")
+    commit_all(root)
+    git(root, "rm", "-q", "-r", "a")
+    commit_all(root, "a goes")
+    run = cli("affected", "--base", "HEAD~1", "--head", "HEAD", "--json", cwd=root)
+    assert run.code == 0, run.err
+    document = json.loads(run.out)
+    assert document["affected"] == []
+    assert [p["name"] for p in document["deleted_packages"]] == ["a"]

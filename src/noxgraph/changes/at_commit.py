@@ -65,7 +65,7 @@ def workspace_at(found: Discovery, ref: str) -> Workspace:
         git(scratch, "config", "core.excludesFile", os.devnull)
         try:
             reader = Reader(scratch, tolerant=False, cache=ParseCache(None))
-            workspace = load_workspace(discover_with(scratch, reader))
+            workspace = load_workspace(discover_with(scratch, reader), empty_is_answer=True)
         except PyprojectError as exc:
             raise PyprojectError(exc.file, f"as {ref} holds it: {exc.detail}") from None
     finally:

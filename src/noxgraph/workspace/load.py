@@ -167,13 +167,17 @@ def _declared(found: Discovery, skipped: Iterable[Skipped]) -> bool:
     return any(marker in noxfile for marker in NOXFILE_DECLARES)
 
 
-def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> Workspace:
+def load_workspace(
+    root: Path | str | Discovery, *, tolerant: bool = False, empty_is_answer: bool = False
+) -> Workspace:
     """Find and read every member under ``root`` (or of a :func:`discover` result).
 
     Errors in the input raise :class:`~noxgraph.errors.NoxgraphError`. With
     ``tolerant=True`` they are collected in ``Workspace.problems`` instead, as
     far as the workspace can still be read, so ``noxgraph check`` can list
-    them all at once.
+    them all at once. A folder that nothing declares a workspace and that holds no
+    package is an error, unless ``empty_is_answer`` (a commit's tree, whose root the
+    work tree has found already).
     """
     root_path = root.root if isinstance(root, Discovery) else resolve_root(root)
     cache = root.cache if isinstance(root, Discovery) else None
@@ -230,7 +234,7 @@ def load_workspace(root: Path | str | Discovery, *, tolerant: bool = False) -> W
             loader.fail(exc)
 
     packages = _with_locked(_unique(packages, loader), lock_roots, root_path, loader)
-    if not packages and not loader.problems and not _declared(found, loader.skipped):
+    if not (packages or loader.problems or empty_is_answer or _declared(found, loader.skipped)):
         # An empty answer from a folder that is no workspace is a wrong folder, not a
         # workspace without packages.
         loader.fail(
