@@ -163,3 +163,29 @@ def test_check_says_a_uv_root_s_groups_reach_no_member_s_session(tmp_path: Path)
     )
     plan = _plan(tmp_path)
     assert "pytest-asyncio" not in plan.install
+
+
+def test_a_test_task_told_what_to_install_gets_no_note(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        ".",
+        '[tool.noxgraph]\nmembers = ["libs/*"]\n\n'
+        '[tool.noxgraph.tasks.test]\ninstall = ["pytest", "pytest-asyncio"]\n',
+    )
+    package(tmp_path, "libs/plain", "plain")
+    write(tmp_path / "libs/plain/test-requirements.txt", "pytest-asyncio\n")
+    write(tmp_path / "libs/plain/tests/test_it.py", "def test():\n    pass\n")
+    assert _notes(tmp_path, "test-requirements") == []
+
+
+def test_a_uv_root_s_groups_are_noted_however_the_members_are_listed(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        ".",
+        '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n'
+        '[dependency-groups]\ndev = ["pytest-mock"]\n\n'
+        '[tool.noxgraph]\nmembers = ["libs/*"]\n',
+    )
+    package(tmp_path, "libs/app", "app", extra='[dependency-groups]\ntest = ["pytest"]\n')
+    write(tmp_path / "libs/app/tests/test_it.py", "def test():\n    pass\n")
+    assert [note["file"] for note in _notes(tmp_path, "root-groups")] == ["pyproject.toml"]

@@ -162,7 +162,9 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
     for a uv workspace root's own groups: a test session installs neither, and a first
     run's tests fail on a missing module."""
     from noxgraph.sessions.plan import chosen_groups
+    from noxgraph.workspace.config import DEFAULT_TASKS
 
+    default = DEFAULT_TASKS["test"]
     findings: list[Finding] = []
     tested = False
     for pkg in workspace.packages:
@@ -170,7 +172,9 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
         if task is None:
             continue
         tested = True
-        if any(chosen_groups(pkg, task)):
+        # A test task told what to install (its own install or groups) is the user's word.
+        chosen = task.install != default.install or task.groups != default.groups
+        if chosen or any(chosen_groups(pkg, task)):
             continue
         # os.path.isfile: a folder that cannot be entered holds none, not a traceback.
         found = [name for name in _TEST_REQUIREMENT_FILES if os.path.isfile(pkg.path / name)]
@@ -194,14 +198,16 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
             )
     root = workspace.root / "pyproject.toml"
     virtual = all(pkg.path != workspace.root for pkg in workspace.packages)
-    if tested and workspace.source == "uv" and virtual:
+    if tested and virtual:
         from noxgraph.workspace.toml import read_toml
 
         try:
-            groups = read_toml(root, "pyproject.toml").get("dependency-groups")
+            document = read_toml(root, "pyproject.toml")
         except NoxgraphError:
-            groups = None
-        if isinstance(groups, dict) and groups:
+            document = {}
+        uv = document.get("tool", {}).get("uv") if isinstance(document.get("tool"), dict) else None
+        groups = document.get("dependency-groups")
+        if isinstance(uv, dict) and "workspace" in uv and isinstance(groups, dict) and groups:
             findings.append(
                 Finding(
                     "note",
