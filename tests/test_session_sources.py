@@ -72,3 +72,16 @@ def test_a_source_no_index_table_names_adds_no_index(tmp_path: Path) -> None:
     plan = _plan(tmp_path)
     assert plan.index_urls == ()
     assert "checker==0.3.1" in plan.install
+
+
+def test_a_poetry_source_is_found_by_its_name_in_any_case(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    pyproject(
+        tmp_path,
+        "libs/app",
+        '[tool.poetry]\nname = "app"\nversion = "1"\n\n'
+        '[tool.poetry.group.dev.dependencies]\nchecker = { version = "*", source = "Corp" }\n\n'
+        f'[[tool.poetry.source]]\nname = "corp"\nurl = "{CORP}"\n',
+    )
+    _tested(tmp_path, "libs/app")
+    assert _plan(tmp_path).index_urls == (CORP,)

@@ -412,15 +412,23 @@ def test_each_backend_builds_through_uv_and_leaves_nothing_behind(tmp_path: Path
 
 
 @pytest.mark.slow
-def test_a_project_installed_from_its_path_is_left_as_it_was(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workspace", ["folders", "lock"])
+def test_a_project_installed_from_its_path_is_left_as_it_was(
+    tmp_path: Path, workspace: str
+) -> None:
     """A member takes a project that is no member from its folder ([tool.uv.sources]
-    path): setuptools writes build/ and *.egg-info there as it builds, and the session
-    removes them, as it does in a member's folder."""
-    if shutil.which("uv", path=str(Path(sys.executable).parent)) is None:
+    path): setuptools writes build/ and *.egg-info there as it builds (for the session's
+    own install, or for ``uv sync --locked``), and the session removes them, as it does
+    in a member's folder."""
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is None:
         pytest.skip("uv is not installed beside this Python")
     root = init_repo(tmp_path)
     write(root / ".gitignore", ".nox/\ndist/\n")
-    pyproject(root, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    if workspace == "lock":
+        pyproject(root, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    else:
+        pyproject(root, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
     requires, api = BACKENDS["setuptools"]
     pyproject(
         root,
@@ -440,12 +448,15 @@ def test_a_project_installed_from_its_path_is_left_as_it_was(tmp_path: Path) -> 
     )
     write(root / "libs/app/src/app/__init__.py", "")
     write(root / "libs/app/tests/test_app.py", "import helper\n\n\ndef test():\n    pass\n")
+    if workspace == "lock":
+        locked = subprocess.run([uv, "lock"], cwd=root, capture_output=True, text=True, check=False)
+        assert locked.returncode == 0, locked.stderr
     assert cli("generate", "--root", root).code == 0
     commit_all(root, "app and its helper")
     before = _files_of(root)
     tested = nox(root, "-s", "test-app", timeout=900)
     assert tested.code == 0, tested.out + tested.err
-    assert "helper @ file://" in tested.err
+    assert ("uv sync --locked" if workspace == "lock" else "helper @ file://") in tested.err
     assert _files_of(root) == before
     assert git(root, "status", "--porcelain") == ""
 

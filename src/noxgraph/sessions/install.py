@@ -138,7 +138,7 @@ class Installer:
                 self.session.env["UV_PYTHON"] = self.python or sys.executable
             return
         if plan.lock is not None:
-            self._install_locked(plan.lock, plan.editable)
+            self._install_locked(plan.lock, plan.editable, plan.source_folders)
         requirements = [*plan.install]
         for sibling in plan.siblings:
             if plan.editable:
@@ -178,7 +178,7 @@ class Installer:
                     for path in sorted(_leftovers(folder) - had):
                         shutil.rmtree(path, ignore_errors=True)
 
-    def _install_locked(self, lock: Lock, editable: bool) -> None:
+    def _install_locked(self, lock: Lock, editable: bool, source_folders: Sequence[Path]) -> None:
         if not self.uv:
             self.session.error(
                 f"{lock.root / 'uv.lock'}: installing the locked versions needs uv, and this"
@@ -205,7 +205,8 @@ class Installer:
             if not known.is_file() or known.read_text(encoding="utf-8") != key:
                 args += ["--reinstall-package", name]
         location = str(self.session.virtualenv.location)
-        with self.leaves_nothing(m.folder for m in lock.members), self.session.chdir(lock.root):
+        built_here = [*(m.folder for m in lock.members), *source_folders]
+        with self.leaves_nothing(built_here), self.session.chdir(lock.root):
             self.session.run_install(*args, env={"UV_PROJECT_ENVIRONMENT": location})
         record.mkdir(parents=True, exist_ok=True)
         for name, key in keys.items():

@@ -308,14 +308,43 @@ class _Planner:
             except NoxgraphError:
                 continue
             tool = data.get("tool")
-            for table, key in (("uv", "index"), ("poetry", "source")):
+            # poetry looks its sources up by name in any case; uv by the name as written.
+            for table, key, same in (
+                ("uv", "index", str),
+                ("poetry", "source", str.lower),
+            ):
                 found = tool.get(table) if isinstance(tool, dict) else None
                 indexes = found.get(key) if isinstance(found, dict) else None
                 for index in indexes if isinstance(indexes, list) else []:
-                    if isinstance(index, dict) and index.get("name") == name:
+                    if not isinstance(index, dict) or not isinstance(index.get("name"), str):
+                        continue
+                    if same(index["name"]) == same(name):
                         url = index.get("url")
                         return url if isinstance(url, str) else None
         return None
+
+    def source_folders(
+        self, siblings: Iterable[Sibling], others: Iterable[Declaration]
+    ) -> tuple[Path, ...]:
+        """The folders of projects that are no member that ``siblings`` need at run time,
+        or ``others`` name, through path sources: uv builds them where they are."""
+        names = {sibling.name for sibling in siblings}
+        decls = [*others]
+        for sibling in siblings:
+            pkg = self.workspace.get(sibling.name)
+            if pkg is not None:
+                decls += [d for d in pkg.declarations if d.kind == "runtime"]
+        return tuple(
+            dict.fromkeys(
+                d.source.path
+                for d in decls
+                if d.source is not None
+                and d.source.kind == "path"
+                and d.source.path is not None
+                and d.name
+                and d.name not in names
+            )
+        )
 
     def sourced(
         self, siblings: Iterable[Sibling], indexes: list[str], paths: list[Path]
@@ -413,6 +442,7 @@ def _plan(
             tuple(install),
             lock=Lock(lock_root, package, groups, extras, members),
             editable=config.editable,
+            source_folders=planner.source_folders(siblings, others),
         )
     indexes: list[str] = []
     paths: list[Path] = []
