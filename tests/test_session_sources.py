@@ -85,3 +85,29 @@ def test_a_poetry_source_is_found_by_its_name_in_any_case(tmp_path: Path) -> Non
     )
     _tested(tmp_path, "libs/app")
     assert _plan(tmp_path).index_urls == (CORP,)
+
+
+def test_a_poetry_extra_is_an_extra_and_each_of_its_siblings_is_installed_with_it(
+    tmp_path: Path,
+) -> None:
+    """An optional sibling named by two of poetry's extras is there for either, and a
+    poetry ``test`` extra is what a test session installs."""
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/helper", "helper")
+    pyproject(
+        tmp_path,
+        "libs/app",
+        '[tool.poetry]\nname = "app"\nversion = "1"\n\n'
+        '[tool.poetry.dependencies]\nhelper = { version = "*", optional = true }\n'
+        'pytest = { version = "*", optional = true }\n\n'
+        '[tool.poetry.extras]\ntest = ["helper", "pytest"]\nall = ["helper"]\nempty = []\n',
+    )
+    _tested(tmp_path, "libs/app")
+    workspace, graph = load(tmp_path)
+    app = workspace.get("app")
+    assert app is not None and app.extras == ("test", "all", "empty")
+    [edge] = graph.edges
+    assert sorted(d.group or "" for d in edge.declarations) == ["all", "test"]
+    plan = _plan(tmp_path)
+    assert plan.siblings[0].extras == ("test",)
+    assert [s.name for s in plan.siblings] == ["app", "helper"]

@@ -539,6 +539,9 @@ class _Reader:
         if poetry is None:
             return
         extras_of = _poetry_extras(poetry)
+        named_extras = poetry.table("extras")
+        if named_extras is not None:
+            self.extras.extend(normalize_group(extra) for extra, _ in named_extras.items())
         deps = poetry.table("dependencies")
         if deps is not None:
             self.poetry_table(deps, "runtime", None, extras_of)
@@ -584,7 +587,7 @@ class _Reader:
         marker: str | None = None
         source: Source | None = None
         entry_kind = kind
-        entry_group = group
+        entry_groups: list[str | None] = [group]
         if isinstance(entry, str):
             spec_text = entry
         elif isinstance(entry, dict):
@@ -602,8 +605,9 @@ class _Reader:
             elif (index := entry_table.string("source")) is not None:
                 source = Source("index", index, where, index=index)
             if entry_table.boolean("optional") and kind == "runtime":
+                # One declaration for each extra that names it, as [project] extras give.
                 entry_kind = "optional"
-                entry_group = ",".join(extras_of.get(name, [])) or None
+                entry_groups = [*extras_of.get(name, [])] or [None]
         else:
             raise table.error(key, f"expected a version string or a table, got {describe(entry)}")
         if source is None and name in self.sources:
@@ -617,7 +621,7 @@ class _Reader:
         if marker:
             requirement += f" ; {marker}"
         marker = _requirement(requirement, table, key).marker
-        self.declarations.append(
+        self.declarations += (
             Declaration(
                 name=name,
                 kind=entry_kind,
@@ -630,6 +634,7 @@ class _Reader:
                 source=source,
                 constraint_note=note,
             )
+            for entry_group in entry_groups
         )
 
 
