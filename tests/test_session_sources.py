@@ -111,3 +111,27 @@ def test_a_poetry_extra_is_an_extra_and_each_of_its_siblings_is_installed_with_i
     plan = _plan(tmp_path)
     assert plan.siblings[0].extras == ("test",)
     assert [s.name for s in plan.siblings] == ["app", "helper"]
+
+
+def test_the_sources_of_an_extra_s_dependencies_are_honoured_where_it_is_installed(
+    tmp_path: Path,
+) -> None:
+    """The test session installs app[test]; the test extra's vendored dependency comes
+    from its path, not from an index that has no such package."""
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    pyproject(tmp_path, "vendor/v", '[project]\nname = "vendored-v"\nversion = "1"\n')
+    package(
+        tmp_path,
+        "libs/app",
+        "app",
+        extra=(
+            '[project.optional-dependencies]\ntest = ["vendored-v", "pytest"]\n\n'
+            '[tool.uv.sources]\nvendored-v = { path = "../../vendor/v" }\n'
+        ),
+    )
+    _tested(tmp_path, "libs/app")
+    plan = _plan(tmp_path)
+    assert plan.siblings[0].extras == ("test",)
+    uri = (tmp_path / "vendor/v").resolve().as_uri()
+    assert f"vendored-v @ {uri}" in plan.install
+    assert plan.source_folders == ((tmp_path / "vendor/v").resolve(),)

@@ -329,11 +329,7 @@ class _Planner:
         """The folders of projects that are no member that ``siblings`` need at run time,
         or ``others`` name, through path sources: uv builds them where they are."""
         names = {sibling.name for sibling in siblings}
-        decls = [*others]
-        for sibling in siblings:
-            pkg = self.workspace.get(sibling.name)
-            if pkg is not None:
-                decls += [d for d in pkg.declarations if d.kind == "runtime"]
+        decls = [*others, *(decl for _, decl in self._installed_with(siblings))]
         return tuple(
             dict.fromkeys(
                 d.source.path
@@ -349,21 +345,32 @@ class _Planner:
     def sourced(
         self, siblings: Iterable[Sibling], indexes: list[str], paths: list[Path]
     ) -> list[str]:
-        """Run-time requirements of the installed siblings that a ``[tool.uv.sources]``
-        entry takes from git, a URL, a path or an index instead of the index: pip
-        reads only the wheels' metadata, which names them without their sources."""
+        """Run-time requirements of the installed siblings (with those of the extras they
+        are installed with) that a source takes from git, a URL, a path or an index instead
+        of the index: pip reads only the wheels' metadata, which names them without their
+        sources."""
         names = {sibling.name for sibling in siblings}
         out: list[str] = []
+        for folder, decl in self._installed_with(siblings):
+            if decl.source is None or decl.name in names or not decl.name:
+                continue
+            if decl.source.kind in ("path", "git", "url", "index"):
+                out.append(self._installable(decl, folder, indexes, paths))
+        return out
+
+    def _installed_with(self, siblings: Iterable[Sibling]) -> list[tuple[Path, Declaration]]:
+        """The declarations each sibling's install brings, with the sibling's folder: its
+        run-time ones, and the optional ones of the extras it is installed with."""
+        found: list[tuple[Path, Declaration]] = []
         for sibling in siblings:
             pkg = self.workspace.get(sibling.name)
-            if pkg is None:
-                continue
-            for decl in pkg.declarations:
-                if decl.kind != "runtime" or decl.source is None or decl.name in names:
-                    continue
-                if decl.source.kind in ("path", "git", "url", "index") and decl.name:
-                    out.append(self._installable(decl, pkg.path, indexes, paths))
-        return out
+            if pkg is not None:
+                found += [
+                    (pkg.path, d)
+                    for d in pkg.declarations
+                    if d.kind == "runtime" or (d.kind == "optional" and d.group in sibling.extras)
+                ]
+        return found
 
 
 def plan_all(workspace: Workspace, graph: DependencyGraph) -> dict[str, SessionPlan]:
