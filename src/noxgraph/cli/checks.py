@@ -146,14 +146,19 @@ _TEST_REQUIREMENT_FILES = (
 )
 
 
-def _tool_tables(path: Path) -> Mapping[str, Any]:
+def _document(path: Path) -> Mapping[str, Any]:
+    """A ``pyproject.toml`` as parsed, ``{}`` when it cannot be read (a load reported it)."""
     from noxgraph.workspace.toml import read_toml
 
     try:
-        tool = read_toml(path, path.name).get("tool")
+        return read_toml(path, path.name)
     except NoxgraphError:
         return {}
-    return tool if isinstance(tool, dict) else {}
+
+
+def _table(table: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = table.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
@@ -178,9 +183,8 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
             continue
         # os.path.isfile: a folder that cannot be entered holds none, not a traceback.
         found = [name for name in _TEST_REQUIREMENT_FILES if os.path.isfile(pkg.path / name)]
-        tool = _tool_tables(pkg.path / "pyproject.toml")
-        hatch = tool.get("hatch")
-        if isinstance(hatch, dict) and isinstance(hatch.get("envs"), dict):
+        tool = _table(_document(pkg.path / "pyproject.toml"), "tool")
+        if isinstance(_table(tool, "hatch").get("envs"), dict):
             found.append("[tool.hatch.envs]")
         if "tox" in tool:
             found.append("[tool.tox]")
@@ -196,18 +200,11 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
                     " install",
                 )
             )
-    root = workspace.root / "pyproject.toml"
     virtual = all(pkg.path != workspace.root for pkg in workspace.packages)
     if tested and virtual:
-        from noxgraph.workspace.toml import read_toml
-
-        try:
-            document = read_toml(root, "pyproject.toml")
-        except NoxgraphError:
-            document = {}
-        uv = document.get("tool", {}).get("uv") if isinstance(document.get("tool"), dict) else None
-        groups = document.get("dependency-groups")
-        if isinstance(uv, dict) and "workspace" in uv and isinstance(groups, dict) and groups:
+        root = _document(workspace.root / "pyproject.toml")
+        groups = _table(root, "dependency-groups")
+        if groups and "workspace" in _table(_table(root, "tool"), "uv"):
             findings.append(
                 Finding(
                     "note",

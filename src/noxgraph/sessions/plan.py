@@ -272,21 +272,17 @@ class _Planner:
         )
 
     def installable(
-        self, decls: Iterable[Declaration], folder: Path, indexes: list[str], paths: list[Path]
+        self, decls: Iterable[Declaration], folder: Path, indexes: list[str]
     ) -> list[str]:
         """Declarations of non-members as pip requirements, through their sources;
-        the indexes that sources name are added to ``indexes``, the folders to
-        ``paths``."""
-        return [self._installable(decl, folder, indexes, paths) for decl in decls]
+        the indexes that sources name are added to ``indexes``."""
+        return [self._installable(decl, folder, indexes) for decl in decls]
 
-    def _installable(
-        self, decl: Declaration, folder: Path, indexes: list[str], paths: list[Path]
-    ) -> str:
+    def _installable(self, decl: Declaration, folder: Path, indexes: list[str]) -> str:
         source = decl.source
         if source is None or not decl.name:
             return decl.requirement
         if source.kind == "path" and source.path is not None:
-            paths.append(source.path)
             return requirement_text(decl.name, decl.extras, decl.marker, source.path.as_uri())
         if source.kind in ("git", "url") and source.url:
             return requirement_text(decl.name, decl.extras, decl.marker, source.url)
@@ -327,9 +323,12 @@ class _Planner:
         self, siblings: Iterable[Sibling], others: Iterable[Declaration]
     ) -> tuple[Path, ...]:
         """The folders of projects that are no member that ``siblings`` need at run time,
-        or ``others`` name, through path sources: uv builds them where they are."""
+        or ``others`` name, through path sources: where their builds run."""
         names = {sibling.name for sibling in siblings}
-        decls = [*others, *(decl for _, decl in self._installed_with(siblings))]
+        decls = [
+            *others,
+            *(d for _, d in self._installed_with(siblings) if d.name not in names),
+        ]
         return tuple(
             dict.fromkeys(
                 d.source.path
@@ -338,13 +337,10 @@ class _Planner:
                 and d.source.kind == "path"
                 and d.source.path is not None
                 and d.name
-                and d.name not in names
             )
         )
 
-    def sourced(
-        self, siblings: Iterable[Sibling], indexes: list[str], paths: list[Path]
-    ) -> list[str]:
+    def sourced(self, siblings: Iterable[Sibling], indexes: list[str]) -> list[str]:
         """Run-time requirements of the installed siblings (with those of the extras they
         are installed with) that a source takes from git, a URL, a path or an index instead
         of the index: pip reads only the wheels' metadata, which names them without their
@@ -355,7 +351,7 @@ class _Planner:
             if decl.source is None or decl.name in names or not decl.name:
                 continue
             if decl.source.kind in ("path", "git", "url", "index"):
-                out.append(self._installable(decl, folder, indexes, paths))
+                out.append(self._installable(decl, folder, indexes))
         return out
 
     def _installed_with(self, siblings: Iterable[Sibling]) -> list[tuple[Path, Declaration]]:
@@ -452,9 +448,8 @@ def _plan(
             source_folders=planner.source_folders(siblings, others),
         )
     indexes: list[str] = []
-    paths: list[Path] = []
-    install += planner.installable(others, pkg.path, indexes, paths)
-    install += planner.sourced(siblings, indexes, paths)
+    install += planner.installable(others, pkg.path, indexes)
+    install += planner.sourced(siblings, indexes)
     names = [s.name for s in siblings]
     needed = planner.build_needs(names)
     if not config.editable:
@@ -470,7 +465,7 @@ def _plan(
         planner.in_order(needed),
         editable=config.editable,
         index_urls=tuple(dict.fromkeys(indexes)),
-        source_folders=tuple(dict.fromkeys(paths)),
+        source_folders=planner.source_folders(siblings, others),
         conflict=_conflict(workspace, siblings),
         build_needs=tuple(sorted(planner.build_needs(names))),
     )

@@ -51,6 +51,7 @@ __all__ = [
     "absent_from_work_tree",
     "discover",
     "find_root",
+    "holds_noxgraph_noxfile",
     "resolve_root",
     "scan",
 ]
@@ -855,20 +856,26 @@ def find_root(start: Path) -> Path:
 _UV_WORKSPACE = rb"(?m)^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*uv[ \t]*\.[ \t]*workspace[ \t]*\]"
 
 
-def _declares(folder: Path, start: Path, project: Path | None) -> _Declares:
-    from noxgraph.generated import NOXFILE_DECLARES  # only when no --root is given
+def holds_noxgraph_noxfile(folder: Path) -> bool:
+    """Whether ``folder`` holds a noxfile that declares noxgraph's sessions, which
+    marks a workspace's root."""
+    from noxgraph.generated import NOXFILE_DECLARES  # only where a root is looked for
 
+    try:
+        with open(os.path.join(folder, "noxfile.py"), "rb") as handle:
+            noxfile = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return any(marker in noxfile for marker in NOXFILE_DECLARES)
+
+
+def _declares(folder: Path, start: Path, project: Path | None) -> _Declares:
     base = os.fspath(folder)
     if os.path.isfile(os.path.join(base, "noxgraph.toml")) or os.path.isfile(
         os.path.join(base, ".wrknv", "workspace.toml")
     ):
         return "workspace"
-    try:
-        with open(os.path.join(base, "noxfile.py"), "rb") as handle:
-            noxfile = handle.read().decode("utf-8", "replace")
-    except OSError:
-        noxfile = ""
-    if any(marker in noxfile for marker in NOXFILE_DECLARES):
+    if holds_noxgraph_noxfile(folder):
         return "workspace"
     pyproject = os.path.join(base, "pyproject.toml")
     try:

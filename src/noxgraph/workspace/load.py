@@ -18,6 +18,7 @@ from noxgraph.workspace.discovery import (
     Scan,
     Skipped,
     discover_with,
+    holds_noxgraph_noxfile,
     members_from_globs,
     resolve_root,
     scan,
@@ -157,14 +158,7 @@ def _declared(found: Discovery, skipped: Iterable[Skipped]) -> bool:
         return True
     if any(one.may_hide_packages(found.source) for one in skipped):
         return True
-    from noxgraph.generated import NOXFILE_DECLARES
-
-    try:
-        with open(found.root / "noxfile.py", "rb") as handle:
-            noxfile = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return False
-    return any(marker in noxfile for marker in NOXFILE_DECLARES)
+    return holds_noxgraph_noxfile(found.root)
 
 
 def load_workspace(
