@@ -1,5 +1,6 @@
 """A command imports what its answer needs and defers the rest, as nox and pypa/build
-do: the requirement parser only when something is not in the parse cache,
+do: the TOML and requirement parsers, and hashlib, only when something is not in
+the parse cache,
 rich only for text on a terminal, the session machinery only for a noxfile's question.
 Each check runs the command in a fresh interpreter, on a workspace shaped as real
 ones are (markers, extras, ``~=``, an ``ignore`` pattern)."""
@@ -81,12 +82,13 @@ def test_a_warm_run_parses_nothing_and_lays_out_nothing(
     imported = _imported(workspace, *args)
     assert "noxgraph.workspace.load" in imported
     assert not imported & {"packaging.requirements", "rich", "importlib.metadata"}
+    assert not imported & {"tomli", "hashlib"}
     assert "packaging.tags" not in imported  # packaging.utils imports it, for wheel tags
 
 
-def test_a_cold_run_parses_requirements_with_packaging(workspace: Path) -> None:
+def test_a_cold_run_parses_toml_and_requirements(workspace: Path) -> None:
     imported = _imported(workspace, "graph", "--format", "json", cold=True)
-    assert "packaging.requirements" in imported
+    assert {"tomli", "packaging.requirements"} <= imported
 
 
 def test_affected_names_import_neither_the_report_nor_the_sessions(workspace: Path) -> None:

@@ -19,7 +19,6 @@ git commands, not one pair per package.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,6 +42,8 @@ def file_digest(path: Path | str) -> str:
             data = handle.read()
     except OSError:
         return "missing"
+    import hashlib  # only keys need it: affected asks this module is_content alone
+
     digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
     digest.update(data)
     return digest.hexdigest()
@@ -101,6 +102,8 @@ def _listed(repo: str, prefixes: list[str]) -> dict[str, str] | None:
 
 
 def _digest(lines: Iterable[str]) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     for line in lines:
         digest.update(line.encode("utf-8", "surrogateescape"))
@@ -184,6 +187,8 @@ def _described(repository: Path) -> str | None:
 
         local, utc = datetime.date.today(), datetime.datetime.now(datetime.timezone.utc).date()
         text += f" {local.isoformat()} {utc.isoformat()}"
+    import hashlib
+
     return f"{text} tags {hashlib.sha256(tagged.stdout).hexdigest()[:20]}"
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,14 +38,16 @@ _FORMAT = 1
 
 @functools.cache
 def _versions() -> str:
-    """The parsers whose output is cached: a new version of any starts afresh. Their
-    own ``__version__``: importlib.metadata would scan every installed distribution."""
+    """What gives the cached values their meaning: a new version of either starts
+    afresh. packaging's own ``__version__``, as importlib.metadata would scan every
+    installed distribution. The TOML parser's version is not part of it: TOML
+    fixes the value of every document it accepts, and a warm run then never imports
+    the parser."""
     import packaging
-    import tomli
 
     from noxgraph import __version__
 
-    return f"noxgraph={__version__},tomli={tomli.__version__},packaging={packaging.__version__}"
+    return f"noxgraph={__version__},packaging={packaging.__version__}"
 
 
 def _folder() -> Path | None:
@@ -69,7 +71,9 @@ def cache_folder(kind: str, root: Path) -> Path | None:
     folder = _folder()
     if folder is None:
         return None
-    return folder / f"{kind}-{hashlib.sha256(os.fsencode(root)).hexdigest()[:16]}"
+    # A checksum names the file well enough, as the file records whose it is; a
+    # digest would load hashlib (OpenSSL) on every run for nothing.
+    return folder / f"{kind}-{zlib.crc32(os.fsencode(root)):08x}"
 
 
 def cache_file(kind: str, root: Path) -> Path | None:
@@ -173,6 +177,8 @@ class ParseCache:
         ``kind`` tells apart what different ``parse`` functions keep of the same bytes."""
         if self.path is None:
             return parse()  # nothing is kept, so the bytes need no key
+        import hashlib  # only a file read again needs a key: a warm run never does
+
         key = kind + hashlib.sha1(content, usedforsecurity=False).hexdigest()
         found = self._documents.get(key)
         if isinstance(found, dict):
