@@ -146,6 +146,29 @@ def test_check_names_test_requirements_kept_where_no_session_reads_them(tmp_path
     )
 
 
+def test_check_finds_test_requirements_by_their_names_and_in_hatch_toml(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/pinned", "pinned")
+    for name in ("test-requirements-0.txt", "test-requirements.latest.txt", "requirements.txt"):
+        write(tmp_path / "libs/pinned" / name, "pytest\n")
+    write(tmp_path / "libs/pinned/tests/test_it.py", "def test():\n    pass\n")
+    package(tmp_path, "libs/nested", "nested")
+    write(tmp_path / "libs/nested/tests/requirements.oldest.txt", "pytest==7.0\n")
+    write(tmp_path / "libs/nested/tests/test_it.py", "def test():\n    pass\n")
+    package(tmp_path, "libs/hatched", "hatched")
+    write(tmp_path / "libs/hatched/hatch.toml", '[envs.default]\ndependencies = ["pytest-xdist"]\n')
+    write(tmp_path / "libs/hatched/tests/test_it.py", "def test():\n    pass\n")
+    where = {
+        note["file"]: note["message"].split("may be in ")[1].split(", which")[0]
+        for note in _notes(tmp_path, "test-requirements")
+    }
+    assert where == {
+        "libs/pinned/pyproject.toml": "test-requirements-0.txt, test-requirements.latest.txt",
+        "libs/nested/pyproject.toml": "tests/requirements.oldest.txt",
+        "libs/hatched/pyproject.toml": "hatch.toml [envs]",
+    }
+
+
 def test_check_says_a_uv_root_s_groups_reach_no_member_s_session(tmp_path: Path) -> None:
     pyproject(
         tmp_path,

@@ -129,25 +129,37 @@ def _backend_findings(
     return findings
 
 
-#: Where repositories keep test requirements that no dependency group holds: files
-#: for pip and tox, and hatch's and tox's tables in pyproject.toml.
-_TEST_REQUIREMENT_FILES = (
-    "test-requirements.txt",
-    "test_requirements.txt",
-    "requirements-test.txt",
-    "requirements-tests.txt",
-    "requirements_test.txt",
-    "requirements-dev.txt",
-    "dev-requirements.txt",
-    "requirements/test.txt",
-    "requirements/tests.txt",
-    "requirements/dev.txt",
-    "tox.ini",
-)
+def _requirement_files(folder: Path) -> list[str]:
+    """Files of ``folder`` (POSIX, relative) where repositories keep test requirements
+    that no dependency group holds: pip's test or dev requirements beside the package
+    or in its ``requirements/``, any requirements in its ``tests/``, and ``tox.ini``."""
+    found: list[str] = []
+    for sub in ("", "requirements", "tests", "test"):
+        try:
+            # A folder that cannot be entered holds none, not a traceback.
+            names = sorted(entry.name for entry in os.scandir(folder / sub) if entry.is_file())
+        except OSError:
+            continue
+        for name in names:
+            lowered = name.lower()
+            if sub == "" and lowered == "tox.ini":
+                found.append(name)
+                continue
+            if not lowered.endswith(".txt"):
+                continue
+            for_tests = "test" in lowered or "dev" in lowered
+            if (
+                (sub == "" and "requirements" in lowered and for_tests)
+                or (sub == "requirements" and for_tests)
+                or (sub in ("tests", "test") and "requirements" in lowered)
+            ):
+                found.append(f"{sub}/{name}" if sub else name)
+    return found
 
 
 def _document(path: Path) -> Mapping[str, Any]:
-    """A ``pyproject.toml`` as parsed, ``{}`` when it cannot be read (a load reported it)."""
+    """A TOML file as parsed, ``{}`` when it is absent or cannot be read (a load reported
+    a ``pyproject.toml`` that cannot)."""
     from noxgraph.workspace.toml import read_toml
 
     try:
@@ -181,21 +193,23 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
         chosen = task.install != default.install or task.groups != default.groups
         if chosen or any(chosen_groups(pkg, task)):
             continue
-        # os.path.isfile: a folder that cannot be entered holds none, not a traceback.
-        found = [name for name in _TEST_REQUIREMENT_FILES if os.path.isfile(pkg.path / name)]
+        found = _requirement_files(pkg.path)
         tool = _table(_document(pkg.path / "pyproject.toml"), "tool")
         if isinstance(_table(tool, "hatch").get("envs"), dict):
             found.append("[tool.hatch.envs]")
         if "tox" in tool:
             found.append("[tool.tox]")
+        if _table(_document(pkg.path / "hatch.toml"), "envs"):
+            found.append("hatch.toml [envs]")
         if found:
+            shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
             findings.append(
                 Finding(
                     "note",
                     "test-requirements",
                     pkg.pyproject,
                     f"test-{pkg.name} installs no dependency group or extra of {pkg.name}, and"
-                    f" its test requirements may be in {', '.join(found)}, which noxgraph does"
+                    f" its test requirements may be in {shown}, which noxgraph does"
                     " not read: name them in a `test` dependency group, or in the test task's"
                     " install",
                 )

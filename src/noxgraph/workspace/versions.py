@@ -1,7 +1,8 @@
 """A dynamic version, read statically where the build backend says it lives.
 
 - setuptools: ``[tool.setuptools.dynamic] version = {file = ...}`` or ``{attr = ...}``;
-- hatchling: ``[tool.hatch.version] path`` (the default ``regex`` source);
+- hatchling: ``[tool.hatch.version] path`` (the default ``regex`` source), or
+  ``[version] path`` in the ``hatch.toml`` beside ``pyproject.toml``;
 - pdm: ``[tool.pdm.version] source = "file"`` with ``path``;
 - flit: the module's ``__version__``.
 
@@ -73,6 +74,24 @@ def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
     return current if isinstance(current, Mapping) else {}
 
 
+def _hatch_version(folder: Path, data: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+    """hatchling's version table and where it is: a ``hatch.toml`` beside
+    ``pyproject.toml`` holds hatch's settings without the ``tool.hatch`` prefix, and
+    its tables win over ``[tool.hatch]``'s, as hatchling merges the two."""
+    hatch_toml = folder / "hatch.toml"
+    if hatch_toml.is_file():
+        from noxgraph.errors import NoxgraphError
+        from noxgraph.workspace.toml import read_toml
+
+        try:
+            version = _table(read_toml(hatch_toml, "hatch.toml"), "version")
+        except NoxgraphError:  # what hatchling cannot read either: the version stays dynamic
+            version = {}
+        if version:
+            return version, "hatch.toml [version]"
+    return _table(data, "tool", "hatch", "version"), "[tool.hatch.version]"
+
+
 def static_version(folder: Path, data: Mapping[str, Any], name: str) -> tuple[str, str] | None:
     """``(version, where it was read)`` for a package whose ``[project].version`` is
     dynamic, or ``None`` when it cannot be read without running the backend."""
@@ -93,11 +112,11 @@ def static_version(folder: Path, data: Mapping[str, Any], name: str) -> tuple[st
         found = _module_file(folder, module, package_dir)
         value = _assigned(found, [variable]) if found is not None else None
         return (value, f"[tool.setuptools.dynamic].version attr {attr}") if value else None
-    hatch = _table(data, "tool", "hatch", "version")
+    hatch, where = _hatch_version(folder, data)
     path = hatch.get("path")
     if isinstance(path, str) and hatch.get("source", "regex") == "regex":
         value = _assigned(folder / path)
-        return (value, f"[tool.hatch.version].path {path}") if value else None
+        return (value, f"{where}.path {path}") if value else None
     pdm = _table(data, "tool", "pdm", "version")
     if pdm.get("source") == "file" and isinstance(pdm.get("path"), str):
         value = _assigned(folder / str(pdm["path"]))

@@ -1,0 +1,73 @@
+"""A dynamic version is read statically where each build backend keeps it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from noxgraph.workspace.versions import static_version
+from tests.helpers import write
+
+_ABOUT = '__version__ = "2.3.4"\n'
+
+
+def test_setuptools_reads_a_version_file_and_a_literal_attribute(tmp_path: Path) -> None:
+    write(tmp_path / "VERSION", "1.2.3\n")
+    write(tmp_path / "src/pkg/__init__.py", _ABOUT)
+    by_file = {"tool": {"setuptools": {"dynamic": {"version": {"file": "VERSION"}}}}}
+    by_attr = {"tool": {"setuptools": {"dynamic": {"version": {"attr": "pkg.__version__"}}}}}
+    assert static_version(tmp_path, by_file, "pkg") == (
+        "1.2.3",
+        "[tool.setuptools.dynamic].version file VERSION",
+    )
+    assert static_version(tmp_path, by_attr, "pkg") == (
+        "2.3.4",
+        "[tool.setuptools.dynamic].version attr pkg.__version__",
+    )
+
+
+def test_hatchling_reads_the_path_of_tool_hatch_version(tmp_path: Path) -> None:
+    write(tmp_path / "src/pkg/__about__.py", _ABOUT)
+    data = {"tool": {"hatch": {"version": {"path": "src/pkg/__about__.py"}}}}
+    assert static_version(tmp_path, data, "pkg") == (
+        "2.3.4",
+        "[tool.hatch.version].path src/pkg/__about__.py",
+    )
+
+
+def test_hatchling_reads_the_version_table_of_hatch_toml_before_pyproject_s(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "src/pkg/__about__.py", _ABOUT)
+    write(tmp_path / "old.py", '__version__ = "0.1"\n')
+    write(tmp_path / "hatch.toml", '[version]\npath = "src/pkg/__about__.py"\n')
+    data = {"tool": {"hatch": {"version": {"path": "old.py"}}}}
+    assert static_version(tmp_path, data, "pkg") == (
+        "2.3.4",
+        "hatch.toml [version].path src/pkg/__about__.py",
+    )
+    assert static_version(tmp_path, {}, "pkg") == (
+        "2.3.4",
+        "hatch.toml [version].path src/pkg/__about__.py",
+    )
+
+
+def test_a_hatch_toml_that_is_no_toml_leaves_the_version_dynamic(tmp_path: Path) -> None:
+    write(tmp_path / "src/pkg/__about__.py", _ABOUT)
+    write(tmp_path / "hatch.toml", "[version\npath = 'src/pkg/__about__.py'\n")
+    assert static_version(tmp_path, {}, "pkg") is None
+
+
+def test_a_vcs_version_stays_dynamic(tmp_path: Path) -> None:
+    write(tmp_path / "hatch.toml", '[version]\nsource = "vcs"\n')
+    assert static_version(tmp_path, {}, "pkg") is None
+
+
+def test_pdm_and_flit_read_a_literal_assignment(tmp_path: Path) -> None:
+    write(tmp_path / "src/pkg/__init__.py", _ABOUT)
+    pdm = {"tool": {"pdm": {"version": {"source": "file", "path": "src/pkg/__init__.py"}}}}
+    flit = {"build-system": {"build-backend": "flit_core.buildapi"}}
+    assert static_version(tmp_path, pdm, "pkg") == (
+        "2.3.4",
+        "[tool.pdm.version].path src/pkg/__init__.py",
+    )
+    assert static_version(tmp_path, flit, "pkg") == ("2.3.4", "flit: pkg.__version__")
