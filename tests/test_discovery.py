@@ -292,6 +292,22 @@ def test_the_library_states_the_fact_and_the_command_line_names_the_flag(tmp_pat
     )
 
 
+def test_a_template_the_member_list_leaves_out_is_reported_as_hiding_nothing(
+    tmp_path: Path,
+) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    pyproject(tmp_path, "_template", '[project]\nname = "<REPLACE ME>"\nversion = "1"\n')
+    checked = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
+    [found] = [f for f in checked["findings"] if f["file"] == "_template/pyproject.toml"]
+    assert (found["severity"], found["code"]) == ("note", "unlisted")
+    assert found["message"] == (
+        "[project].name '<REPLACE ME>' is not a valid package name (a template?)"
+        " (and it is no member: pyproject.toml: [tool.uv.workspace])"
+    )
+    assert checked["ok"] is True
+
+
 def test_discovery_reports_its_source_as_data(tmp_path: Path) -> None:
     pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
     package(tmp_path, "libs/a", "a")

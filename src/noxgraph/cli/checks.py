@@ -371,6 +371,8 @@ def run_checks(
         folder = (workspace.root / unlisted.path).parent
         if excluded & {folder, *folder.parents}:
             continue
-        findings.append(Finding("warning", unlisted.code, unlisted.path, unlisted.reason))
+        # A package the member list leaves out may be one it forgot; a template not.
+        left_out: Severity = "note" if unlisted.code == "unlisted" else "warning"
+        findings.append(Finding(left_out, unlisted.code, unlisted.path, unlisted.reason))
 
     return sorted(set(findings), key=Finding.sort_key)

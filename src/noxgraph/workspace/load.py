@@ -279,8 +279,9 @@ def load_with_unlisted(root: Path | str) -> Workspace:
 def unlisted_projects(
     workspace: Workspace, scanned: Sequence[Path] | None = None, cache: ParseCache | None = None
 ) -> list[Skipped]:
-    """Packages under the root that the member list leaves out: each ``pyproject.toml``
-    a scan finds (git-aware) that names a package and is no member. A scanned
+    """The ``pyproject.toml`` files under the root that the member list leaves out:
+    each one a scan finds (git-aware) that is no member, whether it names a package
+    or, as a template or configuration only, none. A scanned
     workspace has none by construction; the others pay for one scan here, unless
     ``scanned`` holds its folders already. With ``cache``, the files are read through
     it (and it is saved): a repository's examples and templates are read every run."""
@@ -315,6 +316,11 @@ def unlisted_projects(
                     f"names package {names[1]!r} but is no member ({where})",
                     "not-a-member",
                 )
+            )
+        elif folder != workspace.root:  # the root's configures the workspace
+            # A template, say: reported as a scan reports it, as hiding no package.
+            found.append(
+                Skipped(display, f"{names.reason} (and it is no member: {where})", "unlisted")
             )
     reader.cache.save()
     return found
