@@ -195,6 +195,15 @@ def test_a_damaged_entry_is_ignored_and_the_session_runs(
     assert cached(both(nox(root, "-s", "build-all"))) == EVERY
 
 
+def test_a_recorded_build_leaves_nox_s_folder_ignored_by_git(tmp_path: Path) -> None:
+    root = building_workspace(tmp_path)
+    write(root / ".gitignore", "log.txt\nfail-*\ndist/\n")  # .nox/ left to nox, as by default
+    commit_all(root, "nox ignores its own folder")
+    assert nox(root, "-s", "build-core").code == 0
+    assert (root / CACHE / "build-core").is_dir()
+    assert git(root, "status", "--porcelain") == ""
+
+
 def test_only_success_is_recorded(tmp_path: Path) -> None:
     root = building_workspace(tmp_path)
     write(root / "fail-plugin")

@@ -302,6 +302,11 @@ def record(folder: Path, session: str, key: str, files: Iterable[Path]) -> None:
     its previous entry; a cache that cannot be written only means no entry."""
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
+        envdir = folder.parents[1]
+        # nox writes this where it makes a virtualenv, and a build makes none; git must
+        # not list .nox/ all the same.
+        if envdir.name == ".nox" and not (envdir / ".gitignore").exists():
+            (envdir / ".gitignore").write_text("*\n", encoding="utf-8")
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{session}-"))
         try:
             artifacts = []
