@@ -89,6 +89,14 @@ def test_nothing_affected_runs_nothing_and_says_so() -> None:
     assert chosen.summary == "build: no package is affected; nothing to do"
 
 
+def test_affected_packages_without_a_session_of_the_task_are_named() -> None:
+    chosen = select(DECLARED, "test", ["app", "core"], "not affected")
+    assert chosen.run == () and chosen.skip == {}
+    assert chosen.summary == (
+        "test: 2 packages affected (app, core), none with a test session; nothing to do"
+    )
+
+
 def test_a_selection_survives_the_trip_to_the_worker_processes() -> None:
     environ: dict[str, str] = {}
     chosen = select(DECLARED, "build", ["lib"], "not affected", ["-x"], cache=False)

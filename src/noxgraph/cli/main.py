@@ -300,7 +300,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             if args.json:
                 out.json(run_summary_document([], 0))
             else:
-                out.write(f"{args.task}: no package is affected; nothing to run\n")
+                out.write(f"{chosen.summary}\n")
             return 0
         planned = [*chosen.run, *chosen.skip]
         skipped = dict(chosen.skip)

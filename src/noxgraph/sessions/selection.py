@@ -266,6 +266,13 @@ def select(
     )
     skip = {s.name: reason for s in every if s.name in needed and s.session.package not in chosen}
     summary = f"{task}: no package is affected; nothing to do"
+    if chosen and not run:
+        names = sorted(chosen)
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        summary = (
+            f"{task}: {_count(len(names), 'package')} affected ({shown}),"
+            f" none with a {task} session; nothing to do"
+        )
     if run:
         summary = f"{task}: {_count(len(run), 'affected session')}"
         if skip:
