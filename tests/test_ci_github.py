@@ -444,6 +444,17 @@ def test_the_jobs_install_noxgraph_as_asked_quoted_for_yaml_and_the_shell(tmp_pa
         assert "--noxgraph-requirement" in refused.err and why in refused.err
 
 
+def test_writing_the_default_install_says_where_noxgraph_comes_from(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    default = cli("ci", "github", "--root", root)
+    assert default.code == 0, default.err
+    assert "from the package index; --noxgraph-requirement names another" in default.out
+    spec = "noxgraph @ git+https://github.com/ORG/noxgraph@v1"
+    asked = cli("ci", "github", "--root", root, "--noxgraph-requirement", spec, "--force")
+    assert asked.code == 0, asked.err
+    assert "package index" not in asked.out
+
+
 def carried(root: Path, paths: list[str]) -> dict[str, bytes]:
     """What the folders a job carries hold (as ``hashFiles`` reads them: every file)."""
     found: dict[str, bytes] = {}

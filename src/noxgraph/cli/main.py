@@ -502,6 +502,11 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     )
     done = f"wrote {display}" if status == "written" else f"{display} is already up to date"
     out.write(f"{done}: {_count(len(job_list), 'job')} for {_count(len(sessions), 'session')}\n")
+    if requirement is None:
+        out.write(
+            f"the jobs install {ci.default_requirement()!r} from the package index;"
+            " --noxgraph-requirement names another (a git URL, a path)\n"
+        )
     return 0
 
 
