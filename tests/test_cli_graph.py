@@ -260,6 +260,9 @@ def test_show_text_and_json(tmp_path: Path) -> None:
     assert (
         missing.err == f"noxgraph: error: no package named 'apq' in {root}; did you mean 'app'?\n"
     )
+    by_its_end = cli("show", "KIT", "--root", root)
+    assert by_its_end.code == 2
+    assert by_its_end.err.endswith("; did you mean 'testkit'?\n")
 
 
 def test_check_passes_on_a_clean_workspace_and_fails_on_unsatisfied_constraints(

@@ -136,7 +136,9 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
         import difflib  # only for the error message
 
         close = difflib.get_close_matches(args.package, workspace.names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        # A prefixed family (opentelemetry-instrumentation-django) is asked for by its end.
+        close = close or [n for n in workspace.names if args.package.lower() in n][:3]
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise UsageError(f"no package named {args.package!r} in {workspace.root}{hint}")
     graph = build_graph(workspace)
     sessions = {task: session_name(task, pkg.name) for task in workspace.tasks_of(pkg.name)}
