@@ -106,8 +106,8 @@ def test_a_second_build_all_with_nothing_changed_is_cached_and_restores_the_file
     assert log(root) == []
     assert dist(root) == built
     # No virtualenv for a cached session (venv-backend none makes none anyway:
-    # nothing but nox's own cache folder is there).
-    assert sorted(p.name for p in (root / ".nox").iterdir()) == [".cache"]
+    # nothing but nox's own cache folder, and nox's .gitignore, is there).
+    assert sorted(p.name for p in (root / ".nox").iterdir()) == [".cache", ".gitignore"]
 
 
 def test_a_change_reruns_exactly_the_package_and_its_dependents(tmp_path: Path) -> None:
