@@ -257,7 +257,7 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     )
     from noxgraph.cli.run import cached_sessions, invoke, nox_command, read_report
     from noxgraph.graph import build_graph
-    from noxgraph.sessions.declarations import declare
+    from noxgraph.sessions.declarations import declare, start_order
     from noxgraph.sessions.selection import not_affected_reason, select
     from noxgraph.sessions.session_cache import ENV_CACHED_REPORT, cached_reason
     from noxgraph.sessions.timeline import ENV_PROFILE, read_records, timeline
@@ -304,7 +304,8 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             else:
                 out.write(f"{chosen.summary}\n")
             return 0
-        planned = [*chosen.run, *chosen.skip]
+        # In the order nox starts them: an upstream session that only skips goes first.
+        planned = start_order(declarations.nox_sessions(), [*chosen.run, *chosen.skip])
         skipped = dict(chosen.skip)
     else:
         planned = [s.name for s in declarations.nox_sessions(args.task)]
