@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from noxgraph._files import relative
+from noxgraph._files import SKIP_DIRS, relative
 from noxgraph._names import InvalidName, canonicalize_name
 from noxgraph.kinds import Kind
 from noxgraph.workspace.toml import Table, describe
@@ -773,20 +773,41 @@ def _resolve_groups(groups: Table) -> dict[str, list[tuple[str, str]]]:
 
 
 def has_tests(folder: Path) -> bool:
-    """A package has tests when it has a tests folder or test modules at its top."""
+    """A package has tests where pytest finds them from its folder: a tests folder or
+    test modules at its top, or a tests folder one level down (the import package's
+    own ``pkg/tests``, a part's ``part/tests``) or two under ``src`` (``src/pkg/tests``)."""
+    below: list[Path] = []
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 name = entry.name
-                if name in _TEST_DIRS and entry.is_dir(follow_symlinks=False):
+                if not entry.is_dir(follow_symlinks=False):
+                    if name.endswith(".py") and (
+                        name.startswith("test_") or name.endswith("_test.py") or name == "tests.py"
+                    ):
+                        return True
+                elif name in _TEST_DIRS:
                     return True
-                if name.endswith(".py") and (
-                    name.startswith("test_") or name.endswith("_test.py") or name == "tests.py"
-                ):
-                    return True
+                elif not name.startswith(".") and name not in SKIP_DIRS:
+                    below.append(Path(entry.path))
     except OSError:
         return False
+    for sub in below:
+        if any((sub / name).is_dir() for name in _TEST_DIRS):
+            return True
+        if sub.name == "src" and _tests_below(sub):
+            return True
     return False
+
+
+def _tests_below(src: Path) -> bool:
+    """Whether a folder of ``src`` holds a tests folder."""
+    try:
+        with os.scandir(src) as entries:
+            folders = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return False
+    return any((sub / name).is_dir() for sub in folders for name in _TEST_DIRS)
 
 
 def read_package(
