@@ -71,3 +71,20 @@ def test_pdm_and_flit_read_a_literal_assignment(tmp_path: Path) -> None:
         "[tool.pdm.version].path src/pkg/__init__.py",
     )
     assert static_version(tmp_path, flit, "pkg") == ("2.3.4", "flit: pkg.__version__")
+
+
+def test_hatch_s_nodejs_source_reads_package_json_as_pep_440_writes_it(tmp_path: Path) -> None:
+    write(tmp_path / "package.json", '{"name": "@org/ext", "version": "0.2.0-alpha.2"}\n')
+    write(tmp_path / "js/package.json", '{"version": "1.4.0"}\n')
+    nodejs = {"tool": {"hatch": {"version": {"source": "nodejs"}}}}
+    elsewhere = {"tool": {"hatch": {"version": {"source": "nodejs", "path": "js/package.json"}}}}
+    assert static_version(tmp_path, nodejs, "ext") == (
+        "0.2.0a2",
+        "[tool.hatch.version] nodejs package.json",
+    )
+    assert static_version(tmp_path, elsewhere, "ext") == (
+        "1.4.0",
+        "[tool.hatch.version] nodejs js/package.json",
+    )
+    write(tmp_path / "package.json", '{"version": "not a version"}\n')
+    assert static_version(tmp_path, nodejs, "ext") is None

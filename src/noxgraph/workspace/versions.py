@@ -2,7 +2,8 @@
 
 - setuptools: ``[tool.setuptools.dynamic] version = {file = ...}`` or ``{attr = ...}``;
 - hatchling: ``[tool.hatch.version] path`` (the default ``regex`` source), or
-  ``[version] path`` in the ``hatch.toml`` beside ``pyproject.toml``;
+  ``[version] path`` in the ``hatch.toml`` beside ``pyproject.toml``; the ``nodejs``
+  source (hatch-nodejs-version) from ``package.json``, as JupyterLab extensions keep it;
 - pdm: ``[tool.pdm.version] source = "file"`` with ``path``;
 - flit: the module's ``__version__``.
 
@@ -45,6 +46,20 @@ def _assigned(path: Path, names: Iterable[str] = _NAMES) -> str | None:
             ):
                 return value.value.strip()
     return None
+
+
+def _package_json_version(path: Path) -> str | None:
+    """The ``version`` of an npm ``package.json``, as PEP 440 writes it (hatch's nodejs
+    source makes ``1.0.0-alpha.2`` into ``1.0.0a2``), or ``None``."""
+    import json
+
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        version = json.loads(path.read_bytes()).get("version")
+        return str(Version(version)) if isinstance(version, str) else None
+    except (OSError, ValueError, AttributeError, InvalidVersion):
+        return None
 
 
 def _module_file(folder: Path, module: str, package_dir: Mapping[str, Any]) -> Path | None:
@@ -117,6 +132,10 @@ def static_version(folder: Path, data: Mapping[str, Any], name: str) -> tuple[st
     if isinstance(path, str) and hatch.get("source", "regex") == "regex":
         value = _assigned(folder / path)
         return (value, f"{where}.path {path}") if value else None
+    if hatch.get("source") == "nodejs":
+        manifest = path if isinstance(path, str) else "package.json"
+        value = _package_json_version(folder / manifest)
+        return (value, f"{where} nodejs {manifest}") if value else None
     pdm = _table(data, "tool", "pdm", "version")
     if pdm.get("source") == "file" and isinstance(pdm.get("path"), str):
         value = _assigned(folder / str(pdm["path"]))
