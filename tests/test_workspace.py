@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,22 @@ def test_a_package_whose_tests_live_in_its_import_package_gets_a_test_session(
     workspace = load_workspace(tmp_path)
     assert "test" in workspace.tasks_of("magics")
     assert "test" not in workspace.tasks_of("plain")
+
+
+def test_every_command_repeats_three_warnings_of_a_kind_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    from tests.helpers import cli
+
+    patterns = ", ".join(f'"gone{n}/*"' for n in range(5))
+    pyproject(tmp_path, ".", f'[tool.noxgraph]\nmembers = ["libs/*", {patterns}]\n')
+    package(tmp_path, "libs/a", "a")
+    run = cli("affected", "--files", "libs/a/x.py", "--format", "names", cwd=tmp_path)
+    assert (run.code, run.out) == (0, "a\n")
+    warnings = [line for line in run.err.splitlines() if line.startswith("noxgraph: warning:")]
+    assert len(warnings) == 4
+    assert warnings[-1] == (
+        "noxgraph: warning: and 2 more such (no-match); `noxgraph check` lists every one"
+    )
+    checked = cli("check", "--root", tmp_path, "--json")
+    assert sum(f["code"] == "no-match" for f in json.loads(checked.out)["findings"]) == 5

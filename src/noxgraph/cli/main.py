@@ -39,6 +39,10 @@ Handler = Callable[[argparse.Namespace, "Output"], int]
 #: lays out thousands of rows in seconds, and nobody reads them on a terminal.
 _SUMMARY_ROWS = 50
 
+#: How many warnings of one kind every command repeats (a dozen uninitialised submodules
+#: would bury the answer); `check` lists them all.
+_SAME_WARNINGS = 3
+
 
 def _kinds(text: str) -> list[Kind]:
     kinds: list[Kind] = []
@@ -870,12 +874,21 @@ def _warn_skipped(workspace: Workspace, *, from_git: bool = False) -> None:
     """Say on stderr which files gave no member where packages may be missing (what
     ``check --strict`` fails on), so no command leaves one out without a word.
     ``from_git``: the answer read what a sparse checkout leaves out from git."""
+    told: dict[str, int] = {}
     for skipped in workspace.skipped:
         if from_git and skipped.code == "not-checked-out":
             continue
         if skipped.may_hide_packages(workspace.source):
-            shown = _from_cwd(workspace.root / skipped.path)
-            sys.stderr.write(f"noxgraph: warning: {shown}: {skipped.reason}\n")
+            told[skipped.code] = told.get(skipped.code, 0) + 1
+            if told[skipped.code] <= _SAME_WARNINGS:
+                shown = _from_cwd(workspace.root / skipped.path)
+                sys.stderr.write(f"noxgraph: warning: {shown}: {skipped.reason}\n")
+    for code, count in told.items():
+        if count > _SAME_WARNINGS:
+            sys.stderr.write(
+                f"noxgraph: warning: and {count - _SAME_WARNINGS} more such ({code});"
+                " `noxgraph check` lists every one\n"
+            )
     sys.stderr.flush()
 
 
