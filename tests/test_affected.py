@@ -386,6 +386,17 @@ def test_names_and_sessions_formats(tmp_path: Path) -> None:
     assert unknown.code == 2 and "no package has that task" in unknown.err
 
 
+def test_explain_names_an_edge_that_is_not_a_run_time_one(tmp_path: Path) -> None:
+    root = tmp_path
+    package(root, "openai", "openai", "core")
+    package(root, "core", "core", extra='[project.optional-dependencies]\nall = ["openai"]\n')
+    package(root, "redis", "redis", "core")
+    args = ("affected", "--root", root, "--files", "openai/x.py", "--explain", "--task", "build")
+    text = cli(*args, cwd=root).out
+    assert "depends on openai [optional: all] (changed)" in text
+    assert "depends on core -> openai [optional: all] (changed)" in text
+
+
 def test_explain_gives_the_shortest_chain(tmp_path: Path) -> None:
     root = tmp_path
     package(root, "base", "base")

@@ -213,7 +213,7 @@ def cmd_affected(args: argparse.Namespace, out: Output) -> int:
     else:
         from noxgraph.cli.report import affected_text
 
-        out.view(affected_text(affected, explain=args.explain))
+        out.view(affected_text(affected, graph, explain=args.explain))
     return 0
 
 

@@ -8,6 +8,7 @@ with rich on a terminal, as plain text when piped). JSON documents carry
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -601,7 +602,25 @@ def _hit_text(hit: LockedHit) -> str:
     return _locked_text(hit.change) + via
 
 
-def _explain(pkg: AffectedPackage) -> str:
+def _hop_labels(graph: DependencyGraph, kinds: Iterable[Kind]) -> dict[tuple[str, str], str]:
+    """What each edge a change spreads through is, where it is not a run-time one (the
+    edge most chains are made of, so said by nothing): ``optional: all``, ``build``."""
+    by_pair: dict[tuple[str, str], list[Edge]] = {}
+    for edge in graph.edges_of(kinds):
+        by_pair.setdefault((edge.source, edge.target), []).append(edge)
+    labels: dict[tuple[str, str], str] = {}
+    for pair, edges in by_pair.items():
+        if any(edge.kind == "runtime" for edge in edges):
+            continue
+        parts = []
+        for edge in edges:
+            named = sorted({d.group for d in edge.declarations if d.group})
+            parts.append(f"{edge.kind}: {', '.join(named)}" if named else edge.kind)
+        labels[pair] = "; ".join(parts)
+    return labels
+
+
+def _explain(pkg: AffectedPackage, hops: Mapping[tuple[str, str], str]) -> str:
     if pkg.reason == "locked":
         changed = _some([_hit_text(hit) for hit in pkg.locked])
         noun = "dependency" if len(pkg.locked) == 1 else "dependencies"
@@ -614,7 +633,11 @@ def _explain(pkg: AffectedPackage) -> str:
         if pkg.files:
             return f"global file changed: {', '.join(pkg.files[:3])}"
         return "no base to compare with (--if-base-missing all)"
-    chain = " -> ".join(pkg.via)
+    steps = []
+    for source, target in itertools.pairwise((pkg.name, *pkg.via)):
+        label = hops.get((source, target))
+        steps.append(f"{target} [{label}]" if label else target)
+    chain = " -> ".join(steps)
     if pkg.reason == "deleted-dependency":
         return f"depends on {chain}, deleted since the base"
     # Only changed files pass on to dependents, so the chain always ends at one.
@@ -651,8 +674,11 @@ def _changes_line(affected: Affected) -> str:
     return f"{files}; " + "; ".join(parts)
 
 
-def affected_text(affected: Affected, *, explain: bool) -> View:
+def affected_text(affected: Affected, graph: DependencyGraph, *, explain: bool) -> View:
+    """The affected packages in build order; with ``explain``, why each is (an edge
+    other than a run-time one says its kind) and what else the change holds."""
     parts: View = [Line(_changes_line(affected), "dim")]
+    hops = _hop_labels(graph, affected.kinds) if explain else {}
     if not affected.packages:
         parts.append(Line("No package is affected.", "bold"))
     else:
@@ -660,7 +686,7 @@ def affected_text(affected: Affected, *, explain: bool) -> View:
         parts.append(Line(f"{count} affected, in build order:", "bold"))
         table = Table(("package", "path", *(("reason",) if explain else ())))
         for pkg in affected.packages:
-            table.add(pkg.name, pkg.path, *((_explain(pkg),) if explain else ()))
+            table.add(pkg.name, pkg.path, *((_explain(pkg, hops),) if explain else ()))
         parts.append(table)
     if affected.not_checked_out:
         shown = ", ".join(affected.not_checked_out)
