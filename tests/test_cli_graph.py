@@ -464,3 +464,26 @@ def test_a_workspace_without_tasks_says_so(tmp_path: Path) -> None:
     assert run.err == "noxgraph: error: no sessions for task 'build'; no package has a task\n"
     affected = cli("affected", "--task", "build", "--files", "x.py", cwd=tmp_path)
     assert affected.err == "noxgraph: error: --task 'build': no package has any task\n"
+
+
+def test_graph_shows_a_cycle_as_a_path_with_the_kinds_on_it(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    plugins = ["a2a", "ollama", "redis"]
+    umbrella = ", ".join(f'"{name}"' for name in plugins)
+    package(
+        tmp_path,
+        "libs/core",
+        "core",
+        extra=f"[project.optional-dependencies]\nall = [{umbrella}]\n",
+    )
+    for name in plugins:
+        package(tmp_path, f"libs/{name}", name, "core")
+    run = cli("graph", "--root", tmp_path)
+    assert run.code == 0, run.err
+    lines = run.out.splitlines()
+    title = lines.index(
+        "Cycles (closed by edges that do not order sessions: a testkit's, an extra's)"
+    )
+    row = lines[title + 2]
+    assert row.startswith("a2a -> core -> a2a (one of the cycles among 4 packages)")
+    assert row.rstrip().endswith("runtime, optional")

@@ -164,6 +164,8 @@ class GraphView:
     levels: tuple[tuple[str, ...], ...]
     cycles: tuple[tuple[str, ...], ...]
     order_error: CycleError | None
+    #: For each of ``cycles``, one shortest cycle through its first package, closed.
+    cycle_paths: tuple[tuple[str, ...], ...]
 
 
 def graph_view(graph: DependencyGraph, kinds: Sequence[Kind] | None = None) -> GraphView:
@@ -174,14 +176,16 @@ def graph_view(graph: DependencyGraph, kinds: Sequence[Kind] | None = None) -> G
         levels = graph.levels(order_kinds)
     except CycleError as exc:
         levels, error = [], exc
+    cycles = graph.cycles(shown)
     return GraphView(
         kinds=shown,
         order_kinds=order_kinds,
         edges=tuple(graph.edges_of(shown)),
         order=tuple(name for level in levels for name in level),
         levels=tuple(tuple(level) for level in levels),
-        cycles=tuple(tuple(c) for c in graph.cycles(shown)),
+        cycles=tuple(tuple(c) for c in cycles),
         order_error=error,
+        cycle_paths=tuple(tuple(graph.cycle_path(c, shown)) for c in cycles),
     )
 
 
@@ -322,20 +326,21 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
         parts.append(_more(left_out, "package"))
 
     if view.cycles:
+        kinds_of: dict[tuple[str, str], set[Kind]] = {}
+        for edge in view.edges:
+            kinds_of.setdefault((edge.source, edge.target), set()).add(edge.kind)
         cycles = Table(("cycle", "kinds"))
-        shown_cycles, left_out = _first(view.cycles, limit)
-        for cycle in shown_cycles:
-            members = set(cycle)
-            kinds = sorted(
-                {e.kind for e in view.edges if e.source in members and e.target in members},
-                key=KINDS.index,
-            )
-            cycles.add(" <-> ".join(cycle), ", ".join(kinds))
-        parts += [
-            Line(""),
-            Line("Cycles (normal through group and dev edges; they do not order)"),
-            cycles,
-        ]
+        pairs = list(zip(view.cycles, view.cycle_paths, strict=True))
+        shown_cycles, left_out = _first(pairs, limit)
+        for component, path in shown_cycles:
+            on_path = set().union(*(kinds_of[pair] for pair in itertools.pairwise(path)))
+            among = f" (one of the cycles among {len(component)} packages)"
+            kinds = ", ".join(sorted(on_path, key=KINDS.index))
+            cycles.add(" -> ".join(path) + (among if len(path) - 1 < len(component) else ""), kinds)
+        title = "Cycles"
+        if view.order_error is None:
+            title += " (closed by edges that do not order sessions: a testkit's, an extra's)"
+        parts += [Line(""), Line(title), cycles]
         if left_out:
             parts.append(_more(left_out, "cycle"))
     if workspace.skipped:
