@@ -339,6 +339,7 @@ def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
         (["gaia/tests/test_a.py", "tau2/src/x.py"], True),
         (["docs/index.md", "mypkg/__init__.py"], False),
         ([".venv/lib/tests/test_a.py", "node_modules/x/tests/a.py", "build/tests/a.py"], False),
+        (["plugin/pyproject.toml", "plugin/tests/test_a.py"], False),
     ],
 )
 def test_tests_are_found_where_pytest_finds_them_near_the_top(

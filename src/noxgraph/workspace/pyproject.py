@@ -792,22 +792,25 @@ def has_tests(folder: Path) -> bool:
                     below.append(Path(entry.path))
     except OSError:
         return False
-    for sub in below:
-        if any((sub / name).is_dir() for name in _TEST_DIRS):
-            return True
-        if sub.name == "src" and _tests_below(sub):
-            return True
-    return False
+    return any(_holds_tests(sub) or (sub.name == "src" and _tests_below(sub)) for sub in below)
+
+
+def _holds_tests(folder: Path) -> bool:
+    """Whether ``folder`` holds a tests folder and is no project of its own (a nested
+    package's tests are its own)."""
+    return any((folder / name).is_dir() for name in _TEST_DIRS) and not (
+        folder / "pyproject.toml"
+    ).exists()
 
 
 def _tests_below(src: Path) -> bool:
-    """Whether a folder of ``src`` holds a tests folder."""
+    """Whether a folder of ``src`` holds tests."""
     try:
         with os.scandir(src) as entries:
             folders = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
     except OSError:
         return False
-    return any((sub / name).is_dir() for sub in folders for name in _TEST_DIRS)
+    return any(_holds_tests(sub) for sub in folders)
 
 
 def read_package(
