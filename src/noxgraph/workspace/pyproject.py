@@ -798,9 +798,10 @@ def has_tests(folder: Path) -> bool:
 def _holds_tests(folder: Path) -> bool:
     """Whether ``folder`` holds a tests folder and is no project of its own (a nested
     package's tests are its own)."""
-    return any((folder / name).is_dir() for name in _TEST_DIRS) and not (
-        folder / "pyproject.toml"
-    ).exists()
+    return (
+        any((folder / name).is_dir() for name in _TEST_DIRS)
+        and not (folder / "pyproject.toml").exists()
+    )
 
 
 def _tests_below(src: Path) -> bool:
