@@ -510,3 +510,79 @@ def test_a_version_made_from_git_is_built_again_after_a_commit_not_restored(
     assert built().startswith("core-1.0.1.dev1+g")
     assert "building a wheel of core" in tested()
     assert "skipped: cached" in tested()  # the same commit: nothing to do again
+
+
+#: An in-tree build backend that records which ``kit`` its build environment holds.
+PROBE_BACKEND = """
+import os
+import zipfile
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    import kit
+
+    with open(os.environ["PROBE_LOG"], "w") as log:
+        log.write(kit.ORIGIN)
+    name = "app-1.0.0-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as wheel:
+        info = "app-1.0.0.dist-info"
+        wheel.writestr(f"{info}/METADATA", "Metadata-Version: 2.1\\nName: app\\nVersion: 1.0.0\\n")
+        tags = "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
+        wheel.writestr(f"{info}/WHEEL", tags)
+        wheel.writestr(f"{info}/RECORD", "")
+    return name
+"""
+
+
+def test_a_sibling_a_build_needs_is_the_branch_s_wheel_even_beside_a_newer_release(
+    tmp_path: Path,
+) -> None:
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is None:
+        pytest.skip("uv is not installed beside this Python")
+    hatch = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+    # A newer kit than the branch's, where the user's find-links (an index, say) offer it.
+    released = tmp_path / "released"
+    pyproject(released, "kit", '[project]\nname = "kit"\nversion = "9.0.0"\n' + hatch)
+    write(released / "kit/src/kit/__init__.py", 'ORIGIN = "release"\n')
+    offered = tmp_path / "offered"
+    built = subprocess.run(
+        [uv, "build", "--wheel", "--out-dir", str(offered), str(released / "kit")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    root = init_repo(tmp_path / "ws")
+    write(root / ".gitignore", ".nox/\ndist/\n")
+    pyproject(
+        root,
+        ".",
+        '[tool.noxgraph]\nmembers = ["libs/*"]\n\n[tool.noxgraph.tasks.build]\n'
+        'commands = ["uv build --wheel --out-dir {wheelhouse} {package}"]\n',
+    )
+    package(root, "libs/kit", "kit", extra=hatch)
+    write(root / "libs/kit/src/kit/__init__.py", 'ORIGIN = "branch"\n')
+    pyproject(
+        root,
+        "libs/app",
+        '[build-system]\nrequires = ["kit"]\nbuild-backend = "probe"\nbackend-path = ["."]\n\n'
+        '[project]\nname = "app"\nversion = "1.0.0"\n',
+    )
+    write(root / "libs/app/probe.py", PROBE_BACKEND)
+    assert cli("generate", "--root", root).code == 0
+    commit_all(root)
+    probe = tmp_path / "probe.log"
+    run = nox(
+        root,
+        "-s",
+        "build-app",
+        env={"UV_FIND_LINKS": str(offered), "PROBE_LOG": str(probe)},
+        timeout=600,
+    )
+    assert run.code == 0, run.out + run.err
+    assert probe.read_text() == "branch"

@@ -133,6 +133,7 @@ class Installer:
         links = [*dict.fromkeys(path.parent for path in built.values()), self.wheelhouse]
         self._set_links(links)
         self._from_wheels(plan.build_needs)
+        self._pin_builds({name: built[name] for name in plan.build_needs if name in built})
         if not self.sandboxed:
             if "UV_PYTHON" not in os.environ:
                 self.session.env["UV_PYTHON"] = self.python or sys.executable
@@ -275,8 +276,14 @@ class Installer:
                 # Siblings a build needs come from their wheels, not their folders.
                 for sibling in needed:
                     args += ["--no-sources-package", sibling]
+                if needed:
+                    args += ["--build-constraint", str(self._constraints(needed, uv=True))]
                 self.session.run_install(*self.program(args), silent=True)
             else:
+                env = {}
+                if needed:
+                    env["PIP_FIND_LINKS"] = " ".join(links)
+                    env["PIP_CONSTRAINT"] = str(self._constraints(needed, uv=False))
                 self.session.run_install(
                     "python",
                     "-m",
@@ -286,7 +293,7 @@ class Installer:
                     "--wheel-dir",
                     str(partial),
                     str(source),
-                    env={"PIP_FIND_LINKS": " ".join(links)} if links else None,
+                    env=env or None,
                     silent=True,
                 )
         shutil.rmtree(folder, ignore_errors=True)
@@ -300,6 +307,39 @@ class Installer:
         for variable, separator in (("PIP_FIND_LINKS", " "), ("UV_FIND_LINKS", ",")):
             theirs = os.environ.get(variable, "").strip()
             self.session.env[variable] = separator.join([*ours, *([theirs] if theirs else [])])
+
+    def _constraints(self, wheels: Mapping[str, Path], *, uv: bool) -> Path:
+        """A constraints file that holds each sibling a build needs to its wheel: the
+        find-links alone let a newer release on the index win over the branch's own
+        code. uv takes the wheel itself; pip, which takes no link as a constraint, its
+        version. Named by what it holds, so it is written once."""
+        from packaging.utils import parse_wheel_filename
+
+        lines = []
+        for name, wheel in sorted(wheels.items()):
+            if uv:
+                lines.append(f"{name} @ {wheel.as_uri()}\n")
+            else:
+                lines.append(f"{name}=={parse_wheel_filename(wheel.name)[1]}\n")
+        text = "".join(lines)
+        folder = self._kept("build-constraints", "noxgraph-build-constraints")
+        path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:20]}.txt"
+        if not path.is_file():
+            from noxgraph._files import write_atomic
+
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, text.encode())
+        return path
+
+    def _pin_builds(self, wheels: Mapping[str, Path]) -> None:
+        """Hold the siblings the session's own build needs to their wheels, in uv's
+        build constraints and in pip's constraints, before any the user set."""
+        if not wheels:
+            return
+        for variable, uv in (("UV_BUILD_CONSTRAINT", True), ("PIP_CONSTRAINT", False)):
+            theirs = os.environ.get(variable, "").strip()
+            ours = str(self._constraints(wheels, uv=uv))
+            self.session.env[variable] = " ".join([ours, *([theirs] if theirs else [])])
 
     def _from_wheels(self, names: Sequence[str]) -> None:
         """Let uv take the siblings a build needs from their wheels, not from the
