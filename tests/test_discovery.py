@@ -308,6 +308,23 @@ def test_a_template_the_member_list_leaves_out_is_reported_as_hiding_nothing(
     assert checked["ok"] is True
 
 
+def test_a_template_that_is_no_toml_outside_the_member_list_hides_nothing(
+    tmp_path: Path,
+) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/a", "a")
+    write(
+        tmp_path / "cli/templates/crew/pyproject.toml",
+        '[project]\nname = "{{folder_name}}"\n\n[project.scripts]\n'
+        '{{folder_name}} = "{{folder_name}}.main:run"\n',
+    )
+    checked = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
+    [found] = [f for f in checked["findings"] if f["file"].startswith("cli/")]
+    assert (found["severity"], found["code"]) == ("note", "unlisted")
+    assert found["message"].startswith("is a template (Jinja markup), not TOML")
+    assert checked["ok"] is True
+
+
 def test_discovery_reports_its_source_as_data(tmp_path: Path) -> None:
     pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
     package(tmp_path, "libs/a", "a")

@@ -299,7 +299,7 @@ def unlisted_projects(
         display = relative(folder / "pyproject.toml", workspace.root)
         if display in known:
             continue
-        problems = len(reader.problems)
+        problems, passed = len(reader.problems), len(reader.skipped)
         document = reader.document(folder)
         if document is None:
             for problem in reader.problems[problems:]:
@@ -307,6 +307,9 @@ def unlisted_projects(
                 found.append(
                     Skipped(display, f"{detail} (and it is no member: {where})", "invalid")
                 )
+            for passed_over in reader.skipped[passed:]:  # a template
+                reason = f"{passed_over.reason} (and it is no member: {where})"
+                found.append(Skipped(display, reason, "unlisted"))
             continue
         names = package_name(document)
         if isinstance(names, tuple):

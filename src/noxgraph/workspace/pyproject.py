@@ -174,9 +174,12 @@ def is_template_path(display: str) -> bool:
 
 
 def looks_like_template(data: bytes) -> bool:
-    """A Jinja statement (``{% ... %}``) in a file that is not valid TOML marks a
-    project template. ``{{`` alone does not: a broken inline table has it too."""
-    return b"{%" in data
+    """A Jinja statement (``{% ... %}``), or a placeholder where a key goes (a line
+    starting ``{{ name }}``), in a file that is not valid TOML marks a project
+    template. ``{{`` elsewhere does not: a broken inline table has it too."""
+    import re
+
+    return b"{%" in data or re.search(rb"(?m)^[ \t]*\{\{[^{}\n]*\}\}", data) is not None
 
 
 @dataclass(frozen=True, slots=True)
