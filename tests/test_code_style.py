@@ -47,6 +47,9 @@ def widest(text: str, tab_width: int = 4) -> int:
         ("ruff.toml", "indent-width = 2\n[format]\nindent-style = 'tab'\n", 88),
         ("ruff.toml", "indent-width = 2\nline-length = 70\n", 70),
         ("ruff.toml", "[format]\nskip-magic-trailing-comma = true\n", 88),
+        ("ruff.toml", "[lint]\nextend-select = ['I']\n[lint.isort]\nlines-after-imports = 2\n", 88),
+        ("ruff.toml", "[lint]\nextend-select = ['I']\n[isort]\nlines-after-imports = 2\n", 88),
+        ("pyproject.toml", "[tool.ruff.lint]\nextend-select = ['I']\n", 88),
     ],
     ids=[
         "ruff-88",
@@ -57,6 +60,9 @@ def widest(text: str, tab_width: int = 4) -> int:
         "tabs",
         "indent-2",
         "no-magic-comma",
+        "isort-two-lines",
+        "isort-two-lines-top-level",
+        "isort",
     ],
 )
 def test_ruff_with_the_project_s_settings_finds_a_fresh_noxfile_formatted(
@@ -172,6 +178,12 @@ def test_the_nearest_configuration_wins_as_ruff_and_black_find_it(tmp_path: Path
         ("ruff.toml", "line-length = \n", "ruff.toml: invalid TOML"),
         ("ruff.toml", "extend = 'ruff.toml'\n", "ruff.toml: extend: 'ruff.toml' extends this"),
         ("ruff.toml", "extend = 'base.toml'\n", "ruff.toml: extend: no file 'base.toml'"),
+        (
+            "ruff.toml",
+            "[lint.isort]\nlines-after-imports = 'two'\n",
+            "ruff.toml: [lint.isort].lines-after-imports: expected an integer of -1 or more,"
+            " got string 'two'",
+        ),
     ],
     ids=[
         "not-a-number",
@@ -181,6 +193,7 @@ def test_the_nearest_configuration_wins_as_ruff_and_black_find_it(tmp_path: Path
         "bad-toml",
         "a-loop",
         "missing",
+        "isort-not-a-number",
     ],
 )
 def test_a_setting_the_formatter_would_refuse_is_one_line_naming_file_and_key(

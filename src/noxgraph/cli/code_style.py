@@ -7,8 +7,9 @@ default both share:
 
 - ruff: the nearest ``.ruff.toml``, ``ruff.toml``, or ``pyproject.toml`` with a
   ``[tool.ruff]`` table, in the noxfile's folder or above it (in one folder, in that
-  order), and the files it ``extend``\\s; ``line-length``, ``indent-width`` and
-  ``[format]``'s ``quote-style``, ``indent-style`` and ``skip-magic-trailing-comma``;
+  order), and the files it ``extend``\\s; ``line-length``, ``indent-width``,
+  ``[format]``'s ``quote-style``, ``indent-style`` and ``skip-magic-trailing-comma``,
+  and ``[lint.isort]``'s (or ``[isort]``'s) ``lines-after-imports``;
 - black: ``[tool.black]`` of the ``pyproject.toml`` in its project root (the nearest
   folder above the noxfile with ``.git``, ``.hg`` or a ``pyproject.toml`` holding
   ``[tool.black]``); ``line-length`` and ``skip-magic-trailing-comma``.
@@ -46,6 +47,9 @@ class CodeStyle:
     indent: str = "    "
     tab_width: int = 4
     magic_trailing_comma: bool = True
+    #: Blank lines after the imports, as ruff's isort rule (I001) wants them before a
+    #: statement: ``lines-after-imports``, at most the two its formatter keeps.
+    lines_after_imports: int = 1
 
     def width(self, line: str) -> int:
         """The columns ``line`` takes, a tab at the start counting ``tab_width``."""
@@ -103,6 +107,15 @@ def _ruff_settings(path: Path, table: Table, seen: tuple[Path, ...] = ()) -> dic
         )
         if value is not None
     )
+    lint = table.table("lint")
+    isort = (lint.table("isort") if lint is not None else None) or table.table("isort")
+    if isort is not None:
+        after = isort.raw("lines-after-imports")
+        if after is not None:
+            if isinstance(after, bool) or not isinstance(after, int) or after < -1:
+                wanted = f"expected an integer of -1 or more, got {describe(after)}"
+                raise isort.error("lines-after-imports", wanted)
+            settings["lines_after_imports"] = after
     form = table.table("format")
     if form is not None:
         choices = (
@@ -148,10 +161,13 @@ def find_code_style(folder: Path) -> CodeStyle:
     folder = folder.resolve()
     settings = {**_black(folder), **_ruff(folder)}
     tab_width = settings.get("tab_width", 4)
+    # -1, ruff's default, is one line before a statement, such as the one that follows.
+    after = settings.get("lines_after_imports", -1)
     return CodeStyle(
         line_length=settings.get("line_length", 88),
         quote="'" if settings.get("quote_style") == "single" else '"',
         indent="\t" if settings.get("indent_style") == "tab" else " " * tab_width,
         tab_width=tab_width,
         magic_trailing_comma=not settings.get("skip_magic_trailing_comma", False),
+        lines_after_imports=1 if after == -1 else min(after, 2),
     )

@@ -238,6 +238,7 @@ def render_block(workspace: Workspace, graph: DependencyGraph, output: Path) -> 
         "next_minor": next_minor(__version__),
         "nox_version": NOX_VERSION,
         "needs_version": layout.literal(f">={NOX_VERSION}"),
+        "after_imports": "\n" * layout.style.lines_after_imports,
         "usage": _usage(first),
         "task_list": ", ".join(tasks) or "none",
         "body": _body(declarations, root, workspace.config.venv_backend, layout),
