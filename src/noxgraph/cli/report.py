@@ -326,17 +326,17 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
         parts.append(_more(left_out, "package"))
 
     if view.cycles:
-        kinds_of: dict[tuple[str, str], set[Kind]] = {}
-        for edge in view.edges:
-            kinds_of.setdefault((edge.source, edge.target), set()).add(edge.kind)
-        cycles = Table(("cycle", "kinds"))
+        hops = _hop_labels(view.edges)
+        cycles = Table(("cycle",))
         pairs = list(zip(view.cycles, view.cycle_paths, strict=True))
         shown_cycles, left_out = _first(pairs, limit)
         for component, path in shown_cycles:
-            on_path = set().union(*(kinds_of[pair] for pair in itertools.pairwise(path)))
+            steps = [path[0]]
+            for source, target in itertools.pairwise(path):
+                label = hops.get((source, target))
+                steps.append(f"{target} [{label}]" if label else target)
             among = f" (one of the cycles among {len(component)} packages)"
-            kinds = ", ".join(sorted(on_path, key=KINDS.index))
-            cycles.add(" -> ".join(path) + (among if len(path) - 1 < len(component) else ""), kinds)
+            cycles.add(" -> ".join(steps) + (among if len(path) - 1 < len(component) else ""))
         title = "Cycles"
         if view.order_error is None:
             title += " (closed by edges that do not order sessions: a testkit's, an extra's)"
@@ -607,18 +607,18 @@ def _hit_text(hit: LockedHit) -> str:
     return _locked_text(hit.change) + via
 
 
-def _hop_labels(graph: DependencyGraph, kinds: Iterable[Kind]) -> dict[tuple[str, str], str]:
-    """What each edge a change spreads through is, where it is not a run-time one (the
-    edge most chains are made of, so said by nothing): ``optional: all``, ``build``."""
+def _hop_labels(edges: Iterable[Edge]) -> dict[tuple[str, str], str]:
+    """What each step from a package to a dependency is, where it is not a run-time
+    one (the step most chains are made of, so said by nothing): ``optional: all``."""
     by_pair: dict[tuple[str, str], list[Edge]] = {}
-    for edge in graph.edges_of(kinds):
+    for edge in edges:
         by_pair.setdefault((edge.source, edge.target), []).append(edge)
     labels: dict[tuple[str, str], str] = {}
-    for pair, edges in by_pair.items():
-        if any(edge.kind == "runtime" for edge in edges):
+    for pair, between in by_pair.items():
+        if any(edge.kind == "runtime" for edge in between):
             continue
         parts = []
-        for edge in edges:
+        for edge in between:
             named = sorted({d.group for d in edge.declarations if d.group})
             parts.append(f"{edge.kind}: {', '.join(named)}" if named else edge.kind)
         labels[pair] = "; ".join(parts)
@@ -665,7 +665,11 @@ def _lock_line(diff: LockDiff) -> str:
 
 def _changes_line(affected: Affected) -> str:
     changes = affected.changes
-    files = _count(len(changes.files), "changed file")
+    written = len(affected.generated_files)
+    # What noxgraph wrote is no change: counted apart, so a fresh noxfile is not one.
+    files = _count(len(changes.files) - written, "changed file")
+    if written:
+        files += f" (and {written} noxgraph wrote)"
     if changes.source == "files":
         return f"{files}, named with --files"
     parts = []
@@ -683,7 +687,7 @@ def affected_text(affected: Affected, graph: DependencyGraph, *, explain: bool) 
     """The affected packages in build order; with ``explain``, why each is (an edge
     other than a run-time one says its kind) and what else the change holds."""
     parts: View = [Line(_changes_line(affected), "dim")]
-    hops = _hop_labels(graph, affected.kinds) if explain else {}
+    hops = _hop_labels(graph.edges_of(affected.kinds)) if explain else {}
     if not affected.packages:
         parts.append(Line("No package is affected.", "bold"))
     else:
