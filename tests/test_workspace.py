@@ -340,6 +340,8 @@ def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
         (["docs/index.md", "mypkg/__init__.py"], False),
         ([".venv/lib/tests/test_a.py", "node_modules/x/tests/a.py", "build/tests/a.py"], False),
         (["plugin/pyproject.toml", "plugin/tests/test_a.py"], False),
+        (["tests/parse.rs", "src/lib.rs"], False),
+        (["tests/unit/test_a.py"], True),
     ],
 )
 def test_tests_are_found_where_pytest_finds_them_near_the_top(

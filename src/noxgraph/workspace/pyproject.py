@@ -790,7 +790,8 @@ def has_tests(folder: Path) -> bool:
                     ):
                         return True
                 elif name in _TEST_DIRS:
-                    return True
+                    if _python_inside(Path(entry.path)):
+                        return True
                 elif not name.startswith(".") and name not in SKIP_DIRS:
                     below.append(Path(entry.path))
     except OSError:
@@ -802,9 +803,19 @@ def _holds_tests(folder: Path) -> bool:
     """Whether ``folder`` holds a tests folder and is no project of its own (a nested
     package's tests are its own)."""
     return (
-        any((folder / name).is_dir() for name in _TEST_DIRS)
+        any(_python_inside(folder / name) for name in _TEST_DIRS)
         and not (folder / "pyproject.toml").exists()
     )
+
+
+def _python_inside(tests: Path) -> bool:
+    """Whether a tests folder holds Python (a module, or a folder that may): a Rust
+    crate's ``tests/`` of ``.rs`` files gives pytest nothing to collect."""
+    try:
+        with os.scandir(tests) as entries:
+            return any(e.name.endswith(".py") or e.is_dir(follow_symlinks=False) for e in entries)
+    except OSError:  # no such folder, or one that cannot be entered
+        return False
 
 
 def _tests_below(src: Path) -> bool:
