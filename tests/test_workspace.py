@@ -329,43 +329,6 @@ def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
         load_workspace(tmp_path / "nope")
 
 
-@pytest.mark.parametrize(
-    ("files", "found"),
-    [
-        (["tests/test_a.py"], True),
-        (["test_a.py"], True),
-        (["mypkg/tests/test_a.py"], True),
-        (["src/mypkg/tests/test_a.py"], True),
-        (["gaia/tests/test_a.py", "tau2/src/x.py"], True),
-        (["docs/index.md", "mypkg/__init__.py"], False),
-        ([".venv/lib/tests/test_a.py", "node_modules/x/tests/a.py", "build/tests/a.py"], False),
-        (["plugin/pyproject.toml", "plugin/tests/test_a.py"], False),
-        (["tests/parse.rs", "src/lib.rs"], False),
-        (["tests/unit/test_a.py"], True),
-    ],
-)
-def test_tests_are_found_where_pytest_finds_them_near_the_top(
-    tmp_path: Path, files: list[str], found: bool
-) -> None:
-    from noxgraph.workspace.pyproject import has_tests
-
-    for name in files:
-        write(tmp_path / name, "")
-    assert has_tests(tmp_path) is found
-
-
-def test_a_package_whose_tests_live_in_its_import_package_gets_a_test_session(
-    tmp_path: Path,
-) -> None:
-    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
-    package(tmp_path, "libs/magics", "magics")
-    write(tmp_path / "libs/magics/magics/tests/test_it.py", "def test():\n    pass\n")
-    package(tmp_path, "libs/plain", "plain")
-    workspace = load_workspace(tmp_path)
-    assert "test" in workspace.tasks_of("magics")
-    assert "test" not in workspace.tasks_of("plain")
-
-
 def test_every_command_repeats_three_warnings_of_a_kind_and_counts_the_rest(
     tmp_path: Path,
 ) -> None:

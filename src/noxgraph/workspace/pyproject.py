@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from noxgraph._files import SKIP_DIRS, relative
+from noxgraph._files import relative
 from noxgraph._names import InvalidName, canonicalize_name
 from noxgraph.kinds import Kind
 from noxgraph.workspace.toml import Table, describe
@@ -776,56 +776,20 @@ def _resolve_groups(groups: Table) -> dict[str, list[tuple[str, str]]]:
 
 
 def has_tests(folder: Path) -> bool:
-    """A package has tests where pytest finds them from its folder: a tests folder or
-    test modules at its top, or a tests folder one level down (the import package's
-    own ``pkg/tests``, a part's ``part/tests``) or two under ``src`` (``src/pkg/tests``)."""
-    below: list[Path] = []
+    """A package has tests when it has a tests folder or test modules at its top."""
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
                 name = entry.name
-                if not entry.is_dir(follow_symlinks=False):
-                    if name.endswith(".py") and (
-                        name.startswith("test_") or name.endswith("_test.py") or name == "tests.py"
-                    ):
-                        return True
-                elif name in _TEST_DIRS:
-                    if _python_inside(Path(entry.path)):
-                        return True
-                elif not name.startswith(".") and name not in SKIP_DIRS:
-                    below.append(Path(entry.path))
+                if name in _TEST_DIRS and entry.is_dir(follow_symlinks=False):
+                    return True
+                if name.endswith(".py") and (
+                    name.startswith("test_") or name.endswith("_test.py") or name == "tests.py"
+                ):
+                    return True
     except OSError:
         return False
-    return any(_holds_tests(sub) or (sub.name == "src" and _tests_below(sub)) for sub in below)
-
-
-def _holds_tests(folder: Path) -> bool:
-    """Whether ``folder`` holds a tests folder and is no project of its own (a nested
-    package's tests are its own)."""
-    return (
-        any(_python_inside(folder / name) for name in _TEST_DIRS)
-        and not (folder / "pyproject.toml").exists()
-    )
-
-
-def _python_inside(tests: Path) -> bool:
-    """Whether a tests folder holds Python (a module, or a folder that may): a Rust
-    crate's ``tests/`` of ``.rs`` files gives pytest nothing to collect."""
-    try:
-        with os.scandir(tests) as entries:
-            return any(e.name.endswith(".py") or e.is_dir(follow_symlinks=False) for e in entries)
-    except OSError:  # no such folder, or one that cannot be entered
-        return False
-
-
-def _tests_below(src: Path) -> bool:
-    """Whether a folder of ``src`` holds tests."""
-    try:
-        with os.scandir(src) as entries:
-            folders = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
-    except OSError:
-        return False
-    return any(_holds_tests(sub) for sub in folders)
+    return False
 
 
 def read_package(
