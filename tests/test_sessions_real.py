@@ -586,3 +586,17 @@ def test_a_sibling_a_build_needs_is_the_branch_s_wheel_even_beside_a_newer_relea
     )
     assert run.code == 0, run.out + run.err
     assert probe.read_text() == "branch"
+
+
+def test_build_constraints_keep_the_user_s_after_noxgraph_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from noxgraph.sessions.install import _constraint_files
+
+    monkeypatch.setenv("UV_BUILD_CONSTRAINT", "/ci/build.txt /ci/more.txt")
+    monkeypatch.delenv("PIP_CONSTRAINT", raising=False)
+    ours = tmp_path / "cache with spaces" / "pins.txt"
+    given = _constraint_files(ours, "UV_BUILD_CONSTRAINT")
+    assert given == [ours.as_uri(), "/ci/build.txt", "/ci/more.txt"]
+    assert " " not in given[0]  # both tools split their variables on spaces
+    assert _constraint_files(ours, "PIP_CONSTRAINT") == [ours.as_uri()]

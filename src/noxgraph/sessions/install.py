@@ -277,13 +277,17 @@ class Installer:
                 for sibling in needed:
                     args += ["--no-sources-package", sibling]
                 if needed:
-                    args += ["--build-constraint", str(self._constraints(needed, uv=True))]
+                    # The option hides uv's variable: the user's files are passed on too.
+                    ours = self._constraints(needed)
+                    for constraints in _constraint_files(ours, "UV_BUILD_CONSTRAINT"):
+                        args += ["--build-constraint", constraints]
                 self.session.run_install(*self.program(args), silent=True)
             else:
                 env = {}
                 if needed:
                     env["PIP_FIND_LINKS"] = " ".join(links)
-                    env["PIP_CONSTRAINT"] = str(self._constraints(needed, uv=False))
+                    files = _constraint_files(self._constraints(needed), "PIP_CONSTRAINT")
+                    env["PIP_CONSTRAINT"] = " ".join(files)
                 self.session.run_install(
                     "python",
                     "-m",
@@ -308,20 +312,12 @@ class Installer:
             theirs = os.environ.get(variable, "").strip()
             self.session.env[variable] = separator.join([*ours, *([theirs] if theirs else [])])
 
-    def _constraints(self, wheels: Mapping[str, Path], *, uv: bool) -> Path:
+    def _constraints(self, wheels: Mapping[str, Path]) -> Path:
         """A constraints file that holds each sibling a build needs to its wheel: the
-        find-links alone let a newer release on the index win over the branch's own
-        code. uv takes the wheel itself; pip, which takes no link as a constraint, its
-        version. Named by what it holds, so it is written once."""
-        from packaging.utils import parse_wheel_filename
-
-        lines = []
-        for name, wheel in sorted(wheels.items()):
-            if uv:
-                lines.append(f"{name} @ {wheel.as_uri()}\n")
-            else:
-                lines.append(f"{name}=={parse_wheel_filename(wheel.name)[1]}\n")
-        text = "".join(lines)
+        find-links alone let a newer release on the index, or another wheel of the same
+        version, win over the branch's own code. Named by what it holds, so it is
+        written once."""
+        text = "".join(f"{name} @ {wheel.as_uri()}\n" for name, wheel in sorted(wheels.items()))
         folder = self._kept("build-constraints", "noxgraph-build-constraints")
         path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:20]}.txt"
         if not path.is_file():
@@ -333,13 +329,12 @@ class Installer:
 
     def _pin_builds(self, wheels: Mapping[str, Path]) -> None:
         """Hold the siblings the session's own build needs to their wheels, in uv's
-        build constraints and in pip's constraints, before any the user set."""
+        build constraints and in pip's constraints, beside any the user set."""
         if not wheels:
             return
-        for variable, uv in (("UV_BUILD_CONSTRAINT", True), ("PIP_CONSTRAINT", False)):
-            theirs = os.environ.get(variable, "").strip()
-            ours = str(self._constraints(wheels, uv=uv))
-            self.session.env[variable] = " ".join([ours, *([theirs] if theirs else [])])
+        ours = self._constraints(wheels)
+        for variable in ("UV_BUILD_CONSTRAINT", "PIP_CONSTRAINT"):
+            self.session.env[variable] = " ".join(_constraint_files(ours, variable))
 
     def _from_wheels(self, names: Sequence[str]) -> None:
         """Let uv take the siblings a build needs from their wheels, not from the
@@ -350,6 +345,12 @@ class Installer:
         self.session.env["UV_NO_SOURCES_PACKAGE"] = " ".join(
             [*names, *([theirs] if theirs else [])]
         )
+
+
+def _constraint_files(ours: Path, variable: str) -> list[str]:
+    """``ours`` (as a URI: uv and pip split their variables on spaces), then the
+    constraint files the user gave in ``variable``."""
+    return [ours.as_uri(), *os.environ.get(variable, "").split()]
 
 
 def _wheel_key(content: str, inputs: Sequence[str]) -> str:
