@@ -195,10 +195,14 @@ def test_a_damaged_entry_is_ignored_and_the_session_runs(
     assert cached(both(nox(root, "-s", "build-all"))) == EVERY
 
 
-def test_a_recorded_build_leaves_nox_s_folder_ignored_by_git(tmp_path: Path) -> None:
+def test_a_build_leaves_nox_s_folder_ignored_by_git_whether_it_fails_or_not(tmp_path: Path) -> None:
     root = building_workspace(tmp_path)
     write(root / ".gitignore", "log.txt\nfail-*\ndist/\n")  # .nox/ left to nox, as by default
     commit_all(root, "nox ignores its own folder")
+    write(root / "fail-core")
+    assert nox(root, "-s", "build-core").code != 0  # a failure records nothing
+    assert git(root, "status", "--porcelain") == ""
+    (root / "fail-core").unlink()
     assert nox(root, "-s", "build-core").code == 0
     assert (root / CACHE / "build-core").is_dir()
     assert git(root, "status", "--porcelain") == ""

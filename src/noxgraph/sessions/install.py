@@ -165,6 +165,10 @@ class Installer:
         ``__pycache__``) that was not there before, holding each folder meanwhile:
         one build or session of a ``-j`` run writes into a folder at a time."""
         chosen = sorted(set(folders))
+        if chosen:
+            from noxgraph.sessions.session_cache import ignored_by_git
+
+            ignored_by_git(self.session.cache_dir.parent)
         with contextlib.ExitStack() as held:
             for folder in chosen:  # always in one order: no two sessions wait on each other
                 digest = hashlib.sha256(os.fsencode(folder)).hexdigest()[:16]

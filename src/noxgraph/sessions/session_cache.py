@@ -86,6 +86,16 @@ class Entry:
     files: tuple[Artifact, ...] = ()
 
 
+def ignored_by_git(envdir: Path) -> None:
+    """Write nox's ``.gitignore`` (``*``) into nox's folder ``envdir`` where nox has not:
+    nox writes it where it makes a virtualenv, and a build makes none, while noxgraph
+    keeps its locks and this cache there. An error only leaves it unwritten."""
+    ignore = envdir / ".gitignore"
+    if not ignore.exists():
+        with contextlib.suppress(OSError):
+            write_atomic(ignore, b"*\n")
+
+
 def cache_folder(noxfile: Path) -> Path:
     """Beside nox's own cache (``.nox/.cache`` next to the noxfile)."""
     return noxfile.parent / ".nox" / ".cache" / "noxgraph-sessions"
@@ -302,11 +312,7 @@ def record(folder: Path, session: str, key: str, files: Iterable[Path]) -> None:
     its previous entry; a cache that cannot be written only means no entry."""
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        envdir = folder.parents[1]
-        # nox writes this where it makes a virtualenv, and a build makes none; git must
-        # not list .nox/ all the same.
-        if envdir.name == ".nox" and not (envdir / ".gitignore").exists():
-            (envdir / ".gitignore").write_text("*\n", encoding="utf-8")
+        ignored_by_git(folder.parents[1])
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=f".{session}-"))
         try:
             artifacts = []
