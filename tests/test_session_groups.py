@@ -151,6 +151,7 @@ def test_check_finds_test_requirements_by_their_names_and_in_hatch_toml(tmp_path
     package(tmp_path, "libs/pinned", "pinned")
     for name in ("test-requirements-0.txt", "test-requirements.latest.txt", "requirements.txt"):
         write(tmp_path / "libs/pinned" / name, "pytest\n")
+    write(tmp_path / "libs/pinned/requirements/latest.txt", "pins\n")  # "latest" is no test
     write(tmp_path / "libs/pinned/tests/test_it.py", "def test():\n    pass\n")
     package(tmp_path, "libs/nested", "nested")
     write(tmp_path / "libs/nested/tests/requirements.oldest.txt", "pytest==7.0\n")

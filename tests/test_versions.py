@@ -54,7 +54,8 @@ def test_hatchling_reads_the_version_table_of_hatch_toml_before_pyproject_s(
 def test_a_hatch_toml_that_is_no_toml_leaves_the_version_dynamic(tmp_path: Path) -> None:
     write(tmp_path / "src/pkg/__about__.py", _ABOUT)
     write(tmp_path / "hatch.toml", "[version\npath = 'src/pkg/__about__.py'\n")
-    assert static_version(tmp_path, {}, "pkg") is None
+    data = {"tool": {"hatch": {"version": {"path": "src/pkg/__about__.py"}}}}
+    assert static_version(tmp_path, data, "pkg") is None  # hatchling would fail on it
 
 
 def test_a_vcs_version_stays_dynamic(tmp_path: Path) -> None:
@@ -87,4 +88,6 @@ def test_hatch_s_nodejs_source_reads_package_json_as_pep_440_writes_it(tmp_path:
         "[tool.hatch.version] nodejs js/package.json",
     )
     write(tmp_path / "package.json", '{"version": "not a version"}\n')
+    assert static_version(tmp_path, nodejs, "ext") is None
+    write(tmp_path / "package.json", "[" * 100_000 + "]" * 100_000)
     assert static_version(tmp_path, nodejs, "ext") is None

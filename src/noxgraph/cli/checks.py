@@ -7,6 +7,7 @@ warnings make it fail with ``--strict``; notes never do.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,11 +148,12 @@ def _requirement_files(folder: Path) -> list[str]:
                 continue
             if not lowered.endswith(".txt"):
                 continue
-            for_tests = "test" in lowered or "dev" in lowered
+            words = set(re.split(r"[-_.]", lowered[: -len(".txt")]))
+            for_tests = bool(words & {"test", "tests", "testing", "dev"})
             if (
-                (sub == "" and "requirements" in lowered and for_tests)
+                (sub == "" and "requirements" in words and for_tests)
                 or (sub == "requirements" and for_tests)
-                or (sub in ("tests", "test") and "requirements" in lowered)
+                or (sub in ("tests", "test") and "requirements" in words)
             ):
                 found.append(f"{sub}/{name}" if sub else name)
     return found

@@ -48,7 +48,7 @@ class CodeStyle:
     tab_width: int = 4
     magic_trailing_comma: bool = True
     #: Blank lines after the imports, as ruff's isort rule (I001) wants them before a
-    #: statement: ``lines-after-imports``, at most the two its formatter keeps.
+    #: statement: ``lines-after-imports``, within the one or two its formatter keeps.
     lines_after_imports: int = 1
 
     def width(self, line: str) -> int:
@@ -161,7 +161,8 @@ def find_code_style(folder: Path) -> CodeStyle:
     folder = folder.resolve()
     settings = {**_black(folder), **_ruff(folder)}
     tab_width = settings.get("tab_width", 4)
-    # -1, ruff's default, is one line before a statement, such as the one that follows.
+    # -1, ruff's default, is one line before a statement, such as the one that follows;
+    # ruff's formatter keeps one or two.
     after = settings.get("lines_after_imports", -1)
     return CodeStyle(
         line_length=settings.get("line_length", 88),
@@ -169,5 +170,5 @@ def find_code_style(folder: Path) -> CodeStyle:
         indent="\t" if settings.get("indent_style") == "tab" else " " * tab_width,
         tab_width=tab_width,
         magic_trailing_comma=not settings.get("skip_magic_trailing_comma", False),
-        lines_after_imports=1 if after == -1 else min(after, 2),
+        lines_after_imports=1 if after == -1 else max(1, min(after, 2)),
     )

@@ -139,9 +139,12 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
     if pkg is None:
         import difflib  # only for the error message
 
+        from noxgraph._names import canonicalize_name
+
         close = difflib.get_close_matches(args.package, workspace.names, n=1)
         # A prefixed family (opentelemetry-instrumentation-django) is asked for by its end.
-        close = close or [n for n in workspace.names if args.package.lower() in n][:3]
+        asked = canonicalize_name(args.package)
+        close = close or [n for n in workspace.names if asked in n][:3]
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise UsageError(f"no package named {args.package!r} in {workspace.root}{hint}")
     graph = build_graph(workspace)
@@ -312,7 +315,9 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
         planned = start_order(declarations.nox_sessions(), [*chosen.run, *chosen.skip])
         skipped = dict(chosen.skip)
     else:
-        planned = [s.name for s in declarations.nox_sessions(args.task)]
+        planned = start_order(
+            declarations.nox_sessions(), [s.name for s in declarations.nox_sessions(args.task)]
+        )
         skipped = {}
     with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
         report = Path(folder) / "report.json"

@@ -55,10 +55,12 @@ def _package_json_version(path: Path) -> str | None:
 
     from packaging.version import InvalidVersion, Version
 
+    from noxgraph._files import read_regular
+
     try:
-        version = json.loads(path.read_bytes()).get("version")
+        version = json.loads(read_regular(path)).get("version")  # a FIFO must not block
         return str(Version(version)) if isinstance(version, str) else None
-    except (OSError, ValueError, AttributeError, InvalidVersion):
+    except (OSError, ValueError, AttributeError, RecursionError, InvalidVersion):
         return None
 
 
@@ -100,8 +102,8 @@ def _hatch_version(folder: Path, data: Mapping[str, Any]) -> tuple[Mapping[str, 
 
         try:
             version = _table(read_toml(hatch_toml, "hatch.toml"), "version")
-        except NoxgraphError:  # what hatchling cannot read either: the version stays dynamic
-            version = {}
+        except NoxgraphError:  # nor can hatchling read it: the version stays dynamic
+            return {}, "hatch.toml"
         if version:
             return version, "hatch.toml [version]"
     return _table(data, "tool", "hatch", "version"), "[tool.hatch.version]"
