@@ -300,7 +300,7 @@ def test_a_template_the_member_list_leaves_out_is_reported_as_hiding_nothing(
     pyproject(tmp_path, "_template", '[project]\nname = "<REPLACE ME>"\nversion = "1"\n')
     checked = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
     [found] = [f for f in checked["findings"] if f["file"] == "_template/pyproject.toml"]
-    assert (found["severity"], found["code"]) == ("note", "unlisted")
+    assert (found["severity"], found["code"]) == ("note", "unlisted-no-package")
     assert found["message"] == (
         "[project].name '<REPLACE ME>' is not a valid package name (a template?)"
         " (and it is no member: pyproject.toml: [tool.uv.workspace])"
@@ -320,7 +320,7 @@ def test_a_template_that_is_no_toml_outside_the_member_list_hides_nothing(
     )
     checked = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
     [found] = [f for f in checked["findings"] if f["file"].startswith("cli/")]
-    assert (found["severity"], found["code"]) == ("note", "unlisted")
+    assert (found["severity"], found["code"]) == ("note", "unlisted-no-package")
     assert found["message"].startswith("is a template (Jinja markup), not TOML")
     assert checked["ok"] is True
 
@@ -349,6 +349,8 @@ def test_check_says_nothing_of_a_package_that_exclude_leaves_out(tmp_path: Path)
             "names package 'stray' but is no member (noxgraph.toml: members)",
         )
     ]
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert [s["path"] for s in graph["skipped"] if s["path"].startswith("libs/")] == []
 
 
 def test_check_warns_when_environment_lock_finds_no_lock(tmp_path: Path) -> None:

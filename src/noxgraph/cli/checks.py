@@ -19,7 +19,7 @@ from packaging.version import InvalidVersion, Version
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError, PyprojectError
 from noxgraph.graph import DependencyGraph
 from noxgraph.sessions.declarations import reserved_names, task_names
-from noxgraph.workspace.discovery import Skipped, excluded_folders
+from noxgraph.workspace.discovery import Skipped
 from noxgraph.workspace.load import Workspace, unlisted_projects
 
 if TYPE_CHECKING:
@@ -367,14 +367,9 @@ def run_checks(
         findings.append(
             Finding(_skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
         )
-    # What exclude names is left out on purpose, and so is everything below it.
-    excluded = excluded_folders(workspace.root, workspace.config.exclude)
     for unlisted in unlisted_projects(workspace):
-        folder = (workspace.root / unlisted.path).parent
-        if excluded & {folder, *folder.parents}:
-            continue
         # A package the member list leaves out may be one it forgot; a template not.
-        left_out: Severity = "note" if unlisted.code == "unlisted" else "warning"
+        left_out: Severity = "note" if unlisted.code == "unlisted-no-package" else "warning"
         findings.append(Finding(left_out, unlisted.code, unlisted.path, unlisted.reason))
 
     return sorted(set(findings), key=Finding.sort_key)

@@ -77,7 +77,7 @@ SkipCode = Literal[
     "not-checked-out",  # a pyproject.toml git tracks that a sparse checkout leaves out
     "not-initialised",  # a git submodule never initialised: its members are not there
     "not-a-member",  # a package under the root that the member list leaves out
-    "unlisted",  # a pyproject.toml under the root, no member, that names no package
+    "unlisted-no-package",  # a pyproject.toml under the root, no member, naming none
     "invalid",  # a pyproject.toml under the root, no member, that cannot be parsed
 ]
 

@@ -16,8 +16,10 @@ from noxgraph.workspace.discovery import (
     MemberSource,
     Reader,
     Scan,
+    SkipCode,
     Skipped,
     discover_with,
+    excluded_folders,
     holds_noxgraph_noxfile,
     members_from_globs,
     resolve_root,
@@ -289,12 +291,14 @@ def unlisted_projects(
         return []
     members = {pkg.path for pkg in workspace.packages}
     known = {skipped.path for skipped in workspace.skipped}
+    # What exclude names is left out on purpose, and so is everything below it.
+    excluded = excluded_folders(workspace.root, workspace.config.exclude)
     where = workspace.discovery
     found: list[Skipped] = []
     # Tolerant: a file that cannot be read or parsed is reported, as a scan would.
     reader = Reader(workspace.root, tolerant=True, cache=cache or ParseCache(None))
     for folder in scan(workspace.root)[0] if scanned is None else scanned:
-        if folder in members:
+        if folder in members or excluded & {folder, *folder.parents}:
             continue
         display = relative(folder / "pyproject.toml", workspace.root)
         if display in known:
@@ -307,9 +311,9 @@ def unlisted_projects(
                 found.append(
                     Skipped(display, f"{detail} (and it is no member: {where})", "invalid")
                 )
-            for passed_over in reader.skipped[passed:]:  # a template
-                reason = f"{passed_over.reason} (and it is no member: {where})"
-                found.append(Skipped(display, reason, "unlisted"))
+            for template in reader.skipped[passed:]:
+                reason = f"{template.reason} (and it is no member: {where})"
+                found.append(Skipped(display, reason, "unlisted-no-package"))
             continue
         names = package_name(document)
         if isinstance(names, tuple):
@@ -321,10 +325,9 @@ def unlisted_projects(
                 )
             )
         elif folder != workspace.root:  # the root's configures the workspace
-            # A template, say: reported as a scan reports it, as hiding no package.
-            found.append(
-                Skipped(display, f"{names.reason} (and it is no member: {where})", "unlisted")
-            )
+            # A template, say, hides no package; a nameless project may be a mistake.
+            code: SkipCode = "nameless" if names.code == "nameless" else "unlisted-no-package"
+            found.append(Skipped(display, f"{names.reason} (and it is no member: {where})", code))
     reader.cache.save()
     return found
 
