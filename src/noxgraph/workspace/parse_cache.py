@@ -40,9 +40,9 @@ _FORMAT = 1
 def _versions() -> str:
     """What gives the cached values their meaning: a new version of either starts
     afresh. packaging's own ``__version__``, as importlib.metadata would scan every
-    installed distribution. The TOML parser's version is not part of it: TOML
-    fixes the value of every document it accepts, and a warm run then never imports
-    the parser."""
+    installed distribution. The TOML parser's version is not part of it, so a warm run
+    never imports the parser: TOML fixes the value of every document a parser accepts,
+    and only what a parser accepts moves between versions (docs/cache.md)."""
     import packaging
 
     from noxgraph import __version__
