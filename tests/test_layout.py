@@ -73,6 +73,7 @@ def test_the_layout_has_every_stage_and_no_loose_modules() -> None:
         "_files.py",
         "_git.py",
         "_names.py",
+        "_text.py",
         "errors.py",
         "generated.py",
         "graph.py",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from noxgraph._text import some
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError, PyprojectError
 from noxgraph.graph import DependencyGraph
 from noxgraph.sessions.declarations import reserved_names, task_names
@@ -204,14 +205,13 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
         if _table(_document(pkg.path / "hatch.toml"), "envs"):
             found.append("hatch.toml [envs]")
         if found:
-            shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
             findings.append(
                 Finding(
                     "note",
                     "test-requirements",
                     pkg.pyproject,
                     f"test-{pkg.name} installs no dependency group or extra of {pkg.name}, and"
-                    f" its test requirements may be in {shown}, which noxgraph does"
+                    f" its test requirements may be in {some(found)}, which noxgraph does"
                     " not read: name them in a `test` dependency group, or in the test task's"
                     " install",
                 )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from noxgraph import __version__
+from noxgraph._text import some
 from noxgraph.cli.terminal import Output
 from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
 from noxgraph.kinds import KINDS
@@ -907,7 +908,7 @@ def _warn_dynamic(packages: Iterable[Package]) -> None:
     ]
     if not files:
         return
-    shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    shown = some(files)
     sys.stderr.write(
         "noxgraph: warning: the build backend decides the dependencies of"
         f" {_count(len(files), 'package')} ([project].dynamic): {shown}; the edges it adds"

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from noxgraph._text import some
 from noxgraph.errors import CycleError
 from noxgraph.graph import DependencyGraph, Edge
 from noxgraph.kinds import KINDS, Kind
@@ -138,11 +139,6 @@ def _first(rows: Sequence[T], limit: int | None) -> tuple[Sequence[T], int]:
 
 def _more(left_out: int, what: str) -> Line:
     return Line(f"... and {_count(left_out, f'more {what}')} (--all lists every one)", "dim")
-
-
-def _some(items: Sequence[str], limit: int = 3) -> str:
-    more = len(items) - limit
-    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 # -- graph ---------------------------------------------------------------------------------
@@ -627,13 +623,13 @@ def _hop_labels(edges: Iterable[Edge]) -> dict[tuple[str, str], str]:
 
 def _explain(pkg: AffectedPackage, hops: Mapping[tuple[str, str], str]) -> str:
     if pkg.reason == "locked":
-        changed = _some([_hit_text(hit) for hit in pkg.locked])
+        changed = some([_hit_text(hit) for hit in pkg.locked])
         noun = "dependency" if len(pkg.locked) == 1 else "dependencies"
         return f"locked {noun} changed: {changed} ({', '.join(pkg.files)})"
     if pkg.reason == "lock-unreadable":
         return f"lock unreadable, so all it covers is affected: {pkg.problem}"
     if pkg.reason == "changed":
-        return f"changed: {_some(list(pkg.files))}"
+        return f"changed: {some(list(pkg.files))}"
     if pkg.reason == "global":
         if pkg.files:
             return f"global file changed: {', '.join(pkg.files[:3])}"
@@ -654,7 +650,7 @@ def _lock_line(diff: LockDiff) -> str:
     if diff.problem is not None:
         count = len(diff.covers)
         return f"lock could not be read: {diff.problem}; affects all {count} members it covers"
-    changed = _some([_locked_text(change) for change in diff.changes], limit=5)
+    changed = some([_locked_text(change) for change in diff.changes], limit=5)
     members = ", ".join(sorted(diff.affects)) or "no member"
     listed = f": {changed}" if diff.changes else ""
     return (

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from noxgraph._text import some
 from noxgraph.errors import WorkspaceError
 
 if TYPE_CHECKING:
@@ -182,8 +183,7 @@ def describe(session: PackageSession, python: str | None = None) -> str:
         what += f" on Python {python}"
     waits = [*session.after, *session.requires]
     if waits:
-        shown = ", ".join(waits[:3]) + (f" and {len(waits) - 3} more" if len(waits) > 3 else "")
-        what += f", after {shown}"
+        what += f", after {some(waits)}"
     return what
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from noxgraph._text import some
 from noxgraph.changes.options import ChangeOptions, add_change_options, options_from
 from noxgraph.errors import UsageError
 
@@ -268,9 +269,8 @@ def select(
     summary = f"{task}: no package is affected; nothing to do"
     if chosen and not run:
         names = sorted(chosen)
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         summary = (
-            f"{task}: {_count(len(names), 'package')} affected ({shown}),"
+            f"{task}: {_count(len(names), 'package')} affected ({some(names)}),"
             f" none with a {task} session; nothing to do"
         )
     if run:
