@@ -206,6 +206,12 @@ def test_global_files_affect_everything_and_ignored_files_nothing(tmp_path: Path
     reasons = _reasons(document)
     assert len(reasons) == 6
     assert reasons["core"] == ("global", [".github/workflows/ci.yml"], [])
+    for name in ("a", "b", "c", "d"):
+        write(root / f".github/workflows/{name}.yml", "on: push\n")
+    explained = cli("affected", "--root", root, "--explain")
+    assert explained.code == 0, explained.err
+    assert "global file changed: .github/workflows/a.yml, .github/workflows/b.yml," in explained.out
+    assert ".github/workflows/c.yml and 2 more" in explained.out
 
 
 def test_the_noxfile_noxgraph_wrote_is_no_change_and_explain_names_it(tmp_path: Path) -> None:

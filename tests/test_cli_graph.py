@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -50,6 +51,7 @@ def test_graph_json_is_the_contract(tmp_path: Path) -> None:
         "order",
         "levels",
         "cycles",
+        "cycle_paths",
         "skipped",
     ]
     assert document["schema"] == 1
@@ -174,6 +176,11 @@ def test_prefect_umbrella_extras_order_out_of_the_box(tmp_path: Path) -> None:
     document = json.loads(run.out)
     assert document["order"] == [] and document["levels"] == []
     assert ["prefect", "prefect-aws", "prefect-dbt", "prefect-shell"] in document["cycles"]
+    number = document["cycles"].index(["prefect", "prefect-aws", "prefect-dbt", "prefect-shell"])
+    path = document["cycle_paths"][number]
+    assert path[0] == path[-1] == "prefect" and set(path) <= set(document["cycles"][number])
+    edges = {(e["from"], e["to"]) for e in document["edges"]}
+    assert all(step in edges for step in itertools.pairwise(path))
     assert "prefect -[optional: pyproject.toml]-> prefect-aws -[runtime:" in run.err
     assert run.err.count("\n") == 1
 
@@ -221,6 +228,7 @@ def test_meltano_root_package_and_jinja_template(tmp_path: Path) -> None:
     document = json.loads(cli("graph", "--root", root, "--json").out)
     assert [p["name"] for p in document["packages"]] == ["meltano-tap-csv", "singer-sdk"]
     assert document["cycles"] == [["meltano-tap-csv", "singer-sdk"]]
+    assert document["cycle_paths"] == [["meltano-tap-csv", "singer-sdk", "meltano-tap-csv"]]
     assert document["order"] == ["singer-sdk", "meltano-tap-csv"]
     (root / "pyproject.toml").write_text(
         (root / "pyproject.toml").read_text().replace("[tool.uv.workspace]", "[tool.other]")

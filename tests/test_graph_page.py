@@ -250,6 +250,9 @@ def test_a_cycle_through_ordering_edges_still_lays_out_every_package(
     assert levels == [["a", "b"], ["top"]]
     assert marked(browser, "in-cycle") == {"a", "b"}
     assert "No build order" in browser.find_element(By.ID, "banner").text
+    assert "a -> b -> a" in browser.find_element(By.ID, "details").text
+    click_package(browser, "b")
+    assert "In a cycle: a -> b -> a" in browser.find_element(By.ID, "details").text
 
 
 def test_a_name_that_closes_the_script_stays_data(tmp_path: Path) -> None:

@@ -215,6 +215,7 @@ def graph_document(workspace: Workspace, view: GraphView, root: str) -> dict[str
         "order": list(view.order),
         "levels": [list(level) for level in view.levels],
         "cycles": [list(cycle) for cycle in view.cycles],
+        "cycle_paths": [list(path) for path in view.cycle_paths],
         "skipped": [{"path": s.path, "reason": s.reason} for s in workspace.skipped],
     }
 
@@ -327,10 +328,7 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
         pairs = list(zip(view.cycles, view.cycle_paths, strict=True))
         shown_cycles, left_out = _first(pairs, limit)
         for component, path in shown_cycles:
-            steps = [path[0]]
-            for source, target in itertools.pairwise(path):
-                label = hops.get((source, target))
-                steps.append(f"{target} [{label}]" if label else target)
+            steps = [path[0], *_hops_along(path, hops)]
             among = f" (one of the cycles among {len(component)} packages)"
             cycles.add(" -> ".join(steps) + (among if len(path) - 1 < len(component) else ""))
         title = "Cycles"
@@ -621,6 +619,16 @@ def _hop_labels(edges: Iterable[Edge]) -> dict[tuple[str, str], str]:
     return labels
 
 
+def _hops_along(path: Sequence[str], hops: Mapping[tuple[str, str], str]) -> list[str]:
+    """Each package a path steps to, with what the step is where :func:`_hop_labels`
+    names it: ``openai [optional: all]``."""
+    steps = []
+    for source, target in itertools.pairwise(path):
+        label = hops.get((source, target))
+        steps.append(f"{target} [{label}]" if label else target)
+    return steps
+
+
 def _explain(pkg: AffectedPackage, hops: Mapping[tuple[str, str], str]) -> str:
     if pkg.reason == "locked":
         changed = some([_hit_text(hit) for hit in pkg.locked])
@@ -632,13 +640,9 @@ def _explain(pkg: AffectedPackage, hops: Mapping[tuple[str, str], str]) -> str:
         return f"changed: {some(list(pkg.files))}"
     if pkg.reason == "global":
         if pkg.files:
-            return f"global file changed: {', '.join(pkg.files[:3])}"
+            return f"global file changed: {some(list(pkg.files))}"
         return "no base to compare with (--if-base-missing all)"
-    steps = []
-    for source, target in itertools.pairwise((pkg.name, *pkg.via)):
-        label = hops.get((source, target))
-        steps.append(f"{target} [{label}]" if label else target)
-    chain = " -> ".join(steps)
+    chain = " -> ".join(_hops_along((pkg.name, *pkg.via), hops))
     if pkg.reason == "deleted-dependency":
         return f"depends on {chain}, deleted since the base"
     # Only changed files pass on to dependents, so the chain always ends at one.

@@ -98,11 +98,26 @@
   const levels = ordered(graph.levels.length ? graph.levels : fallbackLevels());
   const buttons = new Array(packages.length);
 
+  // A cycle is shown as one shortest path through it, closed, as `noxgraph graph` shows it;
+  // a larger set of packages that reach each other says how many it joins.
+  function among(number) {
+    const path = graph.cycle_paths[number];
+    const size = graph.cycles[number].length;
+    return path.length - 1 < size ? ` (one of the cycles among ${size} packages)` : "";
+  }
+
+  function cycleText(name) {
+    const number = cycleOf.get(name);
+    const path = graph.cycle_paths[number];
+    if (path.includes(name)) return `a cycle: ${path.join(" -> ")}${among(number)}`;
+    return `a cycle among ${graph.cycles[number].length} packages, one of them: ${path.join(" -> ")}`;
+  }
+
   function tooltip(pkg) {
     const lines = [`${pkg.name} ${pkg.version || "(dynamic version)"}`, pkg.path];
     const why = reasons.get(pkg.name);
     if (why) lines.push(`affected: ${explain(why)}`);
-    if (cycleOf.has(pkg.name)) lines.push(`in a cycle: ${graph.cycles[cycleOf.get(pkg.name)].join(" <-> ")}`);
+    if (cycleOf.has(pkg.name)) lines.push(`in ${cycleText(pkg.name)}`);
     return lines.join("\n");
   }
 
@@ -294,7 +309,7 @@
     if (why) parts.push(element("p", { className: "reason" }, `Affected: ${explain(why)}`));
     else if (affected) parts.push(element("p", { className: "hint" }, "Not affected."));
     if (cycleOf.has(pkg.name)) {
-      parts.push(element("p", { className: "hint" }, `In a cycle: ${graph.cycles[cycleOf.get(pkg.name)].join(" <-> ")}`));
+      parts.push(element("p", { className: "hint" }, `In ${cycleText(pkg.name)}`));
     }
     parts.push(element("p", { className: "hint" }, `Over ${[...ticked].join(", ") || "no"} edges.`));
     parts.push(...edgeList("Depends on", down), ...edgeList("Depended on by", up),
@@ -313,8 +328,9 @@
         affected ? element("span", {}, element("i", { style: "border-color: var(--affected-edge); background: var(--affected)" }), "affected") : "")];
     parts.push(element("h3", {}, `Cycles (${graph.cycles.length})`));
     if (graph.cycles.length) {
-      parts.push(element("ul", {}, ...graph.cycles.map((cycle) =>
-        element("li", {}, ...cycle.flatMap((name, n) => (n ? [" <-> ", nameButton(index.get(name))] : [nameButton(index.get(name))]))))));
+      parts.push(element("ul", {}, ...graph.cycles.map((cycle, number) =>
+        element("li", {}, ...graph.cycle_paths[number].flatMap((name, n) => (n ? [" -> ", nameButton(index.get(name))] : [nameButton(index.get(name))])),
+          among(number)))));
     } else {
       parts.push(element("p", { className: "hint" }, "none"));
     }
