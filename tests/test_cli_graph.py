@@ -273,6 +273,25 @@ def test_show_text_and_json(tmp_path: Path) -> None:
     assert by_its_end.err.endswith("; did you mean 'testkit'?\n")
 
 
+def test_show_says_why_a_project_that_is_no_package_has_nothing_to_show(tmp_path: Path) -> None:
+    root = _small(tmp_path)
+    package(root, "libs/docs", "Docs_Site", extra="[tool.uv]\npackage = false\n")
+    package(root, "tools/release", "release-tool")
+    never_built = cli("show", "docs-site", "--root", root)
+    assert never_built.code == 2
+    assert never_built.err == (
+        f"noxgraph: error: 'docs-site' is no package of {root}: libs/docs/pyproject.toml"
+        " [project].name 'Docs_Site' is never built ([tool.uv] package = false)\n"
+    )
+    outside = cli("show", "release_tool", "--root", root)
+    assert outside.code == 2
+    assert outside.err == (
+        f"noxgraph: error: 'release_tool' is no package of {root}: tools/release/pyproject.toml"
+        " names package 'release-tool' but is no member (pyproject.toml: [tool.uv.workspace])\n"
+    )
+    assert "Traceback" not in never_built.err + outside.err
+
+
 def test_check_passes_on_a_clean_workspace_and_fails_on_unsatisfied_constraints(
     tmp_path: Path,
 ) -> None:

@@ -141,10 +141,17 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
         import difflib  # only for the error message
 
         from noxgraph._names import canonicalize_name
+        from noxgraph.workspace.load import unlisted_projects
 
+        asked = canonicalize_name(args.package)
+        for skipped in (*workspace.skipped, *unlisted_projects(workspace)):
+            if skipped.name == asked:
+                raise UsageError(
+                    f"{args.package!r} is no package of {workspace.root}:"
+                    f" {skipped.path} {skipped.reason}"
+                )
         close = difflib.get_close_matches(args.package, workspace.names, n=1)
         # A prefixed family (opentelemetry-instrumentation-django) is asked for by its end.
-        asked = canonicalize_name(args.package)
         close = close or [n for n in workspace.names if asked in n][:3]
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise UsageError(f"no package named {args.package!r} in {workspace.root}{hint}")

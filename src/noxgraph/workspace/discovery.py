@@ -107,6 +107,9 @@ class Skipped:
     code: SkipCode
     #: For ``not-checked-out``: the repository and the object git keeps the file as.
     blob: tuple[Path, str] | None = None
+    #: The package the file names, where it names one (canonical): a project that is
+    #: no member, or one never built.
+    name: str | None = None
 
     def may_hide_packages(self, source: MemberSource) -> bool:
         """Whether packages may be missing because of it: a member list promised a

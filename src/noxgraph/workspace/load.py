@@ -150,7 +150,7 @@ def _no_package(doc: Document, why: NoPackage, folder: Path, root: Path) -> Skip
             " folder to read them as that workspace",
             "uv-workspace",
         )
-    return Skipped(doc.display, why.reason, why.code)
+    return Skipped(doc.display, why.reason, why.code, name=why.name)
 
 
 def _declared(found: Discovery, skipped: Iterable[Skipped]) -> bool:
@@ -322,12 +322,14 @@ def unlisted_projects(
                     display,
                     f"names package {names[1]!r} but is no member ({where})",
                     "not-a-member",
+                    name=names[0],
                 )
             )
         elif folder != workspace.root:  # the root's configures the workspace
             # A template, say, hides no package; a nameless project may be a mistake.
             code: SkipCode = "nameless" if names.code == "nameless" else "unlisted-no-package"
-            found.append(Skipped(display, f"{names.reason} (and it is no member: {where})", code))
+            reason = f"{names.reason} (and it is no member: {where})"
+            found.append(Skipped(display, reason, code, name=names.name))
     reader.cache.save()
     return found
 

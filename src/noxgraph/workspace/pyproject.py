@@ -190,6 +190,8 @@ class NoPackage:
 
     reason: str
     code: Literal["no-package", "nameless"]
+    #: The valid name it gives all the same (canonical): a project never built.
+    name: str | None = None
 
 
 def package_name(doc: Document) -> tuple[str, str] | NoPackage:
@@ -229,7 +231,9 @@ def package_name(doc: Document) -> tuple[str, str] | NoPackage:
     uv = tool.table("uv") if tool is not None else None
     if uv is not None and uv.boolean("package") is False:
         return NoPackage(
-            f"{where} {written!r} is never built ([tool.uv] package = false)", "no-package"
+            f"{where} {written!r} is never built ([tool.uv] package = false)",
+            "no-package",
+            canonical,
         )
     return canonical, written
 
