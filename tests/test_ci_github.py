@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.specifiers import SpecifierSet
 from ruamel.yaml import YAML
 
-from noxgraph.cli.ci import jobs, to_yaml
+from noxgraph.cli.ci import jobs, nox_python, to_yaml
 from noxgraph.sessions.declarations import Declarations, PackageSession
 from tests.helpers import cli, commit_all, git, init_repo, package, write
 from tests.test_noxfile import GRAPH, listing, log, recording_workspace
@@ -110,6 +111,58 @@ def test_per_python_sessions_become_jobs_on_their_interpreter(tmp_path: Path) ->
     assert sorted(app["needs"]) == ["build-plugin-3_13", "build-util-3_13"]
     assert app["steps"][1]["with"]["python-version"].split() == ["3.13", "3.x"]
     assert session_of(app) == "build-app-3.13"
+
+
+@pytest.mark.parametrize(
+    ("requires_python", "version"),
+    [
+        ([">=3.10"], "3.x"),
+        ([">=3.10,!=3.13.*"], "3.x"),
+        ([">=3.10, <3.13"], ">=3.10.0 <3.13.0"),
+        (["~=3.11"], ">=3.11.0 <4.0.0"),
+        (["~=3.10.2"], ">=3.10.2 <3.11.0"),
+        (["==3.12.*"], ">=3.12.0 <3.13.0"),
+        (["==3.12"], "3.12.0"),
+        ([">3.10", "<=3.12"], ">3.10.0 <=3.12.0"),
+        ([">=3.10,!=3.11.*,<3.14"], ">=3.10.0 <3.14.0"),
+        ([">=3.9,<3.13.0rc1"], ">=3.9.0 <3.13.0"),
+        ([">=3.11", ">=3.10,<3.14"], ">=3.10.0 >=3.11.0 <3.14.0"),
+    ],
+)
+def test_nox_runs_on_the_newest_python_the_packages_admit(
+    requires_python: list[str], version: str
+) -> None:
+    assert nox_python([SpecifierSet(text) for text in requires_python]) == version
+
+
+def test_a_capped_requires_python_narrows_the_interpreter_of_the_jobs_it_reaches(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    write(root / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(root, "libs/core", "core", extra='requires-python = ">=3.10, <3.13"\n')
+    package(root, "libs/app", "app", "core", extra='requires-python = ">=3.11"\n')
+    package(root, "libs/cli", "cli", extra='requires-python = ">=3.10"\n')
+    assert cli("generate", "--root", root).code == 0
+    jobs = written(root)["jobs"]
+
+    def version(job: str) -> str:
+        return str(jobs[job]["steps"][1]["with"]["python-version"])
+
+    assert version("build-core") == ">=3.10.0 <3.13.0"
+    # app's session installs core, and a matrix entry's `nox -s build-app` builds core too.
+    assert version("build-app") == ">=3.10.0 >=3.11.0 <3.13.0"
+    assert version("build-cli") == "3.x"
+    bad = tmp_path / "bad"
+    write(bad / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    package(bad, "libs/core", "core", extra='requires-python = ">=3.10,<"\n')
+    refused = cli("ci", "github", "--root", bad)
+    assert refused.code != 0
+    assert refused.err == (
+        f"noxgraph: error: {bad / 'libs/core/pyproject.toml'}: [project].requires-python:"
+        " '>=3.10,<' is not a version specifier\n"
+    )
+    assert not (bad / WORKFLOW).exists()
 
 
 def test_per_level_jobs_are_the_graph_s_levels(tmp_path: Path) -> None:

@@ -40,10 +40,10 @@ import os
 import posixpath
 import re
 import shlex
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from noxgraph import __version__
 from noxgraph.cli.generate import NOX_VERSION, next_minor
@@ -51,6 +51,9 @@ from noxgraph.errors import one_line
 from noxgraph.generated import WORKFLOW_MARKER
 from noxgraph.sessions.declarations import Declarations, NoxSession
 from noxgraph.sessions.session_cache import CI_CACHE_DIR, carried_folders
+
+if TYPE_CHECKING:
+    from packaging.specifiers import Specifier, SpecifierSet
 
 __all__ = [
     "AFFECTED_JOB",
@@ -60,6 +63,7 @@ __all__ = [
     "job_id",
     "jobs",
     "nox_command",
+    "nox_python",
     "noxfile_argument",
     "requirement_problem",
     "sessions_of",
@@ -101,12 +105,57 @@ class Job:
     sessions: tuple[str, ...]
     pythons: tuple[str, ...]
     needs: tuple[str, ...]
+    #: The interpreter nox runs on, and with it every session declared on none
+    #: (see :func:`nox_python`).
+    nox_python: str = NOX_PYTHON
 
     @property
     def python_version(self) -> str:
         """setup-python's ``python-version``: the sessions' interpreters, then nox's own
         (the last one listed is the default ``python``)."""
-        return "\n".join(dict.fromkeys([*self.pythons, NOX_PYTHON]))
+        return "\n".join(dict.fromkeys([*self.pythons, self.nox_python]))
+
+
+def _semver(release: tuple[int, ...]) -> str:
+    # Three parts always: node-semver reads a shorter version as a range (">3.10" is ">=3.11").
+    return ".".join(str(part) for part in (*release, 0, 0)[:3])
+
+
+def _comparators(specifier: Specifier) -> list[str]:
+    """One PEP 440 specifier in node-semver's comparators, as far as they can say it:
+    ``!=`` (a hole in a range), ``===`` and an epoch give none; a pre-, post-, dev- or
+    local part is left out (setup-python picks among final releases)."""
+    from packaging.version import Version
+
+    operator, text = specifier.operator, specifier.version
+    if operator in ("!=", "==="):
+        return []
+    wildcard = text.endswith(".*")
+    version = Version(text.removesuffix(".*"))
+    if version.epoch:
+        return []
+    release = version.release
+    if operator == "==" and wildcard:
+        return [f">={_semver(release)}", f"<{_semver((*release[:-1], release[-1] + 1))}"]
+    if operator == "==":
+        return [_semver(release)]
+    if operator == "~=":
+        return [f">={_semver(release)}", f"<{_semver((*release[:-2], release[-2] + 1))}"]
+    return [f"{operator}{_semver(release)}"]
+
+
+def nox_python(requires_python: Iterable[SpecifierSet]) -> str:
+    """setup-python's ``python-version`` for nox's own interpreter, given the
+    ``requires-python`` of the packages whose sessions run on it: the newest 3.x
+    (:data:`NOX_PYTHON`), unless one of them caps the version (``<3.13``, ``~=3.11``,
+    ``==3.12.*``); then every bound as a node-semver range, which setup-python reads
+    (``>=3.10.0 <3.13.0``) and answers with the newest release inside it."""
+    specifiers = [s for specifier_set in requires_python for s in specifier_set]
+    if not any(s.operator in ("<", "<=", "==", "~=") for s in specifiers):
+        return NOX_PYTHON
+    comparators = {c for s in specifiers for c in _comparators(s)}
+    # Lowest version first, whatever order the (unordered) specifier sets give.
+    return " ".join(sorted(comparators, key=lambda c: ([*map(int, c.lstrip("<>=").split("."))], c)))
 
 
 def sessions_of(declarations: Declarations, tasks: Sequence[str] | None) -> list[NoxSession]:
@@ -190,26 +239,51 @@ def jobs(
     *,
     per_level: bool = False,
     only: Collection[str] | None = None,
+    requires_python: Mapping[str, SpecifierSet] | None = None,
 ) -> list[Job]:
     """The jobs for the sessions of ``tasks`` (and those they require): one per session,
     or with ``per_level`` one per task and level (see :func:`_level_jobs`). ``only``:
     keep just these sessions (the affected ones), waiting for those of them they
-    require."""
+    require. ``requires_python``: each package's ``[project].requires-python``, which
+    nox's own interpreter must satisfy where a session runs on it."""
     every = sessions_of(declarations, tasks)
     chosen = every if only is None else [s for s in every if s.name in only]
     waits = _waits(every, {s.name for s in chosen})
     if per_level:
-        return _level_jobs(chosen, waits)
-    return [
-        Job(
-            job_id(s.name),
-            s.name,
-            (s.name,),
-            (s.python,) if s.python else (),
-            tuple(job_id(r) for r in waits[s.name]),
-        )
-        for s in chosen
-    ]
+        made = _level_jobs(chosen, waits)
+    else:
+        made = [
+            Job(
+                job_id(s.name),
+                s.name,
+                (s.name,),
+                (s.python,) if s.python else (),
+                tuple(job_id(r) for r in waits[s.name]),
+            )
+            for s in chosen
+        ]
+    if not requires_python:
+        return made
+    by_name = {s.name: s for s in every}
+
+    def bounds(job: Job) -> list[SpecifierSet]:
+        # What the job runs and, as a matrix entry's `nox -s` does, what that requires.
+        seen: set[str] = set()
+        stack = list(job.sessions)
+        found: dict[str, SpecifierSet] = {}
+        while stack:
+            name = stack.pop()
+            session = by_name.get(name)
+            if name in seen or session is None:
+                continue
+            seen.add(name)
+            stack.extend(session.requires)
+            package = session.session.package
+            if session.python is None and package in requires_python:
+                found[package] = requires_python[package]
+        return [found[package] for package in sorted(found)]
+
+    return [replace(job, nox_python=nox_python(bounds(job))) for job in made]
 
 
 def default_requirement() -> str:

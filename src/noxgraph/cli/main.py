@@ -493,15 +493,18 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     # The tasks with a job, in configuration order: those the affected sessions come from.
     tasks = [t for t in declarations.tasks if any(s.session.task == t for s in sessions)]
     requirement = _noxgraph_requirement(args.noxgraph_requirement)
+    bounds = {pkg.name: spec for pkg in workspace.packages if (spec := pkg.python_specifier())}
     if fmt == "json":
         noxfile = ci.noxfile_argument(
             workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root)
         )
         only = _affected_sessions(args, declarations, tasks) if args.affected else None
-        job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only)
+        job_list = ci.jobs(
+            declarations, asked, per_level=args.per_level, only=only, requires_python=bounds
+        )
         out.json(ci_matrix_document(job_list, ci.nox_command(noxfile)))
         return 0
-    job_list = ci.jobs(declarations, asked, per_level=args.per_level)
+    job_list = ci.jobs(declarations, asked, per_level=args.per_level, requires_python=bounds)
     if not job_list:
         raise UsageError("the workspace has no package sessions, so a workflow would have no job")
     noxfile = ci.noxfile_argument(workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root))

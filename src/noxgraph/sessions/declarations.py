@@ -35,6 +35,8 @@ from noxgraph._text import some
 from noxgraph.errors import WorkspaceError
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
     from noxgraph.graph import DependencyGraph
     from noxgraph.workspace.config import Task
     from noxgraph.workspace.load import Workspace
@@ -261,13 +263,11 @@ class _Needs:
 
 
 @functools.lru_cache(maxsize=4096)
-def _admits(requires_python: str, version: str) -> bool:
-    """Whether ``requires_python`` admits some release of ``version`` ("3.10" for
-    3.10.0 to 3.10.99: ``>=3.10.2`` admits 3.10)."""
-    from packaging.specifiers import SpecifierSet
+def _admits(specifier: SpecifierSet, version: str) -> bool:
+    """Whether ``specifier`` admits some release of ``version`` ("3.10" for 3.10.0 to
+    3.10.99: ``>=3.10.2`` admits 3.10)."""
     from packaging.version import Version
 
-    specifier = SpecifierSet(requires_python)
     return any(Version(f"{version}.{patch}") in specifier for patch in range(100))
 
 
@@ -286,17 +286,9 @@ def _pythons(workspace: Workspace, package: str, task: Task) -> tuple[str, ...]:
             ' (python = ["3.10", "3.13"])'
         )
     pkg = workspace.get(package)
-    if pkg is None or pkg.requires_python is None:
+    if pkg is None or (specifier := pkg.python_specifier()) is None:
         return candidates
-    from packaging.specifiers import InvalidSpecifier
-
-    try:
-        admitted = tuple(v for v in candidates if _admits(pkg.requires_python, v))
-    except InvalidSpecifier:
-        raise WorkspaceError(
-            f"{pkg.pyproject}: [project].requires-python: {pkg.requires_python!r} is not a"
-            " version specifier"
-        ) from None
+    admitted = tuple(v for v in candidates if _admits(specifier, v))
     if not admitted:
         raise WorkspaceError(
             f"{pkg.pyproject}: [project].requires-python {pkg.requires_python!r} admits none"

@@ -18,12 +18,16 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from noxgraph._files import relative
 from noxgraph._names import InvalidName, canonicalize_name
+from noxgraph.errors import PyprojectError
 from noxgraph.kinds import Kind
 from noxgraph.workspace.toml import Table, describe
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 __all__ = [
     "Declaration",
@@ -144,6 +148,20 @@ class Package:
         read from a file here): setuptools-scm, hatch-vcs and their kind make it from
         git, so it changes with every commit."""
         return self.version is None and "version" in self.dynamic
+
+    def python_specifier(self) -> SpecifierSet | None:
+        """``[project].requires-python`` as a specifier set, ``None`` where there is none."""
+        if self.requires_python is None:
+            return None
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            return SpecifierSet(self.requires_python)
+        except InvalidSpecifier:
+            raise PyprojectError(
+                self.pyproject,
+                f"[project].requires-python: {self.requires_python!r} is not a version specifier",
+            ) from None
 
     @property
     def dynamic_dependencies(self) -> tuple[str, ...]:
