@@ -59,6 +59,13 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     package(root, "packages/core", "core", "attrs~=23.1", "tomli>=2; python_version < '3.11'")
     package(root, "packages/lib", "lib", "core[fast]>=1.0", "rich>=13,<15")
     package(root, "packages/app", "app", "lib~=1.0; sys_platform != 'win32'")
+    # A version hatchling reads through a hatch.toml beside pyproject.toml.
+    write(
+        root / "packages/tool/pyproject.toml",
+        '[project]\nname = "tool"\ndynamic = ["version"]\ndependencies = ["app"]\n',
+    )
+    write(root / "packages/tool/hatch.toml", '[version]\npath = "src/tool/__about__.py"\n')
+    write(root / "packages/tool/src/tool/__about__.py", '__version__ = "2.1"\n')
     commit_all(root)
     git(root, "checkout", "-q", "-b", "change")
     write(root / "packages/core/src/core/__init__.py", "VALUE = 1\n")

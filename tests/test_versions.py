@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from pathlib import Path
 
 from noxgraph.workspace.versions import static_version
-from tests.helpers import write
+from tests.helpers import cli, write
 
 _ABOUT = '__version__ = "2.3.4"\n'
 
@@ -91,3 +94,27 @@ def test_hatch_s_nodejs_source_reads_package_json_as_pep_440_writes_it(tmp_path:
     assert static_version(tmp_path, nodejs, "ext") is None
     write(tmp_path / "package.json", "[" * 100_000 + "]" * 100_000)
     assert static_version(tmp_path, nodejs, "ext") is None
+
+
+def test_a_hatch_toml_read_through_the_parse_cache_is_read_again_once_it_changes(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    write(root / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["tool"]\n')
+    write(root / "tool/pyproject.toml", '[project]\nname = "tool"\ndynamic = ["version"]\n')
+    write(root / "tool/hatch.toml", '[version]\npath = "a.py"\n')
+    write(root / "tool/a.py", '__version__ = "1.0"\n')
+    write(root / "tool/b.py", '__version__ = "2.0"\n')
+    old = time.time() - 10  # past a racy fingerprint, so the cache remembers the file
+    os.utime(root / "tool/hatch.toml", (old, old))
+
+    def version() -> str:
+        run = cli("graph", "--root", root, "--json")
+        assert run.code == 0, run.err
+        return str(json.loads(run.out)["packages"][0]["version"])
+
+    assert version() == version() == "1.0"
+    write(root / "tool/hatch.toml", '[version]\npath = "b.py"\n')
+    assert version() == "2.0"
+    write(root / "tool/hatch.toml", "[version\n")
+    assert version() == "None"  # hatchling cannot read it either: dynamic

@@ -759,6 +759,22 @@ class Reader:
             self.fail(exc)
         return None
 
+    def side_file(self, path: Path) -> dict[str, Any] | None:
+        """A TOML file a member's build backend reads beside its ``pyproject.toml``
+        (``hatch.toml``), through the parse cache; ``None`` where it cannot be read or
+        parsed, as the backend cannot either."""
+        text = os.fspath(path)
+        remembered = self.cache.known(text)
+        if remembered is not None:
+            return remembered
+        seen = fingerprint(text, regular=True)
+        try:
+            data = read_regular(text)
+            shown = relative(text, self.root)
+            return self.cache.document(data, lambda: parse_toml(data, shown), path=text, seen=seen)
+        except (OSError, PyprojectError):
+            return None
+
     def document(self, folder: Path) -> Document | None:
         """Parse ``folder/pyproject.toml``; templates are skipped, bad TOML is an error."""
         # A string, not a Path: this runs once per member.

@@ -224,6 +224,7 @@ def load_workspace(
                     names=names,
                     inherited_sources=inherited,
                     parse=loader.requirement,
+                    side_file=loader.side_file,
                 )
             )
         except NoxgraphError as exc:

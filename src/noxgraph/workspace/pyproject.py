@@ -29,6 +29,8 @@ from noxgraph.workspace.toml import Table, describe
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
+    from noxgraph.workspace.versions import SideFileReader
+
 __all__ = [
     "Declaration",
     "Document",
@@ -821,11 +823,13 @@ def read_package(
     names: tuple[str, str],
     inherited_sources: Sources = {},  # noqa: B006 - read-only default
     parse: RequirementParser = parse_requirement,
+    side_file: SideFileReader | None = None,
 ) -> Package:
     """Build the :class:`Package` that ``doc`` names (``names`` from :func:`package_name`).
 
     ``inherited_sources`` are the ``[tool.uv.sources]`` of the uv workspace root
-    that holds this package; the package's own entries win over them.
+    that holds this package; the package's own entries win over them. ``side_file``
+    reads the files beside it a backend reads for a dynamic version (``hatch.toml``).
     """
     canonical, written = names
     top = doc.table
@@ -854,9 +858,9 @@ def read_package(
         version = poetry.string("version") if poetry is not None else None
     version_from: str | None = None
     if version is None and "version" in dynamic:
-        from noxgraph.workspace.versions import static_version  # dynamic versions only
+        from noxgraph.workspace.versions import read_side_file, static_version
 
-        found = static_version(doc.folder, doc.data, canonical)
+        found = static_version(doc.folder, doc.data, canonical, side_file or read_side_file)
         if found is not None:
             version, version_from = found
 

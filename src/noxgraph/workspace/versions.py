@@ -15,11 +15,15 @@ version, a computed one) stays dynamic.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["static_version"]
+__all__ = ["SideFileReader", "read_side_file", "static_version"]
+
+#: Reads a TOML file a build backend keeps beside ``pyproject.toml`` (``hatch.toml``):
+#: its content, or ``None`` where it cannot be read or parsed.
+SideFileReader = Callable[[Path], Mapping[str, Any] | None]
 
 _NAMES = ("__version__", "VERSION", "version")
 
@@ -91,27 +95,40 @@ def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
     return current if isinstance(current, Mapping) else {}
 
 
-def _hatch_version(folder: Path, data: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+def read_side_file(path: Path) -> Mapping[str, Any] | None:
+    """A :data:`SideFileReader` that parses the file every time."""
+    from noxgraph.errors import NoxgraphError
+    from noxgraph.workspace.toml import read_toml
+
+    try:
+        return read_toml(path, path.name)
+    except NoxgraphError:
+        return None
+
+
+def _hatch_version(
+    folder: Path, data: Mapping[str, Any], read: SideFileReader
+) -> tuple[Mapping[str, Any], str]:
     """hatchling's version table and where it is: a ``hatch.toml`` beside
     ``pyproject.toml`` holds hatch's settings without the ``tool.hatch`` prefix, and
     its tables win over ``[tool.hatch]``'s, as hatchling merges the two."""
     hatch_toml = folder / "hatch.toml"
     if hatch_toml.is_file():
-        from noxgraph.errors import NoxgraphError
-        from noxgraph.workspace.toml import read_toml
-
-        try:
-            version = _table(read_toml(hatch_toml, "hatch.toml"), "version")
-        except NoxgraphError:  # nor can hatchling read it: the version stays dynamic
+        parsed = read(hatch_toml)
+        if parsed is None:  # nor can hatchling read it: the version stays dynamic
             return {}, "hatch.toml"
+        version = _table(parsed, "version")
         if version:
             return version, "hatch.toml [version]"
     return _table(data, "tool", "hatch", "version"), "[tool.hatch.version]"
 
 
-def static_version(folder: Path, data: Mapping[str, Any], name: str) -> tuple[str, str] | None:
+def static_version(
+    folder: Path, data: Mapping[str, Any], name: str, read: SideFileReader = read_side_file
+) -> tuple[str, str] | None:
     """``(version, where it was read)`` for a package whose ``[project].version`` is
-    dynamic, or ``None`` when it cannot be read without running the backend."""
+    dynamic, or ``None`` when it cannot be read without running the backend. ``read``
+    reads the files beside ``pyproject.toml`` the backend reads too."""
     setuptools = _table(data, "tool", "setuptools", "dynamic", "version")
     files = setuptools.get("file")
     if isinstance(files, str):
@@ -129,7 +146,7 @@ def static_version(folder: Path, data: Mapping[str, Any], name: str) -> tuple[st
         found = _module_file(folder, module, package_dir)
         value = _assigned(found, [variable]) if found is not None else None
         return (value, f"[tool.setuptools.dynamic].version attr {attr}") if value else None
-    hatch, where = _hatch_version(folder, data)
+    hatch, where = _hatch_version(folder, data, read)
     path = hatch.get("path")
     if isinstance(path, str) and hatch.get("source", "regex") == "regex":
         value = _assigned(folder / path)
