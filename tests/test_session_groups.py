@@ -146,6 +146,30 @@ def test_check_names_test_requirements_kept_where_no_session_reads_them(tmp_path
     )
 
 
+def test_check_names_tests_kept_in_the_import_package_where_no_session_runs_them(
+    tmp_path: Path,
+) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/lab", "lab")
+    write(tmp_path / "libs/lab/gaia/tests/test_gaia.py", "def test():\n    pass\n")
+    write(tmp_path / "libs/lab/src/lightning/tests/test_it.py", "def test():\n    pass\n")
+    package(tmp_path, "libs/plain", "plain")
+    write(tmp_path / "libs/plain/plain/__init__.py", "")
+    [note] = _notes(tmp_path, "tests-out-of-sight")
+    assert (note["severity"], note["file"]) == ("note", "libs/lab/pyproject.toml")
+    assert note["message"] == (
+        "lab keeps tests in gaia/tests, src/lightning/tests, and gets no test-lab: noxgraph"
+        " looks for a tests folder or test modules at the top of a package's folder; set"
+        " needs-tests = false in its [tool.noxgraph.tasks.test] to give it one"
+    )
+    assert "test" not in json.loads(cli("show", "lab", "--root", tmp_path, "--json").out)["tasks"]
+    # As the note says: the session is there, and the note gone.
+    package(tmp_path, "libs/lab", "lab", extra="[tool.noxgraph.tasks.test]\nneeds-tests = false\n")
+    shown = json.loads(cli("show", "lab", "--root", tmp_path, "--json").out)
+    assert shown["tasks"]["test"]["session"] == "test-lab"
+    assert _notes(tmp_path, "tests-out-of-sight") == []
+
+
 def test_check_finds_test_requirements_by_their_names_and_in_hatch_toml(tmp_path: Path) -> None:
     pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
     package(tmp_path, "libs/pinned", "pinned")

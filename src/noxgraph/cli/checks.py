@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from noxgraph._files import SKIP_DIRS, relative
 from noxgraph._text import some
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError, PyprojectError
 from noxgraph.graph import DependencyGraph
@@ -235,6 +236,50 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
     return findings
 
 
+def _nested_tests(folder: Path) -> list[str]:
+    """Test folders one level into ``folder`` or its ``src``: an import package's own
+    (``pkg/tests``, ``src/pkg/tests``), where pytest finds them from the top."""
+    found = []
+    for parent in (folder, folder / "src"):
+        try:
+            children = sorted(entry.name for entry in os.scandir(parent) if entry.is_dir())
+        except OSError:
+            continue
+        for child in children:
+            if child.startswith(".") or child in SKIP_DIRS:
+                continue
+            for name in ("tests", "test"):
+                if (parent / child / name).is_dir():
+                    found.append(relative(parent / child / name, folder))
+    return found
+
+
+def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
+    """A note for each package that gets no session of a task that needs tests while
+    it keeps tests one level down: noxgraph looks for tests only at the top of its folder."""
+    findings: list[Finding] = []
+    for pkg in workspace.packages:
+        tasks = workspace.tasks.get(pkg.name, {})
+        wanting = [name for name, task in tasks.items() if task.commands and task.needs_tests]
+        if not wanting or pkg.has_tests:
+            continue
+        found = _nested_tests(pkg.path)
+        if found:
+            sessions = ", ".join(f"{task}-{pkg.name}" for task in wanting)
+            findings.append(
+                Finding(
+                    "note",
+                    "tests-out-of-sight",
+                    pkg.pyproject,
+                    f"{pkg.name} keeps tests in {some(found)}, and gets no {sessions}:"
+                    " noxgraph looks for a tests folder or test modules at the top of a"
+                    f" package's folder; set needs-tests = false in its"
+                    f" [tool.noxgraph.tasks.{wanting[0]}] to give it one",
+                )
+            )
+    return findings
+
+
 def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
     """A warning where packages may be missing (see :meth:`Skipped.may_hide_packages`);
     a note where a scan passed something over."""
@@ -359,6 +404,7 @@ def run_checks(
                 )
 
     findings += _test_requirements_elsewhere(workspace)
+    findings += _tests_out_of_sight(workspace)
     for note in graph.notes:
         severity: Severity = "warning" if note.severity == "warning" else "note"
         findings.append(Finding(severity, note.code, note.file, note.message))
