@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from noxgraph.sessions.plan import SessionPlan, plan_session
-from tests.helpers import load, package, pyproject, write
+from tests.helpers import cli, load, package, pyproject, write
 
 CORP = "https://corp.example.invalid/simple"
 
@@ -135,3 +136,35 @@ def test_the_sources_of_an_extra_s_dependencies_are_honoured_where_it_is_install
     uri = (tmp_path / "vendor/v").resolve().as_uri()
     assert f"vendored-v @ {uri}" in plan.install
     assert plan.source_folders == ((tmp_path / "vendor/v").resolve(),)
+
+
+def test_a_project_on_its_own_installs_its_own_lock_unless_it_needs_a_sibling(
+    tmp_path: Path,
+) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(tmp_path, "libs/solo", "solo", "six")
+    write(tmp_path / "libs/solo/uv.lock", "version = 1\n")
+    package(tmp_path, "libs/user", "user", "solo")
+    write(tmp_path / "libs/user/uv.lock", "version = 1\n")
+    package(tmp_path, "libs/plain", "plain")
+    for folder in ("libs/solo", "libs/user", "libs/plain"):
+        _tested(tmp_path, folder)
+    solo = _plan(tmp_path, "solo")
+    assert solo.environment == "lock"
+    assert solo.lock is not None and solo.lock.root == tmp_path / "libs/solo"
+    # user's lock would pin solo as the index has it: solo's change comes from its folder.
+    user = _plan(tmp_path, "user")
+    assert user.environment == "folders"
+    assert [s.name for s in user.siblings] == ["user", "solo"]
+    assert _plan(tmp_path, "plain").environment == "folders"
+    shown = json.loads(cli("show", "solo", "--root", tmp_path, "--json").out)["tasks"]
+    assert (shown["test"]["environment"], shown["test"]["lock"]) == ("lock", "libs/solo/uv.lock")
+    assert (shown["build"]["environment"], shown["build"]["lock"]) == (None, None)
+    text = cli("show", "user", "--root", tmp_path).out
+    [row] = [line.split() for line in text.splitlines() if line.startswith("test ")]
+    assert row[:4] == ["test", "test-user", "pytest", "{posargs}"]
+    assert " ".join(row[4:]) == "siblings from folders, the rest from the index"
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\nenvironment = "lock"\n')
+    assert _plan(tmp_path, "user").environment == "lock"
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\nenvironment = "folders"\n')
+    assert _plan(tmp_path, "solo").environment == "folders"

@@ -242,42 +242,65 @@ def test_a_virtual_uv_root_is_no_package_and_the_new_noxfile_is_no_change(tmp_pa
     assert "files of projects that are no member: loose/x.py" in explained.out
 
 
-@pytest.mark.slow
-def test_a_uv_lock_gives_the_locked_versions(tmp_path: Path) -> None:
-    """With a uv.lock, a test session installs exactly the locked version of a
-    third-party dependency; with environment = "folders", the newest."""
+_PRINT_SIX = (
+    "[tool.noxgraph.tasks]\n"
+    'test = ["python -c \\"import six; print(\'six\', six.__version__)\\""]\n'
+)
+_HATCH = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+
+
+def _installs_the_locked_six(root: Path, locked_in: Path, package_name: str) -> None:
+    """Lock six at 1.15.0 in ``locked_in``; ``test-<package_name>`` then syncs that lock
+    and its command sees that six (the index's newest is another)."""
     uv = shutil.which("uv", path=str(Path(sys.executable).parent))
     if uv is None:
         pytest.skip("uv is not installed beside this Python")
-    root = init_repo(tmp_path)
-    write(root / ".gitignore", ".nox/\n.venv/\n")
-    pyproject(
-        root,
-        ".",
-        '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n[tool.uv.sources]\n'
-        "core = { workspace = true }\n\n"
-        "[tool.noxgraph.tasks]\n"
-        'test = ["python -c \\"import six; print(\'six\', six.__version__)\\""]\n',
-    )
-    hatch = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
-    package(root, "libs/core", "core", "six", extra=hatch)
-    write(root / "libs/core/src/core/__init__.py", "")
-    package(root, "libs/app", "app", "core", extra=hatch + "[dependency-groups]\ntest = []\n")
-    write(root / "libs/app/src/app/__init__.py", "")
-    write(root / "libs/app/tests/test_app.py", "def test():\n    pass\n")
     locked = subprocess.run(
         [uv, "lock", "--upgrade-package", "six==1.15.0"],
-        cwd=root,
+        cwd=locked_in,
         capture_output=True,
         text=True,
         check=False,
     )
     assert locked.returncode == 0, locked.stderr
     assert cli("generate", "--root", root).code == 0
-    run = nox(root, "-s", "test-app", timeout=600)
+    run = nox(root, "-s", f"test-{package_name}", timeout=600)
     assert run.code == 0, run.out + run.err
-    assert "uv sync --locked --package app" in run.err
+    assert f"uv sync --locked --package {package_name}" in run.err
     assert "six 1.15.0" in run.out + run.err
+
+
+@pytest.mark.slow
+def test_a_uv_lock_gives_the_locked_versions(tmp_path: Path) -> None:
+    """With a uv.lock, a test session installs exactly the locked version of a
+    third-party dependency."""
+    root = init_repo(tmp_path)
+    write(root / ".gitignore", ".nox/\n.venv/\n")
+    pyproject(
+        root,
+        ".",
+        '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n[tool.uv.sources]\n'
+        "core = { workspace = true }\n\n" + _PRINT_SIX,
+    )
+    package(root, "libs/core", "core", "six", extra=_HATCH)
+    write(root / "libs/core/src/core/__init__.py", "")
+    package(root, "libs/app", "app", "core", extra=_HATCH + "[dependency-groups]\ntest = []\n")
+    write(root / "libs/app/src/app/__init__.py", "")
+    write(root / "libs/app/tests/test_app.py", "def test():\n    pass\n")
+    _installs_the_locked_six(root, root, "app")
+
+
+@pytest.mark.slow
+def test_a_project_on_its_own_installs_the_uv_lock_beside_it(tmp_path: Path) -> None:
+    """Projects in no uv workspace, each with its own uv.lock (as langchain-google
+    keeps its libraries): a test session installs what `uv run` in that folder does."""
+    root = init_repo(tmp_path)
+    write(root / ".gitignore", ".nox/\n.venv/\n")
+    pyproject(root, ".", _PRINT_SIX)
+    package(root, "libs/solo", "solo", "six", extra=_HATCH + "[dependency-groups]\ntest = []\n")
+    write(root / "libs/solo/src/solo/__init__.py", "")
+    write(root / "libs/solo/tests/test_solo.py", "def test():\n    pass\n")
+    _installs_the_locked_six(root, root / "libs/solo", "solo")
 
 
 @pytest.mark.slow

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from noxgraph.cli.generate import Outcome
     from noxgraph.cli.run import ReportRow
     from noxgraph.sessions.timeline import Timeline
-    from noxgraph.workspace.config import Task
     from noxgraph.workspace.load import Workspace
     from noxgraph.workspace.pyproject import Package
 
@@ -351,10 +350,16 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
 # -- show --------------------------------------------------------------------------------
 
 
-def _task_document(pkg: Package, task: Task, session: str) -> dict[str, Any]:
-    from noxgraph.sessions.plan import chosen_groups
+def _task_document(
+    workspace: Workspace, graph: DependencyGraph, pkg: Package, name: str, session: str
+) -> dict[str, Any]:
+    from noxgraph._files import relative
+    from noxgraph.sessions.plan import chosen_groups, plan_session
 
+    task = workspace.tasks_of(pkg.name)[name]
     groups, extras = chosen_groups(pkg, task) if task.package else ((), ())
+    plan = plan_session(workspace, graph, name, pkg.name) if task.package else None
+    lock = plan.lock if plan is not None else None
     return {
         "session": session,
         "commands": [list(argv) for argv in task.commands],
@@ -362,6 +367,8 @@ def _task_document(pkg: Package, task: Task, session: str) -> dict[str, Any]:
         "installs_package": task.package,
         "groups": list(groups),
         "extras": list(extras),
+        "environment": plan.environment if plan is not None else None,
+        "lock": relative(lock.root / "uv.lock", workspace.root) if lock is not None else None,
     }
 
 
@@ -407,10 +414,19 @@ def show_document(
             if d.name not in siblings and d.name != pkg.name
         ],
         "tasks": {
-            name: _task_document(pkg, task, sessions[name])
-            for name, task in workspace.tasks_of(pkg.name).items()
+            name: _task_document(workspace, graph, pkg, name, sessions[name])
+            for name in workspace.tasks_of(pkg.name)
         },
     }
+
+
+def _installs(task: Mapping[str, Any]) -> str:
+    """Where a session's packages come from, in a word or two."""
+    if task["lock"] is not None:
+        return f"locked versions ({task['lock']})"
+    if task["environment"] == "folders":
+        return "siblings from folders, the rest from the index"
+    return ", ".join(task["install"]) or "-"
 
 
 def show_text(document: Mapping[str, Any]) -> View:
@@ -446,10 +462,10 @@ def show_text(document: Mapping[str, Any]) -> View:
         parts.append(Line("Dependents: none"))
     parts.append(Line(""))
     if document["tasks"]:
-        tasks = Table(("task", "session", "commands"))
+        tasks = Table(("task", "session", "commands", "installs"))
         for name, task in document["tasks"].items():
             commands = "; ".join(" ".join(argv) for argv in task["commands"])
-            tasks.add(name, task["session"], commands)
+            tasks.add(name, task["session"], commands, _installs(task))
         parts += [Line("Tasks"), tasks]
     else:
         parts.append(Line("Tasks: none"))

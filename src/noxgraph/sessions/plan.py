@@ -3,9 +3,10 @@
 A session's plan is made from the same workspace reading as its declaration,
 for that session only, as nox itself defers work until a session runs:
 
-- in a uv workspace with a ``uv.lock`` (``environment = "lock"``, the default
-  there), the package with its group or extra at exactly the locked versions
-  (uv, ``--locked``), workspace members from their folders;
+- in a uv workspace with a ``uv.lock``, or a project on its own with one beside it
+  (``environment = "lock"``, the default there unless a sibling the session needs is
+  outside that lock), the package with its group or extra at exactly the locked
+  versions (uv, ``--locked``), workspace members from their folders;
 - elsewhere (``environment = "folders"``), the package and the siblings it
   needs from their folders, each built into a wheel once and reused, and
   everything else from the index; ``[tool.uv.sources]`` entries of packages
@@ -434,8 +435,12 @@ def _plan(
         )
     groups, extras = chosen_groups(pkg, task)
     siblings, others = planner.closure(pkg, groups, extras)
+    members = tuple(s for s in siblings if workspace.lock_roots.get(s.name) == lock_root)
+    if config.environment is None and len(members) < len(siblings):
+        # A sibling outside the lock would come from the index as the lock pins it, not
+        # from its folder: its change would go untested.
+        environment = "folders"
     if environment == "lock" and lock_root is not None:
-        members = tuple(s for s in siblings if workspace.lock_roots.get(s.name) == lock_root)
         return SessionPlan(
             task_name,
             package,

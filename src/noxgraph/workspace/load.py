@@ -50,7 +50,8 @@ class Workspace:
     contents decide the workspace (POSIX paths relative to ``root``).
     ``problems`` holds the errors met when loading with ``tolerant=True``.
     ``lock_roots``: for each package in a uv workspace that has a ``uv.lock``,
-    that workspace's root folder.
+    that workspace's root folder; for a package in none, its own folder where it
+    holds a ``uv.lock`` (uv reads a project on its own as a workspace of one).
     """
 
     root: Path
@@ -217,6 +218,11 @@ def load_workspace(
                     if has_lock[uv_root]:
                         lock_roots[names[0]] = uv_root
                     break
+            else:
+                # A project in no uv workspace is a workspace of its own to uv, its
+                # uv.lock beside it.
+                if (folder / "uv.lock").is_file():
+                    lock_roots[names[0]] = folder
             packages.append(
                 read_package(
                     doc,
