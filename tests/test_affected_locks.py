@@ -205,7 +205,7 @@ def test_an_unreadable_lock_affects_everything_it_covers_and_says_why(tmp_path: 
     assert document["locks"][0]["problem"] == problem
     run = cli("affected", "--root", root, "--explain")
     text = " ".join(run.out.split())
-    assert "lock unreadable, so all it covers is affected: uv.lock: invalid TOML" in text
+    assert "lock not compared, so all it covers is affected: uv.lock: invalid TOML" in text
     assert "; affects all 5 members it covers" in text
 
 
@@ -231,6 +231,12 @@ def test_a_lock_named_with_files_has_no_base_and_affects_everything_it_covers(
     assert {a["reason"] for a in document["affected"]} == {"lock-unreadable"}
     assert len(document["affected"]) == 5
     assert "--files" in document["locks"][0]["problem"]
+    explained = cli("affected", "--root", root, "--files", str(root / "uv.lock"), "--explain")
+    assert (
+        "lock not compared, so all it covers is affected: uv.lock: named with --files, so"
+        " there is no base" in explained.out
+    )
+    assert "unreadable" not in explained.out
 
 
 def test_no_changed_lock_reads_no_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,8 +64,8 @@ class AffectedPackage:
     chain from its dependency down to the changed package, or to the deleted
     package, nearest first. ``locked``: the locked packages of its closure that
     changed, each with the other members' lock entries that lead to it
-    (``locked``); ``problem``: why the lock could not be read
-    (``lock-unreadable``).
+    (``locked``); ``problem``: why the lock could not be compared, unreadable or
+    without a base (``lock-unreadable``).
     """
 
     name: str

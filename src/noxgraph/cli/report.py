@@ -651,7 +651,7 @@ def _explain(pkg: AffectedPackage, hops: Mapping[tuple[str, str], str]) -> str:
         noun = "dependency" if len(pkg.locked) == 1 else "dependencies"
         return f"locked {noun} changed: {changed} ({', '.join(pkg.files)})"
     if pkg.reason == "lock-unreadable":
-        return f"lock unreadable, so all it covers is affected: {pkg.problem}"
+        return f"lock not compared, so all it covers is affected: {pkg.problem}"
     if pkg.reason == "changed":
         return f"changed: {some(list(pkg.files))}"
     if pkg.reason == "global":
@@ -669,7 +669,7 @@ def _lock_line(diff: LockDiff) -> str:
     """What one changed lock holds: its changed packages, and the members it affects."""
     if diff.problem is not None:
         count = len(diff.covers)
-        return f"lock could not be read: {diff.problem}; affects all {count} members it covers"
+        return f"lock not compared: {diff.problem}; affects all {count} members it covers"
     changed = some([_locked_text(change) for change in diff.changes], limit=5)
     members = ", ".join(sorted(diff.affects)) or "no member"
     listed = f": {changed}" if diff.changes else ""

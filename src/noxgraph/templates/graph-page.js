@@ -154,7 +154,7 @@
         return pkg.files.length ? `global file changed: ${some(pkg.files)}`
           : "no base to compare with (--if-base-missing all)";
       case "locked": return `locked dependencies changed: ${some(pkg.locked.map((hit) => hit.name))} (${pkg.files.join(", ")})`;
-      case "lock-unreadable": return `lock unreadable, so all it covers is affected: ${pkg.problem}`;
+      case "lock-unreadable": return `lock not compared, so all it covers is affected: ${pkg.problem}`;
       case "deleted-dependency": return `depends on ${via}, deleted since the base`;
       default: return `depends on ${via} (changed)`;
     }
