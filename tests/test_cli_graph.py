@@ -290,6 +290,12 @@ def test_show_says_why_a_project_that_is_no_package_has_nothing_to_show(tmp_path
         " names package 'release-tool' but is no member (pyproject.toml: [tool.uv.workspace])\n"
     )
     assert "Traceback" not in never_built.err + outside.err
+    package(root, "libs/core", "core", "six>=1")
+    third_party = cli("show", "Six", "--root", root)
+    assert third_party.code == 2
+    assert third_party.err == (
+        f"noxgraph: error: 'Six' is no package of {root}: it is a third-party dependency of core\n"
+    )
 
 
 def test_check_passes_on_a_clean_workspace_and_fails_on_unsatisfied_constraints(

@@ -150,6 +150,12 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
                     f"{args.package!r} is no package of {workspace.root}:"
                     f" {skipped.path} {skipped.reason}"
                 )
+        users = [p.name for p in workspace.packages if any(d.name == asked for d in p.declarations)]
+        if users:
+            raise UsageError(
+                f"{args.package!r} is no package of {workspace.root}: it is a third-party"
+                f" dependency of {some(users)}"
+            )
         close = difflib.get_close_matches(args.package, workspace.names, n=1)
         # A prefixed family (opentelemetry-instrumentation-django) is asked for by its end.
         close = close or [n for n in workspace.names if asked in n][:3]
