@@ -107,7 +107,7 @@ def test_nox_lists_one_session_per_package_and_task_with_tags(tmp_path: Path) ->
     # Package sessions are nox defaults (*); the aggregates are not (-).
     assert "* build-app [build,app] -> build app, after plugin, util" in run.out
     assert "- build-all [build] -> build every package, in dependency order" in run.out
-    assert "- build-affected [build]" in run.out
+    assert "- build-affected -> build the packages changed" in run.out
     assert [s["session"] for s in listing(root)] == [
         "build-core",
         "build-lonely",
@@ -132,6 +132,14 @@ def test_nox_lists_one_session_per_package_and_task_with_tags(tmp_path: Path) ->
         "build-util",
         "build-app",
     ]
+
+
+def test_a_task_s_tag_runs_every_session_of_the_task(tmp_path: Path) -> None:
+    root = recording_workspace(tmp_path)
+    run = nox(root, "-t", "build")
+    assert run.code == 0, run.err
+    assert sorted(done_order(root)) == sorted(GRAPH)
+    assert "build-affected" not in run.err
 
 
 def test_requires_pull_in_exactly_the_dependencies(tmp_path: Path) -> None:

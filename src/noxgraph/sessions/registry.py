@@ -402,10 +402,11 @@ class Sessions:
             f"{task} the packages changed since the base and their dependents"
             " (posargs: --base REF, --head REF, --files PATH ...)"
         )
+        # No tag: `nox -t build` selects every build, and would select this session
+        # too, which works out what to run only when named.
         nox.session(
             name=name,
             venv_backend="none",
-            tags=[task],
             requires=list(chosen.run) if chosen is not None else [],
             default=False,
             allow_parallel=True,
