@@ -159,6 +159,32 @@ dependencies = [
     )
 
 
+def test_resolution_markers_count_only_where_they_choose_between_entries() -> None:
+    forked = b"""
+[[package]]
+name = "numpy"
+version = "1.26.4"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version < '3.12'"]
+
+[[package]]
+name = "numpy"
+version = "2.1.0"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version >= '3.12'"]
+"""
+    single = UV.replace(
+        b'version = "4.0.0"\n', b'version = "4.0.0"\nresolution-markers = ["os_name == \'nt\'"]\n'
+    )
+    # anyio has one entry: whatever environments uv resolved it for, it installs that one.
+    moved = single.replace(b"os_name == 'nt'", b"os_name != 'nt'")
+    assert _changes(single + forked, moved + forked) == {}
+    assert _changes(UV + forked, single + forked) == {}
+    # numpy's entries split the interpreters differently: 3.12 now gets 1.26.4.
+    shifted = forked.replace(b"< '3.12'", b"< '3.13'").replace(b">= '3.12'", b">= '3.13'")
+    assert _changes(UV + forked, UV + shifted) == {"numpy": "markers"}
+
+
 def _changes(before: bytes, after: bytes) -> dict[str, str]:
     old, new = parse_lock("uv", before, "uv.lock"), parse_lock("uv", after, "uv.lock")
     return {name: change.change for name, change in diff_locks(old, new).items()}

@@ -52,7 +52,7 @@ __all__ = [
 
 
 #: What changed about a locked package between two locks.
-ChangeKind = Literal["added", "removed", "version", "source", "dependencies"]
+ChangeKind = Literal["added", "removed", "version", "source", "dependencies", "markers"]
 
 #: Edges of a locked package: (name, extras it asks for).
 Edge = tuple[str, tuple[str, ...]]
@@ -93,7 +93,8 @@ class Lock:
 class LockedChange:
     """A locked package that differs between two locks: the versions at each side
     (``None`` for an entry without one, such as a member with a dynamic version),
-    and what changed, the first of version, source, dependencies that did."""
+    and what changed, the first of version, source, dependencies that did, else the
+    environments its entries are chosen for (``markers``)."""
 
     name: str
     change: ChangeKind
@@ -324,13 +325,24 @@ def _versions(entries: Iterable[LockedPackage]) -> tuple[str | None, ...]:
     return tuple(sorted({p.version for p in entries}, key=lambda v: (v is None, v or "")))
 
 
+def _decided(entries: tuple[LockedPackage, ...], alone: bool) -> list[Mapping[str, Any]]:
+    """What each entry decides; for a name with one entry at both sides, without the
+    environments uv resolved it for (``resolution-markers``): with no other entry to
+    choose, they decide nothing, and uv rewrites them as other packages' forks move."""
+    if not alone:
+        return [p.decided for p in entries]
+    return [{k: v for k, v in p.decided.items() if k != "resolution-markers"} for p in entries]
+
+
 def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
     """Every locked package that was added, removed or changed, by name."""
     changes: dict[str, LockedChange] = {}
     for name in before.packages.keys() | after.packages.keys():
         old, new = before.packages.get(name, ()), after.packages.get(name, ())
-        if _same([p.decided for p in old], [p.decided for p in new]) or _same(
-            [_normal(p.decided) for p in old], [_normal(p.decided) for p in new]
+        alone = len(old) == len(new) == 1
+        old_decided, new_decided = _decided(old, alone), _decided(new, alone)
+        if _same(old_decided, new_decided) or _same(
+            [_normal(d) for d in old_decided], [_normal(d) for d in new_decided]
         ):
             continue
         versions = (_versions(old), _versions(new))
@@ -343,6 +355,10 @@ def diff_locks(before: Lock, after: Lock) -> dict[str, LockedChange]:
             kind = "version"
         elif not _same([p.source for p in old], [p.source for p in new]):
             kind = "source"
+        elif _same(
+            [_normal(d) for d in _decided(old, True)], [_normal(d) for d in _decided(new, True)]
+        ):
+            kind = "markers"  # the environments uv resolved each entry for
         else:
             kind = "dependencies"
         changes[name] = LockedChange(name, kind, *versions)
