@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -267,6 +268,23 @@ def test_a_session_with_posargs_runs_and_records_nothing(tmp_path: Path) -> None
     run = nox(root, "-s", "build-core")
     assert log(root) == ["start core", "done core"], run.err
     assert cached(both(nox(root, "-s", "build-core"))) == ["build-core"]
+
+
+def test_a_session_on_an_interpreter_nox_is_told_to_use_is_neither_taken_nor_recorded(
+    tmp_path: Path,
+) -> None:
+    root = recording_workspace(tmp_path)
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert nox(root, "-s", "build-core", "--force-python", here).code == 0
+    assert log(root) == ["start core", "done core"]
+    (root / "log.txt").unlink()
+    # Its success is not this interpreter's: the plain run builds, and only then is cached.
+    assert nox(root, "-s", "build-core").code == 0
+    assert log(root) == ["start core", "done core"]
+    assert cached(both(nox(root, "-s", "build-core"))) == ["build-core"]
+    for other in (["-P", here], ["--extra-python", here]):
+        assert cached(both(nox(root, "-s", "build-core", *other))) == []
+    assert cached(both(nox(root, "-s", "build-core", env={"NOXFORCEPYTHON": here}))) == []
 
 
 def test_noxgraph_run_shows_cached_sessions(tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ class NoxCommand:
     #: nox runs only the sessions named, not what they require: how it runs each
     #: session of a ``-j`` run in a process of its own.
     no_dependencies: bool = False
+    #: ``--force-python`` or ``--extra-python`` gives sessions interpreters other than
+    #: those they were declared with, under the same names.
+    other_pythons: bool = False
 
 
 def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxCommand:
@@ -40,6 +43,9 @@ def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxComm
     parser.add_argument("-f", "--noxfile")
     parser.add_argument("-l", "--list", "--list-sessions", action="store_true", dest="listing")
     parser.add_argument("--no-dependencies", action="store_true")
+    forced = ("-P", "--force-python", "--force-pythons")
+    for names in (forced, ("--extra-python", "--extra-pythons")):
+        parser.add_argument(*names, nargs="*", action="extend", dest="other_pythons")
     known, _ = parser.parse_known_args(args)
     sessions: list[str] = list(known.session or [])
     if known.session is None and environ.get("NOXSESSION"):
@@ -50,4 +56,6 @@ def read_nox_command(argv: Sequence[str], environ: Mapping[str, str]) -> NoxComm
         known.noxfile,
         bool(known.listing),
         bool(known.no_dependencies),
+        known.other_pythons is not None
+        or bool(environ.get("NOXFORCEPYTHON") or environ.get("NOXEXTRAPYTHON")),
     )

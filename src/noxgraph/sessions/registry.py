@@ -294,7 +294,9 @@ class Sessions:
         except NoxgraphError:
             return  # each session says what is wrong when it runs
         self.bare = {name for name, plan in plans.items() if not plan.needs_environment}
-        if os.environ.get("NOXGRAPH_NO_CACHE"):
+        # A key names the interpreter a session is declared with, which --force-python
+        # and --extra-python change under the same session names.
+        if os.environ.get("NOXGRAPH_NO_CACHE") or command.other_pythons:
             return
         # Posargs mean "run it now, this way" (a debugger, one slow test): no cache.
         if self.selections:
