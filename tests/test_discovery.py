@@ -354,16 +354,17 @@ def test_check_says_nothing_of_a_package_that_exclude_leaves_out(tmp_path: Path)
 
 
 def test_check_warns_when_environment_lock_finds_no_lock(tmp_path: Path) -> None:
-    # A project's own uv.lock is not a uv workspace's: its sessions install from folders,
-    # and a user who asked for the lock is told so instead of getting other versions.
+    # A user who asked for the lock is told where there is none, instead of getting
+    # other versions; a project's own uv.lock is its lock, as uv reads it.
     write(tmp_path / "noxgraph.toml", 'environment = "lock"\n')
     package(tmp_path, "a", "a")
     write(tmp_path / "a" / "uv.lock", "version = 1\n")
+    package(tmp_path, "b", "b")
     strict = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
-    assert [(f["code"], f["file"]) for f in strict["findings"]] == [("no-lock", "a/pyproject.toml")]
-    assert (
-        "environment = 'lock' (noxgraph.toml), but a is in no uv workspace"
-        in (strict["findings"][0]["message"])
+    assert [(f["code"], f["file"]) for f in strict["findings"]] == [("no-lock", "b/pyproject.toml")]
+    assert strict["findings"][0]["message"] == (
+        "environment = 'lock' (noxgraph.toml), but no uv.lock covers b (its own, or its uv"
+        " workspace's): its sessions install from folders"
     )
 
 

@@ -308,8 +308,9 @@ def run_checks(
                         "warning",
                         "no-lock",
                         pkg.pyproject,
-                        f"environment = 'lock' ({workspace.config.file}), but {pkg.name} is in"
-                        " no uv workspace with a uv.lock: its sessions install from folders",
+                        f"environment = 'lock' ({workspace.config.file}), but no uv.lock covers"
+                        f" {pkg.name} (its own, or its uv workspace's): its sessions install"
+                        " from folders",
                     )
                 )
 
