@@ -273,7 +273,7 @@ def test_show_text_and_json(tmp_path: Path) -> None:
     assert by_its_end.err.endswith("; did you mean 'testkit'?\n")
 
 
-def test_show_says_why_a_project_that_is_no_package_has_nothing_to_show(tmp_path: Path) -> None:
+def test_show_and_check_say_why_a_project_is_no_package(tmp_path: Path) -> None:
     root = _small(tmp_path)
     package(root, "libs/docs", "Docs_Site", extra="[tool.uv]\npackage = false\n")
     package(root, "tools/release", "release-tool")
@@ -291,6 +291,15 @@ def test_show_says_why_a_project_that_is_no_package_has_nothing_to_show(tmp_path
     )
     assert "Traceback" not in never_built.err + outside.err
     package(root, "libs/core", "core", "six>=1")
+    # A member never built is the user's word, as uv's: no warning, and strict passes.
+    [note] = [
+        f
+        for f in json.loads(cli("check", "--root", root, "--json").out)["findings"]
+        if f["file"] == "libs/docs/pyproject.toml"
+    ]
+    assert (note["severity"], note["code"]) == ("note", "no-package")
+    graph = cli("graph", "--root", root)
+    assert "never built" not in graph.err
     third_party = cli("show", "Six", "--root", root)
     assert third_party.code == 2
     assert third_party.err == (

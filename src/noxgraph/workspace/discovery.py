@@ -115,11 +115,12 @@ class Skipped:
         """Whether packages may be missing because of it: a member list promised a
         member and none came of it, something could not be looked at, a partial work
         tree or a nameless project left one out. What a scan passes over (a config-only
-        file, a template), and a uv workspace's virtual root, hide none."""
+        file, a template), a uv workspace's virtual root, and a member that says it is
+        never built (``[tool.uv] package = false``, an example) hide none."""
         if self.code in _HIDING:
             return True
         # The root's own pyproject.toml often only configures the workspace.
-        named_none = self.code in ("no-package", "uv-workspace")
+        named_none = self.code in ("no-package", "uv-workspace") and self.name is None
         return named_none and source != "scan" and self.path != "pyproject.toml"
 
     @property
