@@ -353,6 +353,32 @@ def test_check_says_nothing_of_a_package_that_exclude_leaves_out(tmp_path: Path)
     assert [s["path"] for s in graph["skipped"] if s["path"].startswith("libs/")] == []
 
 
+def test_check_says_nothing_of_a_project_a_uv_workspace_excludes(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.uv.workspace]\nmembers = ["plugins/*"]\nexclude = ["plugins/blockguard"]\n',
+    )
+    package(tmp_path, "plugins/a", "a")
+    # A setup.py package whose pyproject.toml only configures tools, as livekit's.
+    write(tmp_path / "plugins/blockguard/pyproject.toml", "[tool.ruff]\nline-length = 99\n")
+    package(tmp_path, "plugins/durable", "durable")
+
+    def reported() -> list[str]:
+        run = cli("check", "--root", tmp_path, "--json")
+        return [f["file"] for f in json.loads(run.out)["findings"] if f["file"] != "pyproject.toml"]
+
+    assert reported() == []
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.uv.workspace]\nmembers = ["plugins/*"]\n'
+        'exclude = ["plugins/blockguard", "plugins/durable"]\n',
+    )
+    assert reported() == []
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert [p["name"] for p in graph["packages"]] == ["a"]
+    assert [s["path"] for s in graph["skipped"] if s["path"] != "pyproject.toml"] == []
+
+
 def test_check_warns_when_environment_lock_finds_no_lock(tmp_path: Path) -> None:
     # A user who asked for the lock is told where there is none, instead of getting
     # other versions; a project's own uv.lock is its lock, as uv reads it.

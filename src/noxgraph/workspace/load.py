@@ -298,12 +298,20 @@ def unlisted_projects(
         return []
     members = {pkg.path for pkg in workspace.packages}
     known = {skipped.path for skipped in workspace.skipped}
-    # What exclude names is left out on purpose, and so is everything below it.
-    excluded = excluded_folders(workspace.root, workspace.config.exclude)
     where = workspace.discovery
     found: list[Skipped] = []
     # Tolerant: a file that cannot be read or parsed is reported, as a scan would.
     reader = Reader(workspace.root, tolerant=True, cache=cache or ParseCache(None))
+    # What exclude names is left out on purpose, and so is everything below it: the
+    # configuration's, and a uv workspace's own.
+    patterns = list(workspace.config.exclude)
+    root_doc = reader.document(workspace.root) if workspace.source == "uv" else None
+    tool = root_doc.table.table("tool") if root_doc is not None else None
+    uv = tool.table("uv") if tool is not None else None
+    uv_workspace = uv.table("workspace") if uv is not None else None
+    if uv_workspace is not None:  # read as discovery read it, so valid
+        patterns += uv_workspace.strings("exclude") or ()
+    excluded = excluded_folders(workspace.root, patterns)
     for folder in scan(workspace.root)[0] if scanned is None else scanned:
         if folder in members or excluded & {folder, *folder.parents}:
             continue
