@@ -126,7 +126,8 @@ def test_per_python_sessions_become_jobs_on_their_interpreter(tmp_path: Path) ->
         ([">3.10", "<=3.12"], ">3.10.0 <=3.12.0"),
         ([">=3.10,!=3.11.*,<3.14"], ">=3.10.0 <3.14.0"),
         ([">=3.9,<3.13.0rc1"], ">=3.9.0 <3.13.0"),
-        ([">=3.11", ">=3.10,<3.14"], ">=3.10.0 >=3.11.0 <3.14.0"),
+        ([">=3.11", ">=3.10,<3.14"], ">=3.11.0 <3.14.0"),
+        ([">=3.10,<=3.13", ">3.10,<3.13"], ">3.10.0 <3.13.0"),
     ],
 )
 def test_nox_runs_on_the_newest_python_the_packages_admit(
@@ -151,7 +152,7 @@ def test_a_capped_requires_python_narrows_the_interpreter_of_the_jobs_it_reaches
 
     assert version("build-core") == ">=3.10.0 <3.13.0"
     # app's session installs core, and a matrix entry's `nox -s build-app` builds core too.
-    assert version("build-app") == ">=3.10.0 >=3.11.0 <3.13.0"
+    assert version("build-app") == ">=3.11.0 <3.13.0"
     assert version("build-cli") == "3.x"
     bad = tmp_path / "bad"
     write(bad / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
@@ -163,6 +164,30 @@ def test_a_capped_requires_python_narrows_the_interpreter_of_the_jobs_it_reaches
         " '>=3.10,<' is not a version specifier\n"
     )
     assert not (bad / WORKFLOW).exists()
+
+
+def test_a_locked_session_runs_on_a_python_every_member_of_its_lock_admits(
+    tmp_path: Path,
+) -> None:
+    """uv sync takes the requires-python of every member of the workspace, as livekit's
+    browser plugin (>=3.12) decides it for the other plugins' tests."""
+    root = tmp_path / "ws"
+    write(root / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["plugins/*"]\n')
+    write(root / "uv.lock", "version = 1\n")
+    package(root, "plugins/browser", "browser", extra='requires-python = ">=3.12, <3.15"\n')
+    package(root, "plugins/sarvam", "sarvam", extra='requires-python = ">=3.10"\n')
+    write(root / "plugins/sarvam/tests/test_it.py", "def test():\n    pass\n")
+    assert cli("generate", "--root", root).code == 0
+    jobs = written(root)["jobs"]
+    assert jobs["test-sarvam"]["steps"][1]["with"]["python-version"] == ">=3.12.0 <3.15.0"
+    # Built with uv build, which reads its own project's requires-python only.
+    assert jobs["build-sarvam"]["steps"][1]["with"]["python-version"] == "3.x"
+    write(
+        root / "pyproject.toml",
+        '[tool.uv.workspace]\nmembers = ["plugins/*"]\n\n[tool.noxgraph]\nenvironment = "folders"\n',
+    )
+    assert cli("generate", "--root", root).code == 0
+    assert written(root)["jobs"]["test-sarvam"]["steps"][1]["with"]["python-version"] == "3.x"
 
 
 def test_per_level_jobs_are_the_graph_s_levels(tmp_path: Path) -> None:

@@ -55,11 +55,15 @@ from noxgraph.sessions.session_cache import CI_CACHE_DIR, carried_folders
 if TYPE_CHECKING:
     from packaging.specifiers import Specifier, SpecifierSet
 
+    from noxgraph.sessions.plan import SessionPlan
+    from noxgraph.workspace.load import Workspace
+
 __all__ = [
     "AFFECTED_JOB",
     "Job",
     "default_output",
     "default_requirement",
+    "interpreter_bounds",
     "job_id",
     "jobs",
     "nox_command",
@@ -116,12 +120,17 @@ class Job:
         return "\n".join(dict.fromkeys([*self.pythons, self.nox_python]))
 
 
-def _semver(release: tuple[int, ...]) -> str:
+#: A node-semver comparator: an operator (``""`` for an exact version) and a release.
+Comparator = tuple[str, tuple[int, int, int]]
+
+
+def _release(parts: tuple[int, ...]) -> tuple[int, int, int]:
     # Three parts always: node-semver reads a shorter version as a range (">3.10" is ">=3.11").
-    return ".".join(str(part) for part in (*release, 0, 0)[:3])
+    major, minor, patch = (*parts, 0, 0)[:3]
+    return major, minor, patch
 
 
-def _comparators(specifier: Specifier) -> list[str]:
+def _comparators(specifier: Specifier) -> list[Comparator]:
     """One PEP 440 specifier in node-semver's comparators, as far as they can say it:
     ``!=`` (a hole in a range), ``===`` and an epoch give none; a pre-, post-, dev- or
     local part is left out (setup-python picks among final releases)."""
@@ -136,26 +145,38 @@ def _comparators(specifier: Specifier) -> list[str]:
         return []
     release = version.release
     if operator == "==" and wildcard:
-        return [f">={_semver(release)}", f"<{_semver((*release[:-1], release[-1] + 1))}"]
+        return [(">=", _release(release)), ("<", _release((*release[:-1], release[-1] + 1)))]
     if operator == "==":
-        return [_semver(release)]
+        return [("", _release(release))]
     if operator == "~=":
-        return [f">={_semver(release)}", f"<{_semver((*release[:-2], release[-2] + 1))}"]
-    return [f"{operator}{_semver(release)}"]
+        return [(">=", _release(release)), ("<", _release((*release[:-2], release[-2] + 1)))]
+    return [(operator, _release(release))]
 
 
 def nox_python(requires_python: Iterable[SpecifierSet]) -> str:
     """setup-python's ``python-version`` for nox's own interpreter, given the
-    ``requires-python`` of the packages whose sessions run on it: the newest 3.x
+    ``requires-python`` that bind the sessions run on it: the newest 3.x
     (:data:`NOX_PYTHON`), unless one of them caps the version (``<3.13``, ``~=3.11``,
-    ``==3.12.*``); then every bound as a node-semver range, which setup-python reads
-    (``>=3.10.0 <3.13.0``) and answers with the newest release inside it."""
+    ``==3.12.*``); then the tightest bounds as a node-semver range, which setup-python
+    reads (``>=3.10.0 <3.13.0``) and answers with the newest release inside it."""
     specifiers = [s for specifier_set in requires_python for s in specifier_set]
     if not any(s.operator in ("<", "<=", "==", "~=") for s in specifiers):
         return NOX_PYTHON
     comparators = {c for s in specifiers for c in _comparators(s)}
-    # Lowest version first, whatever order the (unordered) specifier sets give.
-    return " ".join(sorted(comparators, key=lambda c: ([*map(int, c.lstrip("<>=").split("."))], c)))
+    # At one release, ">" and "<" are the tighter of their pairs.
+    lower = max(
+        (c for c in comparators if c[0] in (">", ">=")),
+        key=lambda c: (c[1], c[0] == ">"),
+        default=None,
+    )
+    upper = min(
+        (c for c in comparators if c[0] in ("<", "<=")),
+        key=lambda c: (c[1], c[0] == "<="),
+        default=None,
+    )
+    exact = sorted(c for c in comparators if c[0] == "")
+    chosen = [c for c in (lower, *exact, upper) if c is not None]
+    return " ".join(f"{operator}{'.'.join(map(str, release))}" for operator, release in chosen)
 
 
 def sessions_of(declarations: Declarations, tasks: Sequence[str] | None) -> list[NoxSession]:
@@ -239,13 +260,13 @@ def jobs(
     *,
     per_level: bool = False,
     only: Collection[str] | None = None,
-    requires_python: Mapping[str, SpecifierSet] | None = None,
+    bounds: Mapping[str, Sequence[SpecifierSet]] | None = None,
 ) -> list[Job]:
     """The jobs for the sessions of ``tasks`` (and those they require): one per session,
     or with ``per_level`` one per task and level (see :func:`_level_jobs`). ``only``:
     keep just these sessions (the affected ones), waiting for those of them they
-    require. ``requires_python``: each package's ``[project].requires-python``, which
-    nox's own interpreter must satisfy where a session runs on it."""
+    require. ``bounds``: what binds each package session's interpreter (see
+    :func:`interpreter_bounds`), which nox's own must satisfy where a session runs on it."""
     every = sessions_of(declarations, tasks)
     chosen = every if only is None else [s for s in every if s.name in only]
     waits = _waits(every, {s.name for s in chosen})
@@ -262,15 +283,15 @@ def jobs(
             )
             for s in chosen
         ]
-    if not requires_python:
+    if not bounds:
         return made
     by_name = {s.name: s for s in every}
 
-    def bounds(job: Job) -> list[SpecifierSet]:
+    def binding(job: Job) -> list[SpecifierSet]:
         # What the job runs and, as a matrix entry's `nox -s` does, what that requires.
         seen: set[str] = set()
         stack = list(job.sessions)
-        found: dict[str, SpecifierSet] = {}
+        found: list[SpecifierSet] = []
         while stack:
             name = stack.pop()
             session = by_name.get(name)
@@ -278,12 +299,32 @@ def jobs(
                 continue
             seen.add(name)
             stack.extend(session.requires)
-            package = session.session.package
-            if session.python is None and package in requires_python:
-                found[package] = requires_python[package]
-        return [found[package] for package in sorted(found)]
+            if session.python is None:
+                found += bounds.get(session.session.name, ())
+        return found
 
-    return [replace(job, nox_python=nox_python(bounds(job))) for job in made]
+    return [replace(job, nox_python=nox_python(binding(job))) for job in made]
+
+
+def interpreter_bounds(
+    workspace: Workspace, plans: Mapping[str, SessionPlan]
+) -> dict[str, list[SpecifierSet]]:
+    """For each package session (by ``plans``), the ``requires-python`` that bind the
+    interpreter it runs on: with a ``uv.lock``, every member's of that lock, as ``uv
+    sync`` takes them all; else its package's and those of the siblings it installs."""
+    own = {pkg.name: spec for pkg in workspace.packages if (spec := pkg.python_specifier())}
+    by_lock: dict[Path, list[SpecifierSet]] = {}
+    for name, lock_root in workspace.lock_roots.items():
+        if name in own:
+            by_lock.setdefault(lock_root, []).append(own[name])
+    found: dict[str, list[SpecifierSet]] = {}
+    for session, plan in plans.items():
+        if plan.lock is not None:
+            found[session] = by_lock.get(plan.lock.root, [])
+        else:
+            names = dict.fromkeys([plan.package, *(s.name for s in plan.siblings)])
+            found[session] = [own[name] for name in names if name in own]
+    return found
 
 
 def default_requirement() -> str:

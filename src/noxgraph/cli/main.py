@@ -481,6 +481,7 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     from noxgraph.generated import WORKFLOW_HEADER
     from noxgraph.graph import build_graph
     from noxgraph.sessions.declarations import declare
+    from noxgraph.sessions.plan import plan_all
     from noxgraph.workspace.load import load_workspace
 
     fmt = _format(args)
@@ -491,7 +492,8 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
             " --affected; the workflow takes the base from the pull request"
         )
     workspace = load_workspace(args.root)
-    declarations = declare(workspace, build_graph(workspace))
+    graph = build_graph(workspace)
+    declarations = declare(workspace, graph)
     for task in args.task or ():
         _tasks_for(workspace, task)
     asked = list(dict.fromkeys(args.task)) if args.task else None
@@ -499,18 +501,16 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     # The tasks with a job, in configuration order: those the affected sessions come from.
     tasks = [t for t in declarations.tasks if any(s.session.task == t for s in sessions)]
     requirement = _noxgraph_requirement(args.noxgraph_requirement)
-    bounds = {pkg.name: spec for pkg in workspace.packages if (spec := pkg.python_specifier())}
+    bounds = ci.interpreter_bounds(workspace, plan_all(workspace, graph))
     if fmt == "json":
         noxfile = ci.noxfile_argument(
             workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root)
         )
         only = _affected_sessions(args, declarations, tasks) if args.affected else None
-        job_list = ci.jobs(
-            declarations, asked, per_level=args.per_level, only=only, requires_python=bounds
-        )
+        job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only, bounds=bounds)
         out.json(ci_matrix_document(job_list, ci.nox_command(noxfile)))
         return 0
-    job_list = ci.jobs(declarations, asked, per_level=args.per_level, requires_python=bounds)
+    job_list = ci.jobs(declarations, asked, per_level=args.per_level, bounds=bounds)
     if not job_list:
         raise UsageError("the workspace has no package sessions, so a workflow would have no job")
     noxfile = ci.noxfile_argument(workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root))
