@@ -184,7 +184,8 @@ def test_a_locked_session_runs_on_a_python_every_member_of_its_lock_admits(
     assert jobs["build-sarvam"]["steps"][1]["with"]["python-version"] == "3.x"
     write(
         root / "pyproject.toml",
-        '[tool.uv.workspace]\nmembers = ["plugins/*"]\n\n[tool.noxgraph]\nenvironment = "folders"\n',
+        '[tool.uv.workspace]\nmembers = ["plugins/*"]\n\n'
+        '[tool.noxgraph]\nenvironment = "folders"\n',
     )
     assert cli("generate", "--root", root).code == 0
     assert written(root)["jobs"]["test-sarvam"]["steps"][1]["with"]["python-version"] == "3.x"
