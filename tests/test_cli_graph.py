@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import platform
 import shutil
 from pathlib import Path
 
@@ -305,6 +306,35 @@ def test_show_and_check_say_why_a_project_is_no_package(tmp_path: Path) -> None:
     assert third_party.err == (
         f"noxgraph: error: 'Six' is no package of {root}: it is a third-party dependency of core\n"
     )
+
+
+def test_check_notes_a_lock_whose_members_admit_no_python_noxgraph_runs_on(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["plugins/*"]\n')
+    write(tmp_path / "uv.lock", "version = 1\n")
+    package(tmp_path, "plugins/browser", "browser", extra='requires-python = ">=3.99"\n')
+    package(tmp_path, "plugins/sarvam", "sarvam", extra='requires-python = ">=3.8"\n')
+    assert cli("check", "--root", tmp_path, "--json").out.count("lock-python") == 0  # builds only
+    write(tmp_path / "plugins/sarvam/tests/test_it.py", "def test():\n    pass\n")
+
+    def notes() -> list[dict[str, str]]:
+        run = cli("check", "--root", tmp_path, "--json")
+        return [f for f in json.loads(run.out)["findings"] if f["code"] == "lock-python"]
+
+    [note] = notes()
+    here = platform.python_version()
+    assert (note["severity"], note["file"]) == ("note", "uv.lock")
+    assert note["message"] == (
+        f"uv sync takes every member's requires-python together, and browser (>=3.99) admits"
+        f" no Python {here}, which noxgraph runs on: a session installing this lock on nox's"
+        " own interpreter fails; run nox on a Python it admits, or give the tasks a python"
+    )
+    write(tmp_path / "noxgraph.toml", 'environment = "folders"\n')
+    assert notes() == []
+    (tmp_path / "noxgraph.toml").unlink()
+    package(tmp_path, "plugins/browser", "browser", extra='requires-python = ">=3.8"\n')
+    assert notes() == []
 
 
 def test_check_passes_on_a_clean_workspace_and_fails_on_unsatisfied_constraints(

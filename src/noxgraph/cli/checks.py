@@ -26,6 +26,7 @@ from noxgraph.workspace.load import Workspace, unlisted_projects
 
 if TYPE_CHECKING:
     from noxgraph.workspace.metadata import BackendMetadata
+    from noxgraph.workspace.pyproject import Package
 
 __all__ = ["Finding", "Severity", "run_checks"]
 
@@ -280,6 +281,46 @@ def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
     return findings
 
 
+def _locks_refusing_this_python(workspace: Workspace) -> list[Finding]:
+    """A note for each ``uv.lock`` whose members' ``requires-python``, which ``uv sync``
+    takes together, exclude the Python noxgraph runs on, when a session installing
+    that lock runs on nox's own (most likely this one): its install would fail."""
+    import platform
+
+    here = Version(platform.python_version())
+    members: dict[Path, list[Package]] = {}
+    for pkg in workspace.packages:
+        lock_root = workspace.lock_roots.get(pkg.name)
+        if lock_root is not None:
+            members.setdefault(lock_root, []).append(pkg)
+    findings: list[Finding] = []
+    for lock_root, packages in members.items():
+        on_nox = any(
+            task.package and not task.python
+            for pkg in packages
+            for task in workspace.tasks_of(pkg.name).values()
+        )
+        refusing = []
+        for pkg in packages:
+            specifier = pkg.python_specifier()
+            if specifier is not None and not specifier.contains(here, prereleases=True):
+                refusing.append(f"{pkg.name} ({pkg.requires_python})")
+        if on_nox and refusing and workspace.config.environment != "folders":
+            admit, they = ("admits", "it") if len(refusing) == 1 else ("admit", "they")
+            findings.append(
+                Finding(
+                    "note",
+                    "lock-python",
+                    relative(lock_root / "uv.lock", workspace.root),
+                    f"uv sync takes every member's requires-python together, and"
+                    f" {some(refusing)} {admit} no Python {here}, which noxgraph runs on: a"
+                    " session installing this lock on nox's own interpreter fails; run nox"
+                    f" on a Python {they} {admit}, or give the tasks a python",
+                )
+            )
+    return findings
+
+
 def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
     """A warning where packages may be missing (see :meth:`Skipped.may_hide_packages`);
     a note where a scan passed something over."""
@@ -406,6 +447,7 @@ def run_checks(
 
     findings += _test_requirements_elsewhere(workspace)
     findings += _tests_out_of_sight(workspace)
+    findings += _locks_refusing_this_python(workspace)
     for note in graph.notes:
         severity: Severity = "warning" if note.severity == "warning" else "note"
         findings.append(Finding(severity, note.code, note.file, note.message))
