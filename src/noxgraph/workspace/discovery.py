@@ -842,6 +842,8 @@ class Discovery:
     #: read the members through: the root's document is then cached like theirs (else
     #: every run parses it, importing tomli), and the cache file is read once.
     cache: ParseCache | None = field(default=None, compare=False, repr=False)
+    #: The member list's own ``exclude`` patterns (a uv workspace's), relative to ``root``.
+    member_exclude: tuple[str, ...] = ()
 
 
 #: How a folder declares a workspace: for certain (its own configuration, a uv workspace
@@ -961,6 +963,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
 
     folders: list[Path]
     skipped: list[Skipped] = []
+    member_exclude: tuple[str, ...] = ()
     uv_table: Table | None = None
     if root_doc is not None:
         tool = root_doc.table.table("tool")
@@ -987,6 +990,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         )
         label = "pyproject.toml: [tool.uv.workspace]"
         source = "uv"
+        member_exclude = tuple(uv_table.strings("exclude") or ())
     elif _present(root, ".wrknv/workspace.toml"):
         folders, label = _wrknv_members(root, skipped, bases)
         inputs.append(label)
@@ -1020,6 +1024,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         bases=bases,
         fingerprints=dict(loader.fingerprints),
         cache=loader.cache,
+        member_exclude=member_exclude,
     )
 
 

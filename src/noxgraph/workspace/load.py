@@ -64,6 +64,9 @@ class Workspace:
     problems: tuple[NoxgraphError, ...] = ()
     lock_roots: Mapping[str, Path] = field(default_factory=dict)
     source: MemberSource = "scan"
+    #: What the member list leaves out on purpose: the configuration's ``exclude`` and
+    #: the member list's own (a uv workspace's).
+    exclude: tuple[str, ...] = ()
     _by_name: Mapping[str, Package] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -261,6 +264,7 @@ def load_workspace(
         problems=tuple(loader.problems),
         lock_roots=lock_roots,
         source=found.source,
+        exclude=(*found.config.exclude, *found.member_exclude),
     )
 
 
@@ -302,16 +306,8 @@ def unlisted_projects(
     found: list[Skipped] = []
     # Tolerant: a file that cannot be read or parsed is reported, as a scan would.
     reader = Reader(workspace.root, tolerant=True, cache=cache or ParseCache(None))
-    # What exclude names is left out on purpose, and so is everything below it: the
-    # configuration's, and a uv workspace's own.
-    patterns = list(workspace.config.exclude)
-    root_doc = reader.document(workspace.root) if workspace.source == "uv" else None
-    tool = root_doc.table.table("tool") if root_doc is not None else None
-    uv = tool.table("uv") if tool is not None else None
-    uv_workspace = uv.table("workspace") if uv is not None else None
-    if uv_workspace is not None:  # read as discovery read it, so valid
-        patterns += uv_workspace.strings("exclude") or ()
-    excluded = excluded_folders(workspace.root, patterns)
+    # What exclude names is left out on purpose, and so is everything below it.
+    excluded = excluded_folders(workspace.root, workspace.exclude)
     for folder in scan(workspace.root)[0] if scanned is None else scanned:
         if folder in members or excluded & {folder, *folder.parents}:
             continue
