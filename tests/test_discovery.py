@@ -380,6 +380,31 @@ def test_check_says_nothing_of_a_project_a_uv_workspace_excludes(tmp_path: Path)
     assert [s["path"] for s in graph["skipped"] if s["path"] != "pyproject.toml"] == []
 
 
+def test_a_project_in_another_project_s_tests_is_a_fixture_not_a_package(
+    tmp_path: Path,
+) -> None:
+    """As hatch keeps a downstream project in hatchling's tests; a package in the root's
+    own tests folder (opentelemetry-test-utils) stays one."""
+    package(tmp_path, ".", "hatch", "hatchling")
+    package(tmp_path, "backend", "hatchling")
+    package(tmp_path, "backend/tests/downstream/datadogpy", "datadog", "hatchling")
+    package(tmp_path, "tests/test-utils", "test-utils")
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert [p["name"] for p in graph["packages"]] == ["hatch", "hatchling", "test-utils"]
+    [fixture] = [s for s in graph["skipped"] if s["path"].startswith("backend/")]
+    assert fixture == {
+        "path": "backend/tests/downstream/datadogpy/pyproject.toml",
+        "reason": "is in backend/tests, the tests of the project in backend: a test fixture,"
+        " not a package",
+    }
+    strict = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
+    assert [(f["severity"], f["code"]) for f in strict["findings"]] == [("note", "test-fixture")]
+    # Declared members leave it out too, where it was a package the list forgot.
+    write(tmp_path / "noxgraph.toml", 'members = [".", "backend", "tests/*"]\n')
+    strict = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
+    assert [(f["severity"], f["code"]) for f in strict["findings"]] == [("note", "test-fixture")]
+
+
 def test_check_warns_when_environment_lock_finds_no_lock(tmp_path: Path) -> None:
     # A user who asked for the lock is told where there is none, instead of getting
     # other versions; a project's own uv.lock is its lock, as uv reads it.

@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -51,7 +51,9 @@ __all__ = [
     "absent_from_work_tree",
     "discover",
     "find_root",
+    "fixture_skipped",
     "holds_noxgraph_noxfile",
+    "in_tests_of",
     "resolve_root",
     "scan",
 ]
@@ -79,6 +81,7 @@ SkipCode = Literal[
     "not-a-member",  # a package under the root that the member list leaves out
     "unlisted-no-package",  # a pyproject.toml under the root, no member, naming none
     "invalid",  # a pyproject.toml under the root, no member, that cannot be parsed
+    "test-fixture",  # a pyproject.toml in another project's tests: a fixture
 ]
 
 
@@ -935,6 +938,29 @@ def _lists(folder: Path, workspace: Table, start: Path) -> bool:
     return any(member == start or member in start.parents for member in members)
 
 
+def in_tests_of(folder: Path, projects: Collection[Path], root: Path) -> Path | None:
+    """The ``tests`` (or ``test``) folder of another of ``projects`` that ``folder`` lies
+    in, where test fixtures are kept (``backend/tests/downstream/pkg``), else ``None``.
+    The root's own tests are not counted: a repository keeps packages there too
+    (``tests/opentelemetry-test-utils``)."""
+    for parent in folder.parents:
+        if parent == root or root not in parent.parents:
+            return None
+        if parent.name in ("tests", "test") and parent.parent in projects:
+            return parent if parent.parent != root else None
+    return None
+
+
+def fixture_skipped(folder: Path, tests: Path, root: Path) -> Skipped:
+    """The entry of a project :func:`in_tests_of` puts in ``tests``."""
+    return Skipped(
+        relative(folder / "pyproject.toml", root),
+        f"is in {relative(tests, root)}, the tests of the project in"
+        f" {relative(tests.parent, root)}: a test fixture, not a package",
+        "test-fixture",
+    )
+
+
 def resolve_root(root: Path | str) -> Path:
     """``root`` made absolute; it must be a folder."""
     root_path = Path(root)
@@ -998,6 +1024,10 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
     else:
         folders, found = scan(root)
         skipped.extend(found)
+        projects = set(folders)
+        fixtures = {f: tests for f in folders if (tests := in_tests_of(f, projects, root))}
+        skipped.extend(fixture_skipped(f, tests, root) for f, tests in fixtures.items())
+        folders = [folder for folder in folders if folder not in fixtures]
         label = "scan"
         source = "scan"
     # The root is a member when its pyproject names a package, unless noxgraph's own

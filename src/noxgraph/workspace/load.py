@@ -20,7 +20,9 @@ from noxgraph.workspace.discovery import (
     Skipped,
     discover_with,
     excluded_folders,
+    fixture_skipped,
     holds_noxgraph_noxfile,
+    in_tests_of,
     members_from_globs,
     resolve_root,
     scan,
@@ -308,11 +310,17 @@ def unlisted_projects(
     reader = Reader(workspace.root, tolerant=True, cache=cache or ParseCache(None))
     # What exclude names is left out on purpose, and so is everything below it.
     excluded = excluded_folders(workspace.root, workspace.exclude)
-    for folder in scan(workspace.root)[0] if scanned is None else scanned:
+    folders = scan(workspace.root)[0] if scanned is None else scanned
+    projects = {*members, *folders}
+    for folder in folders:
         if folder in members or excluded & {folder, *folder.parents}:
             continue
         display = relative(folder / "pyproject.toml", workspace.root)
         if display in known:
+            continue
+        tests = in_tests_of(folder, projects, workspace.root)
+        if tests is not None:
+            found.append(fixture_skipped(folder, tests, workspace.root))
             continue
         problems, passed = len(reader.problems), len(reader.skipped)
         document = reader.document(folder)
