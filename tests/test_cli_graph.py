@@ -139,7 +139,9 @@ def test_graph_text_dot_and_mermaid(tmp_path: Path) -> None:
     assert "3 packages, 4 edges (2 runtime, 1 optional, 1 group); members from" in text.out
     assert "0      core" in text.out
     assert "1      app, testkit" in text.out
-    assert 'core  runtime >=1 ; python_version >= "3.10"' in text.out
+    assert 'core>=1; python_version >= "3.10"  runtime' in text.out
+    assert "core[speed]  optional: fast" in text.out
+    assert "testkit  group: test" in text.out
     assert "\x1b[" not in text.out
     dot = cli("graph", "--root", root, "--format", "dot").out
     assert dot.startswith("digraph noxgraph {")
@@ -264,6 +266,10 @@ def test_show_text_and_json(tmp_path: Path) -> None:
     assert list(core["tasks"]) == ["build"]
     text = cli("show", "app", "--root", root).out
     assert "[project].dependencies, [project.optional-dependencies].fast" in text
+    package(root, "libs/app", "app", "core>=1", extra='[build-system]\nrequires = ["core>=0.9"]\n')
+    [row] = [r for r in cli("show", "app", "--root", root).out.splitlines() if r.startswith("core")]
+    assert row.split()[:4] == ["core", "runtime,", "build", ">=1,"]
+    assert row.split()[4] == ">=0.9"
     missing = cli("show", "apq", "--root", root)
     assert missing.code == 2
     assert (

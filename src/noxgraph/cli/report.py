@@ -269,15 +269,18 @@ def graph_mermaid(workspace: Workspace, view: GraphView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _kind_label(edge: Edge) -> str:
-    parts: list[str] = [edge.kind]
-    if edge.specifier:
-        parts.append(edge.specifier)
-    if edge.extras:
-        parts.append(f"[{','.join(edge.extras)}]")
-    if edge.marker:
-        parts.append(f"; {edge.marker}")
-    return " ".join(parts)
+def _kind_named(edge: Edge) -> str:
+    """The edge's kind, with the extras or groups that declare it: ``optional: all``."""
+    named = sorted({d.group for d in edge.declarations if d.group})
+    return f"{edge.kind}: {', '.join(named)}" if named else edge.kind
+
+
+def _edge_label(edge: Edge) -> str:
+    """The dependency as a requirement names it, then how it is declared:
+    ``agno-infra[aws,docker]>=1; python_version >= "3.10"  optional: aws``."""
+    extras = f"[{','.join(edge.extras)}]" if edge.extras else ""
+    marker = f"; {edge.marker}" if edge.marker else ""
+    return f"{edge.target}{extras}{edge.specifier}{marker}  {_kind_named(edge)}"
 
 
 def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = None) -> View:
@@ -316,7 +319,7 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
     for pkg in packages:
         node = tree.add(f"{pkg.name} {pkg.version or '(dynamic version)'}", "bold")
         for edge in by_source.get(pkg.name, []):
-            node.add(f"{edge.target}  {_kind_label(edge)}")
+            node.add(_edge_label(edge))
     parts += [Line(""), tree]
     if left_out:
         parts.append(_more(left_out, "package"))
@@ -443,10 +446,12 @@ def show_text(document: Mapping[str, Any]) -> View:
     if document["dependencies"]:
         deps = Table(("dependency", "kinds", "specifier", "declared in"))
         for dep in document["dependencies"]:
+            # Each edge's own: a build requirement may pin otherwise than the run-time one.
+            specifiers = dict.fromkeys(e["specifier"] for e in dep["edges"] if e["specifier"])
             deps.add(
                 dep["name"],
                 ", ".join(dep["kinds"]),
-                dep["specifier"] or "-",
+                ", ".join(specifiers) or "-",
                 ", ".join(dict.fromkeys(dep["where"])),
             )
         parts += [Line("Workspace dependencies"), deps]
@@ -627,11 +632,7 @@ def _hop_labels(edges: Iterable[Edge]) -> dict[tuple[str, str], str]:
     for pair, between in by_pair.items():
         if any(edge.kind == "runtime" for edge in between):
             continue
-        parts = []
-        for edge in between:
-            named = sorted({d.group for d in edge.declarations if d.group})
-            parts.append(f"{edge.kind}: {', '.join(named)}" if named else edge.kind)
-        labels[pair] = "; ".join(parts)
+        labels[pair] = "; ".join(_kind_named(edge) for edge in between)
     return labels
 
 
