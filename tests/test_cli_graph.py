@@ -343,6 +343,24 @@ def test_check_notes_a_lock_whose_members_admit_no_python_noxgraph_runs_on(
     assert notes() == []
 
 
+def test_check_notes_a_package_that_admits_no_python_noxgraph_runs_on(tmp_path: Path) -> None:
+    package(tmp_path, "aero", "aero", extra='requires-python = ">=3.99"\n')
+    package(tmp_path, "ping", "ping", extra='requires-python = ">=3.8"\n')
+    for folder in ("aero", "ping"):
+        write(tmp_path / folder / "tests/test_it.py", "def test():\n    pass\n")
+    findings = json.loads(cli("check", "--root", tmp_path, "--json").out)["findings"]
+    [note] = [f for f in findings if f["code"] == "requires-python"]
+    assert (note["severity"], note["file"]) == ("note", "aero/pyproject.toml")
+    assert note["message"] == (
+        f"[project].requires-python '>=3.99' admits no Python {platform.python_version()},"
+        " which noxgraph runs on: the sessions installing aero on nox's own interpreter fail;"
+        " run nox on a Python it admits, or give the tasks a python"
+    )
+    write(tmp_path / "noxgraph.toml", '[tasks.test]\npython = ["3.99"]\n')
+    findings = json.loads(cli("check", "--root", tmp_path, "--json").out)["findings"]
+    assert [f for f in findings if f["code"] == "requires-python"] == []
+
+
 def test_check_passes_on_a_clean_workspace_and_fails_on_unsatisfied_constraints(
     tmp_path: Path,
 ) -> None:

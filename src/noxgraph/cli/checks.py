@@ -281,31 +281,36 @@ def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
     return findings
 
 
-def _locks_refusing_this_python(workspace: Workspace) -> list[Finding]:
-    """A note for each ``uv.lock`` whose members' ``requires-python``, which ``uv sync``
-    takes together, exclude the Python noxgraph runs on, when a session installing
-    that lock runs on nox's own (most likely this one): its install would fail."""
+def _python_refused(workspace: Workspace) -> list[Finding]:
+    """A note where ``requires-python`` excludes the Python noxgraph runs on while a
+    session that installs the package runs on nox's own (most likely this one), so
+    its install fails: for each ``uv.lock``, whose members' ``uv sync`` takes together,
+    and for each package installed from its folder, its own."""
     import platform
 
     here = Version(platform.python_version())
-    members: dict[Path, list[Package]] = {}
+    locked = workspace.config.environment != "folders"
+    by_lock: dict[Path, list[Package]] = {}
+    findings: list[Finding] = []
     for pkg in workspace.packages:
         lock_root = workspace.lock_roots.get(pkg.name)
-        if lock_root is not None:
-            members.setdefault(lock_root, []).append(pkg)
-    findings: list[Finding] = []
-    for lock_root, packages in members.items():
-        on_nox = any(
-            task.package and not task.python
-            for pkg in packages
-            for task in workspace.tasks_of(pkg.name).values()
-        )
-        refusing = []
-        for pkg in packages:
-            specifier = pkg.python_specifier()
-            if specifier is not None and not specifier.contains(here, prereleases=True):
-                refusing.append(f"{pkg.name} ({pkg.requires_python})")
-        if on_nox and refusing and workspace.config.environment != "folders":
+        if lock_root is not None and locked:
+            by_lock.setdefault(lock_root, []).append(pkg)
+        elif _on_nox_python(workspace, [pkg]) and _refuses(pkg, here):
+            findings.append(
+                Finding(
+                    "note",
+                    "requires-python",
+                    pkg.pyproject,
+                    f"[project].requires-python {pkg.requires_python!r} admits no Python"
+                    f" {here}, which noxgraph runs on: the sessions installing {pkg.name} on"
+                    " nox's own interpreter fail; run nox on a Python it admits, or give"
+                    " the tasks a python",
+                )
+            )
+    for lock_root, packages in by_lock.items():
+        refusing = [f"{p.name} ({p.requires_python})" for p in packages if _refuses(p, here)]
+        if refusing and _on_nox_python(workspace, packages):
             admit, they = ("admits", "it") if len(refusing) == 1 else ("admit", "they")
             findings.append(
                 Finding(
@@ -319,6 +324,20 @@ def _locks_refusing_this_python(workspace: Workspace) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _on_nox_python(workspace: Workspace, packages: Sequence[Package]) -> bool:
+    """Whether a session installing one of ``packages`` runs on nox's own interpreter."""
+    return any(
+        task.package and not task.python
+        for pkg in packages
+        for task in workspace.tasks_of(pkg.name).values()
+    )
+
+
+def _refuses(pkg: Package, here: Version) -> bool:
+    specifier = pkg.python_specifier()
+    return specifier is not None and not specifier.contains(here, prereleases=True)
 
 
 def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
@@ -447,7 +466,7 @@ def run_checks(
 
     findings += _test_requirements_elsewhere(workspace)
     findings += _tests_out_of_sight(workspace)
-    findings += _locks_refusing_this_python(workspace)
+    findings += _python_refused(workspace)
     for note in graph.notes:
         severity: Severity = "warning" if note.severity == "warning" else "note"
         findings.append(Finding(severity, note.code, note.file, note.message))
