@@ -333,9 +333,9 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             declarations.nox_sessions(), [s.name for s in declarations.nox_sessions(args.task)]
         )
         skipped = {}
-    with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
-        report = Path(folder) / "report.json"
-        argv = nox_command(
+
+    def command(report: Path | None) -> list[str]:
+        return nox_command(
             args.task,
             noxfile=noxfile.resolve(),
             report=report,
@@ -344,17 +344,22 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
             nox_args=args.nox_args,
             cache=not args.no_cache,
         )
-        if args.dry_run:
-            from_cache: dict[str, str] = {}
-            if not args.no_cache:
-                from_cache = _cached(noxfile, workspace.root, declarations, planned, skipped)
-            skipped = {**skipped, **{name: cached_reason(key) for name, key in from_cache.items()}}
-            if args.json:
-                out.json(run_plan_document(argv, planned, skipped, from_cache))
-            else:
-                limit = None if args.all_rows else _SUMMARY_ROWS
-                out.view(run_plan_text(argv, planned, skipped, limit=limit))
-            return 0
+
+    if args.dry_run:
+        # The command as one would run it: the report noxgraph reads is its own business.
+        from_cache: dict[str, str] = {}
+        if not args.no_cache:
+            from_cache = _cached(noxfile, workspace.root, declarations, planned, skipped)
+        skipped = {**skipped, **{name: cached_reason(key) for name, key in from_cache.items()}}
+        if args.json:
+            out.json(run_plan_document(command(None), planned, skipped, from_cache))
+        else:
+            limit = None if args.all_rows else _SUMMARY_ROWS
+            out.view(run_plan_text(command(None), planned, skipped, limit=limit))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="noxgraph-run-") as folder:
+        report = Path(folder) / "report.json"
+        argv = command(report)
         cached = Path(folder) / "cached"
         cached.mkdir()
         # Every session records when it ran, so the summary can set the critical path

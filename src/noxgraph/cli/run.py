@@ -50,16 +50,19 @@ def nox_command(
     task: str,
     *,
     noxfile: Path,
-    report: Path,
+    report: Path | None,
     jobs: int | None = None,
     affected: ChangeOptions | None = None,
     nox_args: Sequence[str] = (),
     cache: bool = True,
 ) -> list[str]:
     """The nox command line that runs ``task`` for every package, or the affected ones;
-    without ``cache``, with the session cache off (the ``--no-cache`` posarg)."""
+    with ``report``, writing nox's report there; without ``cache``, with the session
+    cache off (the ``--no-cache`` posarg)."""
     session = session_name(task, "affected" if affected is not None else "all")
-    argv = [sys.executable, "-m", "nox", "--noxfile", str(noxfile), "--report", str(report)]
+    argv = [sys.executable, "-m", "nox", "--noxfile", str(noxfile)]
+    if report is not None:
+        argv += ["--report", str(report)]
     if jobs is not None and jobs > 1:
         argv += ["--parallel", str(jobs)]
     argv += ["--sessions", session, *nox_args]
