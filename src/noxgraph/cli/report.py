@@ -686,7 +686,7 @@ def _changes_line(affected: Affected) -> str:
     # What noxgraph wrote is no change: counted apart, so a fresh noxfile is not one.
     files = _count(len(changes.files) - written, "changed file")
     if written:
-        files += f" (and {written} noxgraph wrote)"
+        files += f" (and {written} noxgraph generated: no change)"
     if changes.source == "files":
         return f"{files}, named with --files"
     parts = []
