@@ -168,6 +168,11 @@ def test_check_names_tests_kept_in_the_import_package_where_no_session_runs_them
     shown = json.loads(cli("show", "lab", "--root", tmp_path, "--json").out)
     assert shown["tasks"]["test"]["session"] == "test-lab"
     assert _notes(tmp_path, "tests-out-of-sight") == []
+    # The root is no package: its tests belong to none.
+    write(tmp_path / "tests/test_all.py", "def test():\n    pass\n")
+    [note] = _notes(tmp_path, "tests-out-of-sight")
+    assert (note["severity"], note["file"]) == ("note", "tests")
+    assert note["message"].startswith("tests/ at the workspace's root belongs to no package")
 
 
 def test_check_finds_test_requirements_by_their_names_and_in_hatch_toml(tmp_path: Path) -> None:

@@ -257,8 +257,22 @@ def _nested_tests(folder: Path) -> list[str]:
 
 def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
     """A note for each package that gets no session of a task that needs tests while
-    it keeps tests one level down: noxgraph looks for tests only at the top of its folder."""
+    it keeps tests one level down: noxgraph looks for tests only at the top of its
+    folder; and for tests at a root that is no package, which no session runs."""
     findings: list[Finding] = []
+    if all(pkg.path != workspace.root for pkg in workspace.packages):
+        for name in ("tests", "test"):
+            if (workspace.root / name).is_dir():
+                findings.append(
+                    Finding(
+                        "note",
+                        "tests-out-of-sight",
+                        name,
+                        f"{name}/ at the workspace's root belongs to no package, as the root is"
+                        " none, so no session runs it; a session of your own can, written in"
+                        " the noxfile outside the block noxgraph generates",
+                    )
+                )
     for pkg in workspace.packages:
         tasks = workspace.tasks.get(pkg.name, {})
         wanting = [name for name, task in tasks.items() if task.commands and task.needs_tests]
