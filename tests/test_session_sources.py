@@ -138,6 +138,34 @@ def test_the_sources_of_an_extra_s_dependencies_are_honoured_where_it_is_install
     assert plan.source_folders == ((tmp_path / "vendor/v").resolve(),)
 
 
+def test_a_uv_workspace_member_keeps_its_lock_for_a_sibling_outside_it_by_path(
+    tmp_path: Path,
+) -> None:
+    """lib is a package of noxgraph's workspace and no member of the uv workspace; app
+    takes it by path, so the lock holds it as its folder."""
+    pyproject(
+        tmp_path,
+        ".",
+        '[tool.uv.workspace]\nmembers = ["libs/*"]\n\n'
+        '[tool.noxgraph]\nmembers = ["libs/*", "vendor/lib"]\n',
+    )
+    write(tmp_path / "uv.lock", "version = 1\n")
+    package(
+        tmp_path,
+        "libs/app",
+        "app",
+        "lib",
+        extra='[tool.uv.sources]\nlib = { path = "../../vendor/lib" }\n',
+    )
+    _tested(tmp_path, "libs/app")
+    package(tmp_path, "vendor/lib", "lib")
+    plan = _plan(tmp_path, "app")
+    assert plan.environment == "lock"
+    assert plan.lock is not None and plan.lock.root == tmp_path
+    package(tmp_path, "libs/app", "app", "lib")  # the lock pins lib from the index
+    assert _plan(tmp_path, "app").environment == "folders"
+
+
 def test_a_project_on_its_own_installs_its_own_lock_unless_it_needs_a_sibling(
     tmp_path: Path,
 ) -> None:
@@ -164,7 +192,17 @@ def test_a_project_on_its_own_installs_its_own_lock_unless_it_needs_a_sibling(
     [row] = [line.split() for line in text.splitlines() if line.startswith("test ")]
     assert row[:4] == ["test", "test-user", "pytest", "{posargs}"]
     assert " ".join(row[4:]) == "siblings from folders, the rest from the index"
+    # A path source puts solo in user's lock as its folder: the lock installs it from there.
+    package(
+        tmp_path,
+        "libs/user",
+        "user",
+        "solo",
+        extra='[tool.uv.sources]\nsolo = { path = "../solo" }\n',
+    )
+    assert _plan(tmp_path, "user").environment == "lock"
     pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\nenvironment = "lock"\n')
+    package(tmp_path, "libs/user", "user", "solo")
     assert _plan(tmp_path, "user").environment == "lock"
     pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\nenvironment = "folders"\n')
     assert _plan(tmp_path, "solo").environment == "folders"

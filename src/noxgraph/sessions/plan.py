@@ -355,6 +355,17 @@ class _Planner:
                 out.append(self._installable(decl, folder, indexes))
         return out
 
+    def path_sourced(self, pkg: Package, siblings: Iterable[Sibling]) -> set[str]:
+        """The names that ``pkg`` or the siblings it installs take from their folders
+        through a ``[tool.uv.sources]`` path (or workspace) entry, which applies to the
+        name throughout a project: a lock records those as their folders."""
+        decls = [*pkg.declarations, *(d for _, d in self._installed_with(siblings))]
+        return {
+            d.name
+            for d in decls
+            if d.name and d.source is not None and d.source.kind in ("path", "workspace")
+        }
+
     def _installed_with(self, siblings: Iterable[Sibling]) -> list[tuple[Path, Declaration]]:
         """The declarations each sibling's install brings, with the sibling's folder: its
         run-time ones, and the optional ones of the extras it is installed with."""
@@ -436,9 +447,10 @@ def _plan(
     groups, extras = chosen_groups(pkg, task)
     siblings, others = planner.closure(pkg, groups, extras)
     members = tuple(s for s in siblings if workspace.lock_roots.get(s.name) == lock_root)
-    if config.environment is None and len(members) < len(siblings):
-        # A sibling outside the lock would come from the index as the lock pins it, not
-        # from its folder: its change would go untested.
+    from_folders = {s.name for s in members} | planner.path_sourced(pkg, siblings)
+    if config.environment is None and any(s.name not in from_folders for s in siblings):
+        # A sibling the lock takes from the index, neither a member nor a path source,
+        # would be the release it pins: its change here would go untested.
         environment = "folders"
     if environment == "lock" and lock_root is not None:
         return SessionPlan(
