@@ -399,8 +399,37 @@ def test_a_project_in_another_project_s_tests_is_a_fixture_not_a_package(
     }
     strict = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
     assert [(f["severity"], f["code"]) for f in strict["findings"]] == [("note", "test-fixture")]
+    # A fixture may be no TOML at all; a test plugin the project installs by its path is a
+    # package all the same.
+    write(tmp_path / "backend/tests/broken/pyproject.toml", "[project\n")
+    package(
+        tmp_path,
+        "backend",
+        "hatchling",
+        extra='[dependency-groups]\ntest = ["myplugin"]\n'
+        '[tool.uv.sources]\nmyplugin = { path = "tests/plugins/myplugin" }\n',
+    )
+    package(tmp_path, "backend/tests/plugins/myplugin", "myplugin")
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert [p["name"] for p in graph["packages"]] == [
+        "hatch",
+        "hatchling",
+        "myplugin",
+        "test-utils",
+    ]
+    assert ("hatchling", "myplugin", "group") in {
+        (e["from"], e["to"], e["kind"]) for e in graph["edges"]
+    }
+    assert sorted(s["path"] for s in graph["skipped"]) == [
+        "backend/tests/broken/pyproject.toml",
+        "backend/tests/downstream/datadogpy/pyproject.toml",
+    ]
+    (tmp_path / "backend/tests/broken/pyproject.toml").unlink()
     # Declared members leave it out too, where it was a package the list forgot.
-    write(tmp_path / "noxgraph.toml", 'members = [".", "backend", "tests/*"]\n')
+    write(
+        tmp_path / "noxgraph.toml",
+        'members = [".", "backend", "backend/tests/plugins/myplugin", "tests/*"]\n',
+    )
     strict = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
     assert [(f["severity"], f["code"]) for f in strict["findings"]] == [("note", "test-fixture")]
 

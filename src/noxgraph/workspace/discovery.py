@@ -847,6 +847,9 @@ class Discovery:
     cache: ParseCache | None = field(default=None, compare=False, repr=False)
     #: The member list's own ``exclude`` patterns (a uv workspace's), relative to ``root``.
     member_exclude: tuple[str, ...] = ()
+    #: Of a scan's ``folders``, those in another project's tests (see :func:`in_tests_of`),
+    #: with that tests folder: fixtures, unless a package takes one by its path.
+    fixtures: Mapping[Path, Path] = field(default_factory=dict)
 
 
 #: How a folder declares a workspace: for certain (its own configuration, a uv workspace
@@ -989,6 +992,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
 
     folders: list[Path]
     skipped: list[Skipped] = []
+    fixtures: dict[Path, Path] = {}
     member_exclude: tuple[str, ...] = ()
     uv_table: Table | None = None
     if root_doc is not None:
@@ -1026,8 +1030,6 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         skipped.extend(found)
         projects = set(folders)
         fixtures = {f: tests for f in folders if (tests := in_tests_of(f, projects, root))}
-        skipped.extend(fixture_skipped(f, tests, root) for f, tests in fixtures.items())
-        folders = [folder for folder in folders if folder not in fixtures]
         label = "scan"
         source = "scan"
     # The root is a member when its pyproject names a package, unless noxgraph's own
@@ -1055,6 +1057,7 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         fingerprints=dict(loader.fingerprints),
         cache=loader.cache,
         member_exclude=member_exclude,
+        fixtures=fixtures,
     )
 
 

@@ -191,8 +191,15 @@ def load_workspace(
     loader.scanned = found.source == "scan"
 
     docs: dict[Path, Document] = {}
+    # A fixture may be no TOML at all, on purpose: read it without failing the load.
+    fixture_reader = Reader(root_path, tolerant=True, cache=loader.cache)
     for folder in found.folders:
-        doc = found.root_doc if folder == root_path else loader.document(folder)
+        if folder == root_path:
+            doc = found.root_doc
+        elif folder in found.fixtures:
+            doc = fixture_reader.document(folder)
+        else:
+            doc = loader.document(folder)
         if doc is not None:
             docs[folder] = doc
     # Discovery already expanded the root's uv members; do not glob them twice. The
@@ -211,7 +218,8 @@ def load_workspace(
         try:
             names = package_name(doc)
             if isinstance(names, NoPackage):
-                loader.skipped.append(_no_package(doc, names, folder, root_path))
+                if folder not in found.fixtures:
+                    loader.skipped.append(_no_package(doc, names, folder, root_path))
                 continue
             inherited: dict[str, Source] = {}
             for uv_root, members, sources in uv_roots:
@@ -225,8 +233,8 @@ def load_workspace(
                     break
             else:
                 # A project in no uv workspace is a workspace of its own to uv, its
-                # uv.lock beside it.
-                if (folder / "uv.lock").is_file():
+                # uv.lock beside it (a fixture's is the test's business).
+                if folder not in found.fixtures and (folder / "uv.lock").is_file():
                     lock_roots[names[0]] = folder
             packages.append(
                 read_package(
@@ -241,6 +249,7 @@ def load_workspace(
         except NoxgraphError as exc:
             loader.fail(exc)
 
+    packages = _without_fixtures(packages, found, loader)
     packages = _with_locked(_unique(packages, loader), lock_roots, root_path, loader)
     if not (packages or loader.problems or empty_is_answer or _declared(found, loader.skipped)):
         # An empty answer from a folder that is no workspace is a wrong folder, not a
@@ -351,6 +360,31 @@ def unlisted_projects(
             found.append(Skipped(display, reason, code, name=names.name))
     reader.cache.save()
     return found
+
+
+def _without_fixtures(packages: list[Package], found: Discovery, loader: Reader) -> list[Package]:
+    """The packages, less the test fixtures a scan found (:func:`in_tests_of`) that no
+    package takes by its path (``[tool.uv.sources]``, poetry's ``path``): those are
+    packages, as a test plugin a project installs from its own tests is."""
+    if not found.fixtures:
+        return packages
+    kept = [pkg for pkg in packages if pkg.path not in found.fixtures]
+    waiting = {pkg.path: pkg for pkg in packages if pkg.path in found.fixtures}
+    taken = list(kept)
+    while taken:
+        sourced = {
+            d.source.path
+            for pkg in taken
+            for d in pkg.declarations
+            if d.source is not None and d.source.kind == "path" and d.source.path is not None
+        }
+        taken = [waiting.pop(path) for path in sorted(sourced & waiting.keys())]
+        kept += taken
+    packaged = {pkg.path for pkg in kept}
+    for folder, tests in found.fixtures.items():
+        if folder not in packaged:
+            loader.skipped.append(fixture_skipped(folder, tests, found.root))
+    return kept
 
 
 def _with_locked(
