@@ -359,6 +359,13 @@ def test_check_notes_a_package_that_admits_no_python_noxgraph_runs_on(tmp_path: 
     write(tmp_path / "noxgraph.toml", '[tasks.test]\npython = ["3.99"]\n')
     findings = json.loads(cli("check", "--root", tmp_path, "--json").out)["findings"]
     assert [f for f in findings if f["code"] == "requires-python"] == []
+    # One that is no specifier is an error among the findings, not the end of check.
+    package(tmp_path, "aero", "aero", extra='requires-python = ">=3.10,<"\n')
+    run = cli("check", "--root", tmp_path, "--json")
+    assert run.code == 1
+    [error] = [f for f in json.loads(run.out)["findings"] if f["severity"] == "error"]
+    assert (error["code"], error["file"]) == ("invalid", "aero/pyproject.toml")
+    assert error["message"] == "[project].requires-python: '>=3.10,<' is not a version specifier"
 
 
 def test_check_passes_on_a_clean_workspace_and_fails_on_unsatisfied_constraints(

@@ -306,11 +306,20 @@ def _python_refused(workspace: Workspace) -> list[Finding]:
     locked = workspace.config.environment != "folders"
     by_lock: dict[Path, list[Package]] = {}
     findings: list[Finding] = []
+    refused: set[str] = set()
+    for pkg in workspace.packages:
+        try:
+            specifier = pkg.python_specifier()
+        except PyprojectError as exc:
+            findings.append(Finding("error", "invalid", exc.file, exc.detail))
+            continue
+        if specifier is not None and not specifier.contains(here, prereleases=True):
+            refused.add(pkg.name)
     for pkg in workspace.packages:
         lock_root = workspace.lock_roots.get(pkg.name)
         if lock_root is not None and locked:
             by_lock.setdefault(lock_root, []).append(pkg)
-        elif _on_nox_python(workspace, [pkg]) and _refuses(pkg, here):
+        elif _on_nox_python(workspace, [pkg]) and pkg.name in refused:
             findings.append(
                 Finding(
                     "note",
@@ -323,7 +332,7 @@ def _python_refused(workspace: Workspace) -> list[Finding]:
                 )
             )
     for lock_root, packages in by_lock.items():
-        refusing = [f"{p.name} ({p.requires_python})" for p in packages if _refuses(p, here)]
+        refusing = [f"{p.name} ({p.requires_python})" for p in packages if p.name in refused]
         if refusing and _on_nox_python(workspace, packages):
             admit, they = ("admits", "it") if len(refusing) == 1 else ("admit", "they")
             findings.append(
@@ -347,11 +356,6 @@ def _on_nox_python(workspace: Workspace, packages: Sequence[Package]) -> bool:
         for pkg in packages
         for task in workspace.tasks_of(pkg.name).values()
     )
-
-
-def _refuses(pkg: Package, here: Version) -> bool:
-    specifier = pkg.python_specifier()
-    return specifier is not None and not specifier.contains(here, prereleases=True)
 
 
 def _skip_severity(skipped: Skipped, workspace: Workspace) -> Severity:
