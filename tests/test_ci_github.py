@@ -117,21 +117,24 @@ def test_per_python_sessions_become_jobs_on_their_interpreter(tmp_path: Path) ->
     ("requires_python", "version"),
     [
         ([">=3.10"], "3.x"),
-        ([">=3.10,!=3.13.*"], "3.x"),
         ([">=3.10, <3.13"], ">=3.10.0 <3.13.0"),
         (["~=3.11"], ">=3.11.0 <4.0.0"),
         (["~=3.10.2"], ">=3.10.2 <3.11.0"),
         (["==3.12.*"], ">=3.12.0 <3.13.0"),
         (["==3.12"], "3.12.0"),
         ([">3.10", "<=3.12"], ">3.10.0 <=3.12.0"),
-        ([">=3.10,!=3.11.*,<3.14"], ">=3.10.0 <3.14.0"),
+        ([">=3.10,!=3.11.*,<3.14"], ">=3.10.0 <3.11.0 || >=3.12.0 <3.14.0"),
+        ([">=3.9,!=3.14.*"], ">=3.9.0 <3.14.0 || >=3.15.0"),
+        ([">=3.10,!=3.12.1,<3.14"], ">=3.10.0 <3.12.1 || >3.12.1 <3.14.0"),
+        ([">=3.10,!=3.1.*,<3.14"], ">=3.10.0 <3.14.0"),
+        ([">=3.9,<3.12", ">=3.12"], None),
         ([">=3.9,<3.13.0rc1"], ">=3.9.0 <3.13.0"),
         ([">=3.11", ">=3.10,<3.14"], ">=3.11.0 <3.14.0"),
         ([">=3.10,<=3.13", ">3.10,<3.13"], ">3.10.0 <3.13.0"),
     ],
 )
 def test_nox_runs_on_the_newest_python_the_packages_admit(
-    requires_python: list[str], version: str
+    requires_python: list[str], version: str | None
 ) -> None:
     assert nox_python([SpecifierSet(text) for text in requires_python]) == version
 
@@ -144,26 +147,49 @@ def test_a_capped_requires_python_narrows_the_interpreter_of_the_jobs_it_reaches
     package(root, "libs/core", "core", extra='requires-python = ">=3.10, <3.13"\n')
     package(root, "libs/app", "app", "core", extra='requires-python = ">=3.11"\n')
     package(root, "libs/cli", "cli", extra='requires-python = ">=3.10"\n')
+    for name in ("core", "app", "cli"):
+        write(root / f"libs/{name}/tests/test_it.py", "def test():\n    pass\n")
     assert cli("generate", "--root", root).code == 0
     jobs = written(root)["jobs"]
 
     def version(job: str) -> str:
         return str(jobs[job]["steps"][1]["with"]["python-version"])
 
-    assert version("build-core") == ">=3.10.0 <3.13.0"
-    # app's session installs core, and a matrix entry's `nox -s build-app` builds core too.
-    assert version("build-app") == ">=3.11.0 <3.13.0"
-    assert version("build-cli") == "3.x"
+    assert version("test-core") == ">=3.10.0 <3.13.0"
+    # app's session installs core.
+    assert version("test-app") == ">=3.11.0 <3.13.0"
+    assert version("test-cli") == "3.x"
+    # A build installs nothing, and `uv build` reads no requires-python.
+    assert version("build-core") == "3.x"
     bad = tmp_path / "bad"
     write(bad / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
     package(bad, "libs/core", "core", extra='requires-python = ">=3.10,<"\n')
     refused = cli("ci", "github", "--root", bad)
     assert refused.code != 0
-    assert refused.err == (
-        f"noxgraph: error: {bad / 'libs/core/pyproject.toml'}: [project].requires-python:"
-        " '>=3.10,<' is not a version specifier\n"
+    assert refused.err.count("\n") == 1
+    assert refused.err.endswith(
+        "libs/core/pyproject.toml: [project].requires-python: '>=3.10,<' is not a version"
+        " specifier\n"
     )
     assert not (bad / WORKFLOW).exists()
+
+
+def test_a_job_whose_packages_admit_no_python_in_common_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    write(root / "pyproject.toml", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    package(root, "libs/legacy", "legacy", extra='requires-python = ">=3.9,<3.12"\n')
+    package(root, "libs/modern", "modern", extra='requires-python = ">=3.12"\n')
+    for name in ("legacy", "modern"):
+        write(root / f"libs/{name}/tests/test_it.py", "def test():\n    pass\n")
+    assert cli("generate", "--root", root).code == 0
+    assert cli("ci", "github", "--root", root, "--format", "json").code == 0
+    refused = cli("ci", "github", "--root", root, "--format", "json", "--per-level")
+    assert refused.code != 0
+    assert refused.err == (
+        "noxgraph: error: job test level 1: its sessions run on nox's own Python, and the"
+        " requires-python that bind it (<3.12,>=3.9, >=3.12) admit no release in common;"
+        " leave out --per-level, or give the tasks a python\n"
+    )
 
 
 def test_a_locked_session_runs_on_a_python_every_member_of_its_lock_admits(

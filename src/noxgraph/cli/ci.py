@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from noxgraph import __version__
 from noxgraph.cli.generate import NOX_VERSION, next_minor
-from noxgraph.errors import one_line
+from noxgraph.errors import WorkspaceError, one_line
 from noxgraph.generated import WORKFLOW_MARKER
 from noxgraph.sessions.declarations import Declarations, NoxSession
 from noxgraph.sessions.session_cache import CI_CACHE_DIR, carried_folders
@@ -120,8 +120,8 @@ class Job:
         return "\n".join(dict.fromkeys([*self.pythons, self.nox_python]))
 
 
-#: A node-semver comparator: an operator (``""`` for an exact version) and a release.
-Comparator = tuple[str, tuple[int, int, int]]
+#: One end of a range of releases: the release, and whether it is in the range.
+_End = tuple[tuple[int, int, int], bool]
 
 
 def _release(parts: tuple[int, ...]) -> tuple[int, int, int]:
@@ -130,53 +130,98 @@ def _release(parts: tuple[int, ...]) -> tuple[int, int, int]:
     return major, minor, patch
 
 
-def _comparators(specifier: Specifier) -> list[Comparator]:
-    """One PEP 440 specifier in node-semver's comparators, as far as they can say it:
-    ``!=`` (a hole in a range), ``===`` and an epoch give none; a pre-, post-, dev- or
-    local part is left out (setup-python picks among final releases)."""
+def _after(parts: tuple[int, ...]) -> tuple[int, int, int]:
+    """The first release past every one ``parts`` starts: ``3.12`` -> ``3.13.0``."""
+    return _release((*parts[:-1], parts[-1] + 1))
+
+
+def _bounds(specifier: Specifier) -> tuple[_End | None, _End | None, list[tuple[_End, _End]]]:
+    """What one PEP 440 specifier says of final releases: a lower end, an upper end, and
+    holes (each from its first excluded release to the first one past it). ``===`` and
+    an epoch say nothing here; a pre-, post-, dev- or local part is left out
+    (setup-python picks among final releases)."""
     from packaging.version import Version
 
     operator, text = specifier.operator, specifier.version
-    if operator in ("!=", "==="):
-        return []
     wildcard = text.endswith(".*")
     version = Version(text.removesuffix(".*"))
-    if version.epoch:
-        return []
+    if operator == "===" or version.epoch:
+        return None, None, []
     release = version.release
-    if operator == "==" and wildcard:
-        return [(">=", _release(release)), ("<", _release((*release[:-1], release[-1] + 1)))]
+    exact = _release(release)
+    if operator in ("==", "!=") and wildcard:
+        start, stop = (exact, True), (_after(release), False)
+        return (start, stop, []) if operator == "==" else (None, None, [(start, stop)])
     if operator == "==":
-        return [("", _release(release))]
+        return (exact, True), (exact, True), []
+    if operator == "!=":
+        return None, None, [((exact, True), (exact, True))]
     if operator == "~=":
-        return [(">=", _release(release)), ("<", _release((*release[:-2], release[-2] + 1)))]
-    return [(operator, _release(release))]
+        return (exact, True), (_after(release[:-1]), False), []
+    if operator in (">", ">="):
+        return (exact, operator == ">="), None, []
+    return None, (exact, operator == "<="), []
 
 
-def nox_python(requires_python: Iterable[SpecifierSet]) -> str:
+def _higher(one: _End | None, other: _End | None) -> _End | None:
+    """The tighter of two lower ends: at one release, the one that leaves it out."""
+    if one is None or other is None:
+        return one or other
+    return max(one, other, key=lambda end: (end[0], not end[1]))
+
+
+def _lower(one: _End | None, other: _End | None) -> _End | None:
+    """The tighter of two upper ends."""
+    if one is None or other is None:
+        return one or other
+    return min(one, other, key=lambda end: (end[0], end[1]))
+
+
+def _empty(low: _End | None, high: _End | None) -> bool:
+    if low is None or high is None:
+        return False
+    return low[0] > high[0] or (low[0] == high[0] and not (low[1] and high[1]))
+
+
+def _range(low: _End | None, high: _End | None) -> str:
+    if low is not None and low == high:
+        return ".".join(map(str, low[0]))
+    parts = []
+    if low is not None:
+        parts.append((">=" if low[1] else ">") + ".".join(map(str, low[0])))
+    if high is not None:
+        parts.append(("<=" if high[1] else "<") + ".".join(map(str, high[0])))
+    return " ".join(parts)
+
+
+def nox_python(requires_python: Iterable[SpecifierSet]) -> str | None:
     """setup-python's ``python-version`` for nox's own interpreter, given the
     ``requires-python`` that bind the sessions run on it: the newest 3.x
-    (:data:`NOX_PYTHON`), unless one of them caps the version (``<3.13``, ``~=3.11``,
-    ``==3.12.*``); then the tightest bounds as a node-semver range, which setup-python
-    reads (``>=3.10.0 <3.13.0``) and answers with the newest release inside it."""
+    (:data:`NOX_PYTHON`), unless one of them caps the version or leaves a hole
+    (``<3.13``, ``~=3.11``, ``==3.12.*``, ``!=3.13.*``); then the releases all of them
+    admit as a node-semver range, which setup-python reads (``>=3.10.0 <3.13.0``, with
+    ``||`` around a hole) and answers with the newest release inside it. ``None`` when
+    they admit no release in common."""
     specifiers = [s for specifier_set in requires_python for s in specifier_set]
-    if not any(s.operator in ("<", "<=", "==", "~=") for s in specifiers):
+    if not any(s.operator in ("<", "<=", "==", "~=", "!=") for s in specifiers):
         return NOX_PYTHON
-    comparators = {c for s in specifiers for c in _comparators(s)}
-    # At one release, ">" and "<" are the tighter of their pairs.
-    lower = max(
-        (c for c in comparators if c[0] in (">", ">=")),
-        key=lambda c: (c[1], c[0] == ">"),
-        default=None,
-    )
-    upper = min(
-        (c for c in comparators if c[0] in ("<", "<=")),
-        key=lambda c: (c[1], c[0] == "<="),
-        default=None,
-    )
-    exact = sorted(c for c in comparators if c[0] == "")
-    chosen = [c for c in (lower, *exact, upper) if c is not None]
-    return " ".join(f"{operator}{'.'.join(map(str, release))}" for operator, release in chosen)
+    low: _End | None = None
+    high: _End | None = None
+    holes: list[tuple[_End, _End]] = []
+    for specifier in specifiers:
+        lower, upper, excluded = _bounds(specifier)
+        low, high = _higher(low, lower), _lower(high, upper)
+        holes += excluded
+    segments = [(low, high)]
+    for start, stop in sorted(holes):
+        before, after = (start[0], not start[1]), (stop[0], not stop[1])
+        segments = [
+            cut
+            for seg_low, seg_high in segments
+            for cut in ((seg_low, _lower(seg_high, before)), (_higher(seg_low, after), seg_high))
+        ]
+    admitted = [_range(a, b) for a, b in segments if not _empty(a, b)]
+    return " || ".join(admitted) if admitted else None
 
 
 def sessions_of(declarations: Declarations, tasks: Sequence[str] | None) -> list[NoxSession]:
@@ -303,15 +348,28 @@ def jobs(
                 found += bounds.get(session.session.name, ())
         return found
 
-    return [replace(job, nox_python=nox_python(binding(job))) for job in made]
+    jobs_on: list[Job] = []
+    for job in made:
+        binds = binding(job)
+        version = nox_python(binds)
+        if version is None:
+            shown = ", ".join(sorted({str(specifier) for specifier in binds}))
+            way = "leave out --per-level, or give" if per_level else "give"
+            raise WorkspaceError(
+                f"job {job.name}: its sessions run on nox's own Python, and the requires-python"
+                f" that bind it ({shown}) admit no release in common; {way} the tasks a python"
+            )
+        jobs_on.append(replace(job, nox_python=version))
+    return jobs_on
 
 
 def interpreter_bounds(
     workspace: Workspace, plans: Mapping[str, SessionPlan]
 ) -> dict[str, list[SpecifierSet]]:
     """For each package session (by ``plans``), the ``requires-python`` that bind the
-    interpreter it runs on: with a ``uv.lock``, every member's of that lock, as ``uv
-    sync`` takes them all; else its package's and those of the siblings it installs."""
+    interpreter it runs on: none where it installs nothing; with a ``uv.lock``, every
+    member's of that lock, as ``uv sync`` takes them all; else its package's and those
+    of the siblings it installs."""
     own = {pkg.name: spec for pkg in workspace.packages if (spec := pkg.python_specifier())}
     by_lock: dict[Path, list[SpecifierSet]] = {}
     for name, lock_root in workspace.lock_roots.items():
@@ -319,7 +377,9 @@ def interpreter_bounds(
             by_lock.setdefault(lock_root, []).append(own[name])
     found: dict[str, list[SpecifierSet]] = {}
     for session, plan in plans.items():
-        if plan.lock is not None:
+        if not plan.needs_environment:
+            found[session] = []  # it installs nothing: `uv build` reads no requires-python
+        elif plan.lock is not None:
             found[session] = by_lock.get(plan.lock.root, [])
         else:
             names = dict.fromkeys([plan.package, *(s.name for s in plan.siblings)])
