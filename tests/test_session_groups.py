@@ -155,6 +155,10 @@ def test_check_names_tests_kept_in_the_import_package_where_no_session_runs_them
     write(tmp_path / "libs/lab/src/lightning/tests/test_it.py", "def test():\n    pass\n")
     package(tmp_path, "libs/plain", "plain")
     write(tmp_path / "libs/plain/plain/__init__.py", "")
+    # An umbrella's members keep their own tests: no note for the umbrella.
+    package(tmp_path, "libs/umbrella", "umbrella")
+    package(tmp_path, "libs/umbrella/part", "part")
+    write(tmp_path / "libs/umbrella/part/tests/test_part.py", "def test():\n    pass\n")
     [note] = _notes(tmp_path, "tests-out-of-sight")
     assert (note["severity"], note["file"]) == ("note", "libs/lab/pyproject.toml")
     assert note["message"] == (

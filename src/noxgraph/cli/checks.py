@@ -247,7 +247,12 @@ def _nested_tests(folder: Path) -> list[str]:
         except OSError:
             continue
         for child in children:
-            if child.startswith(".") or child in SKIP_DIRS:
+            # Another project's folder (a member under an umbrella package) keeps its own.
+            if (
+                child.startswith(".")
+                or child in SKIP_DIRS
+                or (parent / child / "pyproject.toml").exists()
+            ):
                 continue
             for name in ("tests", "test"):
                 if (parent / child / name).is_dir():

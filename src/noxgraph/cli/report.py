@@ -447,12 +447,13 @@ def show_text(document: Mapping[str, Any]) -> View:
         deps = Table(("dependency", "kinds", "specifier", "declared in"))
         for dep in document["dependencies"]:
             # Each edge's own: a build requirement may pin otherwise than the run-time one.
-            specifiers = dict.fromkeys(e["specifier"] for e in dep["edges"] if e["specifier"])
+            pins = {e["kind"]: e["specifier"] for e in dep["edges"]}
+            if len(set(pins.values())) > 1:
+                shown = "; ".join(f"{kind} {pin or 'any'}" for kind, pin in pins.items())
+            else:
+                shown = next(iter(pins.values()), "") or "-"
             deps.add(
-                dep["name"],
-                ", ".join(dep["kinds"]),
-                ", ".join(specifiers) or "-",
-                ", ".join(dict.fromkeys(dep["where"])),
+                dep["name"], ", ".join(dep["kinds"]), shown, ", ".join(dict.fromkeys(dep["where"]))
             )
         parts += [Line("Workspace dependencies"), deps]
     else:
