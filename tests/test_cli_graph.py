@@ -71,6 +71,7 @@ def test_graph_json_is_the_contract(tmp_path: Path) -> None:
             "extras": [],
             "marker": 'python_version >= "3.10"',
             "declared_in": "libs/app/pyproject.toml",
+            "groups": [],
         },
         {
             "from": "app",
@@ -80,6 +81,7 @@ def test_graph_json_is_the_contract(tmp_path: Path) -> None:
             "extras": ["speed"],
             "marker": None,
             "declared_in": "libs/app/pyproject.toml",
+            "groups": ["fast"],
         },
         {
             "from": "app",
@@ -89,6 +91,7 @@ def test_graph_json_is_the_contract(tmp_path: Path) -> None:
             "extras": [],
             "marker": None,
             "declared_in": "libs/app/pyproject.toml",
+            "groups": ["test"],
         },
         {
             "from": "testkit",
@@ -98,6 +101,7 @@ def test_graph_json_is_the_contract(tmp_path: Path) -> None:
             "extras": [],
             "marker": None,
             "declared_in": "libs/testkit/pyproject.toml",
+            "groups": [],
         },
     ]
     assert document["order"] == ["core", "app", "testkit"]

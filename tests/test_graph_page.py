@@ -230,6 +230,24 @@ def test_the_affected_packages_are_highlighted_with_their_reasons(
     assert "2 affected since main" in browser.find_element(By.ID, "summary").text
 
 
+def test_a_reason_names_each_step_that_is_no_run_time_dependency(
+    browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    root = small_repository(tmp_path / "ws")
+    package(root, "libs/ext", "ext", extra='[project.optional-dependencies]\nfast = ["util"]\n')
+    commit_all(root, "an extra")
+    (root / "libs/util/util.py").write_text("CHANGED = True\n")
+    page, _ = write_page(root, "--base", "main")
+    explained = cli("affected", "--root", root, "--base", "main", "--explain").out
+    assert "depends on util [optional: fast] (changed)" in explained
+    open_page(browser, page)
+    click_package(browser, "ext")
+    details = browser.find_element(By.ID, "details").text
+    assert "Affected: depends on util [optional: fast] (changed)" in details
+    click_package(browser, "app")
+    assert "Affected: depends on util (changed)" in browser.find_element(By.ID, "details").text
+
+
 def test_a_cycle_through_ordering_edges_still_lays_out_every_package(
     browser: webdriver.Chrome, tmp_path: Path
 ) -> None:

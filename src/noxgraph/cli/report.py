@@ -193,6 +193,7 @@ def _edge_document(edge: Edge) -> dict[str, Any]:
         "extras": list(edge.extras),
         "marker": edge.marker,
         "declared_in": edge.declared_in,
+        "groups": _declaring(edge),
     }
 
 
@@ -269,9 +270,14 @@ def graph_mermaid(workspace: Workspace, view: GraphView) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _declaring(edge: Edge) -> list[str]:
+    """The extras or dependency groups whose declarations make the edge."""
+    return sorted({d.group for d in edge.declarations if d.group})
+
+
 def _kind_named(edge: Edge) -> str:
     """The edge's kind, with the extras or groups that declare it: ``optional: all``."""
-    named = sorted({d.group for d in edge.declarations if d.group})
+    named = _declaring(edge)
     return f"{edge.kind}: {', '.join(named)}" if named else edge.kind
 
 

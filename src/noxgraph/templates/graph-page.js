@@ -146,8 +146,29 @@
 
   // -- what the page says ----------------------------------------------------------------
 
+  // What each step from a package to a dependency is, where it is not a run-time one,
+  // over the edges the answer counts, as `noxgraph affected --explain` labels it.
+  const hops = new Map();
+  if (affected) {
+    const byPair = new Map();
+    for (const edge of graph.edges) {
+      if (!affected.kinds.includes(edge.kind)) continue;
+      const key = `${edge.from}\u0000${edge.to}`;
+      if (!byPair.has(key)) byPair.set(key, []);
+      byPair.get(key).push(edge);
+    }
+    for (const [key, between] of byPair) {
+      if (between.some((edge) => edge.kind === "runtime")) continue;
+      hops.set(key, between.map((edge) => (edge.groups.length ? `${edge.kind}: ${edge.groups.join(", ")}` : edge.kind)).join("; "));
+    }
+  }
+
   function explain(pkg) {
-    const via = pkg.via.join(" -> ");
+    const path = [pkg.name, ...pkg.via];
+    const via = pkg.via.map((name, n) => {
+      const label = hops.get(`${path[n]}\u0000${name}`);
+      return label ? `${name} [${label}]` : name;
+    }).join(" -> ");
     switch (pkg.reason) {
       case "changed": return `changed: ${some(pkg.files)}`;
       case "global":
