@@ -740,25 +740,33 @@ class Reader:
             raise error
         self.problems.append(error)
 
+    def _toml(
+        self, path: Path, keep: Callable[[dict[str, Any]], dict[str, Any]], kind: str = ""
+    ) -> dict[str, Any]:
+        """What ``keep`` keeps of the parsed TOML file at ``path``, through the parse
+        cache; raises :class:`OSError` or :class:`PyprojectError` as it is read."""
+        text = os.fspath(path)
+        remembered = self.cache.known(text)
+        if remembered is not None:
+            return remembered
+        seen = fingerprint(text, regular=True)
+        data = read_regular(text)
+        shown = relative(text, self.root)
+        return self.cache.document(
+            data, lambda: keep(parse_toml(data, shown)), path=text, seen=seen, kind=kind
+        )
+
     def lock(
         self, path: Path, keep: Callable[[Mapping[str, Any]], dict[str, Any]]
     ) -> dict[str, Any] | None:
         """What ``keep`` keeps of the parsed ``uv.lock`` at ``path``, through the parse
         cache (a lock is large; the cache holds only that). One that cannot be read or
         parsed fails: it holds edges of the members whose dependencies are dynamic."""
-        text = os.fspath(path)
-        remembered = self.cache.known(text)
-        if remembered is not None:
-            return remembered
-        display = relative(text, self.root)
-        seen = fingerprint(text, regular=True)
         try:
-            data = read_regular(text)
-            return self.cache.document(
-                data, lambda: keep(parse_toml(data, display)), path=text, seen=seen, kind="lock:"
-            )
+            return self._toml(path, keep, kind="lock:")
         except OSError as exc:
-            self.fail(PyprojectError(display, f"cannot be read: {exc.strerror or exc}"))
+            shown = relative(os.fspath(path), self.root)
+            self.fail(PyprojectError(shown, f"cannot be read: {exc.strerror or exc}"))
         except PyprojectError as exc:
             self.fail(exc)
         return None
@@ -767,15 +775,8 @@ class Reader:
         """A TOML file a member's build backend reads beside its ``pyproject.toml``
         (``hatch.toml``), through the parse cache; ``None`` where it cannot be read or
         parsed, as the backend cannot either."""
-        text = os.fspath(path)
-        remembered = self.cache.known(text)
-        if remembered is not None:
-            return remembered
-        seen = fingerprint(text, regular=True)
         try:
-            data = read_regular(text)
-            shown = relative(text, self.root)
-            return self.cache.document(data, lambda: parse_toml(data, shown), path=text, seen=seen)
+            return self._toml(path, lambda parsed: parsed)
         except (OSError, PyprojectError):
             return None
 
