@@ -218,8 +218,7 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
                     " install",
                 )
             )
-    virtual = all(pkg.path != workspace.root for pkg in workspace.packages)
-    if tested and virtual:
+    if tested and _virtual_root(workspace):
         root = _document(workspace.root / "pyproject.toml")
         groups = _table(root, "dependency-groups")
         if groups and "workspace" in _table(_table(root, "tool"), "uv"):
@@ -235,6 +234,11 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _virtual_root(workspace: Workspace) -> bool:
+    """Whether the workspace's root is no package (a uv workspace's virtual root)."""
+    return all(pkg.path != workspace.root for pkg in workspace.packages)
 
 
 def _nested_tests(folder: Path) -> list[str]:
@@ -265,7 +269,7 @@ def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
     it keeps tests one level down: noxgraph looks for tests only at the top of its
     folder; and for tests at a root that is no package, which no session runs."""
     findings: list[Finding] = []
-    if all(pkg.path != workspace.root for pkg in workspace.packages):
+    if _virtual_root(workspace):
         for name in ("tests", "test"):
             if (workspace.root / name).is_dir():
                 findings.append(
