@@ -593,3 +593,18 @@ def test_graph_shows_a_cycle_as_a_path_that_names_each_step_of_another_kind(tmp_
     assert lines[title + 2].rstrip() == (
         "a2a -> core -> a2a [optional: all] (one of the cycles among 4 packages)"
     )
+
+
+def test_show_takes_a_path_in_the_package_folder(tmp_path: Path) -> None:
+    root = _small(tmp_path)
+    write(root / "libs/app/src/app/__init__.py", "")
+    here = json.loads(cli("show", ".", "--json", cwd=root / "libs/app").out)
+    assert here["name"] == "app"
+    inside = json.loads(cli("show", "libs/app/src/app", "--json", cwd=root).out)
+    assert inside["name"] == "app"
+    by_file = json.loads(cli("show", root / "libs/core/pyproject.toml", "--json", cwd=root).out)
+    assert by_file["name"] == "core"
+    write(root / "docs/index.md", "")
+    outside = cli("show", "docs", cwd=root)
+    assert outside.code == 2
+    assert outside.err == f"noxgraph: error: docs is in no package of {root}\n"

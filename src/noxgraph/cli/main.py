@@ -137,6 +137,10 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
 
     workspace = load_workspace(args.root)
     pkg = workspace.get(args.package)
+    if pkg is None and os.path.exists(args.package):
+        pkg = workspace.member_at(Path(args.package).resolve())
+        if pkg is None:
+            raise UsageError(f"{args.package} is in no package of {workspace.root}")
     if pkg is None:
         import difflib  # only for the error message
 
@@ -652,7 +656,11 @@ def _graph_arguments(graph: argparse.ArgumentParser) -> None:
 
 
 def _show_arguments(show: argparse.ArgumentParser) -> None:
-    show.add_argument("package", metavar="PKG", help="the package name, in any spelling")
+    show.add_argument(
+        "package",
+        metavar="PKG",
+        help="the package name, in any spelling, or a path in its folder (show .)",
+    )
     _common(show, ("text", "json"))
     show.set_defaults(handler=cmd_show)
 

@@ -82,6 +82,12 @@ class Workspace:
         """The member called ``name`` in any spelling (``Foo_Bar`` finds ``foo-bar``)."""
         return self._by_name.get(canonicalize_name(name))
 
+    def member_at(self, path: Path) -> Package | None:
+        """The member whose folder holds ``path`` (absolute), the innermost where
+        members nest."""
+        holders = [pkg for pkg in self.packages if pkg.path == path or pkg.path in path.parents]
+        return max(holders, key=lambda pkg: len(pkg.path.parts), default=None)
+
     def tasks_of(self, name: str) -> Mapping[str, Task]:
         """The tasks that apply to package ``name``: those it has sessions for.
 
