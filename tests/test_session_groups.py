@@ -146,6 +146,25 @@ def test_check_names_test_requirements_kept_where_no_session_reads_them(tmp_path
     )
 
 
+def test_check_text_counts_alike_notes_past_the_first_five(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    for index in range(8):
+        package(tmp_path, f"libs/p{index}", f"p{index}")
+        write(tmp_path / f"libs/p{index}/requirements-test.txt", "pytest\n")
+        write(tmp_path / f"libs/p{index}/tests/test_it.py", "def test():\n    pass\n")
+    package(tmp_path, "libs/core", "core", "p0>=99")
+    assert len(_notes(tmp_path, "test-requirements")) == 8
+    text = cli("check", "--root", tmp_path).out
+    files = [line.split()[1] for line in text.splitlines() if line.startswith("note")]
+    assert files == [f"libs/p{index}/pyproject.toml" for index in range(5)]
+    assert "... and 3 more test-requirements notes (--all lists every one)" in text
+    assert "libs/p5/pyproject.toml" not in text
+    assert "p0>=99" in text  # what is no note is never counted away
+    every = cli("check", "--root", tmp_path, "--all").out
+    assert "libs/p7/pyproject.toml" in every
+    assert "more test-requirements" not in every
+
+
 def test_check_names_tests_kept_in_the_import_package_where_no_session_runs_them(
     tmp_path: Path,
 ) -> None:

@@ -39,6 +39,9 @@ Handler = Callable[[argparse.Namespace, "Output"], int]
 #: How many rows a long text answer shows unless ``--all`` asks for every one: rich
 #: lays out thousands of rows in seconds, and nobody reads them on a terminal.
 _SUMMARY_ROWS = 50
+#: Notes of one kind ``check`` lists before it counts the rest: a repository of many
+#: alike packages gets one note each.
+_ALIKE_NOTES = 5
 
 #: How many warnings of one kind every command repeats (a dozen uninitialised submodules
 #: would bury the answer); `check` lists them all.
@@ -196,7 +199,7 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     if _format(args) == "json":
         out.json(document)
     else:
-        out.view(check_text(document))
+        out.view(check_text(document, alike_notes=None if args.all_rows else _ALIKE_NOTES))
     return 1 if failed else 0
 
 
@@ -668,6 +671,12 @@ def _show_arguments(show: argparse.ArgumentParser) -> None:
 def _check_arguments(check: argparse.ArgumentParser) -> None:
     _common(check, ("text", "json"))
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_rows",
+        help=f"text: every note (default: the first {_ALIKE_NOTES} of each kind and a count)",
+    )
     check.add_argument(
         "--metadata",
         action="store_true",

@@ -506,16 +506,29 @@ def check_document(findings: Sequence[Finding], *, failed: bool, strict: bool) -
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "dim"}
 
 
-def check_text(document: Mapping[str, Any]) -> View:
+def check_text(document: Mapping[str, Any], *, alike_notes: int | None = None) -> View:
+    """``check``'s findings as a table; past the first ``alike_notes`` notes of one code
+    (``None``: no limit), a count of the rest. Errors and warnings are always listed."""
     parts: View = []
-    if document["findings"]:
+    shown: list[Mapping[str, Any]] = []
+    notes: Counter[str] = Counter()
+    left_out: Counter[str] = Counter()
+    for finding in document["findings"]:
+        if finding["severity"] == "note":
+            notes[finding["code"]] += 1
+            if alike_notes is not None and notes[finding["code"]] > alike_notes:
+                left_out[finding["code"]] += 1
+                continue
+        shown.append(finding)
+    if shown:
         table = Table(("severity", "file", "finding"))
-        for finding in document["findings"]:
+        for finding in shown:
             severity = finding["severity"]
             table.add(
                 (severity, _SEVERITY_STYLE[severity]), finding["file"] or "-", finding["message"]
             )
         parts.append(table)
+    parts += [_more(count, f"{code} note") for code, count in left_out.items()]
     counts = document["counts"]
     tally = ", ".join(_count(counts[s], s) for s in ("error", "warning", "note"))
     ok = document["ok"]
