@@ -178,12 +178,23 @@ def test_check_names_tests_kept_in_the_import_package_where_no_session_runs_them
     package(tmp_path, "libs/umbrella", "umbrella")
     package(tmp_path, "libs/umbrella/part", "part")
     write(tmp_path / "libs/umbrella/part/tests/test_part.py", "def test():\n    pass\n")
-    [note] = _notes(tmp_path, "tests-out-of-sight")
+    # Test modules beside the code they test, as kserve's model servers keep them.
+    package(tmp_path, "libs/server", "server")
+    for name in ("__init__.py", "model.py", "test_model.py", "grpc_test.py"):
+        write(tmp_path / "libs/server/server" / name, "")
+    note, server = _notes(tmp_path, "tests-out-of-sight")
     assert (note["severity"], note["file"]) == ("note", "libs/lab/pyproject.toml")
     assert note["message"] == (
         "lab keeps tests in gaia/tests, src/lightning/tests, and gets no test-lab: noxgraph"
         " looks for a tests folder or test modules at the top of a package's folder; set"
         " needs-tests = false in its [tool.noxgraph.tasks.test] to give it one"
+    )
+    assert server["file"] == "libs/server/pyproject.toml"
+    assert server["message"].startswith(
+        "server keeps tests in server/grpc_test.py, server/test_model.py, and gets no test-server"
+    )
+    package(
+        tmp_path, "libs/server", "server", extra="[tool.noxgraph.tasks.test]\nneeds-tests = false\n"
     )
     assert "test" not in json.loads(cli("show", "lab", "--root", tmp_path, "--json").out)["tasks"]
     # As the note says: the session is there, and the note gone.

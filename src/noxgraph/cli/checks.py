@@ -23,6 +23,7 @@ from noxgraph.graph import DependencyGraph
 from noxgraph.sessions.declarations import reserved_names, task_names
 from noxgraph.workspace.discovery import Skipped
 from noxgraph.workspace.load import Workspace, unlisted_projects
+from noxgraph.workspace.pyproject import is_test_module
 
 if TYPE_CHECKING:
     from noxgraph.workspace.metadata import BackendMetadata
@@ -242,9 +243,10 @@ def _virtual_root(workspace: Workspace) -> bool:
 
 
 def _nested_tests(folder: Path) -> list[str]:
-    """Test folders one level into ``folder`` or its ``src``: an import package's own
-    (``pkg/tests``, ``src/pkg/tests``), where pytest finds them from the top."""
-    found = []
+    """Test folders and modules one level into ``folder`` or its ``src``: an import
+    package's own (``pkg/tests``, ``src/pkg/tests``, ``pkg/test_model.py``), where
+    pytest finds them from the top."""
+    found: list[str] = []
     for parent in (folder, folder / "src"):
         try:
             children = sorted(entry.name for entry in os.scandir(parent) if entry.is_dir())
@@ -261,6 +263,15 @@ def _nested_tests(folder: Path) -> list[str]:
             for name in ("tests", "test"):
                 if (parent / child / name).is_dir():
                     found.append(relative(parent / child / name, folder))
+            try:
+                modules = sorted(
+                    entry.name
+                    for entry in os.scandir(parent / child)
+                    if is_test_module(entry.name) and entry.is_file()
+                )
+            except OSError:
+                continue
+            found += (relative(parent / child / name, folder) for name in modules)
     return found
 
 

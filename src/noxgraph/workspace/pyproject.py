@@ -43,6 +43,7 @@ __all__ = [
     "any_marker",
     "has_tests",
     "is_template_path",
+    "is_test_module",
     "looks_like_template",
     "normalize_group",
     "package_name",
@@ -807,13 +808,19 @@ def has_tests(folder: Path) -> bool:
                 name = entry.name
                 if name in _TEST_DIRS and entry.is_dir(follow_symlinks=False):
                     return True
-                if name.endswith(".py") and (
-                    name.startswith("test_") or name.endswith("_test.py") or name == "tests.py"
-                ):
+                if is_test_module(name):
                     return True
     except OSError:
         return False
     return False
+
+
+def is_test_module(name: str) -> bool:
+    """Whether a file called ``name`` is a test module by pytest's default names (and
+    Django's ``tests.py``)."""
+    return name.endswith(".py") and (
+        name.startswith("test_") or name.endswith("_test.py") or name == "tests.py"
+    )
 
 
 def read_package(
