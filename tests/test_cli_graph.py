@@ -268,6 +268,14 @@ def test_show_text_and_json(tmp_path: Path) -> None:
         {"name": "testkit", "kinds": ["runtime"]},
     ]
     assert list(core["tasks"]) == ["build"]
+    assert core["tasks_without_session"] == {
+        "test": "it needs tests (needs-tests), and libs/core has no tests folder or test"
+        " modules at its top"
+    }
+    assert "No test session: it needs tests" in cli("show", "core", "--root", root).out
+    assert (
+        json.loads(cli("show", "app", "--root", root, "--json").out)["tasks_without_session"] == {}
+    )
     text = cli("show", "app", "--root", root).out
     assert "[project].dependencies, [project.optional-dependencies].fast" in text
     package(root, "libs/app", "app", "core>=1", extra='[build-system]\nrequires = ["core>=0.9"]\n')

@@ -426,6 +426,20 @@ def show_document(
             name: _task_document(workspace, graph, pkg, name, sessions[name])
             for name in workspace.tasks_of(pkg.name)
         },
+        "tasks_without_session": _tasks_without_session(workspace, pkg),
+    }
+
+
+def _tasks_without_session(workspace: Workspace, pkg: Package) -> dict[str, str]:
+    """Each configured task that gives ``pkg`` no session, and why."""
+    applied = workspace.tasks_of(pkg.name)
+    return {
+        name: "it has no commands"
+        if not task.commands
+        else f"it needs tests (needs-tests), and {pkg.relpath or '.'} has no tests folder"
+        " or test modules at its top"
+        for name, task in workspace.tasks.get(pkg.name, {}).items()
+        if name not in applied
     }
 
 
@@ -481,6 +495,10 @@ def show_text(document: Mapping[str, Any]) -> View:
         parts += [Line("Tasks"), tasks]
     else:
         parts.append(Line("Tasks: none"))
+    parts += [
+        Line(f"No {name} session: {why}", "dim")
+        for name, why in document["tasks_without_session"].items()
+    ]
     return parts
 
 
