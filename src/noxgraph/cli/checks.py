@@ -20,7 +20,7 @@ from noxgraph._files import SKIP_DIRS, relative
 from noxgraph._text import some
 from noxgraph.errors import CycleError, DuplicateNameError, NoxgraphError, PyprojectError
 from noxgraph.graph import DependencyGraph
-from noxgraph.sessions.declarations import reserved_names, task_names
+from noxgraph.sessions.declarations import reserved_names, session_name, task_names
 from noxgraph.workspace.discovery import Skipped
 from noxgraph.workspace.load import Workspace, unlisted_projects
 from noxgraph.workspace.pyproject import is_test_module
@@ -315,6 +315,44 @@ def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
     return findings
 
 
+def _virtual_in_lock(workspace: Workspace, graph: DependencyGraph) -> list[Finding]:
+    """A note for each package that sessions install from a ``uv.lock`` while uv takes it
+    for a virtual project (no ``[build-system]``, no ``[tool.uv] package = true``): ``uv
+    sync`` installs its dependencies and not the package, so its tests do not import it
+    unless they find it on their own path."""
+    from noxgraph.sessions.plan import plan_session
+
+    findings: list[Finding] = []
+    for pkg in workspace.packages:
+        if pkg.name not in workspace.lock_roots:
+            continue
+        document = _document(pkg.path / "pyproject.toml")
+        if "build-system" in document or _table(_table(document, "tool"), "uv").get("package"):
+            continue
+        tasks = workspace.tasks_of(pkg.name)
+        locked = [
+            (name, plan.lock)
+            for name, task in tasks.items()
+            if task.package
+            and (plan := plan_session(workspace, graph, name, pkg.name)).lock is not None
+        ]
+        if locked:
+            lock = relative(locked[0][1].root / "uv.lock", workspace.root)
+            sessions = ", ".join(session_name(name, pkg.name) for name, _ in locked)
+            findings.append(
+                Finding(
+                    "note",
+                    "virtual-project",
+                    pkg.pyproject,
+                    f"{pkg.name} has no [build-system], so uv takes it for a virtual project"
+                    f" and installs only its dependencies: {sessions}, installing {lock},"
+                    f" {'runs' if len(locked) == 1 else 'run'} without {pkg.name} installed;"
+                    " add a [build-system] table, or set [tool.uv] package = true",
+                )
+            )
+    return findings
+
+
 def _python_refused(workspace: Workspace) -> list[Finding]:
     """A note where ``requires-python`` excludes the Python noxgraph runs on while a
     session that installs the package runs on nox's own (most likely this one), so
@@ -505,6 +543,7 @@ def run_checks(
     findings += _test_requirements_elsewhere(workspace)
     findings += _tests_out_of_sight(workspace)
     findings += _python_refused(workspace)
+    findings += _virtual_in_lock(workspace, graph)
     for note in graph.notes:
         severity: Severity = "warning" if note.severity == "warning" else "note"
         findings.append(Finding(severity, note.code, note.file, note.message))
