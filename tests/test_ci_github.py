@@ -174,6 +174,31 @@ def test_a_capped_requires_python_narrows_the_interpreter_of_the_jobs_it_reaches
     assert not (bad / WORKFLOW).exists()
 
 
+def test_a_workflow_job_is_bound_by_its_own_sessions_and_a_matrix_entry_by_what_it_runs(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    write(
+        root / "pyproject.toml",
+        '[tool.noxgraph]\nmembers = ["libs/*"]\n[tool.noxgraph.tasks.test]\nneeds = ["^test"]\n',
+    )
+    package(root, "libs/core", "core", extra='requires-python = ">=3.10, <3.13"\n')
+    # app needs core only to build, so its test session does not install core.
+    build = '[build-system]\nrequires = ["core"]\nbuild-backend = "core.backend"\n'
+    package(root, "libs/app", "app", extra='requires-python = ">=3.11"\n' + build)
+    for name in ("core", "app"):
+        write(root / f"libs/{name}/tests/test_it.py", "def test():\n    pass\n")
+    assert cli("generate", "--root", root).code == 0
+    # The workflow runs test-app with --no-dependencies, in a job after test-core's.
+    steps = written(root)["jobs"]["test-app"]["steps"]
+    assert steps[1]["with"]["python-version"] == "3.x"
+    assert any("--no-dependencies -s test-app" in step.get("run", "") for step in steps)
+    # A matrix entry's `nox -s test-app` runs test-core first, on the same Python.
+    matrix = json.loads(cli("ci", "github", "--root", root, "--format", "json").out)["matrix"]
+    [entry] = [e for e in matrix["include"] if e["sessions"] == ["test-app"]]
+    assert entry["python-version"] == ">=3.11.0 <3.13.0"
+
+
 def test_a_job_whose_packages_admit_no_python_in_common_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     write(root / "pyproject.toml", '[tool.noxgraph]\nmembers = ["libs/*"]\n')

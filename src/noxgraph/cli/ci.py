@@ -306,12 +306,16 @@ def jobs(
     per_level: bool = False,
     only: Collection[str] | None = None,
     bounds: Mapping[str, Sequence[SpecifierSet]] | None = None,
+    runs_required: bool = True,
 ) -> list[Job]:
     """The jobs for the sessions of ``tasks`` (and those they require): one per session,
     or with ``per_level`` one per task and level (see :func:`_level_jobs`). ``only``:
     keep just these sessions (the affected ones), waiting for those of them they
     require. ``bounds``: what binds each package session's interpreter (see
-    :func:`interpreter_bounds`), which nox's own must satisfy where a session runs on it."""
+    :func:`interpreter_bounds`), which nox's own must satisfy where a session runs on it:
+    with ``runs_required``, also the sessions a job's command runs because its own require
+    them (a matrix entry's ``nox -s``), else only its own (the workflow's
+    ``--no-dependencies``)."""
     every = sessions_of(declarations, tasks)
     chosen = every if only is None else [s for s in every if s.name in only]
     waits = _waits(every, {s.name for s in chosen})
@@ -333,7 +337,6 @@ def jobs(
     by_name = {s.name: s for s in every}
 
     def binding(job: Job) -> list[SpecifierSet]:
-        # What the job runs and, as a matrix entry's `nox -s` does, what that requires.
         seen: set[str] = set()
         stack = list(job.sessions)
         found: list[SpecifierSet] = []
@@ -343,7 +346,8 @@ def jobs(
             if name in seen or session is None:
                 continue
             seen.add(name)
-            stack.extend(session.requires)
+            if runs_required:
+                stack.extend(session.requires)
             if session.python is None:
                 found += bounds.get(session.session.name, ())
         return found

@@ -522,7 +522,9 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
         job_list = ci.jobs(declarations, asked, per_level=args.per_level, only=only, bounds=bounds)
         out.json(ci_matrix_document(job_list, ci.nox_command(noxfile)))
         return 0
-    job_list = ci.jobs(declarations, asked, per_level=args.per_level, bounds=bounds)
+    job_list = ci.jobs(
+        declarations, asked, per_level=args.per_level, bounds=bounds, runs_required=False
+    )
     if not job_list:
         raise UsageError("the workspace has no package sessions, so a workflow would have no job")
     noxfile = ci.noxfile_argument(workspace.root, _noxgraph_noxfile(args.noxfile, workspace.root))
