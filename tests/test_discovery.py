@@ -462,3 +462,40 @@ def test_a_duplicate_name_error_names_the_other_clashes_too(tmp_path: Path) -> N
         "duplicate-name",
         "duplicate-name",
     ]
+
+
+def test_the_copy_setuptools_makes_while_it_builds_an_sdist_is_no_package(
+    tmp_path: Path,
+) -> None:
+    """While ``nox -j`` builds the root's sdist, setuptools copies the project, with
+    every project below it, into ``<name>-<version>/`` at the root; a session that starts
+    then scans the copies beside the originals."""
+    package(tmp_path, ".", "nvidia-nat", "nvidia-nat-core")
+    package(tmp_path, "packages/core", "nvidia-nat-core")
+    package(tmp_path, "plugin-3d", "plugin-3d")  # a project named so is a package
+    tree = "nvidia_nat-1.9.0.dev37+g28bfe57f4"
+    package(tmp_path, tree, "nvidia-nat", "nvidia-nat-core")
+    package(tmp_path, f"{tree}/packages/core", "nvidia-nat-core")
+    write(tmp_path / f"{tree}/plugin-3d/pyproject.toml", "[project\n")  # half copied
+    package(tmp_path, "packages/core/nvidia_nat_core-1.0", "nvidia-nat-core")
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert [p["name"] for p in graph["packages"]] == ["nvidia-nat", "nvidia-nat-core", "plugin-3d"]
+    assert sorted(s["path"] for s in graph["skipped"]) == [
+        f"{tree}/packages/core/pyproject.toml",
+        f"{tree}/plugin-3d/pyproject.toml",
+        f"{tree}/pyproject.toml",
+        "packages/core/nvidia_nat_core-1.0/pyproject.toml",
+    ]
+    assert graph["skipped"][0]["reason"].endswith(
+        "the copy setuptools makes of the project in . while it builds its sdist: not a package"
+    )
+    check = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
+    assert check["ok"]
+    # Where a uv workspace lists its members, the copies are no forgotten members either.
+    write(
+        tmp_path / "pyproject.toml",
+        (tmp_path / "pyproject.toml").read_text()
+        + '[tool.uv.workspace]\nmembers = ["packages/*", "plugin-3d"]\n',
+    )
+    check = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
+    assert check["ok"], check["findings"]

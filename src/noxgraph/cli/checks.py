@@ -553,9 +553,9 @@ def run_checks(
             Finding(_skip_severity(skipped, workspace), skipped.code, skipped.path, skipped.reason)
         )
     for unlisted in unlisted_projects(workspace):
-        # A package the member list leaves out may be one it forgot; a template or a test
-        # fixture not.
-        hides_none = unlisted.code in ("unlisted-no-package", "test-fixture")
+        # A package the member list leaves out may be one it forgot; a template, a test
+        # fixture or a build's copy not.
+        hides_none = unlisted.code in ("unlisted-no-package", "test-fixture", "sdist-tree")
         left_out: Severity = "note" if hides_none else "warning"
         findings.append(Finding(left_out, unlisted.code, unlisted.path, unlisted.reason))
 

@@ -29,6 +29,7 @@ from noxgraph._files import (
     relative,
 )
 from noxgraph._git import Started
+from noxgraph._names import canonicalize_name
 from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError, WorkspaceError
 from noxgraph.workspace.config import Config, parse_config
 from noxgraph.workspace.parse_cache import ParseCache
@@ -37,6 +38,7 @@ from noxgraph.workspace.pyproject import (
     ParsedRequirement,
     is_template_path,
     looks_like_template,
+    package_name,
     parse_requirement,
 )
 from noxgraph.workspace.toml import Table, parse_toml, read_toml
@@ -53,9 +55,11 @@ __all__ = [
     "find_root",
     "fixture_skipped",
     "holds_noxgraph_noxfile",
+    "in_sdist_tree_of",
     "in_tests_of",
     "resolve_root",
     "scan",
+    "sdist_tree_skipped",
 ]
 
 _GLOB_CHARS = frozenset("*?[")
@@ -82,6 +86,7 @@ SkipCode = Literal[
     "unlisted-no-package",  # a pyproject.toml under the root, no member, naming none
     "invalid",  # a pyproject.toml under the root, no member, that cannot be parsed
     "test-fixture",  # a pyproject.toml in another project's tests: a fixture
+    "sdist-tree",  # a copy setuptools makes of a project while it builds its sdist
 ]
 
 
@@ -965,6 +970,35 @@ def fixture_skipped(folder: Path, tests: Path, root: Path) -> Skipped:
     )
 
 
+def in_sdist_tree_of(
+    folder: Path, projects: Collection[Path], root: Path, reader: Reader
+) -> Path | None:
+    """The folder ``folder`` is or lies in that setuptools fills while it builds the sdist
+    of a project among ``projects`` (``<name>-<version>`` in the project's own folder,
+    removed when the sdist is written), else ``None``: a build running beside a scan,
+    as ``nox -j`` runs one, leaves a copy of every project in it for a moment."""
+    for tree in (folder, *folder.parents):
+        if tree == root or root not in tree.parents:
+            return None
+        name, dash, version = tree.name.rpartition("-")
+        if dash and version[:1].isdigit() and tree.parent in projects:
+            document = reader.document(tree.parent)
+            named = package_name(document) if document is not None else None
+            if isinstance(named, tuple) and named[0] == canonicalize_name(name):
+                return tree
+    return None
+
+
+def sdist_tree_skipped(folder: Path, tree: Path, root: Path) -> Skipped:
+    """The entry of a project :func:`in_sdist_tree_of` puts in ``tree``."""
+    return Skipped(
+        relative(folder / "pyproject.toml", root),
+        f"is in {relative(tree, root)}, the copy setuptools makes of the project in"
+        f" {relative(tree.parent, root)} while it builds its sdist: not a package",
+        "sdist-tree",
+    )
+
+
 def resolve_root(root: Path | str) -> Path:
     """``root`` made absolute; it must be a folder."""
     root_path = Path(root)
@@ -1030,6 +1064,10 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         folders, found = scan(root)
         skipped.extend(found)
         projects = set(folders)
+        copies = Reader(root, tolerant=True, cache=loader.cache)
+        trees = {f: tree for f in folders if (tree := in_sdist_tree_of(f, projects, root, copies))}
+        skipped.extend(sdist_tree_skipped(f, tree, root) for f, tree in trees.items())
+        folders = [f for f in folders if f not in trees]
         fixtures = {f: tests for f in folders if (tests := in_tests_of(f, projects, root))}
         label = "scan"
         source = "scan"

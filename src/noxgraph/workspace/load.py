@@ -22,10 +22,12 @@ from noxgraph.workspace.discovery import (
     excluded_folders,
     fixture_skipped,
     holds_noxgraph_noxfile,
+    in_sdist_tree_of,
     in_tests_of,
     members_from_globs,
     resolve_root,
     scan,
+    sdist_tree_skipped,
 )
 from noxgraph.workspace.parse_cache import ParseCache
 from noxgraph.workspace.pyproject import (
@@ -336,6 +338,10 @@ def unlisted_projects(
         tests = in_tests_of(folder, projects, workspace.root)
         if tests is not None:
             found.append(fixture_skipped(folder, tests, workspace.root))
+            continue
+        tree = in_sdist_tree_of(folder, projects, workspace.root, reader)
+        if tree is not None:
+            found.append(sdist_tree_skipped(folder, tree, workspace.root))
             continue
         problems, passed = len(reader.problems), len(reader.skipped)
         document = reader.document(folder)
