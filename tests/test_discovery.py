@@ -499,3 +499,40 @@ def test_the_copy_setuptools_makes_while_it_builds_an_sdist_is_no_package(
     )
     check = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
     assert check["ok"], check["findings"]
+
+
+def test_a_setuptools_project_noxgraph_cannot_read_is_reported_not_dropped(
+    tmp_path: Path,
+) -> None:
+    """As kubeflow/pipelines keeps its SDK: a setup.py and no pyproject.toml."""
+    package(tmp_path, "release", "kfpr")
+    write(tmp_path / "sdk/python/setup.py", "from setuptools import setup\nsetup(name='kfp')\n")
+    write(tmp_path / "backend/client/setup.cfg", "[metadata]\nname = kfp-server-api\n")
+    write(tmp_path / "legacy/setup.py", "from setuptools import setup\nsetup()\n")
+    write(tmp_path / "legacy/pyproject.toml", "[tool.ruff]\nline-length = 99\n")
+    # A module called setup.py, and fixtures in tests, are no projects.
+    write(tmp_path / "release/kfpr/__init__.py", "")
+    write(tmp_path / "release/kfpr/setup.py", "")
+    write(tmp_path / "tests/data/old/setup.py", "")
+    graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
+    assert [p["name"] for p in graph["packages"]] == ["kfpr"]
+    assert sorted(s["path"] for s in graph["skipped"]) == [
+        "backend/client/setup.cfg",
+        "legacy/pyproject.toml",
+        "sdk/python/setup.py",
+    ]
+    assert graph["skipped"][0]["reason"].startswith(
+        "is a setuptools project that keeps its metadata in setup.py or setup.cfg, which"
+        " noxgraph does not read"
+    )
+    strict = cli("check", "--root", tmp_path, "--strict")
+    assert strict.code == 1
+    affected = cli("affected", "--root", tmp_path, "--files", tmp_path / "sdk/python/kfp.py")
+    assert "noxgraph: warning: " in affected.err
+    assert "sdk/python/setup.py: is a setuptools project" in affected.err
+    # Left out on purpose, they are no longer reported.
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.noxgraph]\nexclude = ["sdk/python", "backend/*", "legacy"]\n',
+    )
+    assert cli("check", "--root", tmp_path, "--strict").code == 0

@@ -60,6 +60,7 @@ __all__ = [
     "resolve_root",
     "scan",
     "sdist_tree_skipped",
+    "setup_script_skipped",
 ]
 
 _GLOB_CHARS = frozenset("*?[")
@@ -87,6 +88,7 @@ SkipCode = Literal[
     "invalid",  # a pyproject.toml under the root, no member, that cannot be parsed
     "test-fixture",  # a pyproject.toml in another project's tests: a fixture
     "sdist-tree",  # a copy setuptools makes of a project while it builds its sdist
+    "setup-py",  # a setuptools project whose metadata is in setup.py or setup.cfg
 ]
 
 
@@ -102,6 +104,7 @@ _HIDING: frozenset[SkipCode] = frozenset(
         "not-initialised",
         "nameless",
         "invalid",
+        "setup-py",
     }
 )
 
@@ -552,6 +555,8 @@ class Scan:
         self.root = root
         self.found: list[Path] = []
         self.skipped: list[Skipped] = []
+        #: The ``setup.py`` and ``setup.cfg`` files met (see :func:`_setup_projects`).
+        self.setup_scripts: list[str] = []
         self._venv_cache: dict[str, bool] = {}
         self._asked: deque[Path] = deque()
         self._running: deque[_RepositoryListing] = deque()
@@ -614,6 +619,8 @@ class Scan:
                     stack.append(path)
                 elif entry.name == "pyproject.toml" and entry.is_file():
                     self.found.append(folder)
+                elif entry.name in _SETUP_SCRIPTS and entry.is_file():
+                    self.setup_scripts.append(entry.path)
 
     def _skip_link(self, path: Path | str) -> None:
         self.skipped.append(
@@ -672,6 +679,10 @@ class Scan:
                     )
                     continue
                 self.found.append(Path(folder))
+            elif line.endswith(_SETUP_ENDINGS) or line in _SETUP_SCRIPTS:
+                path = os.path.normpath(os.path.join(base, line))
+                if not self._inside_skipped(os.path.dirname(path), base):
+                    self.setup_scripts.append(path)
 
     def _inside_skipped(self, folder: str, repo: str) -> bool:
         """Whether ``folder`` lies in a folder the scan never enters."""
@@ -999,6 +1010,45 @@ def sdist_tree_skipped(folder: Path, tree: Path, root: Path) -> Skipped:
     )
 
 
+#: The files that make a folder a setuptools project without a ``pyproject.toml``.
+_SETUP_SCRIPTS = ("setup.py", "setup.cfg")
+_SETUP_ENDINGS = tuple(f"/{name}" for name in _SETUP_SCRIPTS)
+
+
+def setup_script_skipped(path: str) -> Skipped:
+    """The entry of a setuptools project whose metadata noxgraph cannot read (``path``:
+    its ``setup.py``, ``setup.cfg`` or name-less ``pyproject.toml``)."""
+    return Skipped(
+        path,
+        "is a setuptools project that keeps its metadata in setup.py or setup.cfg, which"
+        " noxgraph does not read: no package here, and a change in it affects nothing;"
+        " declare its name and dependencies in [project] of a pyproject.toml",
+        "setup-py",
+    )
+
+
+def _setup_projects(scripts: Iterable[str], found: Collection[str], root: Path) -> list[Skipped]:
+    """The folders of ``scripts`` (the ``setup.py`` and ``setup.cfg`` files a scan met)
+    that look like setuptools projects: no ``pyproject.toml`` there (one that names no
+    package says so when read), no ``__init__.py`` (a module called ``setup.py`` in an
+    import package), not in tests or templates (fixtures)."""
+    entries: dict[str, Skipped] = {}
+    for script in sorted(scripts):
+        folder = os.path.dirname(script)
+        display = relative(script, root)
+        parts = display.split("/")[:-1]
+        if (
+            folder in found
+            or folder in entries
+            or os.path.isfile(os.path.join(folder, "__init__.py"))
+            or any(part in ("tests", "test", "testing") for part in parts)
+            or is_template_path(display)
+        ):
+            continue
+        entries[folder] = setup_script_skipped(display)
+    return list(entries.values())
+
+
 def resolve_root(root: Path | str) -> Path:
     """``root`` made absolute; it must be a folder."""
     root_path = Path(root)
@@ -1013,7 +1063,9 @@ def scan(root: Path) -> tuple[list[Path], list[Skipped]]:
     """Every folder under ``root`` holding a ``pyproject.toml`` that git does not
     ignore, sorted, and what the scan met but did not enter."""
     found = Scan(root).start()
-    return found.finish(), found.skipped
+    folders = found.finish()
+    projects = _setup_projects(found.setup_scripts, {os.fspath(f) for f in folders}, root)
+    return folders, [*found.skipped, *projects]
 
 
 def discover_with(root: Path, loader: Reader) -> Discovery:
@@ -1078,6 +1130,13 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
     if config.exclude:
         excluded = _excluded(root, config.exclude, config_table)
         folders = [folder for folder in folders if folder not in excluded]
+        # A project noxgraph cannot read is left out on purpose, with what is below it.
+        skipped = [
+            one
+            for one in skipped
+            if one.code != "setup-py"
+            or not excluded & {(folder := root / one.folder), *folder.parents}
+        ]
     unique = tuple(dict.fromkeys(folders))
     inputs.extend(
         "pyproject.toml" if folder == "." else f"{folder}/pyproject.toml"

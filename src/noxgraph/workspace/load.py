@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from noxgraph.workspace.discovery import (
     resolve_root,
     scan,
     sdist_tree_skipped,
+    setup_script_skipped,
 )
 from noxgraph.workspace.parse_cache import ParseCache
 from noxgraph.workspace.pyproject import (
@@ -164,7 +166,15 @@ def _no_package(doc: Document, why: NoPackage, folder: Path, root: Path) -> Skip
             " folder to read them as that workspace",
             "uv-workspace",
         )
+    if why.code == "no-package" and why.name is None and _setup_script(folder):
+        return setup_script_skipped(doc.display)
     return Skipped(doc.display, why.reason, why.code, name=why.name)
+
+
+def _setup_script(folder: Path) -> bool:
+    return os.path.isfile(os.path.join(folder, "setup.py")) or os.path.isfile(
+        os.path.join(folder, "setup.cfg")
+    )
 
 
 def _declared(found: Discovery, skipped: Iterable[Skipped]) -> bool:
