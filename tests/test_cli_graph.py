@@ -289,6 +289,12 @@ def test_show_text_and_json(tmp_path: Path) -> None:
     by_its_end = cli("show", "KIT", "--root", root)
     assert by_its_end.code == 2
     assert by_its_end.err.endswith("; did you mean 'testkit'?\n")
+    for name in ("nat-a365-example", "nat-adk-demo", "nat-agents-examples", "nvidia-nat"):
+        package(root, f"libs/{name}", name)
+    by_a_part = cli("show", "nat", "--root", root)
+    assert by_a_part.err.endswith(
+        "; did you mean 'nvidia-nat' or 'nat-adk-demo' or 'nat-a365-example'?\n"
+    )
 
 
 def test_show_and_check_say_why_a_project_is_no_package(tmp_path: Path) -> None:

@@ -164,8 +164,11 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
                 f" dependency of {some(users)}"
             )
         close = difflib.get_close_matches(args.package, workspace.names, n=1)
-        # A prefixed family (opentelemetry-instrumentation-django) is asked for by its end.
-        close = close or [n for n in workspace.names if asked in n][:3]
+        # A prefixed family (opentelemetry-instrumentation-django) is asked for by a part
+        # of its name: whole parts first (nat: nvidia-nat), then the shortest.
+        containing = [n for n in workspace.names if asked in n]
+        containing.sort(key=lambda n: (asked not in n.split("-"), len(n), n))
+        close = close or containing[:3]
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise UsageError(f"no package named {args.package!r} in {workspace.root}{hint}")
     graph = build_graph(workspace)
