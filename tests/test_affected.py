@@ -470,6 +470,34 @@ def test_a_base_only_origin_has_is_used_and_named(tmp_path: Path) -> None:
     assert "origin/main...HEAD" in cli("affected", "--root", clone).out
 
 
+def test_without_a_base_origin_s_default_branch_is_the_base(tmp_path: Path) -> None:
+    """A clone of a repository whose default branch is develop compares with develop,
+    not with an origin/main left behind (NVIDIA's NeMo-Agent-Toolkit); a workflow runs
+    on pushes to it."""
+    upstream = init_repo(tmp_path / "upstream")
+    package(upstream, "libs/a", "a")
+    package(upstream, "libs/b", "b", "a")
+    commit_all(upstream)
+    git(upstream, "checkout", "-q", "-b", "develop")
+    write(upstream / "libs/a/src/a/__init__.py", "X = 1\n")
+    commit_all(upstream, "a on develop")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(upstream), str(clone))
+    git(clone, "checkout", "-q", "-b", "feature")
+    write(clone / "libs/b/src/b/__init__.py", "Y = 2\n")
+    commit_all(clone, "b on feature")
+    document = _affected(clone)
+    assert [(r["path"], r["base"]) for r in document["repositories"]] == [(".", "develop")]
+    assert [a["name"] for a in document["affected"]] == ["b"]
+    # Named, the base is the one named.
+    named = _affected(clone, "--base", "origin/main")
+    assert [a["name"] for a in named["affected"]] == ["a", "b"]
+    assert cli("generate", "--root", clone).code == 0
+    assert cli("ci", "github", "--root", clone).code == 0
+    workflow = (clone / ".github/workflows/noxgraph.yml").read_text()
+    assert '  push:\n    branches: ["develop"]\n' in workflow
+
+
 def test_each_sibling_repository_may_have_its_own_base(tmp_path: Path) -> None:
     """A .wrknv entry's base, or [tool.noxgraph].bases, is that repository's base."""
     for name, deps in (("core", ()), ("app", ("core",))):

@@ -310,9 +310,50 @@ def _no_merge_base(repo: Path, shown: str, base: str, head: str) -> GitError:
 
 
 def _candidates(base: str | None, configured: str | None) -> list[str]:
-    """The bases to try, in order: the one asked for, else ``main``, else ``master``."""
+    """The bases to try, in order: the one asked for, else ``main``, else ``master``
+    (unless origin names its default branch: see :func:`_remote_default`)."""
     wanted = base or configured
     return [wanted] if wanted else ["main", "master"]
+
+
+#: Asks for the branch checked out and origin's default branch (what ``git clone`` set
+#: ``origin/HEAD`` to), in one process.
+_REMOTE_HEAD = ("rev-parse", "--symbolic-full-name", "HEAD", "refs/remotes/origin/HEAD")
+
+
+def _branches(done: subprocess.CompletedProcess[bytes]) -> tuple[str, str] | None:
+    """The branch checked out (``HEAD`` when detached) and origin's default branch
+    (``origin/develop``: ``develop``), from git's answer to :data:`_REMOTE_HEAD`, else
+    ``None``."""
+    lines = done.stdout.decode("utf-8", "replace").split()
+    prefix = "refs/remotes/origin/"
+    if done.returncode != 0 or len(lines) != 2 or not lines[1].startswith(prefix):
+        return None
+    return lines[0].removeprefix("refs/heads/"), lines[1][len(prefix) :]
+
+
+def _remote_default(done: subprocess.CompletedProcess[bytes]) -> str | None:
+    """The base origin's default branch gives, unless it is the branch checked out: a
+    clone of a clone whose HEAD was on it, no base to compare with."""
+    branches = _branches(done)
+    return branches[1] if branches is not None and branches[0] != branches[1] else None
+
+
+def remote_default_branch(repo: Path) -> str | None:
+    """origin's default branch in ``repo`` (what ``origin/HEAD`` names), else ``None``."""
+    branches = _branches(git(repo, *_REMOTE_HEAD, check=False))
+    return branches[1] if branches is not None else None
+
+
+def _default_base(repo: Path, default: str, head: str) -> tuple[str, str] | None:
+    """The base and merge base origin's default branch gives: the local branch, else
+    origin's; ``None`` where neither has a merge base with ``head`` (a stale
+    ``origin/HEAD``), and the usual candidates are tried."""
+    for ref in (default, f"origin/{default}"):
+        done = git(repo, *_merge_base(ref, head), check=False)
+        if done.returncode == 0:
+            return ref, done.stdout.decode().strip()
+    return None
 
 
 def _merge_base(base: str, head: str) -> tuple[str, ...]:
@@ -591,6 +632,8 @@ def _ask(
     ]
     if uncommitted:
         questions.append(_untracked(pathspecs))
+    if base is None and configured is None:
+        questions.append(_REMOTE_HEAD)
     return Started(repo, questions)
 
 
@@ -611,17 +654,27 @@ def _repository(
     pathspecs = _limits(repo, root, folders)
     asked = asked or _ask(root, repo, folders, base, configured_base, head, uncommitted)
     try:
-        merge_base_done, diff_done, *untracked_done = asked.result(check=False)
+        merge_base_done, diff_done, *more = asked.result(check=False)
     finally:
         asked.close()
-    chosen, merge_base = _base_and_merge_base(
-        repo, shown, base, configured_base, head_ref, merge_base_done
-    )
-    # The diff asked with the first candidate serves when that candidate was the base.
-    raw = diff_done.stdout if merge_base_done.returncode == diff_done.returncode == 0 else None
+    untracked_done = more[0] if uncommitted else None
+    remote_head = more[-1] if base is None and configured_base is None else None
+    default = _remote_default(remote_head) if remote_head is not None else None
+    likely = _candidates(base, configured_base)[0]
+    found = _default_base(repo, default, head_ref) if default not in (None, likely) else None
+    raw: bytes | None = None
+    if found is not None:
+        chosen, merge_base = found
+    else:
+        chosen, merge_base = _base_and_merge_base(
+            repo, shown, base, configured_base, head_ref, merge_base_done
+        )
+        # The diff asked with the first candidate serves when that candidate was the base.
+        if merge_base_done.returncode == diff_done.returncode == 0:
+            raw = diff_done.stdout
     untracked = None
-    if untracked_done and untracked_done[0].returncode == 0:
-        untracked = untracked_done[0].stdout
+    if untracked_done is not None and untracked_done.returncode == 0:
+        untracked = untracked_done.stdout
     listing = _Listing(root, shown)
     scope = _Scope(repo, merge_base, None if uncommitted else head_ref, pathspecs)
     _list(listing, scope, raw, untracked)

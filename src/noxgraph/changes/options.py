@@ -28,7 +28,8 @@ def add_change_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base",
         metavar="REF",
-        help="compare with this ref (default: [tool.noxgraph].base, else main, else master)",
+        help="compare with this ref (default: [tool.noxgraph].base, else origin's default"
+        " branch, else main, else master)",
     )
     parser.add_argument(
         "--head",

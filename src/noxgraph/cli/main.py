@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from noxgraph import __version__
 from noxgraph._text import some
 from noxgraph.cli.terminal import Output
-from noxgraph.errors import NoxgraphError, PyprojectError, UsageError
+from noxgraph.errors import GitError, NoxgraphError, PyprojectError, UsageError
 from noxgraph.kinds import KINDS
 
 if TYPE_CHECKING:
@@ -537,7 +537,7 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     display = _from_cwd(output)
     document = ci.workflow(
         job_list,
-        branch=workspace.config.base or "main",
+        branch=workspace.config.base or _default_branch(workspace.root),
         affected_tasks=tasks if args.affected else None,
         working_directory=ci.working_directory(workspace.root, output),
         noxfile=noxfile,
@@ -586,6 +586,16 @@ def _affected_in(
         if_base_missing="all" if options.if_base_missing == "all" else "error",
         task=task,
     )
+
+
+def _default_branch(root: Path) -> str:
+    """The branch a workflow runs on pushes to: origin's default, else ``main``."""
+    from noxgraph.changes.changed_files import remote_default_branch
+
+    try:
+        return remote_default_branch(root) or "main"
+    except GitError:  # no git at all: the workflow still has a branch to name
+        return "main"
 
 
 def _tasks_for(workspace: Workspace, task: str | None) -> list[str]:
