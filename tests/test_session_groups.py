@@ -146,6 +146,30 @@ def test_check_names_test_requirements_kept_where_no_session_reads_them(tmp_path
     )
 
 
+def test_check_points_at_a_dev_extra_and_how_to_install_it(tmp_path: Path) -> None:
+    """As mem0's strands integration keeps pytest-asyncio: in a `dev` extra, which its CI
+    installs with pip install '.[dev]'."""
+    pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
+    dev = '[project.optional-dependencies]\ndev = ["pytest-asyncio"]\nredis = ["redis"]\n'
+    package(tmp_path, "libs/strands", "strands", extra=dev)
+    write(tmp_path / "libs/strands/tests/test_it.py", "def test():\n    pass\n")
+    [note] = _notes(tmp_path, "test-requirements")
+    assert note["message"] == (
+        "test-strands installs no dependency group or extra of strands, and its test"
+        " requirements may be in its 'dev' extra: install the extra with groups = ['dev'] in"
+        " its [tool.noxgraph.tasks.test], or name them in a `test` dependency group"
+    )
+    package(
+        tmp_path,
+        "libs/strands",
+        "strands",
+        extra=dev + '[tool.noxgraph.tasks.test]\ngroups = ["dev"]\n',
+    )
+    assert _notes(tmp_path, "test-requirements") == []
+    shown = json.loads(cli("show", "strands", "--root", tmp_path, "--json").out)
+    assert shown["tasks"]["test"]["extras"] == ["dev"]
+
+
 def test_check_text_counts_alike_notes_past_the_first_five(tmp_path: Path) -> None:
     pyproject(tmp_path, ".", '[tool.noxgraph]\nmembers = ["libs/*"]\n')
     for index in range(8):

@@ -179,6 +179,10 @@ def _table(table: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+#: The extras that hold a package's development requirements, tests' among them.
+_DEV_EXTRAS = ("dev", "develop", "development")
+
+
 def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
     """A note for each package whose test session installs no group or extra of its
     own while the package keeps files or tables that look like test requirements, and
@@ -207,7 +211,22 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
             found.append("[tool.tox]")
         if _table(_document(pkg.path / "hatch.toml"), "envs"):
             found.append("hatch.toml [envs]")
-        if found:
+        # What `pip install -e '.[dev]'` installs, the way before dependency groups.
+        extra = next((e for e in pkg.extras if e in _DEV_EXTRAS), None)
+        if extra is not None:
+            findings.append(
+                Finding(
+                    "note",
+                    "test-requirements",
+                    pkg.pyproject,
+                    f"test-{pkg.name} installs no dependency group or extra of {pkg.name}, and"
+                    f" its test requirements may be in its {extra!r} extra"
+                    f"{', or in ' + some(found) if found else ''}: install the extra with"
+                    f" groups = [{extra!r}] in its [tool.noxgraph.tasks.test], or name them in"
+                    " a `test` dependency group",
+                )
+            )
+        elif found:
             findings.append(
                 Finding(
                     "note",
