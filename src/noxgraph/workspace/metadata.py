@@ -46,6 +46,7 @@ def ask_backends(packages: Iterable[Package]) -> list[BackendMetadata]:
     makes it, else venv and pip)."""
     import os
     import sysconfig
+    import warnings
     from concurrent.futures import ThreadPoolExecutor
 
     wanted = list(packages)
@@ -53,7 +54,11 @@ def ask_backends(packages: Iterable[Package]) -> list[BackendMetadata]:
     # Finding uv reads sysconfig, whose first read fills a cache that threads race to
     # fill (one of them reads None): fill it before they start.
     sysconfig.get_config_vars()
-    with ThreadPoolExecutor(max_workers=max(1, min(len(wanted), os.cpu_count() or 1))) as pool:
+    workers = max(1, min(len(wanted), os.cpu_count() or 1))
+    # pyproject_hooks raises each warning a backend gave again here (setuptools'
+    # deprecations, a dozen lines each): the project's business, not its metadata.
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=workers) as pool:
+        warnings.simplefilter("ignore")
         return list(pool.map(lambda pkg: _ask(pkg, installer), wanted))
 
 
