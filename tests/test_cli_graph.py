@@ -648,6 +648,13 @@ def test_show_takes_a_path_in_the_package_folder(tmp_path: Path) -> None:
     by_file = json.loads(cli("show", root / "libs/core/pyproject.toml", "--json", cwd=root).out)
     assert by_file["name"] == "core"
     write(root / "docs/index.md", "")
-    outside = cli("show", "docs", cwd=root)
+    outside = cli("show", "docs/", cwd=root)
     assert outside.code == 2
-    assert outside.err == f"noxgraph: error: docs is in no package of {root}\n"
+    assert outside.err == f"noxgraph: error: docs/ is in no package of {root}\n"
+    # A bare word is a name, though a folder has it.
+    bare = cli("show", "app", cwd=root / "libs/app/src")
+    assert json.loads(cli("show", "app", "--json", cwd=root / "libs/app/src").out)["name"] == "app"
+    assert bare.code == 0
+    folder_only = cli("show", "src", cwd=root / "libs/app")
+    assert folder_only.code == 2
+    assert folder_only.err.startswith("noxgraph: error: no package named 'src'")

@@ -184,6 +184,8 @@ def test_check_text_counts_alike_notes_past_the_first_five(tmp_path: Path) -> No
     assert "... and 3 more test-requirements notes (--all lists every one)" in text
     assert "libs/p5/pyproject.toml" not in text
     assert "p0>=99" in text  # what is no note is never counted away
+    assert text.splitlines()[-1] == "9 packages: 1 error, 0 warnings, 8 notes: check failed"
+    assert json.loads(cli("check", "--root", tmp_path, "--json").out)["packages"] == 9
     every = cli("check", "--root", tmp_path, "--all").out
     assert "libs/p7/pyproject.toml" in every
     assert "more test-requirements" not in every

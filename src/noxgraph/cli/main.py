@@ -140,7 +140,10 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
 
     workspace = load_workspace(args.root)
     pkg = workspace.get(args.package)
-    if pkg is None and os.path.exists(args.package):
+    # A path says so (show ., show libs/app); a bare word is a name, even where a folder
+    # has it (mem0/ in the package mem0ai).
+    as_path = args.package in (".", "..") or "/" in args.package or os.sep in args.package
+    if pkg is None and as_path and os.path.exists(args.package):
         pkg = workspace.member_at(Path(args.package).resolve())
         if pkg is None:
             raise UsageError(f"{args.package} is in no package of {workspace.root}")
@@ -198,7 +201,9 @@ def cmd_check(args: argparse.Namespace, out: Output) -> int:
     failed = any(
         f.severity == "error" or (args.strict and f.severity == "warning") for f in findings
     )
-    document = check_document(findings, failed=failed, strict=args.strict)
+    document = check_document(
+        findings, packages=len(workspace.packages), failed=failed, strict=args.strict
+    )
     if _format(args) == "json":
         out.json(document)
     else:

@@ -505,7 +505,10 @@ def show_text(document: Mapping[str, Any]) -> View:
 # -- check -------------------------------------------------------------------------------
 
 
-def check_document(findings: Sequence[Finding], *, failed: bool, strict: bool) -> dict[str, Any]:
+def check_document(
+    findings: Sequence[Finding], *, packages: int, failed: bool, strict: bool
+) -> dict[str, Any]:
+    """``check --format json``: how many packages were checked, and what was found."""
     counts = {severity: 0 for severity in ("error", "warning", "note")}
     for finding in findings:
         counts[finding.severity] += 1
@@ -513,6 +516,7 @@ def check_document(findings: Sequence[Finding], *, failed: bool, strict: bool) -
         "schema": SCHEMA,
         "ok": not failed,
         "strict": strict,
+        "packages": packages,
         "counts": counts,
         "findings": [
             {"severity": f.severity, "code": f.code, "file": f.file, "message": f.message}
@@ -549,9 +553,13 @@ def check_text(document: Mapping[str, Any], *, alike_notes: int | None = None) -
     parts += [_more(count, f"{code} note") for code, count in left_out.items()]
     counts = document["counts"]
     tally = ", ".join(_count(counts[s], s) for s in ("error", "warning", "note"))
+    checked = _count(document["packages"], "package")
     ok = document["ok"]
     parts.append(
-        Line(f"{tally}: {'ok' if ok else 'check failed'}", "bold green" if ok else "bold red")
+        Line(
+            f"{checked}: {tally}: {'ok' if ok else 'check failed'}",
+            "bold green" if ok else "bold red",
+        )
     )
     return parts
 
