@@ -151,6 +151,19 @@ def test_an_uninitialised_submodule_holding_members_is_reported(
     assert "git submodule update --init vendor/kit" in check.out
 
 
+def test_an_uninitialised_submodule_the_scan_is_told_to_exclude_is_no_finding(
+    tmp_path: Path,
+) -> None:
+    """As NeMo-Agent-Toolkit keeps its UI: a submodule that holds no package of the
+    workspace, left out on purpose."""
+    clone = _with_submodule(tmp_path)
+    package(clone, "app", "app")
+    pyproject(clone, ".", '[tool.noxgraph]\nexclude = ["vendor/*"]\n')
+    check = cli("check", "--root", clone, "--strict", "--format", "json")
+    assert check.code == 0, check.out
+    assert cli("graph", "--root", clone).err == ""
+
+
 def test_an_uninitialised_submodule_no_member_reaches_is_no_finding(tmp_path: Path) -> None:
     clone = _with_submodule(tmp_path)
     pyproject(clone, ".", '[tool.uv.workspace]\nmembers = ["app"]\n')

@@ -232,7 +232,7 @@ def test_check_names_tests_kept_in_the_import_package_where_no_session_runs_them
     write(tmp_path / "tests/test_all.py", "def test():\n    pass\n")
     [note] = _notes(tmp_path, "tests-out-of-sight")
     assert (note["severity"], note["file"]) == ("note", "tests")
-    assert note["message"].startswith("tests/ at the workspace's root belongs to no package")
+    assert note["message"].startswith("tests/ is in no package (the workspace's root is none)")
 
 
 def test_check_finds_test_requirements_by_their_names_and_in_hatch_toml(tmp_path: Path) -> None:

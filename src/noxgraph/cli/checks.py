@@ -307,9 +307,9 @@ def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
                         "note",
                         "tests-out-of-sight",
                         name,
-                        f"{name}/ at the workspace's root belongs to no package, as the root is"
-                        " none, so no session runs it; a session of your own can, written in"
-                        " the noxfile outside the block noxgraph generates",
+                        f"{name}/ is in no package (the workspace's root is none), so no"
+                        " session runs it; a session of your own can, written in the noxfile"
+                        " outside the block noxgraph generates",
                     )
                 )
     for pkg in workspace.packages:

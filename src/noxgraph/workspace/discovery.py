@@ -436,8 +436,8 @@ def _not_checked_out(path: str, repo: Path, blob: str) -> Skipped:
 def _not_initialised(path: str) -> Skipped:
     return Skipped(
         path,
-        "is a git submodule that is not initialised; the packages in it are left out (run"
-        f" 'git submodule update --init {path}')",
+        "is a git submodule that is not initialised; any packages in it are left out (run"
+        f" 'git submodule update --init {path}', or leave it out with [tool.noxgraph].exclude)",
         "not-initialised",
     )
 
@@ -1130,11 +1130,12 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
     if config.exclude:
         excluded = _excluded(root, config.exclude, config_table)
         folders = [folder for folder in folders if folder not in excluded]
-        # A project noxgraph cannot read is left out on purpose, with what is below it.
+        # A project noxgraph cannot read, or a submodule never initialised, is left out on
+        # purpose, with what is below it.
         skipped = [
             one
             for one in skipped
-            if one.code != "setup-py"
+            if one.code not in ("setup-py", "not-initialised")
             or not excluded & {(folder := root / one.folder), *folder.parents}
         ]
     unique = tuple(dict.fromkeys(folders))
