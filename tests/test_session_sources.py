@@ -184,14 +184,18 @@ def test_a_project_on_its_own_installs_its_own_lock_unless_it_needs_a_sibling(
     user = _plan(tmp_path, "user")
     assert user.environment == "folders"
     assert [s.name for s in user.siblings] == ["user", "solo"]
+    assert user.locked_from_index == ("solo",)
     assert _plan(tmp_path, "plain").environment == "folders"
+    assert _plan(tmp_path, "plain").locked_from_index == ()
     shown = json.loads(cli("show", "solo", "--root", tmp_path, "--json").out)["tasks"]
     assert (shown["test"]["environment"], shown["test"]["lock"]) == ("lock", "libs/solo/uv.lock")
     assert (shown["build"]["environment"], shown["build"]["lock"]) == (None, None)
     text = cli("show", "user", "--root", tmp_path).out
     [row] = [line.split() for line in text.splitlines() if line.startswith("test ")]
     assert row[:4] == ["test", "test-user", "pytest", "{posargs}"]
-    assert " ".join(row[4:]) == "siblings from folders, the rest from the index"
+    assert " ".join(row[4:]) == (
+        "siblings from folders, the rest from the index (its uv.lock takes solo from the index)"
+    )
     # A path source puts solo in user's lock as its folder: the lock installs it from there.
     package(
         tmp_path,

@@ -378,6 +378,7 @@ def _task_document(
         "extras": list(extras),
         "environment": plan.environment if plan is not None else None,
         "lock": relative(lock.root / "uv.lock", workspace.root) if lock is not None else None,
+        "locked_from_index": list(plan.locked_from_index) if plan is not None else [],
     }
 
 
@@ -448,7 +449,9 @@ def _installs(task: Mapping[str, Any]) -> str:
     if task["lock"] is not None:
         return f"locked versions ({task['lock']})"
     if task["environment"] == "folders":
-        return "siblings from folders, the rest from the index"
+        passed_over = task["locked_from_index"]
+        why = f" (its uv.lock takes {some(passed_over)} from the index)" if passed_over else ""
+        return f"siblings from folders, the rest from the index{why}"
     return ", ".join(task["install"]) or "-"
 
 

@@ -111,6 +111,9 @@ class SessionPlan:
     conflict: str | None = None
     build_needs: tuple[str, ...] = ()
     versions_from_backend: tuple[str, ...] = ()
+    #: The siblings the package's ``uv.lock`` takes from the index, for which the
+    #: session installs from folders instead of that lock.
+    locked_from_index: tuple[str, ...] = ()
 
     @property
     def needs_environment(self) -> bool:
@@ -448,10 +451,15 @@ def _plan(
     siblings, others = planner.closure(pkg, groups, extras)
     members = tuple(s for s in siblings if workspace.lock_roots.get(s.name) == lock_root)
     from_folders = {s.name for s in members} | planner.path_sourced(pkg, siblings)
+    locked_from_index: tuple[str, ...] = ()
     if config.environment is None and any(s.name not in from_folders for s in siblings):
         # A sibling the lock takes from the index, neither a member nor a path source,
         # would be the release it pins: its change here would go untested.
         environment = "folders"
+        if lock_root is not None:
+            locked_from_index = tuple(
+                sorted(s.name for s in siblings if s.name not in from_folders)
+            )
     if environment == "lock" and lock_root is not None:
         return SessionPlan(
             task_name,
@@ -485,6 +493,7 @@ def _plan(
         source_folders=planner.source_folders(siblings, others),
         conflict=_conflict(workspace, siblings),
         build_needs=tuple(sorted(planner.build_needs(names))),
+        locked_from_index=locked_from_index,
     )
 
 
@@ -531,6 +540,7 @@ def encode(plan: SessionPlan) -> dict[str, Any]:
         "conflict": plan.conflict,
         "build_needs": list(plan.build_needs),
         "versions_from_backend": list(plan.versions_from_backend),
+        "locked_from_index": list(plan.locked_from_index),
     }
 
 
@@ -565,4 +575,5 @@ def decode(value: Mapping[str, Any]) -> SessionPlan:
         conflict=None if value["conflict"] is None else str(value["conflict"]),
         build_needs=tuple(map(str, value["build_needs"])),
         versions_from_backend=_names(value["versions_from_backend"]),
+        locked_from_index=_names(value["locked_from_index"]),
     )
