@@ -299,6 +299,7 @@ def test_a_shallow_clone_says_how_to_fix_it_and_never_means_everything(tmp_path:
         f"file://{origin}",
         str(clone),
     )
+    git(clone, "remote", "set-head", "origin", "--delete")  # as CI's checkout sets none
     missing = cli_process("affected", "--root", clone)
     assert missing.code == 2
     # No local main: origin/main is the base, and the shallow history is what is missing.
@@ -463,6 +464,8 @@ def test_a_base_only_origin_has_is_used_and_named(tmp_path: Path) -> None:
     commit_all(upstream, "change a")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--branch", "feature", str(upstream), str(clone))
+    # actions/checkout fetches one branch and sets no origin/HEAD.
+    git(clone, "remote", "set-head", "origin", "--delete")
     assert "main" not in git(clone, "branch", "--list", "main")
     document = _affected(clone)
     assert [(r["path"], r["base"]) for r in document["repositories"]] == [(".", "origin/main")]
@@ -471,9 +474,9 @@ def test_a_base_only_origin_has_is_used_and_named(tmp_path: Path) -> None:
 
 
 def test_without_a_base_origin_s_default_branch_is_the_base(tmp_path: Path) -> None:
-    """A clone of a repository whose default branch is develop compares with develop,
-    not with an origin/main left behind (NVIDIA's NeMo-Agent-Toolkit); a workflow runs
-    on pushes to it."""
+    """A clone of a repository whose default branch is develop compares with
+    origin/develop, not with an origin/main left behind (NVIDIA's NeMo-Agent-Toolkit),
+    nor with a local branch of that name gone stale."""
     upstream = init_repo(tmp_path / "upstream")
     package(upstream, "libs/a", "a")
     package(upstream, "libs/b", "b", "a")
@@ -483,19 +486,31 @@ def test_without_a_base_origin_s_default_branch_is_the_base(tmp_path: Path) -> N
     commit_all(upstream, "a on develop")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(upstream), str(clone))
+    git(clone, "branch", "-q", "-f", "main", "origin/main")
     git(clone, "checkout", "-q", "-b", "feature")
     write(clone / "libs/b/src/b/__init__.py", "Y = 2\n")
     commit_all(clone, "b on feature")
+    git(clone, "branch", "-q", "-f", "develop", "origin/main")  # a stale local develop
     document = _affected(clone)
-    assert [(r["path"], r["base"]) for r in document["repositories"]] == [(".", "develop")]
+    assert [(r["path"], r["base"]) for r in document["repositories"]] == [(".", "origin/develop")]
     assert [a["name"] for a in document["affected"]] == ["b"]
+    # --head is compared with it too, wherever HEAD is.
+    git(clone, "checkout", "-q", "develop")
+    assert [a["name"] for a in _affected(clone, "--head", "feature")["affected"]] == ["b"]
+    # On the default branch itself: what is not pushed yet, and not committed.
+    git(clone, "checkout", "-q", "-B", "develop", "origin/develop")
+    write(clone / "libs/b/src/b/more.py", "Z = 3\n")
+    assert [a["name"] for a in _affected(clone)["affected"]] == ["b"]
     # Named, the base is the one named.
-    named = _affected(clone, "--base", "origin/main")
+    named = _affected(clone, "--base", "origin/main", "--head", "feature")
     assert [a["name"] for a in named["affected"]] == ["a", "b"]
+    # A workflow is written from the configuration alone; the clone's default is a hint.
     assert cli("generate", "--root", clone).code == 0
-    assert cli("ci", "github", "--root", clone).code == 0
+    written = cli("ci", "github", "--root", clone)
+    assert written.code == 0
+    assert "set [tool.noxgraph].base = 'develop'" in written.out
     workflow = (clone / ".github/workflows/noxgraph.yml").read_text()
-    assert '  push:\n    branches: ["develop"]\n' in workflow
+    assert '  push:\n    branches: ["main"]\n' in workflow
 
 
 def test_each_sibling_repository_may_have_its_own_base(tmp_path: Path) -> None:

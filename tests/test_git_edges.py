@@ -421,6 +421,7 @@ def _shallow_clone(tmp_path: Path) -> Path:
         commit_all(origin, f"change {number}")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", "-b", "feature", f"file://{origin}", str(clone))
+    git(clone, "remote", "set-head", "origin", "--delete")  # as CI's checkout sets none
     return clone
 
 

@@ -87,6 +87,11 @@ def test_nothing_affected_runs_nothing_and_says_so() -> None:
     chosen = select(DECLARED, "build", [], "not affected")
     assert chosen.run == () and chosen.skip == {}
     assert chosen.summary == "build: no package is affected; nothing to do"
+    unread = select(DECLARED, "build", [], "not affected", unread=["sdk/python/kfp.py"])
+    assert unread.summary == (
+        "build: no package is affected; nothing to do (1 changed file in setuptools projects"
+        " noxgraph does not read, counted for nothing: sdk/python/kfp.py)"
+    )
 
 
 def test_affected_packages_without_a_session_of_the_task_are_named() -> None:

@@ -90,6 +90,7 @@ class FileOwner:
         "global",
         "ignored",
         "unowned",
+        "unread",
         "non-member",
         "noxfile",
         "workflow",
@@ -117,6 +118,11 @@ class Affected:
     @property
     def unowned_files(self) -> tuple[str, ...]:
         return self._with_role("unowned")
+
+    @property
+    def unread_files(self) -> tuple[str, ...]:
+        """Changed files of setuptools projects whose metadata noxgraph does not read."""
+        return self._with_role("unread")
 
     @property
     def non_member_files(self) -> tuple[str, ...]:
@@ -375,6 +381,7 @@ def compute_affected(
     arrived = {c.path for c in changes.files if c.status in ("added", "renamed", "untracked")}
     owners = _owners(workspace, changes.former, arrived, {} if resolved is None else resolved)
     owner_of = _Owners(workspace.root, owners)
+    unread = [s.folder for s in workspace.skipped if s.code == "setup-py"]
     files: list[FileOwner] = []
     changed: dict[str, list[str]] = {}
     deleted: dict[str, FormerPackage] = {}
@@ -429,7 +436,11 @@ def compute_affected(
                 continue
         owner = owner_of(change.path)
         if owner is None:
-            files.append(FileOwner(change.path, change.status, None, "unowned"))
+            unread_project = any(
+                folder == "." or change.path.startswith(f"{folder}/") for folder in unread
+            )
+            role: Literal["unread", "unowned"] = "unread" if unread_project else "unowned"
+            files.append(FileOwner(change.path, change.status, None, role))
             continue
         if owner == "non-member":
             files.append(FileOwner(change.path, change.status, None, "non-member"))

@@ -311,49 +311,35 @@ def _no_merge_base(repo: Path, shown: str, base: str, head: str) -> GitError:
 
 def _candidates(base: str | None, configured: str | None) -> list[str]:
     """The bases to try, in order: the one asked for, else ``main``, else ``master``
-    (unless origin names its default branch: see :func:`_remote_default`)."""
+    (after origin's default branch, which is asked first: see :func:`_first_base`)."""
     wanted = base or configured
     return [wanted] if wanted else ["main", "master"]
 
 
-#: Asks for the branch checked out and origin's default branch (what ``git clone`` set
-#: ``origin/HEAD`` to), in one process.
-_REMOTE_HEAD = ("rev-parse", "--symbolic-full-name", "HEAD", "refs/remotes/origin/HEAD")
+#: What ``git clone`` points at origin's default branch (``origin/develop``).
+_ORIGIN_HEAD = "refs/remotes/origin/HEAD"
+#: Asks which branch that is, to name the base by it.
+_REMOTE_HEAD = ("symbolic-ref", "--quiet", _ORIGIN_HEAD)
 
 
-def _branches(done: subprocess.CompletedProcess[bytes]) -> tuple[str, str] | None:
-    """The branch checked out (``HEAD`` when detached) and origin's default branch
-    (``origin/develop``: ``develop``), from git's answer to :data:`_REMOTE_HEAD`, else
-    ``None``."""
-    lines = done.stdout.decode("utf-8", "replace").split()
-    prefix = "refs/remotes/origin/"
-    if done.returncode != 0 or len(lines) != 2 or not lines[1].startswith(prefix):
-        return None
-    return lines[0].removeprefix("refs/heads/"), lines[1][len(prefix) :]
-
-
-def _remote_default(done: subprocess.CompletedProcess[bytes]) -> str | None:
-    """The base origin's default branch gives, unless it is the branch checked out: a
-    clone of a clone whose HEAD was on it, no base to compare with."""
-    branches = _branches(done)
-    return branches[1] if branches is not None and branches[0] != branches[1] else None
+def _first_base(base: str | None, configured: str | None) -> str:
+    """The base asked about first: the one asked for, else origin's default branch."""
+    return base or configured or _ORIGIN_HEAD
 
 
 def remote_default_branch(repo: Path) -> str | None:
     """origin's default branch in ``repo`` (what ``origin/HEAD`` names), else ``None``."""
-    branches = _branches(git(repo, *_REMOTE_HEAD, check=False))
-    return branches[1] if branches is not None else None
+    return _remote_default(git(repo, *_REMOTE_HEAD, check=False))
 
 
-def _default_base(repo: Path, default: str, head: str) -> tuple[str, str] | None:
-    """The base and merge base origin's default branch gives: the local branch, else
-    origin's; ``None`` where neither has a merge base with ``head`` (a stale
-    ``origin/HEAD``), and the usual candidates are tried."""
-    for ref in (default, f"origin/{default}"):
-        done = git(repo, *_merge_base(ref, head), check=False)
-        if done.returncode == 0:
-            return ref, done.stdout.decode().strip()
-    return None
+def _remote_default(done: subprocess.CompletedProcess[bytes]) -> str | None:
+    """The branch ``origin/HEAD`` names (``develop``), from git's answer to
+    :data:`_REMOTE_HEAD`; ``None`` where there is none."""
+    name = done.stdout.decode("utf-8", "replace").strip()
+    prefix = "refs/remotes/origin/"
+    if done.returncode != 0 or not name.startswith(prefix):
+        return None
+    return name[len(prefix) :]
 
 
 def _merge_base(base: str, head: str) -> tuple[str, ...]:
@@ -366,16 +352,17 @@ def _base_and_merge_base(
     base: str | None,
     configured: str | None,
     head: str,
-    first: subprocess.CompletedProcess[bytes],
+    first: subprocess.CompletedProcess[bytes] | None,
 ) -> tuple[str, str]:
     """The base to use and its merge base with ``head``; ``first``: git's answer for
-    the first candidate, asked already.
+    the first candidate, where it was asked already.
 
     Only when that merge base fails is git asked why, so the error can say how to
     fix it, or asked for the next candidate.
     """
     for number, candidate in enumerate(_candidates(base, configured)):
-        done = first if number == 0 else git(repo, *_merge_base(candidate, head), check=False)
+        asked = first if number == 0 else None
+        done = asked or git(repo, *_merge_base(candidate, head), check=False)
         if done.returncode == 0:
             return candidate, done.stdout.decode().strip()
         why = (_refusal(repo, shown) or _unborn(repo, shown, head)) if number == 0 else None
@@ -625,7 +612,7 @@ def _ask(
     for the merge base), and with ``uncommitted`` the untracked files (a walk of the
     work tree). :func:`_repository` reads the answers."""
     pathspecs = _limits(repo, root, folders)
-    likely, head_ref = _candidates(base, configured)[0], head or "HEAD"
+    likely, head_ref = _first_base(base, configured), head or "HEAD"
     questions = [
         _merge_base(likely, head_ref),
         _diff(pathspecs, [likely] if uncommitted else [likely, head_ref], "--merge-base"),
@@ -658,20 +645,23 @@ def _repository(
     finally:
         asked.close()
     untracked_done = more[0] if uncommitted else None
-    remote_head = more[-1] if base is None and configured_base is None else None
-    default = _remote_default(remote_head) if remote_head is not None else None
-    likely = _candidates(base, configured_base)[0]
-    found = _default_base(repo, default, head_ref) if default not in (None, likely) else None
     raw: bytes | None = None
-    if found is not None:
-        chosen, merge_base = found
+    answered = merge_base_done.returncode == diff_done.returncode == 0
+    if base is None and configured_base is None:
+        # origin's default branch, as git clone set it, asked first; without one (a CI
+        # checkout of one branch), or where it leads nowhere, main, then master.
+        default = _remote_default(more[-1])
+        if default is not None and answered:
+            chosen, merge_base = f"origin/{default}", merge_base_done.stdout.decode().strip()
+            raw = diff_done.stdout
+        else:
+            chosen, merge_base = _base_and_merge_base(repo, shown, None, None, head_ref, None)
     else:
         chosen, merge_base = _base_and_merge_base(
             repo, shown, base, configured_base, head_ref, merge_base_done
         )
         # The diff asked with the first candidate serves when that candidate was the base.
-        if merge_base_done.returncode == diff_done.returncode == 0:
-            raw = diff_done.stdout
+        raw = diff_done.stdout if answered else None
     untracked = None
     if untracked_done is not None and untracked_done.returncode == 0:
         untracked = untracked_done.stdout

@@ -331,7 +331,9 @@ def cmd_run(args: argparse.Namespace, out: Output) -> int:
     packages = {s.name: s.session.package for s in declarations.nox_sessions()}
     if args.affected:
         reason = not_affected_reason(r.base for r in affected.changes.repositories)
-        chosen = select(declarations, args.task, affected.names, reason)
+        chosen = select(
+            declarations, args.task, affected.names, reason, unread=affected.unread_files
+        )
         if not chosen.run:
             if args.profile is not None:
                 _write_profile(args.profile, timeline([]), _run_title(args), {})
@@ -542,7 +544,7 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     display = _from_cwd(output)
     document = ci.workflow(
         job_list,
-        branch=workspace.config.base or _default_branch(workspace.root),
+        branch=workspace.config.base or "main",
         affected_tasks=tasks if args.affected else None,
         working_directory=ci.working_directory(workspace.root, output),
         noxfile=noxfile,
@@ -553,6 +555,9 @@ def cmd_ci_github(args: argparse.Namespace, out: Output) -> int:
     )
     done = f"wrote {display}" if status == "written" else f"{display} is already up to date"
     out.write(f"{done}: {_count(len(job_list), 'job')} for {_count(len(sessions), 'session')}\n")
+    hint = _default_branch_hint(workspace)
+    if hint is not None:
+        out.write(f"{hint}\n")
     if requirement is None:
         out.write(
             f"the jobs install {ci.default_requirement()!r} from the package index;"
@@ -593,14 +598,24 @@ def _affected_in(
     )
 
 
-def _default_branch(root: Path) -> str:
-    """The branch a workflow runs on pushes to: origin's default, else ``main``."""
+def _default_branch_hint(workspace: Workspace) -> str | None:
+    """Where origin's default branch is not the one the workflow runs on pushes to
+    (``main`` unless ``[tool.noxgraph].base`` says): how to name it. The workflow
+    itself is written from the configuration alone, the same in every clone."""
     from noxgraph.changes.changed_files import remote_default_branch
 
+    if workspace.config.base is not None:
+        return None
     try:
-        return remote_default_branch(root) or "main"
-    except GitError:  # no git at all: the workflow still has a branch to name
-        return "main"
+        default = remote_default_branch(workspace.root)
+    except GitError:
+        return None
+    if default is None or default == "main":
+        return None
+    return (
+        f"origin's default branch is {default!r}, and the workflow runs on pushes to 'main':"
+        f" set [tool.noxgraph].base = {default!r} to run it on pushes to {default!r}"
+    )
 
 
 def _tasks_for(workspace: Workspace, task: str | None) -> list[str]:

@@ -226,7 +226,13 @@ class Sessions:
             )
         reason = selection.not_affected_reason(r.base for r in affected.changes.repositories)
         return selection.select(
-            declarations, task, affected.names, reason, posargs, cache=not no_cache
+            declarations,
+            task,
+            affected.names,
+            reason,
+            posargs,
+            cache=not no_cache,
+            unread=affected.unread_files,
         )
 
     def _planned_by_the_first_process(self) -> bool:

@@ -242,6 +242,7 @@ def select(
     posargs: Sequence[str] = (),
     *,
     cache: bool = True,
+    unread: Sequence[str] = (),
 ) -> Selection:
     """The ``task`` sessions to queue for the ``affected`` packages, in dependency order.
 
@@ -277,6 +278,11 @@ def select(
         summary = f"{task}: {_count(len(run), 'affected session')}"
         if skip:
             summary += f", {_count(len(skip), 'upstream session')} queued only to skip ({reason})"
+    if unread:
+        summary += (
+            f" ({_count(len(unread), 'changed file')} in setuptools projects noxgraph does not"
+            f" read, counted for nothing: {some(unread)})"
+        )
     return Selection(task, run, skip, tuple(posargs), summary, cache=cache)
 
 
