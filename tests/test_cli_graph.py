@@ -332,32 +332,34 @@ def test_show_and_check_say_why_a_project_is_no_package(tmp_path: Path) -> None:
 
 
 def test_check_notes_a_locked_package_uv_takes_for_a_virtual_project(tmp_path: Path) -> None:
-    workspace = '[tool.uv.workspace]\nmembers = ["libs/*"]\n'
-    write(tmp_path / "pyproject.toml", workspace)
-    write(tmp_path / "uv.lock", "version = 1\n")
+    """As kserve keeps its storage library: a project on its own, with its own uv.lock and
+    no [build-system], which uv locks as `virtual`; uv builds a workspace's members without
+    one all the same (`editable`)."""
+    write(
+        tmp_path / "pyproject.toml", '[tool.noxgraph]\nmembers = ["storage", "ws", "ws/libs/*"]\n'
+    )
     backend = '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
-    package(tmp_path, "libs/built", "built", extra=backend)
-    package(tmp_path, "libs/storage", "storage")
-    package(tmp_path, "libs/packaged", "packaged", extra="[tool.uv]\npackage = true\n")
-    for name in ("built", "storage", "packaged"):
-        write(tmp_path / f"libs/{name}/tests/test_it.py", "def test():\n    pass\n")
+    package(tmp_path, "storage", "storage")
+    write(tmp_path / "storage/uv.lock", "version = 1\n")
+    package(tmp_path, "ws", "ws", extra=backend + '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    write(tmp_path / "ws/uv.lock", "version = 1\n")
+    package(tmp_path, "ws/libs/member", "member")
+    for folder in ("storage", "ws", "ws/libs/member"):
+        write(tmp_path / folder / "tests/test_it.py", "def test():\n    pass\n")
 
     def notes() -> list[dict[str, str]]:
         findings = json.loads(cli("check", "--root", tmp_path, "--json").out)["findings"]
         return [f for f in findings if f["code"] == "virtual-project"]
 
     [note] = notes()
-    assert (note["severity"], note["file"]) == ("note", "libs/storage/pyproject.toml")
+    assert (note["severity"], note["file"]) == ("note", "storage/pyproject.toml")
     assert note["message"] == (
         "storage has no [build-system], so uv takes it for a virtual project and installs only"
-        " its dependencies: test-storage, installing uv.lock, runs without storage installed;"
-        " add a [build-system] table, or set [tool.uv] package = true"
+        " its dependencies: test-storage, installing storage/uv.lock, runs without storage"
+        " installed; add a [build-system] table, or set [tool.uv] package = true"
     )
-    write(
-        tmp_path / "pyproject.toml",
-        '[tool.uv.workspace]\nmembers = ["libs/*"]\n[tool.noxgraph]\nenvironment = "folders"\n',
-    )
-    assert notes() == []  # installed from its folder, the package is built
+    package(tmp_path, "storage", "storage", extra="[tool.uv]\npackage = true\n")
+    assert notes() == []
 
 
 def test_check_notes_a_lock_whose_members_admit_no_python_noxgraph_runs_on(

@@ -473,13 +473,23 @@ def test_the_copy_setuptools_makes_while_it_builds_an_sdist_is_no_package(
     package(tmp_path, ".", "nvidia-nat", "nvidia-nat-core")
     package(tmp_path, "packages/core", "nvidia-nat-core")
     package(tmp_path, "plugin-3d", "plugin-3d")  # a project named so is a package
+    # Named as a copy would be, members of their own: 3d is no version, and the other
+    # names another project.
+    package(tmp_path, "nvidia-nat-3d", "nvidia-nat-3d")
+    package(tmp_path, "nvidia_nat-2.0", "nat-two")
     tree = "nvidia_nat-1.9.0.dev37+g28bfe57f4"
     package(tmp_path, tree, "nvidia-nat", "nvidia-nat-core")
     package(tmp_path, f"{tree}/packages/core", "nvidia-nat-core")
     write(tmp_path / f"{tree}/plugin-3d/pyproject.toml", "[project\n")  # half copied
     package(tmp_path, "packages/core/nvidia_nat_core-1.0", "nvidia-nat-core")
     graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
-    assert [p["name"] for p in graph["packages"]] == ["nvidia-nat", "nvidia-nat-core", "plugin-3d"]
+    assert [p["name"] for p in graph["packages"]] == [
+        "nat-two",
+        "nvidia-nat",
+        "nvidia-nat-3d",
+        "nvidia-nat-core",
+        "plugin-3d",
+    ]
     assert sorted(s["path"] for s in graph["skipped"]) == [
         f"{tree}/packages/core/pyproject.toml",
         f"{tree}/plugin-3d/pyproject.toml",
@@ -495,7 +505,7 @@ def test_the_copy_setuptools_makes_while_it_builds_an_sdist_is_no_package(
     write(
         tmp_path / "pyproject.toml",
         (tmp_path / "pyproject.toml").read_text()
-        + '[tool.uv.workspace]\nmembers = ["packages/*", "plugin-3d"]\n',
+        + '[tool.uv.workspace]\nmembers = ["packages/*", "plugin-3d", "nvidia*-[23]*"]\n',
     )
     check = json.loads(cli("check", "--root", tmp_path, "--strict", "--json").out)
     assert check["ok"], check["findings"]
@@ -506,20 +516,33 @@ def test_a_setuptools_project_noxgraph_cannot_read_is_reported_not_dropped(
 ) -> None:
     """As kubeflow/pipelines keeps its SDK: a setup.py and no pyproject.toml."""
     package(tmp_path, "release", "kfpr")
-    write(tmp_path / "sdk/python/setup.py", "from setuptools import setup\nsetup(name='kfp')\n")
-    write(tmp_path / "backend/client/setup.cfg", "[metadata]\nname = kfp-server-api\n")
-    write(tmp_path / "legacy/setup.py", "from setuptools import setup\nsetup()\n")
-    write(tmp_path / "legacy/pyproject.toml", "[tool.ruff]\nline-length = 99\n")
-    # A module called setup.py, and fixtures in tests, are no projects.
-    write(tmp_path / "release/kfpr/__init__.py", "")
-    write(tmp_path / "release/kfpr/setup.py", "")
-    write(tmp_path / "tests/data/old/setup.py", "")
+    calls_setup = "from setuptools import setup\nsetup()\n"
+    files = {
+        "sdk/python/setup.py": calls_setup,
+        "backend/client/setup.cfg": "[metadata]\nname = kfp-server-api\n",
+        "backend/client/setup.py": calls_setup,
+        "legacy/setup.py": calls_setup,
+        "legacy/pyproject.toml": "[tool.ruff]\nline-length = 99\n",
+        # A module called setup.py, and fixtures in tests, are no projects;
+        "release/kfpr/__init__.py": "",
+        "release/kfpr/setup.py": "",
+        "tests/data/old/setup.py": calls_setup,
+        # nor are tools' configuration, and a script called setup.py.
+        "docs/setup.cfg": "[flake8]\nmax-line-length = 99\n",
+        "tools/setup.py": "print('set up the machine')\n",
+        "lint/pyproject.toml": "[tool.ruff]\n",
+        "lint/setup.cfg": "[tool:pytest]\n",
+    }
+    for path, text in files.items():
+        write(tmp_path / path, text)
     graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)
     assert [p["name"] for p in graph["packages"]] == ["kfpr"]
-    assert sorted(s["path"] for s in graph["skipped"]) == [
-        "backend/client/setup.cfg",
-        "legacy/pyproject.toml",
-        "sdk/python/setup.py",
+    setuptools = "is a setuptools project"
+    assert sorted((s["path"], s["reason"].startswith(setuptools)) for s in graph["skipped"]) == [
+        ("backend/client/setup.py", True),
+        ("legacy/pyproject.toml", True),
+        ("lint/pyproject.toml", False),
+        ("sdk/python/setup.py", True),
     ]
     assert graph["skipped"][0]["reason"].startswith(
         "is a setuptools project that keeps its metadata in setup.py or setup.cfg, which"
@@ -530,9 +553,19 @@ def test_a_setuptools_project_noxgraph_cannot_read_is_reported_not_dropped(
     affected = cli("affected", "--root", tmp_path, "--files", tmp_path / "sdk/python/kfp.py")
     assert "noxgraph: warning: " in affected.err
     assert "sdk/python/setup.py: is a setuptools project" in affected.err
+    # The answer says where the change went, whatever warnings were cut short.
+    assert affected.out.splitlines()[1:] == [
+        "No package is affected.",
+        "1 changed file in setuptools projects noxgraph does not read (setup.py, setup.cfg),"
+        " counted for nothing: sdk/python/kfp.py",
+    ]
+    document = json.loads(
+        cli("affected", "--root", tmp_path, "--files", tmp_path / "sdk/python/kfp.py", "--json").out
+    )
+    assert (document["unread_files"], document["unowned_files"]) == (["sdk/python/kfp.py"], [])
     # Left out on purpose, they are no longer reported.
     write(
         tmp_path / "pyproject.toml",
-        '[tool.noxgraph]\nexclude = ["sdk/python", "backend/*", "legacy"]\n',
+        '[tool.noxgraph]\nexclude = ["sdk/python", "backend/*", "legacy", "lint"]\n',
     )
     assert cli("check", "--root", tmp_path, "--strict").code == 0

@@ -211,13 +211,15 @@ def test_check_names_tests_kept_in_the_import_package_where_no_session_runs_them
     note, server = _notes(tmp_path, "tests-out-of-sight")
     assert (note["severity"], note["file"]) == ("note", "libs/lab/pyproject.toml")
     assert note["message"] == (
-        "lab keeps tests in gaia/tests, src/lightning/tests, and gets no test-lab: noxgraph"
+        "lab keeps tests in libs/lab/gaia/tests, libs/lab/src/lightning/tests, and gets no"
+        " test-lab: noxgraph"
         " looks for a tests folder or test modules at the top of a package's folder; set"
         " needs-tests = false in its [tool.noxgraph.tasks.test] to give it one"
     )
     assert server["file"] == "libs/server/pyproject.toml"
     assert server["message"].startswith(
-        "server keeps tests in server/grpc_test.py, server/test_model.py, and gets no test-server"
+        "server keeps tests in libs/server/server/grpc_test.py,"
+        " libs/server/server/test_model.py, and gets no test-server"
     )
     package(
         tmp_path, "libs/server", "server", extra="[tool.noxgraph.tasks.test]\nneeds-tests = false\n"

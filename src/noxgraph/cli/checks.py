@@ -319,13 +319,15 @@ def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
             continue
         found = _nested_tests(pkg.path)
         if found:
+            # The file column names the package's pyproject.toml: paths from the root too.
+            shown = [f if pkg.relpath == "." else f"{pkg.relpath}/{f}" for f in found]
             sessions = ", ".join(f"{task}-{pkg.name}" for task in wanting)
             findings.append(
                 Finding(
                     "note",
                     "tests-out-of-sight",
                     pkg.pyproject,
-                    f"{pkg.name} keeps tests in {some(found)}, and gets no {sessions}:"
+                    f"{pkg.name} keeps tests in {some(shown)}, and gets no {sessions}:"
                     " noxgraph looks for a tests folder or test modules at the top of a"
                     f" package's folder; set needs-tests = false in its"
                     f" [tool.noxgraph.tasks.{wanting[0]}] to give it one",
@@ -336,14 +338,15 @@ def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
 
 def _virtual_in_lock(workspace: Workspace, graph: DependencyGraph) -> list[Finding]:
     """A note for each package that sessions install from a ``uv.lock`` while uv takes it
-    for a virtual project (no ``[build-system]``, no ``[tool.uv] package = true``): ``uv
-    sync`` installs its dependencies and not the package, so its tests do not import it
-    unless they find it on their own path."""
+    for a virtual project: the lock's own project (its workspace's root, or a project on
+    its own) with no ``[build-system]`` and no ``[tool.uv] package = true``; ``uv sync``
+    installs its dependencies and not the package, so its tests do not import it unless
+    they find it on their own path. uv builds the other members all the same."""
     from noxgraph.sessions.plan import plan_session
 
     findings: list[Finding] = []
     for pkg in workspace.packages:
-        if pkg.name not in workspace.lock_roots:
+        if workspace.lock_roots.get(pkg.name) != pkg.path:
             continue
         document = _document(pkg.path / "pyproject.toml")
         if "build-system" in document or _table(_table(document, "tool"), "uv").get("package"):

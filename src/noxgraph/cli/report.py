@@ -433,14 +433,12 @@ def show_document(
 
 def _tasks_without_session(workspace: Workspace, pkg: Package) -> dict[str, str]:
     """Each configured task that gives ``pkg`` no session, and why."""
-    applied = workspace.tasks_of(pkg.name)
     return {
         name: "it has no commands"
-        if not task.commands
+        if why == "no-commands"
         else f"it needs tests (needs-tests), and {pkg.relpath or '.'} has no tests folder"
         " or test modules at its top"
-        for name, task in workspace.tasks.get(pkg.name, {}).items()
-        if name not in applied
+        for name, why in workspace.tasks_refused(pkg.name).items()
     }
 
 
@@ -629,6 +627,7 @@ def affected_document(affected: Affected) -> dict[str, Any]:
         "task": affected.task,
         "kinds": list(affected.kinds),
         "unowned_files": list(affected.unowned_files),
+        "unread_files": list(affected.unread_files),
         "non_member_files": list(affected.non_member_files),
         "ignored_files": list(affected.ignored_files),
         "global_files": list(affected.global_files),
@@ -749,6 +748,14 @@ def _changes_line(affected: Affected) -> str:
     return f"{files}; " + "; ".join(parts)
 
 
+def _unread_line(files: Sequence[str]) -> str:
+    """What a change to setuptools projects noxgraph does not read counts for: nothing."""
+    return (
+        f"{_count(len(files), 'changed file')} in setuptools projects noxgraph does not read"
+        f" (setup.py, setup.cfg), counted for nothing: {some(files)}"
+    )
+
+
 def affected_text(affected: Affected, graph: DependencyGraph, *, explain: bool) -> View:
     """The affected packages in build order; with ``explain``, why each is (an edge
     other than a run-time one says its kind) and what else the change holds."""
@@ -763,6 +770,8 @@ def affected_text(affected: Affected, graph: DependencyGraph, *, explain: bool) 
         for pkg in affected.packages:
             table.add(pkg.name, pkg.path, *((_explain(pkg, hops),) if explain else ()))
         parts.append(table)
+    if affected.unread_files:
+        parts.append(Line(_unread_line(affected.unread_files), "yellow"))
     if affected.not_checked_out:
         shown = ", ".join(affected.not_checked_out)
         parts.append(Line(f"not checked out (sparse checkout), read from git: {shown}", "dim"))

@@ -57,6 +57,7 @@ __all__ = [
     "holds_noxgraph_noxfile",
     "in_sdist_tree_of",
     "in_tests_of",
+    "is_setup_project",
     "resolve_root",
     "scan",
     "sdist_tree_skipped",
@@ -981,23 +982,46 @@ def fixture_skipped(folder: Path, tests: Path, root: Path) -> Skipped:
     )
 
 
+#: A folder named as setuptools names the copy it makes to build an sdist.
+_SDIST_TREE = re.compile(r"-\d[^/-]*(?:/|$)")
+
+
 def in_sdist_tree_of(
     folder: Path, projects: Collection[Path], root: Path, reader: Reader
 ) -> Path | None:
     """The folder ``folder`` is or lies in that setuptools fills while it builds the sdist
     of a project among ``projects`` (``<name>-<version>`` in the project's own folder,
     removed when the sdist is written), else ``None``: a build running beside a scan,
-    as ``nox -j`` runs one, leaves a copy of every project in it for a moment."""
+    as ``nox -j`` runs one, leaves a copy of every project in it for a moment. The
+    version must be one, and the copy's own ``pyproject.toml``, where it names a project
+    yet, the one it copies (a member ``acme-3.0`` of its own in ``acme`` is none)."""
+    if not _SDIST_TREE.search(relative(folder, root)):
+        return None
     for tree in (folder, *folder.parents):
         if tree == root or root not in tree.parents:
             return None
         name, dash, version = tree.name.rpartition("-")
-        if dash and version[:1].isdigit() and tree.parent in projects:
-            document = reader.document(tree.parent)
-            named = package_name(document) if document is not None else None
-            if isinstance(named, tuple) and named[0] == canonicalize_name(name):
-                return tree
+        if not (dash and version[:1].isdigit() and tree.parent in projects):
+            continue
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            Version(version)
+        except InvalidVersion:
+            continue
+        project = _project_name(tree.parent, reader)
+        if project != canonicalize_name(name):
+            continue
+        # Half copied, the copy's pyproject.toml may be absent or no TOML yet.
+        if _project_name(tree, reader) in (None, project):
+            return tree
     return None
+
+
+def _project_name(folder: Path, reader: Reader) -> str | None:
+    document = reader.document(folder)
+    named = package_name(document) if document is not None else None
+    return named[0] if isinstance(named, tuple) else None
 
 
 def sdist_tree_skipped(folder: Path, tree: Path, root: Path) -> Skipped:
@@ -1027,25 +1051,44 @@ def setup_script_skipped(path: str) -> Skipped:
     )
 
 
+def is_setup_project(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a setuptools project's metadata outside ``pyproject.toml``:
+    a ``setup.py`` that calls ``setup(``, or a ``setup.cfg`` with a ``[metadata]``
+    section (one that only configures tools, ``[flake8]``, holds none)."""
+    return _setup_script(os.path.join(folder, "setup.py")) or _setup_script(
+        os.path.join(folder, "setup.cfg")
+    )
+
+
+def _setup_script(path: str) -> bool:
+    wanted = "[metadata]" if path.endswith(".cfg") else "setup("
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return any(wanted in line for line in handle)
+    except OSError:
+        return False
+
+
 def _setup_projects(scripts: Iterable[str], found: Collection[str], root: Path) -> list[Skipped]:
     """The folders of ``scripts`` (the ``setup.py`` and ``setup.cfg`` files a scan met)
     that look like setuptools projects: no ``pyproject.toml`` there (one that names no
     package says so when read), no ``__init__.py`` (a module called ``setup.py`` in an
-    import package), not in tests or templates (fixtures)."""
+    import package), not in tests or templates (fixtures), and :func:`is_setup_project`
+    says so. Each is named by its ``setup.py`` where it has one that calls ``setup(``."""
     entries: dict[str, Skipped] = {}
-    for script in sorted(scripts):
-        folder = os.path.dirname(script)
-        display = relative(script, root)
-        parts = display.split("/")[:-1]
+    for folder in sorted({os.path.dirname(script) for script in scripts}):
+        parts = relative(folder, root).split("/")
         if (
             folder in found
-            or folder in entries
             or os.path.isfile(os.path.join(folder, "__init__.py"))
             or any(part in ("tests", "test", "testing") for part in parts)
-            or is_template_path(display)
+            or is_template_path(relative(folder, root))
         ):
             continue
-        entries[folder] = setup_script_skipped(display)
+        for name in _SETUP_SCRIPTS:
+            if _setup_script(os.path.join(folder, name)):
+                entries[folder] = setup_script_skipped(relative(os.path.join(folder, name), root))
+                break
     return list(entries.values())
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from noxgraph._files import relative
 from noxgraph._names import canonicalize_name
@@ -25,6 +24,7 @@ from noxgraph.workspace.discovery import (
     holds_noxgraph_noxfile,
     in_sdist_tree_of,
     in_tests_of,
+    is_setup_project,
     members_from_globs,
     resolve_root,
     scan,
@@ -45,7 +45,11 @@ from noxgraph.workspace.pyproject import (
 if TYPE_CHECKING:
     from noxgraph.workspace.uv_lock import LockedMembers
 
-__all__ = ["Workspace", "load_with_unlisted", "load_workspace", "unlisted_projects"]
+__all__ = ["TaskRefusal", "Workspace", "load_with_unlisted", "load_workspace", "unlisted_projects"]
+
+
+#: Why a task gives a package no session (:meth:`Workspace.tasks_refused`).
+TaskRefusal = Literal["no-commands", "no-tests"]
 
 
 @dataclass(frozen=True)
@@ -98,14 +102,26 @@ class Workspace:
         A task with no commands, or one that needs tests for a package without
         any, does not apply.
         """
-        pkg = self._by_name.get(name)
-        if pkg is None:
-            return {}
+        refused = self.tasks_refused(name)
         return {
             task_name: task
             for task_name, task in self.tasks.get(name, {}).items()
-            if task.commands and (not task.needs_tests or pkg.has_tests)
+            if name in self._by_name and task_name not in refused
         }
+
+    def tasks_refused(self, name: str) -> Mapping[str, TaskRefusal]:
+        """The tasks configured for package ``name`` that give it no session, and why:
+        no commands, or tests needed where it has none."""
+        pkg = self._by_name.get(name)
+        if pkg is None:
+            return {}
+        refused: dict[str, TaskRefusal] = {}
+        for task_name, task in self.tasks.get(name, {}).items():
+            if not task.commands:
+                refused[task_name] = "no-commands"
+            elif task.needs_tests and not pkg.has_tests:
+                refused[task_name] = "no-tests"
+        return refused
 
 
 def _uv_roots(
@@ -166,15 +182,9 @@ def _no_package(doc: Document, why: NoPackage, folder: Path, root: Path) -> Skip
             " folder to read them as that workspace",
             "uv-workspace",
         )
-    if why.code == "no-package" and why.name is None and _setup_script(folder):
+    if why.code == "no-package" and why.name is None and is_setup_project(folder):
         return setup_script_skipped(doc.display)
     return Skipped(doc.display, why.reason, why.code, name=why.name)
-
-
-def _setup_script(folder: Path) -> bool:
-    return os.path.isfile(os.path.join(folder, "setup.py")) or os.path.isfile(
-        os.path.join(folder, "setup.cfg")
-    )
 
 
 def _declared(found: Discovery, skipped: Iterable[Skipped]) -> bool:
