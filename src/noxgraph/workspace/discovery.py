@@ -987,22 +987,26 @@ _SDIST_TREE = re.compile(r"-\d[^/-]*(?:/|$)")
 
 
 def in_sdist_tree_of(
-    folder: Path, projects: Collection[Path], root: Path, reader: Reader
+    folder: Path, projects: Collection[str], root: Path, reader: Reader
 ) -> Path | None:
     """The folder ``folder`` is or lies in that setuptools fills while it builds the sdist
-    of a project among ``projects`` (``<name>-<version>`` in the project's own folder,
+    of a project among ``projects`` (their folders, as strings: this runs once for every
+    folder a scan finds) (``<name>-<version>`` in the project's own folder,
     removed when the sdist is written), else ``None``: a build running beside a scan,
     as ``nox -j`` runs one, leaves a copy of every project in it for a moment. The
     version must be one, and the copy's own ``pyproject.toml``, where it names a project
     yet, the one it copies (a member ``acme-3.0`` of its own in ``acme`` is none)."""
-    if not _SDIST_TREE.search(relative(folder, root)):
+    inside = relative(folder, root)
+    if inside.startswith("../") or not _SDIST_TREE.search(inside):
         return None
-    for tree in (folder, *folder.parents):
-        if tree == root or root not in tree.parents:
-            return None
-        name, dash, version = tree.name.rpartition("-")
-        if not (dash and version[:1].isdigit() and tree.parent in projects):
+    parts = inside.split("/")
+    for depth in range(len(parts), 0, -1):
+        name, dash, version = parts[depth - 1].rpartition("-")
+        if not (dash and version[:1].isdigit()):
             continue
+        if os.path.join(root, *parts[: depth - 1]) not in projects:
+            continue
+        tree = root.joinpath(*parts[:depth])
         from packaging.version import InvalidVersion, Version
 
         try:
@@ -1160,7 +1164,8 @@ def discover_with(root: Path, loader: Reader) -> Discovery:
         skipped.extend(found)
         projects = set(folders)
         copies = Reader(root, tolerant=True, cache=loader.cache)
-        trees = {f: tree for f in folders if (tree := in_sdist_tree_of(f, projects, root, copies))}
+        held = {os.fspath(f) for f in folders}
+        trees = {f: tree for f in folders if (tree := in_sdist_tree_of(f, held, root, copies))}
         skipped.extend(sdist_tree_skipped(f, tree, root) for f, tree in trees.items())
         folders = [f for f in folders if f not in trees]
         fixtures = {f: tests for f in folders if (tests := in_tests_of(f, projects, root))}

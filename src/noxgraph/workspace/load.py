@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -349,6 +350,7 @@ def unlisted_projects(
     excluded = excluded_folders(workspace.root, workspace.exclude)
     folders = scan(workspace.root)[0] if scanned is None else scanned
     projects = {*members, *folders}
+    held = {os.fspath(project) for project in projects}
     for folder in folders:
         if folder in members or excluded & {folder, *folder.parents}:
             continue
@@ -359,7 +361,7 @@ def unlisted_projects(
         if tests is not None:
             found.append(fixture_skipped(folder, tests, workspace.root))
             continue
-        tree = in_sdist_tree_of(folder, projects, workspace.root, reader)
+        tree = in_sdist_tree_of(folder, held, workspace.root, reader)
         if tree is not None:
             found.append(sdist_tree_skipped(folder, tree, workspace.root))
             continue
