@@ -527,6 +527,8 @@ def test_a_setuptools_project_noxgraph_cannot_read_is_reported_not_dropped(
         "release/kfpr/__init__.py": "",
         "release/kfpr/setup.py": "",
         "tests/data/old/setup.py": calls_setup,
+        "tests/data/built/setup.py": calls_setup,  # as pip keeps them
+        "tests/data/built/pyproject.toml": "[build-system]\nrequires = ['setuptools']\n",
         # nor are tools' configuration, and a script called setup.py.
         "docs/setup.cfg": "[flake8]\nmax-line-length = 99\n",
         "tools/setup.py": "print('set up the machine')\n",
@@ -543,6 +545,7 @@ def test_a_setuptools_project_noxgraph_cannot_read_is_reported_not_dropped(
         ("legacy/pyproject.toml", True),
         ("lint/pyproject.toml", False),
         ("sdk/python/setup.py", True),
+        ("tests/data/built/pyproject.toml", False),
     ]
     assert graph["skipped"][0]["reason"].startswith(
         "is a setuptools project that keeps its metadata in setup.py or setup.cfg, which"

@@ -57,10 +57,10 @@ __all__ = [
     "holds_noxgraph_noxfile",
     "in_sdist_tree_of",
     "in_tests_of",
-    "is_setup_project",
     "resolve_root",
     "scan",
     "sdist_tree_skipped",
+    "setup_script",
     "setup_script_skipped",
 ]
 
@@ -1055,45 +1055,41 @@ def setup_script_skipped(path: str) -> Skipped:
     )
 
 
-def is_setup_project(folder: str | Path) -> bool:
-    """Whether ``folder`` holds a setuptools project's metadata outside ``pyproject.toml``:
-    a ``setup.py`` that calls ``setup(``, or a ``setup.cfg`` with a ``[metadata]``
-    section (one that only configures tools, ``[flake8]``, holds none)."""
-    return _setup_script(os.path.join(folder, "setup.py")) or _setup_script(
-        os.path.join(folder, "setup.cfg")
-    )
-
-
-def _setup_script(path: str) -> bool:
-    wanted = "[metadata]" if path.endswith(".cfg") else "setup("
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return any(wanted in line for line in handle)
-    except OSError:
-        return False
+def setup_script(folder: str | Path, root: Path) -> str | None:
+    """The file that makes ``folder`` a setuptools project with its metadata outside
+    ``pyproject.toml`` (relative to ``root``), else ``None``: a ``setup.py`` that calls
+    ``setup(``, else a ``setup.cfg`` with a ``[metadata]`` section (one that only
+    configures tools, ``[flake8]``, makes none). A folder in tests (fixtures), in a
+    template, or holding an ``__init__.py`` (a module called ``setup.py``) is none."""
+    inside = relative(folder, root)
+    if (
+        any(part in ("tests", "test", "testing") for part in inside.split("/"))
+        or is_template_path(inside)
+        or os.path.isfile(os.path.join(folder, "__init__.py"))
+    ):
+        return None
+    for name in _SETUP_SCRIPTS:
+        path = os.path.join(folder, name)
+        wanted = "[metadata]" if name.endswith(".cfg") else "setup("
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                if any(wanted in line for line in handle):
+                    return relative(path, root)
+        except OSError:
+            continue
+    return None
 
 
 def _setup_projects(scripts: Iterable[str], found: Collection[str], root: Path) -> list[Skipped]:
     """The folders of ``scripts`` (the ``setup.py`` and ``setup.cfg`` files a scan met)
-    that look like setuptools projects: no ``pyproject.toml`` there (one that names no
-    package says so when read), no ``__init__.py`` (a module called ``setup.py`` in an
-    import package), not in tests or templates (fixtures), and :func:`is_setup_project`
-    says so. Each is named by its ``setup.py`` where it has one that calls ``setup(``."""
-    entries: dict[str, Skipped] = {}
-    for folder in sorted({os.path.dirname(script) for script in scripts}):
-        parts = relative(folder, root).split("/")
-        if (
-            folder in found
-            or os.path.isfile(os.path.join(folder, "__init__.py"))
-            or any(part in ("tests", "test", "testing") for part in parts)
-            or is_template_path(relative(folder, root))
-        ):
-            continue
-        for name in _SETUP_SCRIPTS:
-            if _setup_script(os.path.join(folder, name)):
-                entries[folder] = setup_script_skipped(relative(os.path.join(folder, name), root))
-                break
-    return list(entries.values())
+    without a ``pyproject.toml`` (one that names no package says so when read) that
+    :func:`setup_script` takes for setuptools projects."""
+    entries: list[Skipped] = []
+    for folder in sorted({os.path.dirname(script) for script in scripts} - set(found)):
+        script = setup_script(folder, root)
+        if script is not None:
+            entries.append(setup_script_skipped(script))
+    return entries
 
 
 def resolve_root(root: Path | str) -> Path:

@@ -25,11 +25,11 @@ from noxgraph.workspace.discovery import (
     holds_noxgraph_noxfile,
     in_sdist_tree_of,
     in_tests_of,
-    is_setup_project,
     members_from_globs,
     resolve_root,
     scan,
     sdist_tree_skipped,
+    setup_script,
     setup_script_skipped,
 )
 from noxgraph.workspace.parse_cache import ParseCache
@@ -183,7 +183,7 @@ def _no_package(doc: Document, why: NoPackage, folder: Path, root: Path) -> Skip
             " folder to read them as that workspace",
             "uv-workspace",
         )
-    if why.code == "no-package" and why.name is None and is_setup_project(folder):
+    if why.code == "no-package" and why.name is None and setup_script(folder, root):
         return setup_script_skipped(doc.display)
     return Skipped(doc.display, why.reason, why.code, name=why.name)
 
