@@ -347,7 +347,8 @@ def test_check_says_nothing_of_a_package_that_exclude_leaves_out(tmp_path: Path)
     assert [(f["file"], f["message"]) for f in unlisted] == [
         (
             "tools/stray/pyproject.toml",
-            "names package 'stray' but is no member (noxgraph.toml: members)",
+            "names package 'stray' but is no member (noxgraph.toml: members); list it among the"
+            " members, or leave it out with [tool.noxgraph].exclude",
         )
     ]
     graph = json.loads(cli("graph", "--root", tmp_path, "--json").out)

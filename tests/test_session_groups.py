@@ -230,11 +230,13 @@ def test_check_names_tests_kept_in_the_import_package_where_no_session_runs_them
     shown = json.loads(cli("show", "lab", "--root", tmp_path, "--json").out)
     assert shown["tasks"]["test"]["session"] == "test-lab"
     assert _notes(tmp_path, "tests-out-of-sight") == []
-    # The root is no package: its tests belong to none.
-    write(tmp_path / "tests/test_all.py", "def test():\n    pass\n")
+    # The root is no package: its tests belong to none; its test data is no test.
+    write(tmp_path / "tests/data/covid.csv", "day,cases\n")
+    assert _notes(tmp_path, "tests-out-of-sight") == []
+    write(tmp_path / "tests/unit/test_all.py", "def test():\n    pass\n")
     [note] = _notes(tmp_path, "tests-out-of-sight")
     assert (note["severity"], note["file"]) == ("note", "tests")
-    assert note["message"].startswith("tests/ is in no package (the workspace's root is none)")
+    assert note["message"].startswith("tests/ is at the workspace's root, which is no package")
 
 
 def test_check_finds_test_requirements_by_their_names_and_in_hatch_toml(tmp_path: Path) -> None:

@@ -261,6 +261,16 @@ def _virtual_root(workspace: Workspace) -> bool:
     return all(pkg.path != workspace.root for pkg in workspace.packages)
 
 
+def _holds_tests(folder: Path) -> bool:
+    """Whether ``folder`` holds test modules or a ``conftest.py`` anywhere below it (a
+    tests folder of data files, CSV and Parquet, holds none)."""
+    for _, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS]
+        if any(is_test_module(name) or name == "conftest.py" for name in files):
+            return True
+    return False
+
+
 def _nested_tests(folder: Path) -> list[str]:
     """Test folders and modules one level into ``folder`` or its ``src``: an import
     package's own (``pkg/tests``, ``src/pkg/tests``, ``pkg/test_model.py``), where
@@ -301,13 +311,13 @@ def _tests_out_of_sight(workspace: Workspace) -> list[Finding]:
     findings: list[Finding] = []
     if _virtual_root(workspace):
         for name in ("tests", "test"):
-            if (workspace.root / name).is_dir():
+            if _holds_tests(workspace.root / name):
                 findings.append(
                     Finding(
                         "note",
                         "tests-out-of-sight",
                         name,
-                        f"{name}/ is in no package (the workspace's root is none), so no"
+                        f"{name}/ is at the workspace's root, which is no package, so no"
                         " session runs it; a session of your own can, written in the noxfile"
                         " outside the block noxgraph generates",
                     )
@@ -579,6 +589,9 @@ def run_checks(
         # fixture or a build's copy not.
         hides_none = unlisted.code in ("unlisted-no-package", "test-fixture", "sdist-tree")
         left_out: Severity = "note" if hides_none else "warning"
-        findings.append(Finding(left_out, unlisted.code, unlisted.path, unlisted.reason))
+        reason = unlisted.reason
+        if unlisted.code == "not-a-member":
+            reason += "; list it among the members, or leave it out with [tool.noxgraph].exclude"
+        findings.append(Finding(left_out, unlisted.code, unlisted.path, reason))
 
     return sorted(set(findings), key=Finding.sort_key)
