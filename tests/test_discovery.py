@@ -554,6 +554,12 @@ def test_a_setuptools_project_noxgraph_cannot_read_is_reported_not_dropped(
     )
     strict = cli("check", "--root", tmp_path, "--strict")
     assert strict.code == 1
+    shown = cli("show", "kfp", "--root", tmp_path)
+    assert shown.err == (
+        f"noxgraph: error: no package named 'kfp' in {tmp_path}; did you mean 'kfpr'? (3"
+        " setuptools projects noxgraph does not read may name it: backend/client/setup.py,"
+        " legacy/pyproject.toml, sdk/python/setup.py)\n"
+    )
     affected = cli("affected", "--root", tmp_path, "--files", tmp_path / "sdk/python/kfp.py")
     assert "noxgraph: warning: " in affected.err
     assert "sdk/python/setup.py: is a setuptools project" in affected.err

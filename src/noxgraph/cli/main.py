@@ -173,6 +173,12 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
         containing.sort(key=lambda n: (asked not in n.split("-"), len(n), n))
         close = close or containing[:3]
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        unread = [s.path for s in workspace.skipped if s.code == "setup-py"]
+        if unread:
+            hint += (
+                f" ({_count(len(unread), 'setuptools project')} noxgraph does not read may name"
+                f" it: {some(unread)})"
+            )
         raise UsageError(f"no package named {args.package!r} in {workspace.root}{hint}")
     graph = build_graph(workspace)
     sessions = {task: session_name(task, pkg.name) for task in workspace.tasks_of(pkg.name)}
