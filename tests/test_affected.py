@@ -504,6 +504,11 @@ def test_without_a_base_origin_s_default_branch_is_the_base(tmp_path: Path) -> N
     # Named, the base is the one named.
     named = _affected(clone, "--base", "origin/main", "--head", "feature")
     assert [a["name"] for a in named["affected"]] == ["a", "b"]
+    # An origin/HEAD that leads nowhere (its branch deleted) gives way to main.
+    git(clone, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/gone")
+    dangling = _affected(clone, "--head", "feature")
+    assert [(r["path"], r["base"]) for r in dangling["repositories"]] == [(".", "main")]
+    git(clone, "remote", "set-head", "origin", "develop")
     # A workflow is written from the configuration alone; the clone's default is a hint.
     assert cli("generate", "--root", clone).code == 0
     written = cli("ci", "github", "--root", clone)
