@@ -75,8 +75,12 @@ def both(run: Run) -> str:
 
 
 def cached(output: str) -> list[str]:
-    """The sessions nox says it took from the cache."""
-    found = re.findall(r"Session (\S+) skipped: cached, inputs [0-9a-f]{20} unchanged\.", output)
+    """The sessions nox says it took from the cache (nox adds how long one took, from a
+    second up: a slow disk)."""
+    found = re.findall(
+        r"Session (\S+) skipped: cached, inputs [0-9a-f]{20} unchanged(?: \(took [^)]*\))?\.",
+        output,
+    )
     return sorted(set(found))
 
 
