@@ -10,7 +10,9 @@ the workspace root, interleaved A, B, A, B, ... after one warm-up run of each:
 * ``noxgraph affected --base main --format names`` (A) against
   ``difftrace --base main --names`` (B), which reads ``uv.lock`` and diffs
   ``main...HEAD``; noxgraph once with its parse cache warm, once cold
-  (``NOXGRAPH_NO_CACHE=1``, as on a CI machine that starts empty);
+  (``NOXGRAPH_NO_CACHE=1``, as on a CI machine that starts empty); and once with
+  ``--no-uncommitted``, which asks git what difftrace asks (``main...HEAD``), where
+  by default noxgraph also asks for the work tree's changes and its untracked files;
 * ``noxgraph graph --format json`` (A) against ``uv workspace list`` (B);
 * each noxgraph command (warm) against its floor: CPython's start-up and the imports
   its work needs (every module it imports but noxgraph's own), so what noxgraph's own
@@ -374,6 +376,7 @@ def main() -> int:
 
     cold, warm = _environment(cache=False), _environment(cache=True)
     affected = [noxgraph, "affected", "--base", BASE, "--format", "names"]
+    committed = [*affected, "--no-uncommitted"]
     graph = [noxgraph, "graph", "--format", "json"]
     rows: list[tuple[int, str, float, float]] = []
     agreed = True
@@ -393,8 +396,13 @@ def main() -> int:
             if not _compare("affected", ours, theirs, "difftrace", size):
                 agreed = False
                 explain_affected(noxgraph, root, warm, ours, theirs)
+            committed_only = _lines(_run(committed, root, warm))
+            if not _compare("affected, committed", committed_only, theirs, "difftrace", size):
+                agreed = False
             pairs.append(("affected (warm) / difftrace", (affected, warm), (trace, warm)))
             pairs.append(("affected (cold) / difftrace", (affected, cold), (trace, warm)))
+            title = "affected committed (warm) / difftrace"
+            pairs.append((title, (committed, warm), (trace, warm)))
         else:
             print(f"  affected: {len(ours)} of {size} packages; difftrace skipped")
         if workspace_list and uv is not None:
@@ -436,6 +444,8 @@ def main() -> int:
         " M, ...' of every module A imports but noxgraph's own (CPython's start-up and the"
         " imports the work needs)"
         "\ncold: NOXGRAPH_NO_CACHE=1; warm: noxgraph's parse cache filled by the warm-up run"
+        "\ncommitted: with --no-uncommitted, the question difftrace answers (main...HEAD);"
+        " by default noxgraph also asks git for the work tree's changes and untracked files"
     )
     print(f"answers: {'all equal' if agreed else 'DIFFERENT, see above'}")
     return 0 if agreed else 1

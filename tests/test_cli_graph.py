@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import platform
@@ -660,3 +661,25 @@ def test_show_takes_a_path_in_the_package_folder(tmp_path: Path) -> None:
     folder_only = cli("show", "src", cwd=root / "libs/app")
     assert folder_only.code == 2
     assert folder_only.err.startswith("noxgraph: error: no package named 'src'")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_command_run_in_process_leaves_the_cycle_collector_as_it_found_it(
+    tmp_path: Path, enabled: bool
+) -> None:
+    root = _small(tmp_path / "ws")
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert cli("graph", "--root", root, "--format", "json").code == 0
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_python_m_noxgraph_exits_with_the_commands_status_and_one_line(tmp_path: Path) -> None:
+    done = cli_process("graph", "--root", tmp_path / "absent")
+    assert done.code == 2
+    assert done.out == ""
+    missing = tmp_path / "absent"
+    assert done.err.splitlines() == [f"noxgraph: error: --root {missing}: no such folder"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from noxgraph.cli.main import main
+from noxgraph.cli import run
 
-raise SystemExit(main())
+run()

@@ -7,7 +7,6 @@ the noxfile is stale); 2 bad usage or bad input, always as one line on stderr.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import signal
 import sys
@@ -1032,10 +1031,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         handling = True
     except ValueError:  # not the main thread, where only the main thread's handler runs
         handling = False
-    # A command builds its answer and ends: the cycle collector's passes over the
-    # young containers parsing makes free nothing that reference counting does not.
-    collecting = gc.isenabled()
-    gc.disable()
     as_json = getattr(args, "format", None) == "json" or getattr(args, "json", False)
     try:
         try:
@@ -1065,7 +1060,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     finally:
-        if collecting:
-            gc.enable()
         if handling:
             signal.signal(signal.SIGTERM, previous)
