@@ -16,13 +16,21 @@ interleaved, as fresh processes:
 It also runs the command once with ``dataclasses`` timed, to tell how much of importing
 noxgraph is making the methods of its value types. The parse cache is warm.
 
-    python benchmarks/bench_imports.py [--size 100] [--repeat 31] [-- affected ...]
+With ``--instructions`` it counts instead of timing: the instructions each process runs
+in user space, under valgrind's callgrind (its children, git, are not counted), once each,
+the same from run to run where times differ by more than the parts measured; difftrace,
+where installed, is counted on the same workspace.
+
+    python benchmarks/bench_imports.py [--size 100] [--repeat 31] [--instructions]
+        [-- affected ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -59,6 +67,23 @@ sys.stderr.write(json.dumps({"spent": spent, "classes": made}) + "\\n")
 """
 
 
+def instructions(command: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """The instructions the process of ``command`` runs in user space, from callgrind."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind counted nothing for {command}: {done.stderr[-300:]}")
+    return int(found.group(1))
+
+
 def imported(python: str, argv: list[str], cwd: Path, env: dict[str, str]) -> list[tuple[str, str]]:
     """Each module ``argv`` imports, in the order its import ended, with its library:
     the outermost module above it that is not noxgraph's (itself if none is)."""
@@ -83,10 +108,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100, help="packages (default: 100)")
     parser.add_argument("--repeat", type=int, default=31, help="timed runs of each (>= 9)")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions under valgrind instead of timing",
+    )
     parser.add_argument("command", nargs="*", help="the noxgraph command (after --)")
     args = parser.parse_args()
     if args.repeat < 9:
         parser.error("--repeat must be at least 9")
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind (apt-get install valgrind)")
     argv = args.command or ["affected", "--base", bench_peers.BASE, "--format", "names"]
     if bench_peers.find_tool("noxgraph") is None:
         print("noxgraph is not installed beside this interpreter (pip install .)")
@@ -130,6 +162,8 @@ def main() -> int:
         left = [m for m in libraries if m not in modules]
         runs[f"floor without {library}"] = bench_peers.importing(python, left)
 
+    if args.instructions:
+        return count(runs, by_library, argv, space.root, env)
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.repeat):
         for name, command in runs.items():
@@ -181,6 +215,46 @@ def main() -> int:
         print(f"  {label:<{width}}  {value:6.1f} ms")
     print(f"\nrun to run, the floor's interquartile range is {spread:.1f} ms: smaller differences")
     print("are noise. A library's part is what it alone needs: modules it shares are the others'")
+    return 0
+
+
+def count(
+    runs: dict[str, list[str]],
+    by_library: dict[str, list[str]],
+    argv: list[str],
+    root: Path,
+    env: dict[str, str],
+) -> int:
+    """Print the rows of :func:`main` in instructions (millions), counted once each."""
+    difftrace = bench_peers.find_tool("difftrace")
+    if difftrace is not None and argv[0] == "affected":
+        runs["difftrace"] = [difftrace, "--base", bench_peers.BASE, "--names"]
+    counted = {name: instructions(command, root, env) / 1e6 for name, command in runs.items()}
+    own = counted["floor + noxgraph's modules"]
+    start = counted["python -c pass"]
+    rows = [
+        ("CPython's start-up (python -c pass)", start),
+        ("the libraries (each: the floor without it)", counted["floor"] - start),
+        *sorted(
+            (
+                (f"  of which {library}", counted["floor"] - counted[f"floor without {library}"])
+                for library in by_library
+            ),
+            key=lambda row: -row[1],
+        ),
+        ("noxgraph's own modules", own - counted["floor"]),
+        ("the work", counted["the command"] - own),
+        ("the whole command", counted["the command"]),
+    ]
+    if "difftrace" in counted:
+        rows.append(("difftrace --base main --names", counted["difftrace"]))
+    print(f"noxgraph {' '.join(argv)}; python {sys.version.split()[0]}; callgrind, once each\n")
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label:<{width}}  {value:8.1f} M instructions")
+    if "difftrace" in counted:
+        print(f"\nnoxgraph / difftrace: {counted['the command'] / counted['difftrace']:.3f}x")
+    print("git, run by both, is not counted: its processes are children")
     return 0
 
 
