@@ -451,6 +451,7 @@ def test_check_warns_when_environment_lock_finds_no_lock(tmp_path: Path) -> None
 
 
 def test_a_duplicate_name_error_names_the_other_clashes_too(tmp_path: Path) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["one/*", "two/*"]\n')
     for name in ("agent", "shared"):
         package(tmp_path, f"one/{name}", name)
         package(tmp_path, f"two/{name}", name)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from noxgraph.errors import (
-    DuplicateNameError,
     NoxgraphError,
     PyprojectError,
     UsageError,
@@ -206,19 +205,37 @@ def test_duplicate_names_among_declared_members_are_an_error_naming_every_path(
     assert "b/pyproject.toml ('same_name')" in message
 
 
-def test_duplicate_names_found_by_a_scan_are_an_error_naming_both_files(tmp_path: Path) -> None:
+def test_projects_a_scan_finds_under_one_name_are_each_left_out_with_a_warning(
+    tmp_path: Path,
+) -> None:
     package(tmp_path, "examples/one/agent", "agent")
-    package(tmp_path, "examples/two/agent", "agent")
+    package(tmp_path, "examples/two/agent", "Agent")
     package(tmp_path, "real", "real", "agent")
-    with pytest.raises(DuplicateNameError) as raised:
-        load_workspace(tmp_path)
-    assert raised.value.files == [
-        "examples/one/agent/pyproject.toml",
-        "examples/two/agent/pyproject.toml",
-    ]
-    tolerant = load_workspace(tmp_path, tolerant=True)
-    assert [type(p).__name__ for p in tolerant.problems] == ["DuplicateNameError"]
-    assert tolerant.names == ("agent", "real")
+    for tolerant in (False, True):
+        workspace = load_workspace(tmp_path, tolerant=tolerant)
+        assert workspace.names == ("real",)
+        assert workspace.problems == ()
+        left_out = [s for s in workspace.skipped if s.code == "duplicate-name"]
+        assert [(s.path, s.name) for s in left_out] == [
+            ("examples/one/agent/pyproject.toml", "agent"),
+            ("examples/two/agent/pyproject.toml", "agent"),
+        ]
+        assert all(s.may_hide_packages(workspace.source) for s in left_out)
+        assert left_out[1].reason.startswith(
+            "names package 'Agent', as examples/one/agent/pyproject.toml does: a scan cannot"
+            " tell which is meant, so it is left out;"
+        )
+
+
+def test_the_root_package_stays_when_a_scanned_project_has_its_name(tmp_path: Path) -> None:
+    package(tmp_path, ".", "tool")
+    package(tmp_path, "docs/example", "tool")
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("tool",)
+    assert workspace.get("tool").relpath == "."
+    [left_out] = [s for s in workspace.skipped if s.code == "duplicate-name"]
+    assert left_out.path == "docs/example/pyproject.toml"
+    assert "(the root's package stays)" in left_out.reason
 
 
 @pytest.mark.parametrize(

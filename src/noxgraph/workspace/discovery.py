@@ -90,6 +90,7 @@ SkipCode = Literal[
     "test-fixture",  # a pyproject.toml in another project's tests: a fixture
     "sdist-tree",  # a copy setuptools makes of a project while it builds its sdist
     "setup-py",  # a setuptools project whose metadata is in setup.py or setup.cfg
+    "duplicate-name",  # a project a scan found whose name another one it found has too
 ]
 
 
@@ -106,6 +107,7 @@ _HIDING: frozenset[SkipCode] = frozenset(
         "nameless",
         "invalid",
         "setup-py",
+        "duplicate-name",
     }
 )
 

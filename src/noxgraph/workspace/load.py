@@ -467,8 +467,10 @@ def _locked_members(path: Path, root: Path, loader: Reader) -> LockedMembers | N
 
 def _unique(packages: list[Package], loader: Reader) -> list[Package]:
     """Sort by name; members that share a canonical name are an error naming every
-    file, whether the member list declared them or a scan found them (the first such
-    name in full, the others by name, so one run shows every clash)."""
+    file, where a member list declared them (the first such name in full, the others
+    by name, so one run shows every clash). A scan only guesses at the members: there
+    each project of such a name is left out with a warning, so the rest still answers,
+    except the root's own package, which is no guess."""
     by_name: dict[str, list[Package]] = {}
     for pkg in packages:
         by_name.setdefault(pkg.name, []).append(pkg)
@@ -476,6 +478,13 @@ def _unique(packages: list[Package], loader: Reader) -> list[Package]:
     unique: list[Package] = []
     for name in sorted(by_name):
         same = sorted(by_name[name], key=lambda p: p.relpath)
+        if len(same) > 1 and loader.scanned:
+            for pkg in same:
+                if pkg.relpath == ".":
+                    unique.append(pkg)
+                else:
+                    loader.skipped.append(_duplicate_skipped(pkg, same))
+            continue
         if len(same) > 1:
             paths = ", ".join(f"{p.pyproject} ({p.display_name!r})" for p in same)
             others = [other for other in clashes if other != name]
@@ -495,6 +504,20 @@ def _unique(packages: list[Package], loader: Reader) -> list[Package]:
             )
         unique.append(same[0])
     return unique
+
+
+def _duplicate_skipped(pkg: Package, same: Sequence[Package]) -> Skipped:
+    """``pkg``, left out of a scan because the other projects of ``same`` have its name."""
+    others = ", ".join(p.pyproject for p in same if p is not pkg)
+    kept = " (the root's package stays)" if any(p.relpath == "." for p in same) else ""
+    return Skipped(
+        pkg.pyproject,
+        f"names package {pkg.display_name!r}, as {others} does: a scan cannot tell which is"
+        f" meant, so it is left out{kept}; leave out the one that is no package with"
+        " [tool.noxgraph].exclude, or list the members",
+        "duplicate-name",
+        name=pkg.name,
+    )
 
 
 def _package_tasks(
