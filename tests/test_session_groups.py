@@ -95,6 +95,48 @@ def test_a_locked_session_syncs_the_default_and_test_groups(tmp_path: Path) -> N
     assert (lock.groups, lock.extras) == (("dev", "test"), ())
 
 
+def test_the_task_s_pytest_is_not_installed_again_where_a_chosen_group_has_it(
+    tmp_path: Path,
+) -> None:
+    pyproject(tmp_path, ".", '[tool.uv.workspace]\nmembers = ["libs/*"]\n')
+    write(tmp_path / "uv.lock", "version = 1\n")
+    package(tmp_path, "libs/helper", "helper")
+    package(tmp_path, "libs/app", "app", extra=DEV_AND_TEST)
+    write(tmp_path / "libs/app/tests/test_app.py", "def test():\n    pass\n")
+    locked = _plan(tmp_path)
+    assert locked.lock is not None
+    assert locked.install == ()
+    folders = _plan(_workspace(tmp_path / "folders", DEV_AND_TEST))
+    assert "pytest" not in folders.install
+    assert "pytest>=8" in folders.install
+
+
+@pytest.mark.parametrize(
+    ("groups", "config"),
+    [
+        ("\n[dependency-groups]\ntest = [\"pytest ; python_version >= '3.12'\"]\n", ""),
+        ('\n[dependency-groups]\ndocs = ["pytest"]\n', ""),
+        ("", ""),
+    ],
+    ids=["under-a-marker", "in-a-group-not-chosen", "in-no-group"],
+)
+def test_the_task_s_pytest_is_installed_where_no_chosen_group_has_it_everywhere(
+    tmp_path: Path, groups: str, config: str
+) -> None:
+    plan = _plan(_workspace(tmp_path, groups, config))
+    assert plan.install[0] == "pytest"
+
+
+def test_a_task_s_own_version_of_a_requirement_is_installed_even_where_a_group_has_it(
+    tmp_path: Path,
+) -> None:
+    config = '[tool.noxgraph.tasks.test]\ninstall = ["pytest>=9", "Coverage"]\n'
+    groups = DEV_AND_TEST.replace('"pycryptodome"', '"pycryptodome", "coverage"')
+    plan = _plan(_workspace(tmp_path, groups, config))
+    assert "pytest>=9" in plan.install
+    assert "Coverage" not in plan.install
+
+
 @pytest.mark.slow
 def test_a_test_dependency_only_in_dev_is_there_when_the_tests_run(tmp_path: Path) -> None:
     """A real nox session: the package's tests import a sibling its dev group names."""

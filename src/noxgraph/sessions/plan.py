@@ -186,6 +186,32 @@ def chosen_groups(pkg: Package, task: Task) -> tuple[tuple[str, ...], tuple[str,
     return tuple(dict.fromkeys(groups)), tuple(dict.fromkeys(extras))
 
 
+def _not_installed_by(
+    pkg: Package, groups: tuple[str, ...], extras: tuple[str, ...], install: list[str]
+) -> list[str]:
+    """``install`` (a task's own requirements) without the bare names that ``pkg``'s
+    chosen groups or extras install already on every platform: one installer call
+    fewer, and the version the group asks for (the lock's, in a locked session)."""
+    from noxgraph._names import InvalidName, canonicalize_name
+
+    def bare_name(text: str) -> str | None:
+        try:
+            return canonicalize_name(text, validate=True)
+        except InvalidName:  # a version, an extra, a marker or a URL: the task's own ask
+            return None
+
+    installed = {
+        decl.name
+        for decl in pkg.declarations
+        if decl.marker is None
+        and (
+            (decl.kind in ("group", "dev") and decl.group in groups)
+            or (decl.kind == "optional" and decl.group in extras)
+        )
+    }
+    return [text for text in install if bare_name(text) not in installed]
+
+
 class _Planner:
     def __init__(self, workspace: Workspace, graph: DependencyGraph) -> None:
         self.workspace = workspace
@@ -448,6 +474,7 @@ def _plan(
             build_needs=tuple(sorted(build_needs)),
         )
     groups, extras = chosen_groups(pkg, task)
+    install = _not_installed_by(pkg, groups, extras, install)
     siblings, others = planner.closure(pkg, groups, extras)
     members = tuple(s for s in siblings if workspace.lock_roots.get(s.name) == lock_root)
     from_folders = {s.name for s in members} | planner.path_sourced(pkg, siblings)
