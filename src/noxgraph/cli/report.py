@@ -734,17 +734,20 @@ def _changes_line(affected: Affected) -> str:
     # What noxgraph wrote is no change: counted apart, so a fresh noxfile is not one.
     files = _count(len(changes.files) - written, "changed file")
     if written:
-        files += f" (and {written} noxgraph generated: no change)"
+        files += f" (and {some(list(affected.generated_files))}, which noxgraph wrote: no change)"
     if changes.source == "files":
         return f"{files}, named with --files"
     parts = []
+    # The workspace's own repository, alone, needs no name ("." says nothing).
+    alone = len(changes.repositories) == 1 and changes.repositories[0].path == "."
     for repo in changes.repositories:
+        where = "" if alone else f"{repo.path}: "
         if repo.missing_base:
-            parts.append(f"{repo.path}: no base ({repo.missing_base})")
+            parts.append(f"{where}no base ({repo.missing_base})")
             continue
         short = (repo.merge_base or "")[:10]
         extra = " plus uncommitted and untracked files" if repo.uncommitted else ""
-        parts.append(f"{repo.path}: {repo.base}...{repo.head} (merge base {short}){extra}")
+        parts.append(f"{where}{repo.base}...{repo.head} (merge base {short}){extra}")
     return f"{files}; " + "; ".join(parts)
 
 
