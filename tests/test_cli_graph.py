@@ -612,9 +612,33 @@ def test_a_count_of_one_is_in_the_singular(tmp_path: Path) -> None:
     one = _many(tmp_path / "one", 1)
     init_repo(one)
     commit_all(one)
-    assert cli("generate", cwd=one).out == "wrote noxfile.py: 3 sessions for 1 package\n"
+    assert cli("generate", cwd=one).out == (
+        "wrote noxfile.py: 3 sessions for 1 package\n"
+        "no test session for 1 package with no tests at the top of the folder: p000 (noxgraph"
+        " show NAME says why; needs-tests = false in [tool.noxgraph.tasks.test] gives them one)\n"
+    )
     written = cli("ci", "github", "--root", one, "--output", tmp_path / "ci.yml", cwd=one)
     assert written.out.startswith("wrote ../ci.yml: 1 job for 1 session\n")
+
+
+def test_generate_names_the_packages_a_task_needing_tests_gives_no_session(
+    tmp_path: Path,
+) -> None:
+    root = _many(tmp_path / "ws", 3)
+    write(root / "libs/p001/tests/test_p001.py", "def test():\n    pass\n")
+    done = cli("generate", cwd=root)
+    assert done.code == 0, done.err
+    assert done.out.splitlines() == [
+        "wrote noxfile.py: 8 sessions for 3 packages",
+        "no test session for 2 packages with no tests at the top of the folder: p000, p002"
+        " (noxgraph show NAME says why; needs-tests = false in [tool.noxgraph.tasks.test]"
+        " gives them one)",
+    ]
+    write(root / "libs/p000/tests/test_p000.py", "def test():\n    pass\n")
+    write(root / "libs/p002/tests/test_p002.py", "def test():\n    pass\n")
+    assert cli("generate", cwd=root).out.splitlines() == [
+        "wrote noxfile.py: 10 sessions for 3 packages"
+    ]
 
 
 def test_a_workspace_without_tasks_says_so(tmp_path: Path) -> None:
@@ -643,7 +667,7 @@ def test_graph_shows_a_cycle_as_a_path_that_names_each_step_of_another_kind(tmp_
     assert run.code == 0, run.err
     lines = run.out.splitlines()
     title = lines.index(
-        "Cycles (closed by edges that do not order sessions: a testkit's, an extra's)"
+        "Cycles (closed by optional, group, dev edges, which do not order sessions)"
     )
     assert lines[title + 2].rstrip() == (
         "a2a -> core -> a2a [optional: all] (one of the cycles among 4 packages)"

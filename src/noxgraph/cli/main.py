@@ -281,7 +281,12 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
         out.write(outcome.diff)
         _error(f"{display} is stale; run `noxgraph generate` to update it")
     else:
-        out.write(generate_text(outcome, display, packages))
+        without_tests: dict[str, list[str]] = {}
+        for pkg in workspace.packages:
+            for task, why in workspace.tasks_refused(pkg.name).items():
+                if why == "no-tests":
+                    without_tests.setdefault(task, []).append(pkg.name)
+        out.write(generate_text(outcome, display, packages, without_tests))
     return 1 if outcome.status == "stale" else 0
 
 

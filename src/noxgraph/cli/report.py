@@ -341,7 +341,8 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
             cycles.add(" -> ".join(steps) + (among if len(path) - 1 < len(component) else ""))
         title = "Cycles"
         if view.order_error is None:
-            title += " (closed by edges that do not order sessions: a testkit's, an extra's)"
+            unordered = [kind for kind in KINDS if kind not in view.order_kinds]
+            title += f" (closed by {', '.join(unordered)} edges, which do not order sessions)"
         parts += [Line(""), Line(title), cycles]
         if left_out:
             parts.append(_more(left_out, "cycle"))
@@ -819,10 +820,21 @@ def generate_document(outcome: Outcome, display: str, packages: int) -> dict[str
     }
 
 
-def generate_text(outcome: Outcome, display: str, packages: int) -> str:
-    """One line: what ``generate`` did, and how many sessions and packages."""
+def generate_text(
+    outcome: Outcome, display: str, packages: int, without_tests: Mapping[str, Sequence[str]]
+) -> str:
+    """What ``generate`` did, and how many sessions and packages; then, for each task
+    that needs tests, the packages it gives no session for want of any
+    (``without_tests``), which a listing of the sessions never names."""
     done = _OUTCOME[outcome.status].format(output=display)
-    return f"{done}: {_count(outcome.sessions, 'session')} for {_count(packages, 'package')}\n"
+    lines = [f"{done}: {_count(outcome.sessions, 'session')} for {_count(packages, 'package')}"]
+    for task, names in without_tests.items():
+        lines.append(
+            f"no {task} session for {_count(len(names), 'package')} with no tests at the top of"
+            f" the folder: {some(list(names))} (noxgraph show NAME says why; needs-tests ="
+            f" false in [tool.noxgraph.tasks.{task}] gives them one)"
+        )
+    return "".join(f"{line}\n" for line in lines)
 
 
 # -- run ---------------------------------------------------------------------------------
