@@ -7,6 +7,8 @@ import itertools
 import json
 import platform
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -615,7 +617,8 @@ def test_a_count_of_one_is_in_the_singular(tmp_path: Path) -> None:
     assert cli("generate", cwd=one).out == (
         "wrote noxfile.py: 3 sessions for 1 package\n"
         "no test session for 1 package with no tests at the top of the folder: p000 (noxgraph"
-        " show NAME says why; needs-tests = false in [tool.noxgraph.tasks.test] gives them one)\n"
+        " show NAME says why; where its tests live elsewhere, needs-tests = false in"
+        " [tool.noxgraph.tasks.test] gives it one)\n"
     )
     written = cli("ci", "github", "--root", one, "--output", tmp_path / "ci.yml", cwd=one)
     assert written.out.startswith("wrote ../ci.yml: 1 job for 1 session\n")
@@ -631,9 +634,11 @@ def test_generate_names_the_packages_a_task_needing_tests_gives_no_session(
     assert done.out.splitlines() == [
         "wrote noxfile.py: 8 sessions for 3 packages",
         "no test session for 2 packages with no tests at the top of the folder: p000, p002"
-        " (noxgraph show NAME says why; needs-tests = false in [tool.noxgraph.tasks.test]"
-        " gives them one)",
+        " (noxgraph show NAME says why; where their tests live elsewhere, needs-tests = false"
+        " in [tool.noxgraph.tasks.test] gives them one)",
     ]
+    document = json.loads(cli("generate", "--json", cwd=root).out)
+    assert document["without_tests"] == {"test": ["p000", "p002"]}
     write(root / "libs/p000/tests/test_p000.py", "def test():\n    pass\n")
     write(root / "libs/p002/tests/test_p002.py", "def test():\n    pass\n")
     assert cli("generate", cwd=root).out.splitlines() == [
@@ -666,9 +671,7 @@ def test_graph_shows_a_cycle_as_a_path_that_names_each_step_of_another_kind(tmp_
     run = cli("graph", "--root", tmp_path)
     assert run.code == 0, run.err
     lines = run.out.splitlines()
-    title = lines.index(
-        "Cycles (closed by optional, group, dev edges, which do not order sessions)"
-    )
+    title = lines.index("Cycles (closed by optional edges, which do not order sessions)")
     assert lines[title + 2].rstrip() == (
         "a2a -> core -> a2a [optional: all] (one of the cycles among 4 packages)"
     )
@@ -708,6 +711,20 @@ def test_a_command_run_in_process_leaves_the_cycle_collector_as_it_found_it(
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_the_noxgraph_script_runs_its_command_with_the_cycle_collector_off() -> None:
+    probe = (
+        "import gc, sys\n"
+        "import noxgraph.cli.main\n"
+        "noxgraph.cli.main.main = lambda: print(gc.isenabled()) or 3\n"
+        "from noxgraph.cli import run\n"
+        "run()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (3, "False\n"), done.stderr
 
 
 def test_python_m_noxgraph_exits_with_the_commands_status_and_one_line(tmp_path: Path) -> None:

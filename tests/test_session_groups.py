@@ -127,6 +127,21 @@ def test_the_task_s_pytest_is_installed_where_no_chosen_group_has_it_everywhere(
     assert plan.install[0] == "pytest"
 
 
+def test_a_test_extra_s_pytest_is_not_installed_again(tmp_path: Path) -> None:
+    text = '[project.optional-dependencies]\ntests = ["pytest>=8", "hypothesis"]\n'
+    plan = _plan(_workspace(tmp_path, text))
+    assert plan.siblings[0].extras == ("tests",)
+    assert "pytest" not in plan.install
+
+
+def test_a_group_uv_installs_on_some_interpreters_only_keeps_the_task_s_pytest(
+    tmp_path: Path,
+) -> None:
+    text = DEV_AND_TEST + '\n[tool.uv.dependency-groups]\ntest = { requires-python = ">=3.12" }\n'
+    plan = _plan(_workspace(tmp_path, text))
+    assert plan.install[0] == "pytest"
+
+
 def test_a_task_s_own_version_of_a_requirement_is_installed_even_where_a_group_has_it(
     tmp_path: Path,
 ) -> None:

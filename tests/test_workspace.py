@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from noxgraph.errors import (
+    DuplicateNameError,
     NoxgraphError,
     PyprojectError,
     UsageError,
@@ -223,8 +224,68 @@ def test_projects_a_scan_finds_under_one_name_are_each_left_out_with_a_warning(
         assert all(s.may_hide_packages(workspace.source) for s in left_out)
         assert left_out[1].reason.startswith(
             "names package 'Agent', as examples/one/agent/pyproject.toml does: a scan cannot"
-            " tell which is meant, so it is left out;"
+            " tell which is meant, so each is left out, and real takes 'Agent' from the"
+            " package index;"
         )
+
+
+def test_three_projects_of_one_name_are_each_left_out_and_a_dependent_is_told(
+    tmp_path: Path,
+) -> None:
+    for folder in ("ex/a", "ex/b", "ex/c"):
+        package(tmp_path, f"{folder}/agent", "agent")
+    package(tmp_path, "real", "real", "agent>=1")
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("real",)
+    reasons = [s.reason for s in workspace.skipped if s.code == "duplicate-name"]
+    assert len(reasons) == 3
+    assert reasons[0] == (
+        "names package 'agent', as ex/b/agent/pyproject.toml and ex/c/agent/pyproject.toml do:"
+        " a scan cannot tell which is meant, so each is left out, and real takes 'agent' from"
+        " the package index; leave out what is no package with [tool.noxgraph].exclude, or"
+        " list the members"
+    )
+
+
+def test_the_project_a_package_takes_by_its_path_is_the_one_a_scan_keeps(
+    tmp_path: Path,
+) -> None:
+    package(tmp_path, "ex/a/agent", "agent")
+    package(tmp_path, "ex/b/agent", "agent")
+    package(
+        tmp_path,
+        "real",
+        "real",
+        "agent",
+        extra='[tool.uv.sources]\nagent = { path = "../ex/b/agent" }\n',
+    )
+    workspace = load_workspace(tmp_path)
+    assert workspace.names == ("agent", "real")
+    assert workspace.get("agent").relpath == "ex/b/agent"
+    [left_out] = [s for s in workspace.skipped if s.code == "duplicate-name"]
+    assert left_out.path == "ex/a/agent/pyproject.toml"
+    assert "ex/b/agent/pyproject.toml, the one a package takes by its path, is the package" in (
+        left_out.reason
+    )
+
+
+def test_a_folder_of_nothing_but_projects_of_one_name_is_still_the_error(tmp_path: Path) -> None:
+    package(tmp_path, "a", "agent")
+    package(tmp_path, "b", "agent")
+    with pytest.raises(DuplicateNameError) as raised:
+        load_workspace(tmp_path)
+    assert raised.value.files == ["a/pyproject.toml", "b/pyproject.toml"]
+
+
+def test_a_scan_keeps_the_lock_of_the_project_it_keeps(tmp_path: Path) -> None:
+    package(tmp_path, ".", "tool")
+    write(tmp_path / "uv.lock", "version = 1\n")
+    package(tmp_path, "docs/example", "tool")
+    write(tmp_path / "docs/example/uv.lock", "version = 1\n")
+    workspace = load_workspace(tmp_path)
+    assert workspace.lock_roots == {"tool": tmp_path}
+    (tmp_path / "uv.lock").unlink()
+    assert load_workspace(tmp_path).lock_roots == {}
 
 
 def test_the_root_package_stays_when_a_scanned_project_has_its_name(tmp_path: Path) -> None:
@@ -235,7 +296,7 @@ def test_the_root_package_stays_when_a_scanned_project_has_its_name(tmp_path: Pa
     assert workspace.get("tool").relpath == "."
     [left_out] = [s for s in workspace.skipped if s.code == "duplicate-name"]
     assert left_out.path == "docs/example/pyproject.toml"
-    assert "(the root's package stays)" in left_out.reason
+    assert "pyproject.toml, the root's own, is the package" in left_out.reason
 
 
 @pytest.mark.parametrize(

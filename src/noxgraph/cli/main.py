@@ -275,17 +275,17 @@ def cmd_generate(args: argparse.Namespace, out: Output) -> int:
     _warn_skipped(workspace)  # only beside an answer: an error stays one line
     _warn_dynamic(workspace.packages)
     packages = len(workspace.packages)
+    without_tests: dict[str, list[str]] = {}
+    for pkg in workspace.packages:
+        for task, why in workspace.tasks_refused(pkg.name).items():
+            if why == "no-tests":
+                without_tests.setdefault(task, []).append(pkg.name)
     if args.json:
-        out.json(generate_document(outcome, display, packages))
+        out.json(generate_document(outcome, display, packages, without_tests))
     elif outcome.status == "stale":
         out.write(outcome.diff)
         _error(f"{display} is stale; run `noxgraph generate` to update it")
     else:
-        without_tests: dict[str, list[str]] = {}
-        for pkg in workspace.packages:
-            for task, why in workspace.tasks_refused(pkg.name).items():
-                if why == "no-tests":
-                    without_tests.setdefault(task, []).append(pkg.name)
         out.write(generate_text(outcome, display, packages, without_tests))
     return 1 if outcome.status == "stale" else 0
 

@@ -341,8 +341,20 @@ def graph_text(workspace: Workspace, view: GraphView, *, limit: int | None = Non
             cycles.add(" -> ".join(steps) + (among if len(path) - 1 < len(component) else ""))
         title = "Cycles"
         if view.order_error is None:
-            unordered = [kind for kind in KINDS if kind not in view.order_kinds]
-            title += f" (closed by {', '.join(unordered)} edges, which do not order sessions)"
+            # The steps no ordering edge takes close the cycles; their kinds are named.
+            hops_shown = {pair for _, path in shown_cycles for pair in itertools.pairwise(path)}
+            between: dict[tuple[str, str], set[str]] = {}
+            for edge in view.edges:
+                if (edge.source, edge.target) in hops_shown:
+                    between.setdefault((edge.source, edge.target), set()).add(edge.kind)
+            on_paths = {
+                kind
+                for kinds in between.values()
+                if not kinds & set(view.order_kinds)
+                for kind in kinds
+            }
+            closing = " and ".join(kind for kind in KINDS if kind in on_paths)
+            title += f" (closed by {closing} edges, which do not order sessions)"
         parts += [Line(""), Line(title), cycles]
         if left_out:
             parts.append(_more(left_out, "cycle"))
@@ -809,13 +821,16 @@ _OUTCOME = {
 }
 
 
-def generate_document(outcome: Outcome, display: str, packages: int) -> dict[str, Any]:
+def generate_document(
+    outcome: Outcome, display: str, packages: int, without_tests: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "output": display,
         "status": outcome.status,
         "sessions": outcome.sessions,
         "packages": packages,
+        "without_tests": {task: list(names) for task, names in without_tests.items()},
         "diff": outcome.diff,
     }
 
@@ -829,10 +844,12 @@ def generate_text(
     done = _OUTCOME[outcome.status].format(output=display)
     lines = [f"{done}: {_count(outcome.sessions, 'session')} for {_count(packages, 'package')}"]
     for task, names in without_tests.items():
+        its, them = ("its", "it") if len(names) == 1 else ("their", "them")
         lines.append(
             f"no {task} session for {_count(len(names), 'package')} with no tests at the top of"
-            f" the folder: {some(list(names))} (noxgraph show NAME says why; needs-tests ="
-            f" false in [tool.noxgraph.tasks.{task}] gives them one)"
+            f" the folder: {some(list(names))} (noxgraph show NAME says why; where {its} tests"
+            f" live elsewhere, needs-tests = false in [tool.noxgraph.tasks.{task}] gives {them}"
+            " one)"
         )
     return "".join(f"{line}\n" for line in lines)
 

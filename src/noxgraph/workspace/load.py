@@ -240,7 +240,8 @@ def load_workspace(
     uv_roots = _uv_roots(uv_docs, known)
 
     packages: list[Package] = []
-    lock_roots: dict[str, Path] = {}
+    # By folder: two projects of one name (a scan's) keep each its own lock.
+    lock_of: dict[Path, Path] = {}
     # Most members share one uv root: its lock is looked for once, not once a member.
     has_lock: dict[Path, bool] = {}
     for folder, doc in docs.items():
@@ -258,13 +259,13 @@ def load_workspace(
                     if uv_root not in has_lock:
                         has_lock[uv_root] = (uv_root / "uv.lock").is_file()
                     if has_lock[uv_root]:
-                        lock_roots[names[0]] = uv_root
+                        lock_of[folder] = uv_root
                     break
             else:
                 # A project in no uv workspace is a workspace of its own to uv, its
                 # uv.lock beside it (a fixture's is the test's business).
                 if folder not in found.fixtures and (folder / "uv.lock").is_file():
-                    lock_roots[names[0]] = folder
+                    lock_of[folder] = folder
             packages.append(
                 read_package(
                     doc,
@@ -278,8 +279,9 @@ def load_workspace(
         except NoxgraphError as exc:
             loader.fail(exc)
 
-    packages = _without_fixtures(packages, found, loader)
-    packages = _with_locked(_unique(packages, loader), lock_roots, root_path, loader)
+    packages = _unique(_without_fixtures(packages, found, loader), loader)
+    lock_roots = {pkg.name: lock_of[pkg.path] for pkg in packages if pkg.path in lock_of}
+    packages = _with_locked(packages, lock_roots, root_path, loader)
     if not (packages or loader.problems or empty_is_answer or _declared(found, loader.skipped)):
         # An empty answer from a folder that is no workspace is a wrong folder, not a
         # workspace without packages.
@@ -469,22 +471,39 @@ def _unique(packages: list[Package], loader: Reader) -> list[Package]:
     """Sort by name; members that share a canonical name are an error naming every
     file, where a member list declared them (the first such name in full, the others
     by name, so one run shows every clash). A scan only guesses at the members: there
-    each project of such a name is left out with a warning, so the rest still answers,
-    except the root's own package, which is no guess."""
+    the projects of such a name are left out with a warning, so the rest still answers,
+    but for the one that is no guess (the root's own package, or the one another
+    package takes by its path); where nothing would be left, it stays the error."""
     by_name: dict[str, list[Package]] = {}
     for pkg in packages:
         by_name.setdefault(pkg.name, []).append(pkg)
+    for same in by_name.values():
+        same.sort(key=lambda p: p.relpath)
     clashes = [name for name in sorted(by_name) if len(by_name[name]) > 1]
+    if loader.scanned and clashes:
+        chosen = {name: _meant(by_name[name], packages) for name in clashes}
+        kept = [
+            pkg
+            for name in sorted(by_name)
+            for pkg in by_name[name]
+            if name not in chosen or pkg is chosen[name]
+        ]
+        if kept:
+            for name in clashes:
+                dependents = sorted(
+                    {p.name for p in kept for d in p.declarations if d.name == name}
+                    if chosen[name] is None
+                    else set()
+                )
+                loader.skipped.extend(
+                    _duplicate_skipped(pkg, by_name[name], chosen[name], dependents)
+                    for pkg in by_name[name]
+                    if pkg is not chosen[name]
+                )
+            return kept
     unique: list[Package] = []
     for name in sorted(by_name):
-        same = sorted(by_name[name], key=lambda p: p.relpath)
-        if len(same) > 1 and loader.scanned:
-            for pkg in same:
-                if pkg.relpath == ".":
-                    unique.append(pkg)
-                else:
-                    loader.skipped.append(_duplicate_skipped(pkg, same))
-            continue
+        same = by_name[name]
         if len(same) > 1:
             paths = ", ".join(f"{p.pyproject} ({p.display_name!r})" for p in same)
             others = [other for other in clashes if other != name]
@@ -506,15 +525,45 @@ def _unique(packages: list[Package], loader: Reader) -> list[Package]:
     return unique
 
 
-def _duplicate_skipped(pkg: Package, same: Sequence[Package]) -> Skipped:
-    """``pkg``, left out of a scan because the other projects of ``same`` have its name."""
-    others = ", ".join(p.pyproject for p in same if p is not pkg)
-    kept = " (the root's package stays)" if any(p.relpath == "." for p in same) else ""
+def _meant(same: Sequence[Package], packages: Sequence[Package]) -> Package | None:
+    """Of the projects a scan found under one name, the one that is no guess: the
+    root's own package, else the only one another package takes by its path."""
+    for pkg in same:
+        if pkg.relpath == ".":
+            return pkg
+    clashing = {id(pkg) for pkg in same}
+    taken = {
+        d.source.path
+        for pkg in packages
+        if id(pkg) not in clashing
+        for d in pkg.declarations
+        if d.source is not None and d.source.kind == "path" and d.source.path is not None
+    }
+    reached = [pkg for pkg in same if pkg.path in taken]
+    return reached[0] if len(reached) == 1 else None
+
+
+def _duplicate_skipped(
+    pkg: Package, same: Sequence[Package], chosen: Package | None, dependents: Sequence[str]
+) -> Skipped:
+    """``pkg``, left out of a scan because the other projects of ``same`` have its name
+    (``chosen``: the one kept); ``dependents``: the packages that depend on the name."""
+    others = [p.pyproject for p in same if p is not pkg]
+    named = f"as {' and '.join(others)} {'does' if len(others) == 1 else 'do'}"
+    if chosen is not None:
+        why = "the root's own" if chosen.relpath == "." else "the one a package takes by its path"
+        kept = f"it is left out, and {chosen.pyproject}, {why}, is the package"
+    else:
+        kept = "a scan cannot tell which is meant, so each is left out"
+        if dependents:
+            kept += (
+                f", and {', '.join(dependents)} {'takes' if len(dependents) == 1 else 'take'}"
+                f" {pkg.display_name!r} from the package index"
+            )
     return Skipped(
         pkg.pyproject,
-        f"names package {pkg.display_name!r}, as {others} does: a scan cannot tell which is"
-        f" meant, so it is left out{kept}; leave out the one that is no package with"
-        " [tool.noxgraph].exclude, or list the members",
+        f"names package {pkg.display_name!r}, {named}: {kept}; leave out what is no package"
+        " with [tool.noxgraph].exclude, or list the members",
         "duplicate-name",
         name=pkg.name,
     )

@@ -136,6 +136,9 @@ class Package:
     #: The groups uv installs for this member by default (``[tool.uv] default-groups``;
     #: uv's own default is ``dev``), normalized; only those the package has.
     default_groups: tuple[str, ...] = ()
+    #: The groups uv installs on some interpreters only (``[tool.uv.dependency-groups]``
+    #: with a ``requires-python``), normalized.
+    python_bound_groups: tuple[str, ...] = ()
     #: The lock the edges of the dependencies ``[project].dynamic`` leaves to the build
     #: backend were read from (:mod:`noxgraph.workspace.uv_lock`), else ``None``.
     dependencies_from: str | None = None
@@ -893,6 +896,20 @@ def read_package(
         version_from=version_from,
         requires_python=requires_python,
         default_groups=_default_groups(uv, groups),
+        python_bound_groups=_python_bound_groups(uv),
+    )
+
+
+def _python_bound_groups(uv: Table | None) -> tuple[str, ...]:
+    """The groups ``[tool.uv.dependency-groups]`` gives a ``requires-python``: uv leaves
+    them out of an environment on any other interpreter."""
+    settings = uv.raw("dependency-groups") if uv is not None else None
+    if not isinstance(settings, dict):
+        return ()
+    return tuple(
+        normalize_group(name)
+        for name, value in settings.items()
+        if isinstance(value, dict) and "requires-python" in value
     )
 
 
