@@ -214,30 +214,27 @@ def _test_requirements_elsewhere(workspace: Workspace) -> list[Finding]:
         # What `pip install -e '.[dev]'` installs, the way before dependency groups.
         extra = next((e for e in pkg.extras if e in _DEV_EXTRAS), None)
         if extra is not None:
-            findings.append(
-                Finding(
-                    "note",
-                    "test-requirements",
-                    pkg.pyproject,
-                    f"test-{pkg.name} installs no dependency group or extra of {pkg.name}, and"
-                    f" its test requirements may be in its {extra!r} extra"
-                    f"{', or in ' + some(found) if found else ''}: install the extra with"
-                    f" groups = [{extra!r}] in its [tool.noxgraph.tasks.test], or name them in"
-                    " a `test` dependency group",
-                )
+            where = (
+                f"its {extra!r} extra{', or in ' + some(found) if found else ''}: install the"
+                f" extra with groups = [{extra!r}] in its [tool.noxgraph.tasks.test], or name"
+                " them in a `test` dependency group"
             )
         elif found:
-            findings.append(
-                Finding(
-                    "note",
-                    "test-requirements",
-                    pkg.pyproject,
-                    f"test-{pkg.name} installs no dependency group or extra of {pkg.name}, and"
-                    f" its test requirements may be in {some(found)}, which noxgraph does"
-                    " not read: name them in a `test` dependency group, or in the test task's"
-                    " install",
-                )
+            where = (
+                f"{some(found)}, which noxgraph does not read: name them in a `test` dependency"
+                " group, or in the test task's install"
             )
+        else:
+            continue
+        findings.append(
+            Finding(
+                "note",
+                "test-requirements",
+                pkg.pyproject,
+                f"test-{pkg.name} installs no dependency group or extra of {pkg.name}, and its"
+                f" test requirements may be in {where}",
+            )
+        )
     if tested and _virtual_root(workspace):
         root = _document(workspace.root / "pyproject.toml")
         groups = _table(root, "dependency-groups")

@@ -491,9 +491,7 @@ def _unique(packages: list[Package], loader: Reader) -> list[Package]:
         if kept:
             for name in clashes:
                 dependents = sorted(
-                    {p.name for p in kept for d in p.declarations if d.name == name}
-                    if chosen[name] is None
-                    else set()
+                    {p.name for p in kept if any(d.name == name for d in p.declarations)}
                 )
                 loader.skipped.extend(
                     _duplicate_skipped(pkg, by_name[name], chosen[name], dependents)
@@ -547,7 +545,8 @@ def _duplicate_skipped(
     pkg: Package, same: Sequence[Package], chosen: Package | None, dependents: Sequence[str]
 ) -> Skipped:
     """``pkg``, left out of a scan because the other projects of ``same`` have its name
-    (``chosen``: the one kept); ``dependents``: the packages that depend on the name."""
+    (``chosen``: the one kept); ``dependents``: the packages that depend on the name,
+    told where none is kept."""
     others = [p.pyproject for p in same if p is not pkg]
     named = f"as {' and '.join(others)} {'does' if len(others) == 1 else 'do'}"
     if chosen is not None:
