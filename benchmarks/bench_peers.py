@@ -31,7 +31,10 @@ record ``[build-system] requires``). So that both answer the same question, each
 workspace's root sets ``[tool.noxgraph] affected-kinds`` to the kinds ``uv.lock``
 records (runtime, optional, group, dev), committed on ``main``. The table gives the
 medians and the ratios A/B (noxgraph's time over the peer's: below 1, noxgraph is
-faster) and B/A. The exit status is 1 when an answer differs.
+faster) and B/A, and for A/B the interval that holds 95% of the ratios of medians
+over the runs resampled in their A, B pairs (a bootstrap): how far the machine's
+noise moves the ratio in this run. An interval that spans 1 says the two take the
+same time, as far as this run can tell. The exit status is 1 when an answer differs.
 
 The executables are taken from the folder of the interpreter that runs this
 script (a virtualenv's ``bin``), else from ``PATH``. A peer that is not installed
@@ -52,6 +55,7 @@ import argparse
 import itertools
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -225,6 +229,25 @@ def interleaved(a: Command, b: Command, cwd: Path, repeat: int) -> tuple[list[fl
     return times_a, times_b
 
 
+def ratio_interval(
+    times_a: list[float], times_b: list[float], resamples: int = 2000
+) -> tuple[float, float]:
+    """The 2.5th and 97.5th percentiles of median(A) / median(B) over the runs drawn
+    again with replacement, each A with the B run beside it, so that the machine's
+    drift, which moves both, stays out of the spread."""
+    draw = random.Random(0)
+    count = len(times_a)
+    ratios = []
+    for _ in range(resamples):
+        picks = [draw.randrange(count) for _ in range(count)]
+        ratios.append(
+            statistics.median(times_a[i] for i in picks)
+            / statistics.median(times_b[i] for i in picks)
+        )
+    ratios.sort()
+    return ratios[int(resamples * 0.025)], ratios[int(resamples * 0.975) - 1]
+
+
 def _compare(title: str, ours: set[str], theirs: set[str], peer: str, total: int) -> bool:
     """Print whether two answers are equal, and every name only one of them gave."""
     if ours == theirs:
@@ -378,7 +401,7 @@ def main() -> int:
     affected = [noxgraph, "affected", "--base", BASE, "--format", "names"]
     committed = [*affected, "--no-uncommitted"]
     graph = [noxgraph, "graph", "--format", "json"]
-    rows: list[tuple[int, str, float, float]] = []
+    rows: list[tuple[int, str, float, float, tuple[float, float]]] = []
     agreed = True
     for size in sizes:
         print(
@@ -424,19 +447,20 @@ def main() -> int:
         )
         for title, a, b in pairs:
             times_a, times_b = interleaved(a, b, root, args.repeat)
-            rows.append((size, title, statistics.median(times_a), statistics.median(times_b)))
+            median_a, median_b = statistics.median(times_a), statistics.median(times_b)
+            rows.append((size, title, median_a, median_b, ratio_interval(times_a, times_b)))
 
     print(f"\npython {sys.version.split()[0]}, {args.repeat} interleaved runs of each, medians")
     print(
         f"{'size':>6}  {'command pair (A / B)':<40}{'median A':>10}{'median B':>10}"
-        f"{'A/B':>8}{'B/A':>8}"
+        f"{'A/B':>8}{'B/A':>8}  A/B, 95% interval"
     )
     if not rows:
         print("  (no peer is installed: nothing was timed)")
-    for size, title, median_a, median_b in rows:
+    for size, title, median_a, median_b, (low, high) in rows:
         print(
             f"{size:>6}  {title:<40}{median_a:>9.3f}s{median_b:>9.3f}s"
-            f"{median_a / median_b:>7.2f}x{median_b / median_a:>7.2f}x"
+            f"{median_a / median_b:>7.2f}x{median_b / median_a:>7.2f}x  {low:.2f}-{high:.2f}x"
         )
     print(
         "\nA: noxgraph affected --base main --format names | noxgraph graph --format json"
