@@ -225,9 +225,9 @@ def test_the_noxfile_noxgraph_wrote_is_no_change_and_explain_names_it(tmp_path: 
     assert [a["name"] for a in document["affected"]] == ["text", "app", "cli"]
     explained = cli("affected", "--root", root, "--explain")
     assert explained.code == 0, explained.err
-    assert "files noxgraph generated (no change): noxfile.py" in explained.out
+    assert "files noxgraph wrote (not counted): noxfile.py" in explained.out
     assert explained.out.startswith(
-        "1 changed file (and noxfile.py, which noxgraph wrote: no change); main...HEAD (merge"
+        "1 changed file (and noxfile.py, which noxgraph wrote: not counted); main...HEAD (merge"
     )
 
 

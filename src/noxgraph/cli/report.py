@@ -747,7 +747,7 @@ def _changes_line(affected: Affected) -> str:
     # What noxgraph wrote is no change: counted apart, so a fresh noxfile is not one.
     files = _count(len(changes.files) - written, "changed file")
     if written:
-        files += f" (and {some(list(affected.generated_files))}, which noxgraph wrote: no change)"
+        files += f" (and {some(list(affected.generated_files))}, which noxgraph wrote: not counted)"
     if changes.source == "files":
         return f"{files}, named with --files"
     parts = []
@@ -800,7 +800,7 @@ def affected_text(affected: Affected, graph: DependencyGraph, *, explain: bool) 
             ("unowned files (in no package)", affected.unowned_files),
             ("files of projects that are no member", affected.non_member_files),
             ("ignored files", affected.ignored_files),
-            ("files noxgraph generated (no change)", affected.generated_files),
+            ("files noxgraph wrote (not counted)", affected.generated_files),
         ):
             if files:
                 parts.append(Line(f"{title}: {', '.join(files)}", "dim"))
