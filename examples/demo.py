@@ -58,7 +58,6 @@ def main() -> None:
 
         step("a git copy of examples/workspace (7 packages)")
         workspace = Path(shutil.copytree(EXAMPLE, folder / "workspace"))
-        (workspace / ".gitignore").write_text(".nox/\ndist/\n")
         run(*GIT, "init", "--quiet", "--initial-branch", "main", cwd=workspace, env=env)
         run(*GIT, "add", "--all", cwd=workspace, env=env)
         run(*GIT, "commit", "--quiet", "--message", "the example workspace", cwd=workspace,
