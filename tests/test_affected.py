@@ -574,3 +574,37 @@ def test_the_configuration_and_a_virtual_root_affect_every_package(tmp_path: Pat
     write(root / "pyproject.toml", '[tool.uv.workspace]\nmembers = ["libs/*"]\n# a note\n')
     assert {p["reason"] for p in _affected(root)["affected"]} == {"global"}
     assert _affected(root)["unowned_files"] == []
+
+
+def test_explain_prefers_a_run_time_chain_to_an_extra_s_of_the_same_length(tmp_path: Path) -> None:
+    """Reduced from pydantic/pydantic-ai: pydantic-ai takes slim at run time and examples
+    through an extra, and both take evals; a change to evals is explained through slim."""
+    root = tmp_path
+    package(root, "evals", "evals")
+    package(root, "examples", "examples", "evals")
+    package(root, "slim", "slim", "evals")
+    package(root, "ai", "ai", "slim", extra='[project.optional-dependencies]\nall = ["examples"]\n')
+    args = ("affected", "--root", root, "--files", "evals/x.py", "--task", "build")
+    assert _reasons(_affected(root, *args[3:], cwd=root))["ai"] == (
+        "dependency",
+        [],
+        ["slim", "evals"],
+    )
+    text = cli(*args, "--explain", cwd=root).out
+    assert "depends on slim -> evals (changed)" in text
+    assert "examples [optional: all]" not in text
+
+
+def test_explain_takes_an_extra_s_chain_where_no_run_time_one_is_as_short(tmp_path: Path) -> None:
+    root = tmp_path
+    package(root, "evals", "evals")
+    package(root, "examples", "examples", "evals")
+    package(root, "slim", "slim", "evals")
+    package(root, "deep", "deep", "slim")
+    package(root, "ai", "ai", "deep", extra='[project.optional-dependencies]\nall = ["examples"]\n')
+    args = ("affected", "--root", root, "--files", "evals/x.py", "--task", "build")
+    assert _reasons(_affected(root, *args[3:], cwd=root))["ai"] == (
+        "dependency",
+        [],
+        ["examples", "evals"],
+    )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -348,21 +347,30 @@ def _spread(
     reason: Reason,
 ) -> None:
     """Mark every dependent of ``start`` not yet in ``reasons`` with ``reason`` and its
-    chain. Breadth first, so the first visit is along the shortest chain. The walk
-    goes on through a dependent that has a reason of its own (a lock affects it), so
-    what is above it is still reached, along a chain that ends at ``start``."""
+    chain. Breadth first, a level at a time, so each chain is a shortest one; of the
+    shortest, the one with the fewest steps that are not run-time ones (an extra, a
+    group), as a package that takes another at run time is affected for that first.
+    The walk goes on through a dependent that has a reason of its own (a lock affects
+    it), so what is above it is still reached, along a chain that ends at ``start``."""
     chains = {name: reasons[name].via for name in start}
-    queue = deque(start)
-    while queue:
-        current = queue.popleft()
-        for dependent in graph.dependents(current, kinds):
-            if dependent not in chains:
-                chains[dependent] = chain = (current, *chains[current])
-                if dependent not in reasons:
-                    reasons[dependent] = AffectedPackage(
-                        dependent, paths[dependent], reason, (), chain
-                    )
-                queue.append(dependent)
+    # Per package reached: how many steps of its chain are not run-time ones.
+    weaker = dict.fromkeys(chains, 0)
+    level = list(chains)
+    while level:
+        reached: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for current in level:
+            plain = set(graph.dependents(current, ("runtime",)))
+            for dependent in graph.dependents(current, kinds):
+                if dependent in chains:
+                    continue
+                count = weaker[current] + (0 if dependent in plain else 1)
+                if dependent not in reached or count < reached[dependent][0]:
+                    reached[dependent] = (count, (current, *chains[current]))
+        for dependent, (count, chain) in reached.items():
+            chains[dependent], weaker[dependent] = chain, count
+            if dependent not in reasons:
+                reasons[dependent] = AffectedPackage(dependent, paths[dependent], reason, (), chain)
+        level = list(reached)
 
 
 def compute_affected(
