@@ -19,7 +19,10 @@ noxgraph is making the methods of its value types. The parse cache is warm.
 With ``--instructions`` it counts instead of timing: the instructions each process runs
 in user space, under valgrind's callgrind (its children, git, are not counted), once each,
 the same from run to run where times differ by more than the parts measured; difftrace,
-where installed, is counted on the same workspace.
+where installed, is counted on the same workspace. It also counts the command with
+noxgraph's value types made with other ``dataclasses`` options (without ``__repr__``,
+without ``__eq__``, not frozen), run through ``runpy`` beside a run with their own
+options: what each generated method costs, and whether the answer stays the same.
 
     python benchmarks/bench_imports.py [--size 100] [--repeat 31] [--instructions]
         [-- affected ...]
@@ -65,6 +68,33 @@ except SystemExit:
     pass
 sys.stderr.write(json.dumps({"spent": spent, "classes": made}) + "\\n")
 """
+
+
+#: Run in a child: the command, with noxgraph's value types made with the dataclasses
+#: options in argv[1] (JSON) instead of their own, to count what each generated method costs.
+_WITH_OPTIONS = """
+import dataclasses, inspect, json, runpy, sys
+changed = json.loads(sys.argv[1])
+process = dataclasses._process_class
+names = list(inspect.signature(process).parameters)
+def made(*args, **kwargs):
+    options = dict(zip(names, args), **kwargs)
+    if options["cls"].__module__.startswith("noxgraph") and not options["order"]:
+        options.update(changed)
+    return process(**options)
+dataclasses._process_class = made
+sys.argv = ["noxgraph", *sys.argv[2:]]
+runpy.run_module("noxgraph", run_name="__main__")
+"""
+
+#: What the value types give up in each count: the options given to dataclasses.
+_TRIMMED: dict[str, dict[str, bool]] = {
+    "their own options (frozen, eq, repr)": {},
+    "without __repr__": {"repr": False},
+    "without __eq__ and __hash__ (identity)": {"eq": False},
+    "not frozen (__hash__ kept: unsafe_hash)": {"frozen": False, "unsafe_hash": True},
+    "not frozen, without __eq__": {"frozen": False, "eq": False},
+}
 
 
 def instructions(command: list[str], cwd: Path, env: dict[str, str]) -> int:
@@ -232,7 +262,7 @@ def count(
     counted = {name: instructions(command, root, env) / 1e6 for name, command in runs.items()}
     own = counted["floor + noxgraph's modules"]
     start = counted["python -c pass"]
-    rows = [
+    rows: list[tuple[str, float | None]] = [
         ("CPython's start-up (python -c pass)", start),
         ("the libraries (each: the floor without it)", counted["floor"] - start),
         *sorted(
@@ -248,10 +278,25 @@ def count(
     ]
     if "difftrace" in counted:
         rows.append(("difftrace --base main --names", counted["difftrace"]))
+    python = runs["the command"][0]
+    answer = subprocess.run(
+        runs["the command"], cwd=root, env=env, capture_output=True, check=True
+    ).stdout
+    rows.append(("the command, its value types made by dataclasses with:", None))
+    for label, options in _TRIMMED.items():
+        trimmed = [python, "-c", _WITH_OPTIONS, json.dumps(options), *argv]
+        done = subprocess.run(trimmed, cwd=root, env=env, capture_output=True, check=False)
+        same = done.returncode == 0 and done.stdout == answer
+        rows.append(
+            (
+                f"  {label}{'' if same else ' (ANSWER DIFFERS)'}",
+                instructions(trimmed, root, env) / 1e6,
+            )
+        )
     print(f"noxgraph {' '.join(argv)}; python {sys.version.split()[0]}; callgrind, once each\n")
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
-        print(f"  {label:<{width}}  {value:8.1f} M instructions")
+        print(f"  {label}" if value is None else f"  {label:<{width}}  {value:8.1f} M instructions")
     if "difftrace" in counted:
         print(f"\nnoxgraph / difftrace: {counted['the command'] / counted['difftrace']:.3f}x")
     print("git, run by both, is not counted: its processes are children")
