@@ -85,8 +85,11 @@ def cached(output: str) -> list[str]:
 
 
 def dist(root: Path) -> dict[str, str]:
+    """The files the sessions left in the wheelhouse (not its ``.gitignore``)."""
     folder = root / "dist"
-    return {p.name: p.read_text() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
+    if not folder.is_dir():
+        return {}
+    return {p.name: p.read_text() for p in sorted(folder.iterdir()) if p.name != ".gitignore"}
 
 
 EVERY = sorted(f"build-{name}" for name in GRAPH)
@@ -210,6 +213,26 @@ def test_a_build_leaves_nox_s_folder_ignored_by_git_whether_it_fails_or_not(tmp_
     (root / "fail-core").unlink()
     assert nox(root, "-s", "build-core").code == 0
     assert (root / CACHE / "build-core").is_dir()
+    assert git(root, "status", "--porcelain") == ""
+
+
+def test_a_cached_run_keeps_the_wheelhouse_it_makes_and_nox_s_folder_out_of_git(
+    tmp_path: Path,
+) -> None:
+    root = building_workspace(tmp_path)
+    write(root / ".gitignore", "log.txt\n")  # nothing for .nox/ nor dist/, as the README says
+    commit_all(root, "nox and uv keep their folders out of git")
+    assert nox(root, "-s", "build-all").code == 0
+    shutil.rmtree(root / "dist")
+    # A CI cache brings back .nox/.cache alone; the sessions are all cached: none makes a
+    # virtualenv, in which nox would write its .gitignore.
+    (root / ".nox" / ".gitignore").unlink()
+    (root / "log.txt").unlink()
+    run = nox(root, "-s", "build-all")
+    assert run.code == 0, run.err
+    assert cached(both(run)) == EVERY
+    assert len(dist(root)) == 10
+    assert (root / "dist" / ".gitignore").read_text() == "*\n"
     assert git(root, "status", "--porcelain") == ""
 
 

@@ -87,9 +87,11 @@ class Entry:
 
 
 def ignored_by_git(envdir: Path) -> None:
-    """Write nox's ``.gitignore`` (``*``) into nox's folder ``envdir`` where nox has not:
-    nox writes it where it makes a virtualenv, and a build makes none, while noxgraph
-    keeps its locks and this cache there. An error only leaves it unwritten."""
+    """Write a ``.gitignore`` of ``*`` into ``envdir`` where there is none: nox writes it
+    into its folder where it makes a virtualenv, and a build or a cached session makes
+    none, while noxgraph keeps its locks and this cache there; uv writes it into the
+    folder it builds into, and a cached session restores its files without uv. An error
+    only leaves it unwritten."""
     ignore = envdir / ".gitignore"
     if not ignore.exists():
         with contextlib.suppress(OSError):
@@ -248,7 +250,10 @@ def look_up(
 
 def restore(folder: Path, entry: Entry, wheelhouse: Path) -> list[Path]:
     """Copy the entry's files into ``wheelhouse``, each checked against its hash as it
-    is read, and written atomically; raises :class:`CacheError` on a mismatch."""
+    is read, and written atomically; raises :class:`CacheError` on a mismatch. A
+    wheelhouse this makes holds a ``.gitignore`` of ``*``, as one ``uv build`` makes does,
+    and so does nox's folder, as a session that makes a virtualenv leaves it."""
+    ignored_by_git(folder.parents[1])
     written: list[Path] = []
     for artifact in entry.files:
         source = folder / entry.session / artifact.name
@@ -261,7 +266,9 @@ def restore(folder: Path, entry: Entry, wheelhouse: Path) -> list[Path]:
                 f"{source} changed after it was checked; run the session again, or pass --no-cache"
             )
         target = wheelhouse / artifact.name
-        wheelhouse.mkdir(parents=True, exist_ok=True)
+        if not wheelhouse.is_dir():
+            wheelhouse.mkdir(parents=True, exist_ok=True)
+            ignored_by_git(wheelhouse)
         write_atomic(target, data)
         written.append(target)
     return written
