@@ -282,11 +282,15 @@ def count(
     answer = subprocess.run(
         runs["the command"], cwd=root, env=env, capture_output=True, check=True
     ).stdout
-    rows.append(("the command, its value types made by dataclasses with:", None))
+    rows.append(("the command run by runpy, its value types made by dataclasses with:", None))
     for label, options in _TRIMMED.items():
         trimmed = [python, "-c", _WITH_OPTIONS, json.dumps(options), *argv]
         done = subprocess.run(trimmed, cwd=root, env=env, capture_output=True, check=False)
-        same = done.returncode == 0 and done.stdout == answer
+        if done.returncode != 0:
+            why = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
+            rows.append((f"  {label} (FAILED: {why})", None))
+            continue
+        same = done.stdout == answer
         rows.append(
             (
                 f"  {label}{'' if same else ' (ANSWER DIFFERS)'}",

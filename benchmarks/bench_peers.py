@@ -33,8 +33,8 @@ records (runtime, optional, group, dev), committed on ``main``. The table gives 
 medians and the ratios A/B (noxgraph's time over the peer's: below 1, noxgraph is
 faster) and B/A, and for A/B the interval that holds 95% of the ratios of medians
 over the runs resampled in their A, B pairs (a bootstrap): how far the machine's
-noise moves the ratio in this run. An interval that spans 1 says the two take the
-same time, as far as this run can tell. The exit status is 1 when an answer differs.
+noise moves the ratio in this run. Where the interval spans 1, this run cannot tell
+the two apart. The exit status is 1 when an answer differs.
 
 The executables are taken from the folder of the interpreter that runs this
 script (a virtualenv's ``bin``), else from ``PATH``. A peer that is not installed
@@ -234,7 +234,7 @@ def ratio_interval(
 ) -> tuple[float, float]:
     """The 2.5th and 97.5th percentiles of median(A) / median(B) over the runs drawn
     again with replacement, each A with the B run beside it, so that the machine's
-    drift, which moves both, stays out of the spread."""
+    drift, which moves both, is mostly kept out of the spread."""
     draw = random.Random(0)
     count = len(times_a)
     ratios = []

@@ -90,7 +90,8 @@ def main() -> None:
 
         step("the wheelhouse")
         for built in sorted((workspace / "dist").iterdir()):
-            print(f"  {built.relative_to(workspace)}")
+            if not built.name.startswith("."):  # uv's .gitignore
+                print(f"  {built.relative_to(workspace)}")
     finally:
         if args.keep:
             print(f"\nkept {folder}")

@@ -608,3 +608,27 @@ def test_explain_takes_an_extra_s_chain_where_no_run_time_one_is_as_short(tmp_pa
         [],
         ["examples", "evals"],
     )
+
+
+def test_explain_prefers_the_chain_whose_steps_further_down_are_run_time_ones(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path
+    package(root, "base", "base")
+    package(root, "a1", "a1", extra='[project.optional-dependencies]\nall = ["base"]\n')
+    package(root, "a2", "a2", "base")
+    package(root, "top", "top", "a1", "a2")
+    document = _affected(root, "--files", "base/x.py", "--task", "build", cwd=root)
+    assert _reasons(document)["top"] == ("dependency", [], ["a2", "base"])
+    assert _reasons(document)["a1"] == ("dependency", [], ["base"])
+
+
+def test_without_run_time_edges_to_follow_the_first_shortest_chain_stands(tmp_path: Path) -> None:
+    root = tmp_path
+    pyproject(root, ".", '[tool.noxgraph.tasks.build]\naffected-kinds = ["build"]\n')
+    package(root, "s", "s")
+    package(root, "a", "a", extra='[build-system]\nrequires = ["s"]\n')
+    package(root, "b", "b", "s", extra='[build-system]\nrequires = ["s"]\n')
+    package(root, "x", "x", extra='[build-system]\nrequires = ["a", "b"]\n')
+    document = _affected(root, "--files", "s/x.py", "--task", "build", cwd=root)
+    assert _reasons(document)["x"] == ("dependency", [], ["a", "s"])

@@ -348,10 +348,13 @@ def _spread(
 ) -> None:
     """Mark every dependent of ``start`` not yet in ``reasons`` with ``reason`` and its
     chain. Breadth first, a level at a time, so each chain is a shortest one; of the
-    shortest, the one with the fewest steps that are not run-time ones (an extra, a
-    group), as a package that takes another at run time is affected for that first.
+    shortest, the one with the fewest steps that are not run-time ones (through an extra,
+    a group, a build requirement), as a package that takes another at run time is
+    affected for that first.
     The walk goes on through a dependent that has a reason of its own (a lock affects
     it), so what is above it is still reached, along a chain that ends at ``start``."""
+    kinds = tuple(kinds)
+    runtime: tuple[Kind, ...] = ("runtime",) if "runtime" in kinds else ()
     chains = {name: reasons[name].via for name in start}
     # Per package reached: how many steps of its chain are not run-time ones.
     weaker = dict.fromkeys(chains, 0)
@@ -359,7 +362,7 @@ def _spread(
     while level:
         reached: dict[str, tuple[int, tuple[str, ...]]] = {}
         for current in level:
-            plain = set(graph.dependents(current, ("runtime",)))
+            plain = set(graph.dependents(current, runtime)) if runtime else set()
             for dependent in graph.dependents(current, kinds):
                 if dependent in chains:
                     continue
