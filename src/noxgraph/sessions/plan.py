@@ -193,6 +193,8 @@ def _not_installed_by(
     chosen groups or extras install already on every platform and interpreter: one
     installer call fewer, and the version the group asks for (the lock's, in a locked
     session)."""
+    if pkg.python_bound_groups:
+        return install  # a group bound to some interpreters may be inside another one
     from noxgraph._names import InvalidName, canonicalize_name
 
     def bare_name(text: str) -> str | None:
@@ -201,8 +203,6 @@ def _not_installed_by(
         except InvalidName:  # a version, an extra, a marker or a URL: the task's own ask
             return None
 
-    if pkg.python_bound_groups:
-        return install  # a group bound to some interpreters may be inside another one
     installed = {
         decl.name
         for decl in pkg.declarations
